@@ -1,0 +1,44 @@
+// What an array implementation does with one tile: move its operands through
+// a MemoryPort, compute, and say how many cycles it took. Two implementations
+// share this contract: TlmArray (closed form, C++ values) and RtlArray
+// (sim/rtl_array.h: the Verilated RTL clocked cycle by cycle).
+#pragma once
+#include <vector>
+
+#include "fixed_point.h"
+#include "layout.h"
+#include "memory.h"
+#include "tile.h"
+
+namespace systrain {
+
+struct TileRun {
+  int64_t cycles = 0;
+  std::vector<AccessEvent> events;  // filled when asked to record
+};
+
+class ArrayModel {
+ public:
+  virtual ~ArrayModel() = default;
+  // `start_cycle` is the global cycle of the tile's first cycle (for traces).
+  virtual TileRun run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
+                           bool record_events) = 0;
+  virtual const char* name() const = 0;
+};
+
+class TlmArray final : public ArrayModel {
+ public:
+  TlmArray(const ArrayShape& shape, const Numerics& num, bool functional)
+      : shape_(shape), num_(num), functional_(functional) {}
+  TileRun run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
+                   bool record_events) override;
+  const char* name() const override { return "tlm"; }
+
+ private:
+  ArrayShape shape_;
+  Numerics num_;
+  bool functional_;
+  std::vector<int64_t> x_, w_, p_, y_;
+};
+
+}  // namespace systrain

@@ -1,0 +1,82 @@
+// Typed, immutable-after-load configuration of one systrain run
+// (schema_version 1, see README "Config reference").
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace systrain {
+
+enum class NumericsKind { kFixed, kFloat32 };
+enum class LayerType { kConv2d, kMaxpool, kFlatten, kDense };
+enum class Activation { kNone, kRelu };
+enum class Dataset { kFashionMnist, kSynthetic };
+enum class ScheduleKind { kInference, kBaseline, kInterleaved, kSpeculative };
+enum class Dataflow { kWs, kOs };
+enum class SpecPolicy { kGradientReuse, kOutputSpeculation };
+enum class Engines { kSplit, kDual };
+enum class Backend { kTlm, kRtl, kCosim };
+
+struct LayerConfig {
+  LayerType type = LayerType::kDense;
+  int units = 0;        // dense
+  int filters = 0;      // conv2d
+  int kernel = 3;       // conv2d
+  int stride = 1;       // conv2d
+  int padding = 0;      // conv2d
+  int size = 2;         // maxpool
+  Activation activation = Activation::kNone;
+};
+
+struct Config {
+  int schema_version = 1;
+  std::string name = "systrain";
+  struct {
+    double clock_mhz = 500;
+    struct { int rows = 16, cols = 16, pe_multipliers = 1; } array;
+    struct { NumericsKind kind = NumericsKind::kFixed; int data_bits = 16, frac_bits = 8, acc_bits = 32; } numerics;
+    struct { int activations_kib = 128, weights_kib = 128, gradients_kib = 128, banks = 16, words_per_cycle = 32; } sram;
+    struct { int bytes_per_cycle = 16, latency_cycles = 100; } dram;
+    struct { double mac = 0.5, sram_word = 2.0, dram_word = 100.0; } energy_pj;
+  } accelerator;
+  struct {
+    std::vector<int> input_shape;
+    std::vector<LayerConfig> layers;
+    std::string topology_csv;
+  } network;
+  struct {
+    Dataset dataset = Dataset::kFashionMnist;
+    std::string data_dir = "/usr/share/datasets/fashion-mnist";
+    int64_t train_samples = 60000, test_samples = 10000;
+    int batch = 32, epochs = 1;
+    double learning_rate = 0.05;
+    int64_t seed = 1;
+  } training;
+  struct {
+    ScheduleKind kind = ScheduleKind::kInference;
+    Dataflow forward_dataflow = Dataflow::kWs;
+    struct { SpecPolicy policy = SpecPolicy::kGradientReuse; double threshold = 0.25; Engines engines = Engines::kSplit; } speculation;
+  } schedule;
+  struct {
+    Backend backend = Backend::kTlm;
+    bool functional = true;
+    int64_t max_steps = 0;
+    std::string vcd;  // empty = none
+    std::array<int64_t, 2> vcd_window{0, 100000};
+    std::string dump_tensors;  // empty = none
+  } simulation;
+
+  int words_per_psum() const {
+    return (accelerator.numerics.acc_bits + accelerator.numerics.data_bits - 1) /
+           accelerator.numerics.data_bits;
+  }
+};
+
+const char* to_string(ScheduleKind k);
+const char* to_string(Backend b);
+const char* to_string(Dataflow d);
+const char* to_string(LayerType t);
+
+}  // namespace systrain

@@ -1,0 +1,58 @@
+// The on-chip SRAM buffers as storage plus access counters. Words are counted
+// at the array boundary in units of data_bits: a data value is one word, an
+// acc_bits partial sum is ceil(acc_bits / data_bits) words.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "tile.h"
+
+namespace systrain {
+
+enum class Buffer : int { kActivations = 0, kWeights, kGradients, kCount };
+const char* to_string(Buffer b);
+
+// A strided 2-D block of one buffer: element (i, j) is at
+// addr + i*row_stride + j*col_stride.
+struct Access2D {
+  Buffer buffer = Buffer::kActivations;
+  int64_t addr = 0, rows = 1, cols = 1, row_stride = 0, col_stride = 1;
+  int64_t elements() const { return rows * cols; }
+};
+
+// How an array reaches memory: the SystemC SRAM socket in the simulator, a
+// Memory directly in unit tests. `data` may be null for timing-only runs.
+class MemoryPort {
+ public:
+  virtual ~MemoryPort() = default;
+  virtual void read(const Access2D& a, Operand op, int64_t* data) = 0;
+  virtual void write(const Access2D& a, Operand op, const int64_t* data) = 0;
+};
+
+struct AccessCounts {
+  // [buffer][operand]
+  std::array<std::array<int64_t, int(Operand::kCount)>, int(Buffer::kCount)> reads{}, writes{};
+  int64_t total_reads() const;
+  int64_t total_writes() const;
+  int64_t operand_reads(Operand op) const;
+  int64_t operand_writes(Operand op) const;
+};
+
+class Memory final : public MemoryPort {
+ public:
+  explicit Memory(int words_per_psum) : words_per_psum_(words_per_psum) {}
+  std::vector<int64_t>& buffer(Buffer b) { return data_[int(b)]; }
+  const std::vector<int64_t>& buffer(Buffer b) const { return data_[int(b)]; }
+  void read(const Access2D& a, Operand op, int64_t* data) override;
+  void write(const Access2D& a, Operand op, const int64_t* data) override;
+  const AccessCounts& counts() const { return counts_; }
+  int words_per_element(Operand op) const { return op == Operand::kPartialSums ? words_per_psum_ : 1; }
+
+ private:
+  int words_per_psum_;
+  std::array<std::vector<int64_t>, int(Buffer::kCount)> data_;
+  AccessCounts counts_;
+};
+
+}  // namespace systrain

@@ -1,0 +1,54 @@
+#include "array_model.h"
+
+namespace systrain {
+
+TileRun TlmArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t /*start_cycle*/,
+                           bool record_events) {
+  TileRun run;
+  run.cycles = tile_cost(t, shape_).cycles;
+  if (record_events) run.events = tile_events(t, shape_);
+  const bool ws = t.dataflow == Dataflow::kWs;
+  const Operand out_op = t.last ? Operand::kOutputs : Operand::kPartialSums;
+  const Access2D xa = tile_block(t, l, Operand::kActivations, false);
+  const Access2D wa = tile_block(t, l, Operand::kWeights, false);
+  const Access2D ya = ws && !t.last ? tile_block(t, l, Operand::kPartialSums, true) : tile_block(t, l, Operand::kOutputs, true);
+  if (!functional_) {
+    mem.read(wa, Operand::kWeights, nullptr);
+    mem.read(xa, Operand::kActivations, nullptr);
+    if (ws && !t.first) mem.read(tile_block(t, l, Operand::kPartialSums, false), Operand::kPartialSums, nullptr);
+    mem.write(ya, out_op, nullptr);
+    return run;
+  }
+  x_.resize(xa.elements());
+  w_.resize(wa.elements());
+  y_.resize(ya.elements());
+  mem.read(wa, Operand::kWeights, w_.data());
+  mem.read(xa, Operand::kActivations, x_.data());
+  const int aw = num_.acc_bits;
+  const int64_t ru = t.ru, cu = t.cu, L = t.len;
+  if (ws) {
+    // x_ is [L][ru], w_ is [ru][cu], y_ is [L][cu]
+    if (!t.first) {
+      p_.resize(ya.elements());
+      mem.read(tile_block(t, l, Operand::kPartialSums, false), Operand::kPartialSums, p_.data());
+    }
+    for (int64_t m = 0; m < L; ++m)
+      for (int64_t c = 0; c < cu; ++c) {
+        int64_t acc = t.first ? 0 : p_[m * cu + c];
+        for (int64_t r = 0; r < ru; ++r) acc = mac(acc, x_[m * ru + r], w_[r * cu + c], aw);
+        y_[m * cu + c] = t.last ? requant(acc, num_, t.relu) : acc;
+      }
+  } else {
+    // x_ is [ru][L], w_ is [L][cu], y_ is [ru][cu]
+    for (int64_t r = 0; r < ru; ++r)
+      for (int64_t c = 0; c < cu; ++c) {
+        int64_t acc = 0;
+        for (int64_t k = 0; k < L; ++k) acc = mac(acc, x_[r * L + k], w_[k * cu + c], aw);
+        y_[r * cu + c] = requant(acc, num_, t.relu);
+      }
+  }
+  mem.write(ya, out_op, y_.data());
+  return run;
+}
+
+}  // namespace systrain

@@ -1,0 +1,69 @@
+#include "dataset.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+namespace systrain {
+namespace {
+
+std::vector<uint8_t> gunzip_file(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
+  std::vector<uint8_t> out;
+  uint8_t buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  const bool bad = n < 0 || (err != Z_OK && err != Z_STREAM_END);
+  std::string m = bad ? msg : "";
+  gzclose(f);
+  if (bad) throw DataError(fmt::format("{}: corrupt gzip data ({})", path, m));
+  return out;
+}
+
+uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
+  return (uint32_t{d[at]} << 24) | (uint32_t{d[at + 1]} << 16) | (uint32_t{d[at + 2]} << 8) | d[at + 3];
+}
+
+}  // namespace
+
+Samples load_fashion_mnist(const std::string& dir, const std::string& which, int64_t limit) {
+  const std::string ip = fmt::format("{}/{}-images-idx3-ubyte.gz", dir, which);
+  const std::string lp = fmt::format("{}/{}-labels-idx1-ubyte.gz", dir, which);
+  const auto img = gunzip_file(ip), lab = gunzip_file(lp);
+  if (img.size() < 16 || be32(img, 0) != 0x00000803)
+    throw DataError(fmt::format("{}: not an IDX image file (magic 0x00000803 expected)", ip));
+  if (lab.size() < 8 || be32(lab, 0) != 0x00000801)
+    throw DataError(fmt::format("{}: not an IDX label file (magic 0x00000801 expected)", lp));
+  const int64_t n = be32(img, 4), h = be32(img, 8), w = be32(img, 12);
+  if (static_cast<int64_t>(img.size()) != 16 + n * h * w)
+    throw DataError(fmt::format("{}: truncated ({} bytes for {} images of {}x{})", ip, img.size(), n, h, w));
+  if (be32(lab, 4) != n || static_cast<int64_t>(lab.size()) != 8 + n)
+    throw DataError(fmt::format("{}: {} labels do not match {} images", lp, be32(lab, 4), n));
+  Samples s;
+  s.count = limit > 0 ? std::min(limit, n) : n;
+  s.width = h * w;
+  s.x.resize(s.count * s.width);
+  s.labels.resize(s.count);
+  for (int64_t i = 0; i < s.count * s.width; ++i) s.x[i] = img[16 + i] / 255.0f;
+  for (int64_t i = 0; i < s.count; ++i) {
+    s.labels[i] = lab[8 + i];
+    if (s.labels[i] > 9) throw DataError(fmt::format("{}: label {} of sample {} is not in 0..9", lp, s.labels[i], i));
+  }
+  return s;
+}
+
+Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed) {
+  Samples s;
+  s.count = count;
+  s.width = width;
+  s.x.resize(count * width);
+  s.labels.resize(count);
+  Rng rng(seed * 2 + 1);
+  for (auto& v : s.x) v = static_cast<float>(rng.uniform() * 2 - 1);
+  for (auto& l : s.labels) l = static_cast<uint8_t>(rng.next() % 10);
+  return s;
+}
+
+}  // namespace systrain

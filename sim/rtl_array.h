@@ -1,0 +1,46 @@
+// The RTL array: the Verilated systolic_top clocked cycle by cycle. Each cycle
+// it serves the controller's read requests from the MemoryPort (the SRAM
+// model answers in the same cycle, see rtl/systolic_top.sv) and writes the
+// output rows it emits. Cycles are counted from the tile's first busy cycle
+// to its last (`last_cycle`), so consecutive tiles run back to back.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "array_model.h"
+#include "rtl_model_cache.h"
+
+namespace systrain {
+
+class RtlArray final : public ArrayModel {
+ public:
+  RtlArray(const ArrayShape& shape, const Numerics& num, bool verbose);
+  ~RtlArray() override;
+  RtlArray(const RtlArray&) = delete;
+  RtlArray& operator=(const RtlArray&) = delete;
+
+  TileRun run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
+                   bool record_events) override;
+  const char* name() const override { return "rtl"; }
+
+  // VCD of every RTL signal for global cycles [first, last]
+  void open_trace(const std::string& path, int64_t first, int64_t last);
+  void close_trace();
+
+ private:
+  void set(int port, int lane, int64_t v) { api_.set(model_, port, lane, v); }
+  int64_t get(int port, int lane = 0) { return api_.get(model_, port, lane); }
+  void half_cycle(int clk, int64_t cycle);
+
+  ArrayShape shape_;
+  Numerics num_;
+  const rtl_abi::Api& api_;
+  void* model_ = nullptr;
+  bool tracing_ = false;
+  int64_t trace_first_ = 0, trace_last_ = -1;
+  std::vector<int64_t> buf_;
+};
+
+}  // namespace systrain

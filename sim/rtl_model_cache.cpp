@@ -1,0 +1,137 @@
+#include "rtl_model_cache.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#ifndef SYSTRAIN_SOURCE_DIR
+#error "SYSTRAIN_SOURCE_DIR must be defined by the build"
+#endif
+#ifndef SYSTRAIN_VERILATED_RT
+#error "SYSTRAIN_VERILATED_RT must be defined by the build"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace systrain {
+namespace {
+
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw RtlModelError(fmt::format("cannot read {}", p.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string command_output(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  return out;
+}
+
+std::string quote(const std::string& s) {
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
+
+}  // namespace
+
+std::string rtl_cache_dir() {
+  if (const char* d = std::getenv("SYSTRAIN_RTL_CACHE"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/systrain/rtl";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/systrain/rtl";
+  return "/tmp/systrain-rtl-cache";
+}
+
+const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
+  static std::mutex mu;
+  static std::map<std::string, const rtl_abi::Api*> loaded;
+  std::lock_guard<std::mutex> lock(mu);
+
+  const fs::path src = SYSTRAIN_SOURCE_DIR;
+  const fs::path rtl = src / "rtl", shim = src / "sim" / "rtl_shim", script = src / "scripts" / "build_rtl_model.sh";
+  const fs::path runtime = SYSTRAIN_VERILATED_RT;
+  uint64_t h = fnv1a(slurp(rtl / "pe.sv"));
+  h = fnv1a(slurp(rtl / "systolic_top.sv"), h);
+  h = fnv1a(slurp(shim / "rtl_shim.cpp"), h);
+  h = fnv1a(slurp(shim / "rtl_abi.h"), h);
+  h = fnv1a(slurp(script), h);
+  h = fnv1a(slurp(runtime), h);
+  h = fnv1a(command_output("verilator --version 2>&1"), h);
+  const std::string name =
+      fmt::format("{}x{}_d{}_a{}_{:016x}", key.rows, key.cols, key.data_bits, key.acc_bits, h);
+  if (auto it = loaded.find(name); it != loaded.end()) return *it->second;
+
+  const fs::path root = rtl_cache_dir();
+  const fs::path entry = root / name, lib = entry / "libsystolic.so";
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw RtlModelError(fmt::format("cannot create the RTL model cache {}: {}", root.string(), ec.message()));
+  if (!fs::exists(lib)) {
+    const fs::path lockfile = root / ".lock";
+    int fd = ::open(lockfile.c_str(), O_CREAT | O_RDWR, 0644);
+    if (fd < 0) throw RtlModelError(fmt::format("cannot open {}", lockfile.string()));
+    ::flock(fd, LOCK_EX);
+    if (!fs::exists(lib)) {
+      const fs::path tmp = root / (name + ".build");
+      fs::remove_all(tmp, ec);
+      fs::create_directories(tmp, ec);
+      if (verbose)
+        fmt::print(stderr, "systrain: building the RTL model for a {}x{} array (once; cached in {})\n", key.rows,
+                   key.cols, root.string());
+      const fs::path log = root / (name + ".log");
+      const std::string cmd =
+          fmt::format("sh {} {} {} {} {} {} {} {} {} > {} 2>&1", quote(script), quote(tmp), quote(rtl), quote(shim),
+                      quote(runtime), key.rows, key.cols, key.data_bits, key.acc_bits, quote(log));
+      const int rc = std::system(cmd.c_str());
+      if (rc != 0) {
+        ::flock(fd, LOCK_UN);
+        ::close(fd);
+        throw RtlModelError(fmt::format("building the RTL model failed (exit {}); see {}", rc, log.string()));
+      }
+      fs::rename(tmp, entry, ec);
+      if (ec) {
+        ::flock(fd, LOCK_UN);
+        ::close(fd);
+        throw RtlModelError(fmt::format("cannot publish {}: {}", entry.string(), ec.message()));
+      }
+      fs::remove(log, ec);
+    }
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+  }
+  void* dl = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!dl) throw RtlModelError(fmt::format("cannot load {}: {}", lib.string(), dlerror()));
+  using Fn = const rtl_abi::Api* (*)();
+  auto fn = reinterpret_cast<Fn>(dlsym(dl, "systrain_rtl_api"));
+  if (!fn) throw RtlModelError(fmt::format("{} has no systrain_rtl_api", lib.string()));
+  const rtl_abi::Api* api = fn();
+  if (api->abi_version != rtl_abi::kAbiVersion || api->rows != key.rows || api->cols != key.cols ||
+      api->data_bits != key.data_bits || api->acc_bits != key.acc_bits)
+    throw RtlModelError(fmt::format("{} does not match the requested model", lib.string()));
+  loaded[name] = api;
+  return *api;
+}
+
+}  // namespace systrain

@@ -1,0 +1,38 @@
+// The C ABI between systrain and a Verilated systolic_top built for one array
+// shape (see scripts/build_rtl_model.sh). Each shape is its own shared library
+// exporting systrain_rtl_api(); the host dlopen()s the one it needs.
+#pragma once
+#include <cstdint>
+
+namespace systrain::rtl_abi {
+
+constexpr int kAbiVersion = 1;
+
+// Scalar inputs take lane 0; vector ports take a lane (row or column).
+enum Port : int {
+  // inputs
+  kClk, kRst, kStart, kModeOs, kFirst, kLast, kRelu, kFrac, kRowsUsed, kColsUsed, kLen,
+  kWgtRdData, kActRdData, kPsumRdData,
+  // outputs
+  kBusy, kLastCycle, kPhase, kWgtRdEn, kWgtRdIdx, kActRdEn, kActRdIdx, kPsumRdEn,
+  kPsumRdIdx, kOutWrEn, kOutWrIdx, kOutWrData,
+};
+
+struct Api {
+  int abi_version;
+  int rows, cols, data_bits, acc_bits;
+  void* (*create)();
+  void (*destroy)(void* model);
+  // set writes the low bits of value into the port (a lane of a vector port);
+  // get returns a port (lane) value, sign-extended for data lanes.
+  void (*set)(void* model, int port, int lane, int64_t value);
+  int64_t (*get)(void* model, int port, int lane);
+  void (*eval)(void* model);
+  int (*trace_open)(void* model, const char* path);  // 0 on success
+  void (*trace_dump)(void* model, uint64_t time);
+  void (*trace_close)(void* model);
+};
+
+}  // namespace systrain::rtl_abi
+
+extern "C" const systrain::rtl_abi::Api* systrain_rtl_api();
