@@ -64,7 +64,7 @@ struct Config {
     bool functional = true;
     int64_t max_steps = 0;
     std::string vcd;  // empty = none
-    std::array<int64_t, 2> vcd_window{0, 100000};
+    std::array<int64_t, 2> vcd_window{0, 2000};  // a 16x16 RTL trace is ~26 KB a cycle
     std::string dump_tensors;  // empty = none
   } simulation;
 

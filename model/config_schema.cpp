@@ -558,6 +558,13 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
                       to_string(net.layers[i].type)));
   if (!net.layers.empty() && net.input_shape.size() == 3)
     err("network.input_shape", "[C, H, W] inputs need conv2d/flatten layers, which are not supported yet; use [N]");
+  if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784)
+    err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28), found [{}]; "
+                                           "use [784] or training.dataset: synthetic", net.input_shape[0]));
+  if (!net.layers.empty() && net.layers.back().type == LayerType::kDense &&
+      net.layers.back().activation == Activation::kRelu)
+    err(fmt::format("network.layers[{}].activation", net.layers.size() - 1),
+        "the last layer feeds softmax and cross-entropy: it takes no activation");
   if (cfg.schedule.kind != ScheduleKind::kInference)
     err("schedule.kind", fmt::format("'{}' is not supported yet (this build runs 'inference')", to_string(cfg.schedule.kind)));
   if (!cfg.simulation.dump_tensors.empty())

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace systrain {
@@ -29,7 +30,8 @@ RtlArray::~RtlArray() {
   if (model_) api_.destroy(model_);
 }
 
-void RtlArray::open_trace(const std::string& path, int64_t first, int64_t last) {
+void RtlArray::open_trace(const std::string& path, int64_t first, int64_t last, uint64_t period_ps) {
+  period_ps_ = std::max<uint64_t>(2, period_ps);
   if (api_.trace_open(model_, path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot write {}", path));
   tracing_ = true;
   trace_first_ = first;
@@ -45,7 +47,7 @@ void RtlArray::half_cycle(int clk, int64_t cycle) {
   set(kClk, 0, clk);
   api_.eval(model_);
   if (tracing_ && cycle >= trace_first_ && cycle <= trace_last_)
-    api_.trace_dump(model_, static_cast<uint64_t>(2 * cycle + clk));
+    api_.trace_dump(model_, static_cast<uint64_t>(cycle) * period_ps_ + (clk ? period_ps_ / 2 : 0));
 }
 
 TileRun RtlArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,

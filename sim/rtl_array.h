@@ -25,8 +25,9 @@ class RtlArray final : public ArrayModel {
                    bool record_events) override;
   const char* name() const override { return "rtl"; }
 
-  // VCD of every RTL signal for global cycles [first, last]
-  void open_trace(const std::string& path, int64_t first, int64_t last);
+  // VCD of every RTL signal for global cycles [first, last]; cycle c starts
+  // at c·period_ps picoseconds (the clock rises half a period later)
+  void open_trace(const std::string& path, int64_t first, int64_t last, uint64_t period_ps);
   void close_trace();
 
  private:
@@ -40,6 +41,7 @@ class RtlArray final : public ArrayModel {
   void* model_ = nullptr;
   bool tracing_ = false;
   int64_t trace_first_ = 0, trace_last_ = -1;
+  uint64_t period_ps_ = 2;
   std::vector<int64_t> buf_;
 };
 

@@ -1,0 +1,26 @@
+// report.json, report.csv and the one-screen summary, derived from a
+// RunResult. Derived figures (utilisation, energy) are computed here.
+#pragma once
+#include <string>
+
+#include "config.h"
+#include "run_result.h"
+
+namespace systrain {
+
+std::string report_json(const Config& cfg, const RunResult& r);
+std::string report_csv(const RunResult& r);
+std::string report_summary(const Config& cfg, const RunResult& r);
+
+struct Energy {
+  double mac = 0, sram = 0, dram = 0;
+  double total() const { return mac + sram + dram; }
+};
+Energy energy_of(const Config& cfg, const RunResult& r);
+double utilization_of(const RunResult& r);
+
+// Writes all files or none: each goes to a temporary beside its target, and
+// the renames happen only after every write succeeded. Returns "" or an error.
+std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& path_and_content);
+
+}  // namespace systrain

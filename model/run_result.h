@@ -1,0 +1,43 @@
+// Everything a run measured; the report writer derives ratios, utilisation
+// and energy from these counts when it writes them (never accumulated apart).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memory.h"
+#include "tile.h"
+
+namespace systrain {
+
+struct LayerStats {
+  int index = 0;
+  Gemm gemm;  // m of one full step
+  int64_t tiles = 0, cycles = 0, macs = 0;
+  AccessCounts sram;
+};
+
+struct DramCounts {
+  std::array<int64_t, int(Operand::kCount)> reads{}, writes{};
+  int64_t total_reads() const { int64_t s = 0; for (auto v : reads) s += v; return s; }
+  int64_t total_writes() const { int64_t s = 0; for (auto v : writes) s += v; return s; }
+};
+
+struct RunResult {
+  std::string backend, schedule;
+  int rows = 0, cols = 0;
+  int64_t cycles_total = 0, cycles_forward = 0, cycles_backward = 0, cycles_update = 0, cycles_stall = 0;
+  int64_t macs = 0, tiles = 0;
+  AccessCounts sram;
+  DramCounts dram;
+  int64_t steps = 0, samples = 0;
+  std::optional<double> accuracy;  // inference: top-1 on the samples run
+  bool cosim = false;
+  int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0;
+  std::vector<LayerStats> layers;
+  double wall_seconds = 0;
+};
+
+}  // namespace systrain

@@ -1,0 +1,255 @@
+#include "controller.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "fixed_point.h"
+
+namespace systrain {
+
+Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& samples,
+                       std::vector<Engine> engines, RunResult& result, VcdWriter* trace, bool progress)
+    : sc_module(n),
+      cfg_(cfg),
+      w_(w),
+      samples_(samples),
+      engines_(std::move(engines)),
+      result_(result),
+      trace_(trace),
+      progress_(progress),
+      shape_{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()},
+      num_{cfg.accelerator.numerics.data_bits, cfg.accelerator.numerics.frac_bits, cfg.accelerator.numerics.acc_bits},
+      period_(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS) {
+  for (size_t i = 0; i < engines_.size(); ++i)
+    sockets.push_back(std::make_unique<Socket>(fmt::format("to_array{}", i).c_str()));
+  runs_.resize(engines_.size());
+  payload_.set_extension(&ext_);
+  if (trace_) {
+    sig_step_ = trace_->add_signal("step", 32);
+    sig_layer_ = trace_->add_signal("layer", 16);
+    sig_tile_ = trace_->add_signal("tile", 32);
+    sig_phase_ = trace_->add_signal("phase", 3);  // 0 idle 1 load 2 stream 3 flush 4 drain
+    sig_os_ = trace_->add_signal("dataflow_os", 1);
+    sig_busy_ = trace_->add_signal("busy", 1);
+    sig_act_ = trace_->add_signal("act_rd", 1);
+    sig_wgt_ = trace_->add_signal("wgt_rd", 1);
+    sig_psum_ = trace_->add_signal("psum_rd", 1);
+    sig_out_ = trace_->add_signal("out_wr", 1);
+  }
+  SC_THREAD(main);
+}
+
+void Controller::main() {
+  try {
+    run();
+  } catch (const CosimMismatch& e) {
+    error_ = e.what();
+    mismatch_ = true;
+  } catch (const std::exception& e) {
+    error_ = e.what();
+  }
+  payload_.clear_extension(&ext_);
+}
+
+void Controller::init_weights() {
+  // Glorot-uniform, from the run's seed; the same words go to every engine
+  Rng rng(static_cast<uint64_t>(cfg_.training.seed));
+  std::vector<int64_t> wts(w_.weight_words);
+  for (const auto& p : w_.layers) {
+    const double lim = std::sqrt(6.0 / static_cast<double>(p.k + p.n));
+    for (int64_t i = 0; i < p.k * p.n; ++i) wts[p.w_addr + i] = quantize((rng.uniform() * 2 - 1) * lim, num_);
+  }
+  for (auto& e : engines_) {
+    e.memory->buffer(Buffer::kWeights) = wts;
+    e.memory->buffer(Buffer::kActivations).assign(activation_elements(w_, cfg_.training.batch), 0);
+    e.memory->buffer(Buffer::kGradients).assign(gradient_elements(w_, cfg_.training.batch), 0);
+  }
+}
+
+void Controller::load_inputs(int64_t first, int64_t m) {
+  // a DMA fill from DRAM: counted at the DRAM interface, not at the array edge
+  const LayerLayout l = layer_layout(w_, 0, m);
+  for (auto& e : engines_) {
+    auto& act = e.memory->buffer(Buffer::kActivations);
+    for (int64_t i = 0; i < m * w_.input_width; ++i)
+      act[l.x_addr + i] = quantize(samples_.x[first * w_.input_width + i], num_);
+  }
+}
+
+void Controller::count_dram(int64_t step, int64_t m) {
+  const int64_t bits = cfg_.accelerator.numerics.data_bits;
+  const int64_t act_cap = int64_t{cfg_.accelerator.sram.activations_kib} * 8192 / bits;
+  const int64_t wgt_cap = int64_t{cfg_.accelerator.sram.weights_kib} * 8192 / bits;
+  auto& d = result_.dram;
+  d.reads[int(Operand::kActivations)] += m * w_.input_width;
+  if (step == 0 || w_.weight_words > wgt_cap) d.reads[int(Operand::kWeights)] += w_.weight_words;
+  for (size_t li = 0; li + 1 < w_.layers.size(); ++li) {
+    const auto& p = w_.layers[li];
+    if (m * p.k + m * p.n > act_cap) {  // X and Y do not fit together: Y spills and comes back
+      d.writes[int(Operand::kOutputs)] += m * p.n;
+      d.reads[int(Operand::kActivations)] += m * p.n;
+    }
+  }
+  d.writes[int(Operand::kOutputs)] += m * w_.layers.back().n;
+}
+
+void Controller::issue(const Tile& t, const LayerLayout& l) {
+  const bool cosim = engines_.size() == 2;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    ext_.tile = &t;
+    ext_.layout = &l;
+    ext_.start_cycle = cycle_;
+    ext_.record_events = cosim || (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]);
+    ext_.result = &runs_[i];
+    payload_.set_command(tlm::TLM_WRITE_COMMAND);
+    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    (*sockets[i])->b_transport(payload_, d);
+    if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
+    if (i == 0) delay = d;
+  }
+  if (cosim) {
+    result_.cosim_tlm_cycles += runs_[0].cycles;
+    result_.cosim_rtl_cycles += runs_[1].cycles;
+    compare(t, l, runs_[0], runs_[1]);
+  }
+  if (trace_) trace_tile(t, runs_[0]);
+  cycle_ += runs_[0].cycles;
+  wait(delay);
+}
+
+void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b) {
+  const std::string where = fmt::format("step {}, layer {}, {}", step_, t.layer, describe(t));
+  auto fail = [&](int64_t at_cycle, const std::string& what) {
+    result_.cosim_mismatches++;
+    throw CosimMismatch(fmt::format("co-simulation mismatch at cycle {} ({}):\n  {}", at_cycle, where, what));
+  };
+  const size_t n = std::max(a.events.size(), b.events.size());
+  for (size_t i = 0; i < n; ++i) {
+    const bool ha = i < a.events.size(), hb = i < b.events.size();
+    if (ha && hb && a.events[i] == b.events[i]) continue;
+    const int64_t c = cycle_ + (ha ? a.events[i].cycle : b.events[i].cycle);
+    std::string last;
+    for (size_t k = i >= 3 ? i - 3 : 0; k < i; ++k) last += fmt::format("\n    both: {}", describe(a.events[k]));
+    fail(c, fmt::format("tlm: {}\n  rtl: {}\n  last agreed events:{}", ha ? describe(a.events[i]) : "no more accesses",
+                        hb ? describe(b.events[i]) : "no more accesses", last.empty() ? " none" : last));
+  }
+  result_.cosim_events_compared += static_cast<int64_t>(n);
+  if (a.cycles != b.cycles)
+    fail(cycle_ + std::min(a.cycles, b.cycles),
+         fmt::format("tlm finishes the tile in {} cycles, rtl in {}", a.cycles, b.cycles));
+  if (!cfg_.simulation.functional) return;
+  const Operand op = t.dataflow == Dataflow::kWs && !t.last ? Operand::kPartialSums : Operand::kOutputs;
+  const Access2D blk = tile_block(t, l, op, true);
+  const auto& va = engines_[0].memory->buffer(blk.buffer);
+  const auto& vb = engines_[1].memory->buffer(blk.buffer);
+  for (int64_t i = 0; i < blk.rows; ++i)
+    for (int64_t j = 0; j < blk.cols; ++j) {
+      const int64_t at = blk.addr + i * blk.row_stride + j * blk.col_stride;
+      if (va[at] != vb[at])
+        fail(cycle_ + a.cycles - 1, fmt::format("{} row {} column {} of the tile: tlm wrote {}, rtl wrote {}",
+                                                to_string(op), i, j, va[at], vb[at]));
+    }
+}
+
+void Controller::trace_tile(const Tile& t, const TileRun& r) {
+  const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
+  const int64_t s = cycle_, e = cycle_ + r.cycles - 1;
+  if (e < w0 || s > w1) return;
+  const int64_t R = shape_.rows, C = shape_.cols;
+  const bool ws = t.dataflow == Dataflow::kWs;
+  // phase boundaries of the closed form (see model/tile.h)
+  const int64_t load = ws ? t.ru : 0, stream = t.len, flush = ws ? 0 : R + C - 1;
+  std::vector<uint8_t> act(r.cycles), wgt(r.cycles), psum(r.cycles), out(r.cycles);
+  for (const auto& ev : r.events) {
+    auto& v = ev.write ? out : ev.op == Operand::kActivations ? act : ev.op == Operand::kWeights ? wgt : psum;
+    v[ev.cycle] = 1;
+  }
+  for (int64_t c = std::max(s, w0); c <= std::min(e, w1); ++c) {
+    const int64_t rel = c - s;
+    const uint64_t time = static_cast<uint64_t>(c) * period_ps();
+    const int phase = rel < load ? 1 : rel < load + stream ? 2 : rel < load + stream + flush ? 3 : 4;
+    trace_->change(time, sig_step_, static_cast<uint64_t>(step_));
+    trace_->change(time, sig_layer_, static_cast<uint64_t>(t.layer));
+    trace_->change(time, sig_tile_, static_cast<uint64_t>(t.index));
+    trace_->change(time, sig_phase_, static_cast<uint64_t>(phase));
+    trace_->change(time, sig_os_, ws ? 0 : 1);
+    trace_->change(time, sig_busy_, 1);
+    trace_->change(time, sig_act_, act[rel]);
+    trace_->change(time, sig_wgt_, wgt[rel]);
+    trace_->change(time, sig_psum_, psum[rel]);
+    trace_->change(time, sig_out_, out[rel]);
+  }
+}
+
+int64_t Controller::score(int64_t first, int64_t m) {
+  const LayerLayout l = layer_layout(w_, static_cast<int>(w_.layers.size()) - 1, m);
+  const auto& act = engines_[0].memory->buffer(Buffer::kActivations);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < l.gemm.n; ++j)
+      if (act[l.y_addr + i * l.gemm.n + j] > act[l.y_addr + i * l.gemm.n + best]) best = j;
+    correct += best == samples_.labels[first + i];
+  }
+  return correct;
+}
+
+void Controller::run() {
+  init_weights();
+  const int64_t batch = cfg_.training.batch;
+  int64_t steps = (samples_.count + batch - 1) / batch;
+  if (cfg_.simulation.max_steps > 0) steps = std::min(steps, cfg_.simulation.max_steps);
+  const bool df_os = cfg_.schedule.forward_dataflow == Dataflow::kOs;
+  const bool tty = progress_ && isatty(2);
+  result_.layers.resize(w_.layers.size());
+  int64_t correct = 0;
+  for (step_ = 0; step_ < steps; ++step_) {
+    const int64_t first = step_ * batch, m = std::min(batch, samples_.count - first);
+    if (cfg_.simulation.functional) load_inputs(first, m);
+    count_dram(step_, m);
+    for (size_t li = 0; li < w_.layers.size(); ++li) {
+      const LayerLayout l = layer_layout(w_, static_cast<int>(li), m);
+      const AccessCounts before = engines_[0].memory->counts();
+      const int64_t c0 = cycle_;
+      const auto tiles = tile_gemm(l.gemm, shape_, df_os ? Dataflow::kOs : Dataflow::kWs, w_.layers[li].relu,
+                                   static_cast<int>(li));
+      for (const Tile& t : tiles) issue(t, l);
+      LayerStats& ls = result_.layers[li];
+      ls.index = static_cast<int>(li);
+      if (step_ == 0) ls.gemm = l.gemm;
+      ls.tiles += static_cast<int64_t>(tiles.size());
+      ls.cycles += cycle_ - c0;
+      ls.macs += l.gemm.m * l.gemm.k * l.gemm.n;
+      const AccessCounts& after = engines_[0].memory->counts();
+      for (int b = 0; b < int(Buffer::kCount); ++b)
+        for (int o = 0; o < int(Operand::kCount); ++o) {
+          ls.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
+          ls.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
+        }
+    }
+    if (cfg_.simulation.functional) correct += score(first, m);
+    result_.samples += m;
+    if (tty && (step_ % 8 == 7 || step_ + 1 == steps))
+      fmt::print(stderr, "\rsystrain: step {}/{}  cycle {}", step_ + 1, steps, cycle_);
+  }
+  if (tty) fmt::print(stderr, "\n");
+  result_.steps = steps;
+  result_.cycles_total = cycle_;
+  result_.cycles_forward = cycle_;
+  result_.sram = engines_[0].memory->counts();
+  for (const auto& ls : result_.layers) result_.macs += ls.macs, result_.tiles += ls.tiles;
+  if (cfg_.simulation.functional && w_.layers.back().n == 10 && result_.samples > 0)
+    result_.accuracy = static_cast<double>(correct) / static_cast<double>(result_.samples);
+  if (engines_.size() == 2 && engines_[0].memory->counts().reads != engines_[1].memory->counts().reads)
+    throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM read counters differ");
+  if (engines_.size() == 2 && engines_[0].memory->counts().writes != engines_[1].memory->counts().writes)
+    throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM write counters differ");
+  if (trace_) trace_->close(static_cast<uint64_t>(std::min(cycle_, cfg_.simulation.vcd_window[1] + 1)) * period_ps());
+}
+
+}  // namespace systrain

@@ -1,0 +1,114 @@
+// The systrain command line: run, check, compare, sweep (see README).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <systemc>
+
+#include "config_schema.h"
+#include "report.h"
+#include "run.h"
+#include "yaml_loader.h"
+
+using namespace systrain;
+
+namespace {
+
+int print_errors(const std::vector<ConfigError>& errors) {
+  for (const auto& e : errors) fmt::print(stderr, "{}\n", e.str());
+  fmt::print(stderr, "systrain: {} error{} in the configuration; nothing was run\n", errors.size(),
+             errors.size() == 1 ? "" : "s");
+  return kExitBadInput;
+}
+
+}  // namespace
+
+// SystemC's library has a main() that prints its banner before calling
+// sc_main; ours silences the banner (stdout may carry JSON) and then enters
+// the kernel the same way.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
+
+extern "C" int sc_main(int argc, char* argv[]) {
+  CLI::App app{"systrain: a cycle-accurate simulator of systolic-array training accelerators"};
+  app.require_subcommand(1);
+  std::string config, out_dir = "out", backend, schedule, vcd, schedules;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  int jobs = 1;
+
+  auto* run = app.add_subcommand("run", "simulate CONFIG and write DIR/report.json and DIR/report.csv");
+  run->add_option("CONFIG", config, "YAML config")->required();
+  run->add_option("--backend", backend, "tlm | rtl | cosim (overrides simulation.backend)");
+  run->add_option("--schedule", schedule, "overrides schedule.kind");
+  run->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)");
+  run->add_option("--out", out_dir, "report folder (default: out)");
+  run->add_option("--vcd", vcd, "VCD file to write (overrides simulation.vcd)");
+  run->add_flag("--quiet", quiet, "print nothing on success");
+
+  auto* check = app.add_subcommand("check", "validate CONFIG and print the resolved config");
+  check->add_option("CONFIG", config, "YAML config")->required();
+  check->add_option("--set", sets, "KEY=VALUE override (repeatable)");
+
+  auto* compare = app.add_subcommand("compare", "run several schedules on CONFIG and compare them to baseline");
+  compare->add_option("CONFIG", config, "YAML config")->required();
+  compare->add_option("--schedules", schedules, "comma-separated schedule kinds");
+  compare->add_option("--out", out_dir, "report folder");
+
+  auto* sweep = app.add_subcommand("sweep", "run CONFIG for every combination of --set values");
+  sweep->add_option("CONFIG", config, "YAML config")->required();
+  sweep->add_option("--set", sets, "KEY=V1,V2,... (repeatable)");
+  sweep->add_option("--jobs", jobs, "parallel runs");
+  sweep->add_option("--out", out_dir, "report folder");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitBadInput;
+  }
+
+  if (*compare || *sweep) {
+    fmt::print(stderr, "systrain: '{}' is not supported yet: it compares training schedules "
+                       "(baseline, interleaved, speculative), which this build does not have\n",
+               *compare ? "compare" : "sweep");
+    return kExitBadInput;
+  }
+  if (!backend.empty()) sets.push_back("simulation.backend=" + backend);
+  if (!schedule.empty()) sets.push_back("schedule.kind=" + schedule);
+  if (!vcd.empty()) sets.push_back("simulation.vcd=" + vcd);
+  LoadedConfig lc = load_config(config, sets);
+  if (!lc.ok()) return print_errors(lc.errors);
+  const Config& cfg = lc.config;
+  if (*check) {
+    fmt::print("# {}: valid; every key resolved\n{}", config, config_to_yaml(cfg));
+    return kExitOk;
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec || !std::filesystem::is_directory(out_dir)) {
+    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
+    return kExitBadInput;
+  }
+  RunResult result;
+  const RunOutcome outcome = run_simulation(cfg, result, !quiet);
+  if (outcome.code != kExitOk) {
+    fmt::print(stderr, "systrain: {}\n", outcome.message);
+    return outcome.code;
+  }
+  const std::string err = write_files_atomically({{out_dir + "/report.json", report_json(cfg, result)},
+                                                   {out_dir + "/report.csv", report_csv(result)}});
+  if (!err.empty()) {
+    fmt::print(stderr, "systrain: {}\n", err);
+    return kExitSimFailure;
+  }
+  if (!quiet) {
+    fmt::print("{}", report_summary(cfg, result));
+    fmt::print("  report: {}/report.json{}\n", out_dir, cfg.simulation.vcd.empty() ? "" : ", vcd: " + cfg.simulation.vcd);
+  }
+  return kExitOk;
+}

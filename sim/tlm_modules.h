@@ -1,0 +1,114 @@
+// SystemC TLM-2.0 modules: the SRAM buffers as a target that counts, the
+// array as a target that takes one tile per transaction and reaches the SRAM
+// through its own initiator socket, and the MemoryPort adapter that turns an
+// array's operand accesses into transactions. Loosely timed: the array target
+// annotates the tile's cycles as delay; SRAM accesses are pipelined inside a
+// tile's closed form and annotate none.
+#pragma once
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "array_model.h"
+#include "memory.h"
+
+namespace systrain {
+
+// An operand access: which block, for which operand. The payload's data
+// pointer holds int64 elements (or is null for a timing-only access).
+struct AccessExt : tlm::tlm_extension<AccessExt> {
+  Access2D access;
+  Operand op = Operand::kActivations;
+  tlm::tlm_extension_base* clone() const override { return new AccessExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const AccessExt&>(e); }
+};
+
+// A tile command from the controller to an array.
+struct TileExt : tlm::tlm_extension<TileExt> {
+  const Tile* tile = nullptr;
+  const LayerLayout* layout = nullptr;
+  int64_t start_cycle = 0;
+  bool record_events = false;
+  TileRun* result = nullptr;
+  tlm::tlm_extension_base* clone() const override { return new TileExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const TileExt&>(e); }
+};
+
+class SramTarget : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<SramTarget> socket;
+  SramTarget(sc_core::sc_module_name n, Memory& mem) : sc_module(n), socket("socket"), mem_(mem) {
+    socket.register_b_transport(this, &SramTarget::b_transport);
+  }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time&) {
+    AccessExt* x = nullptr;
+    p.get_extension(x);
+    if (!x) { p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE); return; }
+    auto* d = reinterpret_cast<int64_t*>(p.get_data_ptr());
+    if (p.is_read()) mem_.read(x->access, x->op, d);
+    else mem_.write(x->access, x->op, d);
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+  Memory& mem_;
+};
+
+// MemoryPort over an initiator socket
+template <class Socket>
+class SocketPort final : public MemoryPort {
+ public:
+  explicit SocketPort(Socket& s) : s_(s) { p_.set_extension(&ext_); }
+  ~SocketPort() override { p_.clear_extension(&ext_); }
+  void read(const Access2D& a, Operand op, int64_t* data) override { go(tlm::TLM_READ_COMMAND, a, op, data); }
+  void write(const Access2D& a, Operand op, const int64_t* data) override {
+    go(tlm::TLM_WRITE_COMMAND, a, op, const_cast<int64_t*>(data));
+  }
+
+ private:
+  void go(tlm::tlm_command cmd, const Access2D& a, Operand op, int64_t* data) {
+    ext_.access = a;
+    ext_.op = op;
+    p_.set_command(cmd);
+    p_.set_address(static_cast<uint64_t>(a.addr));
+    p_.set_data_ptr(reinterpret_cast<unsigned char*>(data));
+    p_.set_data_length(static_cast<unsigned>(a.elements() * sizeof(int64_t)));
+    p_.set_streaming_width(p_.get_data_length());
+    p_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+    s_->b_transport(p_, zero);
+    if (p_.is_response_error()) SC_REPORT_FATAL("systrain", "SRAM access failed");
+  }
+  Socket& s_;
+  tlm::tlm_generic_payload p_;
+  AccessExt ext_;
+};
+
+class ArrayTarget : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<ArrayTarget> socket;
+  tlm_utils::simple_initiator_socket<ArrayTarget> sram;
+  ArrayTarget(sc_core::sc_module_name n, ArrayModel& array, sc_core::sc_time period)
+      : sc_module(n), socket("socket"), sram("sram"), array_(array), period_(period), port_(sram) {
+    socket.register_b_transport(this, &ArrayTarget::b_transport);
+  }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    TileExt* x = nullptr;
+    p.get_extension(x);
+    if (!x) { p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE); return; }
+    *x->result = array_.run_tile(*x->tile, *x->layout, port_, x->start_cycle, x->record_events);
+    delay += static_cast<double>(x->result->cycles) * period_;
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+  ArrayModel& array_;
+  sc_core::sc_time period_;
+  SocketPort<tlm_utils::simple_initiator_socket<ArrayTarget>> port_;
+};
+
+}  // namespace systrain
