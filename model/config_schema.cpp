@@ -455,6 +455,7 @@ struct Decoder {
     cfg.network.layers.clear();
     for (size_t i = 0; i < v.items.size(); ++i) {
       LayerConfig l;
+      locs[fmt::format("{}[{}]", path, i)] = v.items[i].loc;
       decode_layer(v.items[i], fmt::format("{}[{}]", path, i), l, errors);
       cfg.network.layers.push_back(l);
     }
@@ -508,6 +509,10 @@ void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& error
                       "missing key (the network has no default: give input_shape and layers, or topology_csv)"});
     return;
   }
+  // cross-key checks say nothing about keys that already failed to decode
+  const size_t decoded = errors.size();
+  std::vector<std::string> failed;
+  for (const auto& e : errors) failed.push_back(e.path);
   validate_config(out, [&](const std::string& p) {
     for (std::string q = p;; q = q.substr(0, q.rfind('.'))) {
       auto it = d.locs.find(q);
@@ -516,6 +521,16 @@ void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& error
     }
     return SourceLoc{doc.loc.file, 1, 1};
   }, errors);
+  auto covered = [&](const std::string& p) {
+    for (const auto& f : failed)
+      if (p == f || p.rfind(f + ".", 0) == 0 || p.rfind(f + "[", 0) == 0 || f.rfind(p + ".", 0) == 0 ||
+          f.rfind(p + "[", 0) == 0)
+        return true;
+    return false;
+  };
+  errors.erase(std::remove_if(errors.begin() + static_cast<std::ptrdiff_t>(decoded), errors.end(),
+                              [&](const ConfigError& e) { return covered(e.path); }),
+               errors.end());
 }
 
 void apply_override(const std::string& path, const Node& value, Config& cfg,

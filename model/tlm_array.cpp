@@ -2,6 +2,9 @@
 
 namespace systrain {
 
+// below this many MACs a tile is cheaper on one thread than to fork for
+constexpr int64_t kParallelMacs = 1 << 16;
+
 TileRun TlmArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t /*start_cycle*/,
                            bool record_events) {
   TileRun run;
@@ -32,6 +35,8 @@ TileRun TlmArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
       p_.resize(ya.elements());
       mem.read(tile_block(t, l, Operand::kPartialSums, false), Operand::kPartialSums, p_.data());
     }
+    // rows are independent: the result is the same for any thread count
+#pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
     for (int64_t m = 0; m < L; ++m)
       for (int64_t c = 0; c < cu; ++c) {
         int64_t acc = t.first ? 0 : p_[m * cu + c];
@@ -40,6 +45,7 @@ TileRun TlmArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
       }
   } else {
     // x_ is [ru][L], w_ is [L][cu], y_ is [ru][cu]
+#pragma omp parallel for schedule(static) if (ru * cu * L >= kParallelMacs)
     for (int64_t r = 0; r < ru; ++r)
       for (int64_t c = 0; c < cu; ++c) {
         int64_t acc = 0;

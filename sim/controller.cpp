@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "fixed_point.h"
+#include "lockstep.h"
 
 namespace systrain {
 
@@ -38,6 +40,12 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
     sig_wgt_ = trace_->add_signal("wgt_rd", 1);
     sig_psum_ = trace_->add_signal("psum_rd", 1);
     sig_out_ = trace_->add_signal("out_wr", 1);
+  }
+  if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f) {
+    const std::string spec = f;
+    const auto colon = spec.find(':');
+    fault_kind_ = spec.substr(0, colon);
+    fault_tile_ = colon == std::string::npos ? 0 : std::atoll(spec.c_str() + colon + 1);
   }
   SC_THREAD(main);
 }
@@ -112,6 +120,8 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
     if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
     if (i == 0) delay = d;
   }
+  inject_fault(t, l, runs_[0]);
+  ++tiles_issued_;
   if (cosim) {
     result_.cosim_tlm_cycles += runs_[0].cycles;
     result_.cosim_rtl_cycles += runs_[1].cycles;
@@ -123,37 +133,31 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
 }
 
 void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b) {
-  const std::string where = fmt::format("step {}, layer {}, {}", step_, t.layer, describe(t));
   auto fail = [&](int64_t at_cycle, const std::string& what) {
     result_.cosim_mismatches++;
-    throw CosimMismatch(fmt::format("co-simulation mismatch at cycle {} ({}):\n  {}", at_cycle, where, what));
+    throw CosimMismatch(fmt::format("co-simulation mismatch at cycle {} (step {}, layer {}, {}):\n  {}", at_cycle,
+                                    step_, t.layer, describe(t), what));
   };
-  const size_t n = std::max(a.events.size(), b.events.size());
-  for (size_t i = 0; i < n; ++i) {
-    const bool ha = i < a.events.size(), hb = i < b.events.size();
-    if (ha && hb && a.events[i] == b.events[i]) continue;
-    const int64_t c = cycle_ + (ha ? a.events[i].cycle : b.events[i].cycle);
-    std::string last;
-    for (size_t k = i >= 3 ? i - 3 : 0; k < i; ++k) last += fmt::format("\n    both: {}", describe(a.events[k]));
-    fail(c, fmt::format("tlm: {}\n  rtl: {}\n  last agreed events:{}", ha ? describe(a.events[i]) : "no more accesses",
-                        hb ? describe(b.events[i]) : "no more accesses", last.empty() ? " none" : last));
-  }
-  result_.cosim_events_compared += static_cast<int64_t>(n);
-  if (a.cycles != b.cycles)
-    fail(cycle_ + std::min(a.cycles, b.cycles),
-         fmt::format("tlm finishes the tile in {} cycles, rtl in {}", a.cycles, b.cycles));
+  if (auto d = compare_tile_runs(a, b, cycle_)) fail(d->cycle, d->what);
+  result_.cosim_events_compared += static_cast<int64_t>(a.events.size());
   if (!cfg_.simulation.functional) return;
   const Operand op = t.dataflow == Dataflow::kWs && !t.last ? Operand::kPartialSums : Operand::kOutputs;
-  const Access2D blk = tile_block(t, l, op, true);
-  const auto& va = engines_[0].memory->buffer(blk.buffer);
-  const auto& vb = engines_[1].memory->buffer(blk.buffer);
-  for (int64_t i = 0; i < blk.rows; ++i)
-    for (int64_t j = 0; j < blk.cols; ++j) {
-      const int64_t at = blk.addr + i * blk.row_stride + j * blk.col_stride;
-      if (va[at] != vb[at])
-        fail(cycle_ + a.cycles - 1, fmt::format("{} row {} column {} of the tile: tlm wrote {}, rtl wrote {}",
-                                                to_string(op), i, j, va[at], vb[at]));
-    }
+  if (auto d = compare_block(*engines_[0].memory, *engines_[1].memory, tile_block(t, l, op, true)))
+    fail(cycle_ + a.cycles - 1, fmt::format("{} {}", to_string(op), *d));
+}
+
+// Test hook: SYSTRAIN_INJECT_FAULT=KIND:N corrupts what the first (TLM) engine
+// did on the N-th tile of the run (KIND: value, cycles, event), so the tests
+// can show that co-simulation catches each kind of difference.
+void Controller::inject_fault(const Tile& t, const LayerLayout& l, TileRun& run) {
+  if (fault_kind_.empty() || tiles_issued_ != fault_tile_) return;
+  if (fault_kind_ == "cycles") run.cycles += 1;
+  if (fault_kind_ == "event" && !run.events.empty()) run.events[run.events.size() / 2].index += 1;
+  if (fault_kind_ == "value") {
+    const Operand op = t.dataflow == Dataflow::kWs && !t.last ? Operand::kPartialSums : Operand::kOutputs;
+    const Access2D blk = tile_block(t, l, op, true);
+    engines_[0].memory->buffer(blk.buffer)[blk.addr] ^= 1;
+  }
 }
 
 void Controller::trace_tile(const Tile& t, const TileRun& r) {

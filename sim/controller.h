@@ -47,6 +47,7 @@ class Controller : public sc_core::sc_module {
   void issue(const Tile& t, const LayerLayout& l);
   void compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b);
   void trace_tile(const Tile& t, const TileRun& r);
+  void inject_fault(const Tile& t, const LayerLayout& l, TileRun& run);
   void count_dram(int64_t step, int64_t m);
   int64_t score(int64_t first, int64_t m);
   uint64_t period_ps() const { return static_cast<uint64_t>(std::llround(1e6 / cfg_.accelerator.clock_mhz)); }
@@ -72,6 +73,9 @@ class Controller : public sc_core::sc_module {
   int sig_step_ = 0, sig_layer_ = 0, sig_tile_ = 0, sig_phase_ = 0, sig_os_ = 0, sig_busy_ = 0;
   int sig_act_ = 0, sig_wgt_ = 0, sig_psum_ = 0, sig_out_ = 0;
   int64_t step_ = 0;
+  int64_t tiles_issued_ = 0;
+  std::string fault_kind_;
+  int64_t fault_tile_ = -1;
 };
 
 }  // namespace systrain

@@ -29,6 +29,8 @@ int print_errors(const std::vector<ConfigError>& errors) {
 // the kernel the same way.
 int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  // idle OpenMP workers must not spin on the core the SystemC kernel uses
+  setenv("OMP_WAIT_POLICY", "passive", 0);
   return sc_core::sc_elab_and_sim(argc, argv);
 }
 
@@ -64,6 +66,8 @@ extern "C" int sc_main(int argc, char* argv[]) {
   sweep->add_option("--jobs", jobs, "parallel runs");
   sweep->add_option("--out", out_dir, "report folder");
 
+  auto* reference = app.add_subcommand("config-reference", "print the config reference (Markdown) the README carries");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,6 +75,10 @@ extern "C" int sc_main(int argc, char* argv[]) {
     return rc == 0 ? 0 : kExitBadInput;
   }
 
+  if (*reference) {
+    fmt::print("{}", config_reference_markdown());
+    return kExitOk;
+  }
   if (*compare || *sweep) {
     fmt::print(stderr, "systrain: '{}' is not supported yet: it compares training schedules "
                        "(baseline, interleaved, speculative), which this build does not have\n",

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
+#include <tuple>
 #include <sstream>
 
 #include "config_schema.h"
@@ -77,6 +79,9 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
     return out;
   }
   decode_config(doc, out.config, out.errors);
+  std::stable_sort(out.errors.begin(), out.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
+  });
   if (!out.errors.empty()) return out;
   for (const auto& o : overrides) {
     const auto eq = o.find('=');

@@ -1,0 +1,42 @@
+#include "lockstep.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace systrain {
+
+std::optional<Divergence> compare_tile_runs(const TileRun& a, const TileRun& b, int64_t start_cycle) {
+  const size_t n = std::max(a.events.size(), b.events.size());
+  for (size_t i = 0; i < n; ++i) {
+    const bool ha = i < a.events.size(), hb = i < b.events.size();
+    if (ha && hb && a.events[i] == b.events[i]) continue;
+    int64_t c = ha ? a.events[i].cycle : b.events[i].cycle;
+    if (ha && hb) c = std::min(a.events[i].cycle, b.events[i].cycle);
+    std::string last;
+    for (size_t k = i >= 3 ? i - 3 : 0; k < i; ++k) last += fmt::format("\n    both: {}", describe(a.events[k]));
+    return Divergence{start_cycle + c,
+                      fmt::format("tlm: {}\n  rtl: {}\n  last agreed events:{}",
+                                  ha ? describe(a.events[i]) : "no more accesses",
+                                  hb ? describe(b.events[i]) : "no more accesses", last.empty() ? " none" : last)};
+  }
+  if (a.cycles != b.cycles)
+    return Divergence{start_cycle + std::min(a.cycles, b.cycles),
+                      fmt::format("tlm finishes the tile in {} cycles, rtl in {}", a.cycles, b.cycles)};
+  return std::nullopt;
+}
+
+std::optional<std::string> compare_block(const Memory& ma, const Memory& mb, const Access2D& blk) {
+  const auto& va = ma.buffer(blk.buffer);
+  const auto& vb = mb.buffer(blk.buffer);
+  for (int64_t i = 0; i < blk.rows; ++i)
+    for (int64_t j = 0; j < blk.cols; ++j) {
+      const int64_t at = blk.addr + i * blk.row_stride + j * blk.col_stride;
+      if (va[at] != vb[at])
+        return fmt::format("row {} column {} of the tile's {} block: tlm wrote {}, rtl wrote {}", i, j,
+                           to_string(blk.buffer), va[at], vb[at]);
+    }
+  return std::nullopt;
+}
+
+}  // namespace systrain

@@ -1,0 +1,24 @@
+// The co-simulation checker: compares what two arrays did for one tile.
+// Unit-tested on its own (tests/test_lockstep.cpp); the controller calls it
+// for every tile of a cosim run.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "array_model.h"
+#include "memory.h"
+
+namespace systrain {
+
+struct Divergence {
+  int64_t cycle = 0;  // global cycle of the first difference
+  std::string what;   // what each side did, and the last events both agreed on
+};
+
+// Access events first (the earliest differing event), then the cycle count.
+std::optional<Divergence> compare_tile_runs(const TileRun& tlm, const TileRun& rtl, int64_t start_cycle);
+
+// The first element of `block` whose value differs between the two memories.
+std::optional<std::string> compare_block(const Memory& tlm, const Memory& rtl, const Access2D& block);
+
+}  // namespace systrain

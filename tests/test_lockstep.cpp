@@ -1,0 +1,60 @@
+// The co-simulation checker on hand-made tile runs.
+#include <doctest/doctest.h>
+
+#include "lockstep.h"
+
+using namespace systrain;
+
+namespace {
+TileRun run_of(int64_t cycles, std::vector<AccessEvent> ev) {
+  TileRun r;
+  r.cycles = cycles;
+  r.events = std::move(ev);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("identical runs agree") {
+  const TileRun a = run_of(10, {{0, Operand::kWeights, false, 1, 4}, {9, Operand::kOutputs, true, 0, 4}});
+  CHECK_FALSE(compare_tile_runs(a, a, 100).has_value());
+}
+
+TEST_CASE("the first differing event is reported at its global cycle with both sides") {
+  const TileRun a = run_of(10, {{0, Operand::kWeights, false, 1, 4}, {3, Operand::kActivations, false, 0, 2},
+                                {9, Operand::kOutputs, true, 0, 4}});
+  TileRun b = a;
+  b.events[1].cycle = 4;
+  const auto d = compare_tile_runs(a, b, 100);
+  REQUIRE(d.has_value());
+  CHECK(d->cycle == 103);
+  CHECK(d->what.find("tlm: cycle 3: read activations index 0 (2 words)") != std::string::npos);
+  CHECK(d->what.find("rtl: cycle 4: read activations index 0 (2 words)") != std::string::npos);
+  CHECK(d->what.find("both: cycle 0: read weights index 1 (4 words)") != std::string::npos);
+}
+
+TEST_CASE("a missing event and a cycle-count difference are reported") {
+  const TileRun a = run_of(10, {{0, Operand::kWeights, false, 1, 4}, {9, Operand::kOutputs, true, 0, 4}});
+  const TileRun b = run_of(10, {{0, Operand::kWeights, false, 1, 4}});
+  auto d = compare_tile_runs(a, b, 0);
+  REQUIRE(d.has_value());
+  CHECK(d->cycle == 9);
+  CHECK(d->what.find("rtl: no more accesses") != std::string::npos);
+  const TileRun c = run_of(11, a.events);
+  d = compare_tile_runs(a, c, 50);
+  REQUIRE(d.has_value());
+  CHECK(d->cycle == 60);
+  CHECK(d->what == "tlm finishes the tile in 10 cycles, rtl in 11");
+}
+
+TEST_CASE("compare_block finds the first differing word of a strided block") {
+  Memory a(2), b(2);
+  a.buffer(Buffer::kActivations).assign(20, 0);
+  b.buffer(Buffer::kActivations).assign(20, 0);
+  const Access2D blk{Buffer::kActivations, 2, 3, 2, 5, 1};  // rows at 2, 7, 12; two columns
+  CHECK_FALSE(compare_block(a, b, blk).has_value());
+  b.buffer(Buffer::kActivations)[13] = 9;  // row 2, column 1
+  b.buffer(Buffer::kActivations)[19] = 9;  // outside the block
+  const auto d = compare_block(a, b, blk);
+  REQUIRE(d.has_value());
+  CHECK(*d == "row 2 column 1 of the tile's activations block: tlm wrote 0, rtl wrote 9");
+}
