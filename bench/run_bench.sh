@@ -7,7 +7,7 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 rtl_steps=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
-st=$build/sim/systrain
+st=$build/systrain
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 row() {  # name, args...

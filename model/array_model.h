@@ -15,6 +15,7 @@ namespace systrain {
 struct TileRun {
   int64_t cycles = 0;
   std::vector<AccessEvent> events;  // filled when asked to record
+  std::vector<uint8_t> phases;      // the Phase of every cycle, when recording
 };
 
 class ArrayModel {

@@ -591,99 +591,88 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
                     edge, cfg.accelerator.sram.words_per_cycle));
 }
 
-std::string config_to_json(const Config& cfg, int indent) {
-  // fields are declared grouped by prefix, so a running path stack emits nested objects
-  std::string out = "{";
-  std::vector<std::string> open;
-  bool first = true;
-  auto pad = [&](size_t depth) { return "\n" + std::string((indent + depth) * 2, ' '); };
-  auto emit_layers = [&](size_t depth) {
-    std::string s = "[";
-    for (size_t i = 0; i < cfg.network.layers.size(); ++i) {
-      const auto& l = cfg.network.layers[i];
-      s += (i ? ", " : "") + fmt::format("{{\"type\": \"{}\"", to_string(l.type));
-      switch (l.type) {
-        case LayerType::kDense: s += fmt::format(", \"units\": {}", l.units); break;
-        case LayerType::kConv2d:
-          s += fmt::format(", \"filters\": {}, \"kernel\": {}, \"stride\": {}, \"padding\": {}", l.filters, l.kernel,
-                           l.stride, l.padding);
-          break;
-        case LayerType::kMaxpool: s += fmt::format(", \"size\": {}", l.size); break;
-        case LayerType::kFlatten: break;
-      }
-      if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
-        s += fmt::format(", \"activation\": \"{}\"", l.activation == Activation::kRelu ? "relu" : "none");
-      s += "}";
-    }
-    (void)depth;
-    return s + "]";
-  };
-  auto fields = config_fields();
-  for (size_t fi = 0; fi <= fields.size(); ++fi) {
-    std::vector<std::string> parts;
-    std::string value;
-    if (fi < fields.size()) {
-      const auto& f = fields[fi];
-      for (size_t p = 0, q; p <= f.path.size(); p = q + 1) {
-        q = f.path.find('.', p);
-        if (q == std::string::npos) q = f.path.size();
-        parts.push_back(f.path.substr(p, q - p));
-      }
-      value = f.show(cfg);
-    }
-    // close objects not shared with this path
-    size_t common = 0;
-    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
-    while (open.size() > common) {
-      if (open.back() == "network") out += "," + pad(open.size()) + "\"layers\": " + emit_layers(open.size());
-      open.pop_back();
-      out += pad(open.size()) + "}";
-      first = false;
-    }
-    if (fi == fields.size()) break;
-    for (size_t p = open.size(); p + 1 < parts.size(); ++p) {
-      out += (first ? "" : ",") + pad(open.size()) + "\"" + parts[p] + "\": {";
-      open.push_back(parts[p]);
-      first = true;
-    }
-    out += (first ? "" : ",") + pad(open.size()) + "\"" + parts.back() + "\": " + value;
-    first = false;
+namespace {
+
+// the resolved config as a tree of keys in declaration order; leaves hold
+// JSON literals (network.layers also carries its YAML form)
+struct KeyTree {
+  std::string key, json, yaml;
+  std::vector<KeyTree> kids;
+  KeyTree& child(const std::string& k) {
+    for (auto& c : kids)
+      if (c.key == k) return c;
+    kids.push_back({k, "", "", {}});
+    return kids.back();
   }
-  return out + pad(0).substr(0, pad(0).size() - 2 > 0 ? pad(0).size() - 2 : 1) + "}";
+};
+
+std::string layer_fields(const LayerConfig& l, const char* q) {
+  std::string s = fmt::format("{0}type{0}: {0}{1}{0}", q, to_string(l.type));
+  if (l.type == LayerType::kDense) s += fmt::format(", {0}units{0}: {1}", q, l.units);
+  if (l.type == LayerType::kConv2d)
+    s += fmt::format(", {0}filters{0}: {1}, {0}kernel{0}: {2}, {0}stride{0}: {3}, {0}padding{0}: {4}", q, l.filters,
+                     l.kernel, l.stride, l.padding);
+  if (l.type == LayerType::kMaxpool) s += fmt::format(", {0}size{0}: {1}", q, l.size);
+  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
+    s += fmt::format(", {0}activation{0}: {0}{1}{0}", q, l.activation == Activation::kRelu ? "relu" : "none");
+  return "{" + s + "}";
+}
+
+KeyTree config_tree(const Config& cfg) {
+  KeyTree root;
+  for (const auto& f : config_fields()) {
+    KeyTree* t = &root;
+    for (size_t p = 0, q; p <= f.path.size(); p = q + 1) {
+      q = f.path.find('.', p);
+      if (q == std::string::npos) q = f.path.size();
+      t = &t->child(f.path.substr(p, q - p));
+    }
+    t->json = t->yaml = f.show(cfg);
+  }
+  KeyTree& layers = root.child("network").child("layers");
+  layers.json = "[";
+  for (size_t i = 0; i < cfg.network.layers.size(); ++i) {
+    layers.json += (i ? ", " : "") + layer_fields(cfg.network.layers[i], "\"");
+    layers.yaml += "\n    - " + layer_fields(cfg.network.layers[i], "");
+  }
+  layers.json += "]";
+  return root;
+}
+
+void emit_json(const KeyTree& t, int depth, std::string& out) {
+  out += "{";
+  for (size_t i = 0; i < t.kids.size(); ++i) {
+    const KeyTree& k = t.kids[i];
+    out += (i ? ",\n" : "\n") + std::string((depth + 1) * 2, ' ') + "\"" + k.key + "\": ";
+    if (k.kids.empty()) out += k.json;
+    else emit_json(k, depth + 1, out);
+  }
+  out += "\n" + std::string(depth * 2, ' ') + "}";
+}
+
+void emit_yaml(const KeyTree& t, int depth, std::string& out) {
+  for (const auto& k : t.kids) {
+    out += std::string(depth * 2, ' ') + k.key + ":";
+    if (!k.kids.empty()) {
+      out += "\n";
+      emit_yaml(k, depth + 1, out);
+    } else {
+      out += (k.yaml.rfind("\n", 0) == 0 ? k.yaml : " " + k.yaml) + "\n";
+    }
+  }
+}
+
+}  // namespace
+
+std::string config_to_json(const Config& cfg, int indent) {
+  std::string out;
+  emit_json(config_tree(cfg), indent, out);
+  return out;
 }
 
 std::string config_to_yaml(const Config& cfg) {
   std::string out;
-  std::vector<std::string> open;
-  for (const auto& f : config_fields()) {
-    std::vector<std::string> parts;
-    for (size_t p = 0, q; p <= f.path.size(); p = q + 1) {
-      q = f.path.find('.', p);
-      if (q == std::string::npos) q = f.path.size();
-      parts.push_back(f.path.substr(p, q - p));
-    }
-    size_t common = 0;
-    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
-    if (open.size() > common && open[0] == "network" && common == 0) {
-      out += "  layers:\n";
-      for (const auto& l : cfg.network.layers) {
-        out += fmt::format("    - {{type: {}", to_string(l.type));
-        if (l.type == LayerType::kDense) out += fmt::format(", units: {}", l.units);
-        if (l.type == LayerType::kConv2d)
-          out += fmt::format(", filters: {}, kernel: {}, stride: {}, padding: {}", l.filters, l.kernel, l.stride, l.padding);
-        if (l.type == LayerType::kMaxpool) out += fmt::format(", size: {}", l.size);
-        if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
-          out += fmt::format(", activation: {}", l.activation == Activation::kRelu ? "relu" : "none");
-        out += "}\n";
-      }
-    }
-    open.resize(common);
-    for (size_t p = open.size(); p + 1 < parts.size(); ++p) {
-      out += std::string(p * 2, ' ') + parts[p] + ":\n";
-      open.push_back(parts[p]);
-    }
-    out += std::string(open.size() * 2, ' ') + parts.back() + ": " + f.show(cfg) + "\n";
-  }
+  emit_yaml(config_tree(cfg), 0, out);
   return out;
 }
 

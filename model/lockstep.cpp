@@ -20,6 +20,11 @@ std::optional<Divergence> compare_tile_runs(const TileRun& a, const TileRun& b, 
                                   ha ? describe(a.events[i]) : "no more accesses",
                                   hb ? describe(b.events[i]) : "no more accesses", last.empty() ? " none" : last)};
   }
+  for (size_t c = 0; c < std::min(a.phases.size(), b.phases.size()); ++c)
+    if (a.phases[c] != b.phases[c])
+      return Divergence{start_cycle + static_cast<int64_t>(c),
+                        fmt::format("tlm is in the {} phase, rtl in the {} phase", to_string(Phase(a.phases[c])),
+                                    to_string(Phase(b.phases[c])))};
   if (a.cycles != b.cycles)
     return Divergence{start_cycle + std::min(a.cycles, b.cycles),
                       fmt::format("tlm finishes the tile in {} cycles, rtl in {}", a.cycles, b.cycles)};

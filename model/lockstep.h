@@ -15,7 +15,8 @@ struct Divergence {
   std::string what;   // what each side did, and the last events both agreed on
 };
 
-// Access events first (the earliest differing event), then the cycle count.
+// Access events first (the earliest differing event), then the controller
+// phase of every cycle, then the cycle count.
 std::optional<Divergence> compare_tile_runs(const TileRun& tlm, const TileRun& rtl, int64_t start_cycle);
 
 // The first element of `block` whose value differs between the two memories.

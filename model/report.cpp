@@ -87,9 +87,12 @@ std::string report_json(const Config& cfg, const RunResult& r) {
     const auto& l = r.layers[i];
     s += fmt::format(
         "{}\n    {{\"index\": {}, \"gemm\": {{\"m\": {}, \"k\": {}, \"n\": {}}}, \"tiles\": {}, \"cycles\": {}, "
-        "\"macs\": {},\n     \"sram\": {{\"reads\": {}, \"writes\": {}, \"by_operand\": {}}}}}",
-        i ? "," : "", l.index, l.gemm.m, l.gemm.k, l.gemm.n, l.tiles, l.cycles, l.macs, l.sram.total_reads(),
-        l.sram.total_writes(), by_operand_sram(l.sram, "     "));
+        "\"macs\": {},\n     \"phase_cycles\": {{\"load\": {}, \"stream\": {}, \"flush\": {}, \"drain\": {}}},"
+        "\n     \"sram\": {{\"reads\": {}, \"writes\": {}, \"by_operand\": {}}}}}",
+        i ? "," : "", l.index, l.gemm.m, l.gemm.k, l.gemm.n, l.tiles, l.cycles, l.macs,
+        l.phase_cycles[int(Phase::kLoad)], l.phase_cycles[int(Phase::kStream)], l.phase_cycles[int(Phase::kFlush)],
+        l.phase_cycles[int(Phase::kDrain)], l.sram.total_reads(), l.sram.total_writes(),
+        by_operand_sram(l.sram, "     "));
   }
   s += "\n  ],\n";
   // host figures are the only fields that differ between identical runs
@@ -130,6 +133,8 @@ std::string report_csv(const RunResult& r) {
     row(fmt::format("layers.{}.cycles", l.index), l.cycles);
     row(fmt::format("layers.{}.tiles", l.index), l.tiles);
     row(fmt::format("layers.{}.macs", l.index), l.macs);
+    for (int p = int(Phase::kLoad); p < int(Phase::kCount); ++p)
+      row(fmt::format("layers.{}.phase_cycles.{}", l.index, to_string(Phase(p))), l.phase_cycles[p]);
     row(fmt::format("layers.{}.sram.reads", l.index), l.sram.total_reads());
     row(fmt::format("layers.{}.sram.writes", l.index), l.sram.total_writes());
   }

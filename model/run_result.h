@@ -16,6 +16,7 @@ struct LayerStats {
   int index = 0;
   Gemm gemm;  // m of one full step
   int64_t tiles = 0, cycles = 0, macs = 0;
+  std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
 };
 

@@ -17,6 +17,40 @@ const char* to_string(Operand op) {
   return "?";
 }
 
+const char* to_string(Phase p) {
+  switch (p) {
+    case Phase::kIdle: return "idle";
+    case Phase::kLoad: return "load";
+    case Phase::kStream: return "stream";
+    case Phase::kFlush: return "flush";
+    case Phase::kDrain: return "drain";
+    case Phase::kCount: break;
+  }
+  return "?";
+}
+
+std::array<int64_t, int(Phase::kCount)> tile_phases(const Tile& t, const ArrayShape& a) {
+  std::array<int64_t, int(Phase::kCount)> p{};
+  p[int(Phase::kStream)] = t.len;
+  if (t.dataflow == Dataflow::kWs) {
+    p[int(Phase::kLoad)] = t.ru;
+    p[int(Phase::kDrain)] = a.rows + a.cols;
+  } else {
+    p[int(Phase::kFlush)] = a.rows + a.cols - 1;
+    p[int(Phase::kDrain)] = a.rows;
+  }
+  return p;
+}
+
+Phase phase_at(const Tile& t, const ArrayShape& a, int64_t rel) {
+  const auto p = tile_phases(t, a);
+  for (int i = int(Phase::kLoad); i < int(Phase::kCount); ++i) {
+    if (rel < p[i]) return Phase(i);
+    rel -= p[i];
+  }
+  return Phase::kIdle;
+}
+
 TileCost tile_cost(const Tile& t, const ArrayShape& a) {
   TileCost c;
   const auto R = a.rows, C = a.cols;

@@ -15,6 +15,7 @@
 // 3·1·words_per_psum partial-sum words (not the first k block); writes 3
 // output words (the last k block).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -75,6 +76,17 @@ struct AccessEvent {
     return cycle == o.cycle && op == o.op && write == o.write && index == o.index && words == o.words;
   }
 };
+
+// The controller's phases (the `phase` output of rtl/systolic_top.sv).
+enum class Phase : int { kIdle = 0, kLoad, kStream, kFlush, kDrain, kCount };
+const char* to_string(Phase p);
+
+// Cycles a tile spends in each phase; they add up to tile_cost().cycles.
+// WS: load ru, stream len, drain R+C. OS: stream len, flush R+C-1, drain R.
+std::array<int64_t, int(Phase::kCount)> tile_phases(const Tile& t, const ArrayShape& a);
+
+// The phase of the tile's cycle `rel` (0 = its first cycle).
+Phase phase_at(const Tile& t, const ArrayShape& a, int64_t rel);
 
 // Every access of a tile in cycle order (the closed-form schedule).
 std::vector<AccessEvent> tile_events(const Tile& t, const ArrayShape& a);

@@ -9,7 +9,11 @@ TileRun TlmArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
                            bool record_events) {
   TileRun run;
   run.cycles = tile_cost(t, shape_).cycles;
-  if (record_events) run.events = tile_events(t, shape_);
+  if (record_events) {
+    run.events = tile_events(t, shape_);
+    run.phases.resize(run.cycles);
+    for (int64_t c = 0; c < run.cycles; ++c) run.phases[c] = static_cast<uint8_t>(phase_at(t, shape_, c));
+  }
   const bool ws = t.dataflow == Dataflow::kWs;
   const Operand out_op = t.last ? Operand::kOutputs : Operand::kPartialSums;
   const Access2D xa = tile_block(t, l, Operand::kActivations, false);

@@ -147,28 +147,10 @@ module systolic_top #(
   // row r sees the activation vector r cycles later; column c sees the top
   // vector c cycles later
   for (genvar r = 0; r < ROWS; r++) begin : g_askew
-    if (r == 0) begin : g0
-      assign a_edge[0] = act_vec[0];
-    end else begin : gn
-      logic signed [DW-1:0] sk [r];
-      always_ff @(posedge clk) begin
-        sk[0] <= rst ? '0 : act_vec[r];
-        for (int k = 1; k < r; k++) sk[k] <= rst ? '0 : sk[k-1];
-      end
-      assign a_edge[r] = sk[r-1];
-    end
+    delay_line #(.WIDTH(DW), .DEPTH(r)) u_dl (.clk, .rst, .d(act_vec[r]), .q(a_edge[r]));
   end
   for (genvar c = 0; c < COLS; c++) begin : g_tskew
-    if (c == 0) begin : g0
-      assign t_edge[0] = top_vec[0];
-    end else begin : gn
-      logic signed [AW-1:0] sk [c];
-      always_ff @(posedge clk) begin
-        sk[0] <= rst ? '0 : top_vec[c];
-        for (int k = 1; k < c; k++) sk[k] <= rst ? '0 : sk[k-1];
-      end
-      assign t_edge[c] = sk[c-1];
-    end
+    delay_line #(.WIDTH(AW), .DEPTH(c)) u_dl (.clk, .rst, .d(top_vec[c]), .q(t_edge[c]));
   end
 
   // ---------------- PE grid ----------------
@@ -216,17 +198,7 @@ module systolic_top #(
   // delaying it COLS-1-c cycles aligns the whole row at cycle j+ROWS+COLS.
   logic signed [AW-1:0] bot [COLS];
   for (genvar c = 0; c < COLS; c++) begin : g_dskew
-    if (c == COLS - 1) begin : gl
-      assign bot[c] = v_q[ROWS-1][c];
-    end else begin : gd
-      localparam int D = COLS - 1 - c;
-      logic signed [AW-1:0] dk [D];
-      always_ff @(posedge clk) begin
-        dk[0] <= rst ? '0 : v_q[ROWS-1][c];
-        for (int k = 1; k < D; k++) dk[k] <= rst ? '0 : dk[k-1];
-      end
-      assign bot[c] = dk[D-1];
-    end
+    delay_line #(.WIDTH(AW), .DEPTH(COLS - 1 - c)) u_dl (.clk, .rst, .d(v_q[ROWS-1][c]), .q(bot[c]));
   end
 
   logic [VD-1:0] vd;

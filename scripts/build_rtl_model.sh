@@ -11,7 +11,7 @@ if command -v ccache >/dev/null 2>&1; then cxx="ccache $cxx"; fi
 mkdir -p "$out/gen"
 verilator --cc --trace -O3 -Wall --Mdir "$out/gen" --prefix Vsystolic_top \
   --top-module systolic_top -GROWS="$rows" -GCOLS="$cols" -GDW="$dw" -GAW="$aw" \
-  "$rtl/pe.sv" "$rtl/systolic_top.sv"
+  "$rtl"/*.sv
 flags="-std=c++17 -O2 -fPIC -w -I$out/gen -I$vinc -I$vinc/vltstd -I$shim \
   -DVM_TRACE=1 -DVM_TRACE_VCD=1 -DVM_TRACE_FST=0 -DVM_COVERAGE=0 -DVM_SC=0 \
   -DSYSTRAIN_ROWS=$rows -DSYSTRAIN_COLS=$cols -DSYSTRAIN_DW=$dw -DSYSTRAIN_AW=$aw"

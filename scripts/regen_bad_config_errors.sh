@@ -6,5 +6,5 @@ set -eu
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../tests/bad_configs"
 for f in *.yaml; do
-  "$build/sim/systrain" check "$f" 2>&1 >/dev/null | grep -v '^systrain:' > "${f%.yaml}.err" || true
+  "$build/systrain" check "$f" 2>&1 >/dev/null | grep -v '^systrain:' > "${f%.yaml}.err" || true
 done

@@ -4,7 +4,7 @@
 set -eu
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/.."
-"$build/sim/systrain" config-reference > README.md.ref
+"$build/systrain" config-reference > README.md.ref
 awk -v ref=README.md.ref '
   /<!-- config-reference:begin/ { print; while ((getline l < ref) > 0) print l; skip = 1; next }
   /<!-- config-reference:end/ { skip = 0 }

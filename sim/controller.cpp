@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 
@@ -104,7 +105,10 @@ void Controller::count_dram(int64_t step, int64_t m) {
   d.writes[int(Operand::kOutputs)] += m * w_.layers.back().n;
 }
 
+std::atomic<bool> g_interrupted{false};
+
 void Controller::issue(const Tile& t, const LayerLayout& l) {
+  if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
   const bool cosim = engines_.size() == 2;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   for (size_t i = 0; i < engines_.size(); ++i) {
@@ -135,8 +139,9 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
 void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b) {
   auto fail = [&](int64_t at_cycle, const std::string& what) {
     result_.cosim_mismatches++;
-    throw CosimMismatch(fmt::format("co-simulation mismatch at cycle {} (step {}, layer {}, {}):\n  {}", at_cycle,
-                                    step_, t.layer, describe(t), what));
+    const Phase ph = phase_at(t, shape_, at_cycle - cycle_);
+    throw CosimMismatch(fmt::format("co-simulation mismatch at cycle {} (step {}, layer {}, {}, {} phase):\n  {}",
+                                    at_cycle, step_, t.layer, describe(t), to_string(ph), what));
   };
   if (auto d = compare_tile_runs(a, b, cycle_)) fail(d->cycle, d->what);
   result_.cosim_events_compared += static_cast<int64_t>(a.events.size());
@@ -164,10 +169,7 @@ void Controller::trace_tile(const Tile& t, const TileRun& r) {
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
   const int64_t s = cycle_, e = cycle_ + r.cycles - 1;
   if (e < w0 || s > w1) return;
-  const int64_t R = shape_.rows, C = shape_.cols;
   const bool ws = t.dataflow == Dataflow::kWs;
-  // phase boundaries of the closed form (see model/tile.h)
-  const int64_t load = ws ? t.ru : 0, stream = t.len, flush = ws ? 0 : R + C - 1;
   std::vector<uint8_t> act(r.cycles), wgt(r.cycles), psum(r.cycles), out(r.cycles);
   for (const auto& ev : r.events) {
     auto& v = ev.write ? out : ev.op == Operand::kActivations ? act : ev.op == Operand::kWeights ? wgt : psum;
@@ -176,11 +178,11 @@ void Controller::trace_tile(const Tile& t, const TileRun& r) {
   for (int64_t c = std::max(s, w0); c <= std::min(e, w1); ++c) {
     const int64_t rel = c - s;
     const uint64_t time = static_cast<uint64_t>(c) * period_ps();
-    const int phase = rel < load ? 1 : rel < load + stream ? 2 : rel < load + stream + flush ? 3 : 4;
+    const auto phase = static_cast<uint64_t>(phase_at(t, shape_, rel));
     trace_->change(time, sig_step_, static_cast<uint64_t>(step_));
     trace_->change(time, sig_layer_, static_cast<uint64_t>(t.layer));
     trace_->change(time, sig_tile_, static_cast<uint64_t>(t.index));
-    trace_->change(time, sig_phase_, static_cast<uint64_t>(phase));
+    trace_->change(time, sig_phase_, phase);
     trace_->change(time, sig_os_, ws ? 0 : 1);
     trace_->change(time, sig_busy_, 1);
     trace_->change(time, sig_act_, act[rel]);
@@ -222,8 +224,12 @@ void Controller::run() {
       const int64_t c0 = cycle_;
       const auto tiles = tile_gemm(l.gemm, shape_, df_os ? Dataflow::kOs : Dataflow::kWs, w_.layers[li].relu,
                                    static_cast<int>(li));
-      for (const Tile& t : tiles) issue(t, l);
       LayerStats& ls = result_.layers[li];
+      for (const Tile& t : tiles) {
+        issue(t, l);
+        const auto ph = tile_phases(t, shape_);
+        for (int p = 0; p < int(Phase::kCount); ++p) ls.phase_cycles[p] += ph[p];
+      }
       ls.index = static_cast<int>(li);
       if (step_ == 0) ls.gemm = l.gemm;
       ls.tiles += static_cast<int64_t>(tiles.size());

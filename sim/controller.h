@@ -5,6 +5,7 @@
 // difference with CosimMismatch.
 #pragma once
 #include <cmath>
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,9 @@
 #include "workload.h"
 
 namespace systrain {
+
+// set by SIGINT/SIGTERM (sim/main.cpp); the controller stops at the next tile
+extern std::atomic<bool> g_interrupted;
 
 class CosimMismatch : public std::runtime_error {
  public:

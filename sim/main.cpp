@@ -2,18 +2,23 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <systemc>
 
 #include "config_schema.h"
+#include "controller.h"
 #include "report.h"
 #include "run.h"
+#include "sweep.h"
 #include "yaml_loader.h"
 
 using namespace systrain;
 
 namespace {
+
+void on_signal(int) { g_interrupted.store(true); }
 
 int print_errors(const std::vector<ConfigError>& errors) {
   for (const auto& e : errors) fmt::print(stderr, "{}\n", e.str());
@@ -79,11 +84,15 @@ extern "C" int sc_main(int argc, char* argv[]) {
     fmt::print("{}", config_reference_markdown());
     return kExitOk;
   }
-  if (*compare || *sweep) {
-    fmt::print(stderr, "systrain: '{}' is not supported yet: it compares training schedules "
-                       "(baseline, interleaved, speculative), which this build does not have\n",
-               *compare ? "compare" : "sweep");
+  if (*compare) {
+    fmt::print(stderr, "systrain: 'compare' is not supported yet: it compares training schedules "
+                       "(baseline, interleaved, speculative), which this build does not have\n");
     return kExitBadInput;
+  }
+  if (*sweep) {
+    std::error_code ec;
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    return run_sweep(ec ? std::string(argv[0]) : self, config, sets, jobs, out_dir);
   }
   if (!backend.empty()) sets.push_back("simulation.backend=" + backend);
   if (!schedule.empty()) sets.push_back("schedule.kind=" + schedule);
@@ -103,6 +112,8 @@ extern "C" int sc_main(int argc, char* argv[]) {
     return kExitBadInput;
   }
   RunResult result;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
   const RunOutcome outcome = run_simulation(cfg, result, !quiet);
   if (outcome.code != kExitOk) {
     fmt::print(stderr, "systrain: {}\n", outcome.message);

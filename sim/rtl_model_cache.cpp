@@ -6,7 +6,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -72,8 +74,12 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   const fs::path src = SYSTRAIN_SOURCE_DIR;
   const fs::path rtl = src / "rtl", shim = src / "sim" / "rtl_shim", script = src / "scripts" / "build_rtl_model.sh";
   const fs::path runtime = SYSTRAIN_VERILATED_RT;
-  uint64_t h = fnv1a(slurp(rtl / "pe.sv"));
-  h = fnv1a(slurp(rtl / "systolic_top.sv"), h);
+  std::vector<fs::path> sources;
+  for (const auto& e : fs::directory_iterator(rtl))
+    if (e.path().extension() == ".sv") sources.push_back(e.path());
+  std::sort(sources.begin(), sources.end());
+  uint64_t h = 1469598103934665603ULL;
+  for (const auto& p : sources) h = fnv1a(p.filename().string() + slurp(p), h);
   h = fnv1a(slurp(shim / "rtl_shim.cpp"), h);
   h = fnv1a(slurp(shim / "rtl_abi.h"), h);
   h = fnv1a(slurp(script), h);

@@ -42,7 +42,7 @@ cosim_catches_faults)
     SYSTRAIN_INJECT_FAULT=$kind:5 "$st" run "$cfg" --backend cosim --out out_$kind --vcd out_$kind/t.vcd 2> err.txt; rc=$?
     [ $rc -eq 1 ] || fail "$kind fault: exit $rc, expected 1"
     grep -q "co-simulation mismatch at cycle [0-9]* (step 0, layer 0, ws tile 5 " err.txt || fail "$kind: $(cat err.txt)"
-    [ -z "$(ls -A out_$kind 2>/dev/null)" ] || fail "$kind: files left behind: $(ls out_$kind)"
+    [ -z "$(find out_$kind -type f 2>/dev/null)" ] || fail "$kind: files left behind: $(find out_$kind -type f)"
   done
   ;;
 deterministic_reports)
@@ -79,6 +79,30 @@ vcd_valid)
   [ "$(grep '^#' r/rtl.vcd | tail -1)" = "#401000" ] || fail "rtl trace ends at $(grep '^#' r/rtl.vcd | tail -1)"
   grep -q 'act_rd_en' r/rtl.vcd || fail "rtl trace lacks act_rd_en"
   grep -q ' phase ' t/tlm.vcd || fail "tlm trace lacks phase"
+  ;;
+interrupt_leaves_nothing)
+  # a long RTL run, interrupted: exit 1, no report, no VCD, no temporary files
+  "$st" run "$src/configs/quickstart.yaml" --backend rtl --set accelerator.array.rows=4 \
+    --set accelerator.array.cols=4 --set training.test_samples=0 --out o --vcd t/x.vcd 2> err.txt &
+  pid=$!
+  for _ in $(seq 1 600); do [ -d o ] && break; sleep 0.1; done  # it has started
+  sleep 1
+  kill -INT $pid; wait $pid; rc=$?
+  [ $rc -eq 1 ] || fail "interrupted run: exit $rc, expected 1 ($(cat err.txt))"
+  grep -q "interrupted" err.txt || fail "message: $(cat err.txt)"
+  [ -z "$(find o t -type f 2>/dev/null)" ] || fail "files left behind: $(find o t -type f)"
+  ;;
+sweep)
+  "$st" sweep "$cfg" --set accelerator.array.rows=2,5 --set schedule.forward_dataflow=ws,os \
+    --set simulation.backend=tlm --jobs 2 --out sw > out.txt || fail "sweep failed: $(cat out.txt)"
+  [ "$(wc -l < sw/sweep.csv)" -eq 5 ] || fail "sweep.csv: $(cat sw/sweep.csv)"
+  # each row equals the single run with the same settings
+  "$st" run "$cfg" --backend tlm --set accelerator.array.rows=5 --set schedule.forward_dataflow=os --quiet --out one
+  want=$(grep '^cycles.total,' one/report.csv | cut -d, -f2)
+  grep -q '^run_003,"5","os","tlm",'"$want"',' sw/sweep.csv || fail "run_003 is not rows=5 os: $(cat sw/sweep.csv)"
+  "$st" sweep "$cfg" --set accelerator.array.rows=2,0 --out bad 2> err.txt; rc=$?
+  [ $rc -eq 2 ] || fail "bad sweep value: exit $rc"
+  [ ! -e bad/run_000 ] || fail "a bad sweep ran something"
   ;;
 *) fail "unknown case $case" ;;
 esac

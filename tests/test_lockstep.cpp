@@ -58,3 +58,14 @@ TEST_CASE("compare_block finds the first differing word of a strided block") {
   REQUIRE(d.has_value());
   CHECK(*d == "row 2 column 1 of the tile's activations block: tlm wrote 0, rtl wrote 9");
 }
+
+TEST_CASE("a cycle in a different controller phase is reported") {
+  TileRun a = run_of(4, {});
+  a.phases = {1, 2, 2, 4};
+  TileRun b = a;
+  b.phases[2] = 4;
+  const auto d = compare_tile_runs(a, b, 10);
+  REQUIRE(d.has_value());
+  CHECK(d->cycle == 12);
+  CHECK(d->what == "tlm is in the stream phase, rtl in the drain phase");
+}

@@ -92,6 +92,14 @@ TEST_CASE("the closed-form counts equal the enumerated schedule, which is cycle-
           CHECK(sum_words(ev, Operand(o), false) == cost.acc.reads[o]);
           CHECK(sum_words(ev, Operand(o), true) == cost.acc.writes[o]);
         }
+        // the phases add up to the tile, in controller order
+        const auto ph = tile_phases(t, a);
+        int64_t sum = 0;
+        for (auto v : ph) sum += v;
+        CHECK(sum == cost.cycles);
+        CHECK(phase_at(t, a, 0) == (df == Dataflow::kWs ? Phase::kLoad : Phase::kStream));
+        CHECK(phase_at(t, a, cost.cycles - 1) == Phase::kDrain);
+        CHECK(phase_at(t, a, cost.cycles) == Phase::kIdle);
         // the last cycle of a tile writes its last result
         CHECK(ev.back().write);
         CHECK(ev.back().cycle == cost.cycles - 1);
