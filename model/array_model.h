@@ -3,6 +3,7 @@
 // share this contract: TlmArray (closed form, C++ values) and RtlArray
 // (sim/rtl_array.h: the Verilated RTL clocked cycle by cycle).
 #pragma once
+#include <array>
 #include <vector>
 
 #include "fixed_point.h"
@@ -16,6 +17,7 @@ struct TileRun {
   int64_t cycles = 0;
   std::vector<AccessEvent> events;  // filled when asked to record
   std::vector<uint8_t> phases;      // the Phase of every cycle, when recording
+  std::array<int64_t, int(Phase::kCount)> phase_cycles{};  // always
 };
 
 class ArrayModel {

@@ -126,6 +126,7 @@ std::string report_csv(const RunResult& r) {
   }
   row("training.steps", r.steps);
   row("training.samples", r.samples);
+  if (r.accuracy) row("inference.accuracy", *r.accuracy);
   row("cosim.tlm_cycles", r.cosim_tlm_cycles);
   row("cosim.rtl_cycles", r.cosim_rtl_cycles);
   row("cosim.mismatches", r.cosim_mismatches);

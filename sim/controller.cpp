@@ -227,8 +227,7 @@ void Controller::run() {
       LayerStats& ls = result_.layers[li];
       for (const Tile& t : tiles) {
         issue(t, l);
-        const auto ph = tile_phases(t, shape_);
-        for (int p = 0; p < int(Phase::kCount); ++p) ls.phase_cycles[p] += ph[p];
+        for (int p = 0; p < int(Phase::kCount); ++p) ls.phase_cycles[p] += runs_[0].phase_cycles[p];
       }
       ls.index = static_cast<int>(li);
       if (step_ == 0) ls.gemm = l.gemm;

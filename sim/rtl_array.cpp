@@ -70,7 +70,9 @@ TileRun RtlArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
     half_cycle(0, cycle);
     if (!get(kBusy))
       throw std::runtime_error(fmt::format("RTL went idle before finishing {} (cycle {})", describe(t), c));
-    if (record_events) run.phases.push_back(static_cast<uint8_t>(get(kPhase)));
+    const int64_t phase = get(kPhase);
+    if (phase > 0 && phase < int(Phase::kCount)) run.phase_cycles[phase]++;
+    if (record_events) run.phases.push_back(static_cast<uint8_t>(phase));
     auto serve = [&](int en, int idx_port, int data_port, Operand op, int lanes) {
       if (!get(en)) return;
       const int64_t idx = get(idx_port);

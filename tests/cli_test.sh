@@ -11,6 +11,7 @@ tlm() { "$st" run "$cfg" --backend tlm --quiet "$@"; }
 
 case $case in
 bad_config_exit_2)
+  cmp "$src/configs/bad.yaml" "$src/tests/bad_configs/configs_bad.yaml" || fail "configs/bad.yaml and its test copy differ"
   "$st" check "$src/tests/bad_configs/misspelt_key.yaml" 2> err.txt; rc=$?
   [ $rc -eq 2 ] || fail "check: exit $rc, expected 2"
   grep -q "misspelt_key.yaml:5:5: accelerator.array.colums: unknown key (did you mean 'cols'?)" err.txt || fail "message: $(cat err.txt)"
@@ -103,6 +104,14 @@ sweep)
   "$st" sweep "$cfg" --set accelerator.array.rows=2,0 --out bad 2> err.txt; rc=$?
   [ $rc -eq 2 ] || fail "bad sweep value: exit $rc"
   [ ! -e bad/run_000 ] || fail "a bad sweep ran something"
+  ;;
+golden_reports)
+  # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
+  for g in "$src"/tests/golden/*.csv; do
+    name=$(basename "$g" .csv)
+    "$st" run "$src/configs/$name.yaml" --backend tlm --quiet --out "$name" || fail "$name did not run"
+    diff "$g" "$name/report.csv" || fail "$name: report.csv differs from tests/golden/$name.csv"
+  done
   ;;
 *) fail "unknown case $case" ;;
 esac

@@ -42,7 +42,8 @@ inline std::string compare_gemm(ArrayModel& a, ArrayModel& b, const ArrayShape& 
     TileRun rb = b.run_tile(t, l, mb, cycle, true);
     if (ra.cycles != rb.cycles)
       return fmt::format("{}: cycles {} ({}) vs {} ({})", describe(t), ra.cycles, a.name(), rb.cycles, b.name());
-    if (ra.phases != rb.phases) return fmt::format("{}: controller phases differ", describe(t));
+    if (ra.phases != rb.phases || ra.phase_cycles != rb.phase_cycles)
+      return fmt::format("{}: controller phases differ", describe(t));
     for (size_t i = 0; i < std::max(ra.events.size(), rb.events.size()); ++i) {
       if (i >= ra.events.size() || i >= rb.events.size() || !(ra.events[i] == rb.events[i]))
         return fmt::format("{}: event {}: {}: {} / {}: {}", describe(t), i, a.name(),
