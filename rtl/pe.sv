@@ -16,7 +16,6 @@ module pe #(
   input  logic                 rst,
   input  logic                 mode_os,    // 0: weight-stationary, 1: output-stationary
   input  logic                 w_shift,    // WS preload: w_q <= w_in
-  input  logic                 acc_clear,  // OS: acc_q <= 0
   input  logic                 acc_en,     // OS: acc_q <= acc_q + a_in * v_in
   input  logic                 acc_shift,  // OS drain: acc_q <= acc_in
   input  logic signed [DW-1:0] a_in,
@@ -45,8 +44,7 @@ module pe #(
       a_q <= a_in;
       v_q <= mode_os ? v_in : v_in + prod;
       if (w_shift) w_q <= w_in;
-      if (acc_clear) acc_q <= '0;
-      else if (acc_shift) acc_q <= acc_in;
+      if (acc_shift) acc_q <= acc_in;
       else if (acc_en) acc_q <= acc_q + prod;
     end
   end

@@ -66,8 +66,7 @@ module systolic_top #(
   logic [15:0] r_ru, r_cu;
   logic [31:0] r_len;
   logic        launching;
-  logic        d_os, d_first, d_last, d_relu;
-  logic [5:0]  d_frac;
+  logic        d_os, d_first;
   logic [15:0] d_ru, d_cu;
   logic [31:0] d_len;
   logic [2:0]  nstate;
@@ -76,9 +75,6 @@ module systolic_top #(
   assign launching = (state == S_IDLE) && start;
   assign d_os    = launching ? mode_os   : r_os;
   assign d_first = launching ? first     : r_first;
-  assign d_last  = launching ? last      : r_last;
-  assign d_relu  = launching ? relu      : r_relu;
-  assign d_frac  = launching ? frac      : r_frac;
   assign d_ru    = launching ? rows_used : r_ru;
   assign d_cu    = launching ? cols_used : r_cu;
   assign d_len   = launching ? len       : r_len;
@@ -129,19 +125,17 @@ module systolic_top #(
   logic signed [AW-1:0] top_vec [COLS];
   logic signed [DW-1:0] a_edge  [ROWS];
   logic signed [AW-1:0] t_edge  [COLS];
-  logic signed [DW-1:0] w_top   [COLS];
+  logic signed [DW-1:0] w_vec   [COLS];
 
   always_ff @(posedge clk) begin
+    for (int c = 0; c < COLS; c++)
+      w_vec[c] <= (!rst && wgt_rd_en && !d_os && c < 32'(d_cu)) ? wgt_rd_data[c*DW +: DW] : '0;
     for (int r = 0; r < ROWS; r++)
       act_vec[r] <= (!rst && act_rd_en && r < 32'(d_ru)) ? act_rd_data[r*DW +: DW] : '0;
     for (int c = 0; c < COLS; c++)
       if (rst) top_vec[c] <= '0;
       else if (d_os) top_vec[c] <= (wgt_rd_en && c < 32'(d_cu)) ? AW'($signed(wgt_rd_data[c*DW +: DW])) : '0;
       else top_vec[c] <= (psum_rd_en && c < 32'(d_cu)) ? psum_rd_data[c*AW +: AW] : '0;
-  end
-
-  for (genvar c = 0; c < COLS; c++) begin : g_wtop
-    assign w_top[c] = (c < 32'(d_cu)) ? wgt_rd_data[c*DW +: DW] : '0;
   end
 
   // row r sees the activation vector r cycles later; column c sees the top
@@ -161,11 +155,18 @@ module systolic_top #(
   logic signed [DW-1:0] w_q   [ROWS][COLS];
   logic signed [AW-1:0] acc_q [ROWS][COLS];
   /* verilator lint_on UNUSEDSIGNAL */
-  logic w_shift, acc_clear, acc_en, acc_shift;
-  assign w_shift   = (st == S_LOAD);
-  assign acc_clear = d_os && (st == S_STREAM) && (cnt_e == 0);
-  assign acc_en    = d_os && (st == S_STREAM || st == S_FLUSH);
-  assign acc_shift = d_os && (st == S_DRAIN);
+  // The grid is driven from registered state only, so that it does not
+  // depend combinationally on the launch inputs. That is safe because in a
+  // tile's launch cycle the array holds nothing but flushed zeros: the
+  // previous tile ended only after its last operand left the grid.
+  // WS: a weight row read in LOAD cycle j is captured in w_vec and shifted in
+  // at the end of cycle j+1 (the last one in stream cycle 0, one cycle before
+  // row 0 first needs it). OS: the accumulators need no clear, since a drain
+  // shifts zeros in from the top and leaves every row at zero.
+  logic w_shift, acc_en, acc_shift;
+  assign w_shift   = !r_os && ((state == S_LOAD && cnt != 0) || (state == S_STREAM && cnt == 0));
+  assign acc_en    = r_os && (state == S_STREAM || state == S_FLUSH);
+  assign acc_shift = r_os && (state == S_DRAIN);
 
   for (genvar r = 0; r < ROWS; r++) begin : g_row
     for (genvar c = 0; c < COLS; c++) begin : g_col
@@ -178,7 +179,7 @@ module systolic_top #(
       end
       if (r == 0) begin : gv0
         assign v_in   = t_edge[c];
-        assign w_in   = w_top[c];
+        assign w_in   = w_vec[c];
         assign acc_in = '0;
       end else begin : gvn
         assign v_in   = v_q[r-1][c];
@@ -186,7 +187,7 @@ module systolic_top #(
         assign acc_in = acc_q[r-1][c];
       end
       pe #(.DW(DW), .AW(AW)) u_pe (
-        .clk, .rst, .mode_os(d_os), .w_shift, .acc_clear, .acc_en, .acc_shift,
+        .clk, .rst, .mode_os(r_os), .w_shift, .acc_en, .acc_shift,
         .a_in, .v_in, .w_in, .acc_in,
         .a_q(a_q[r][c]), .v_q(v_q[r][c]), .w_q(w_q[r][c]), .acc_q(acc_q[r][c])
       );
@@ -230,14 +231,16 @@ module systolic_top #(
 
   logic os_out;
   logic [31:0] os_row;
-  assign os_row = 32'(ROWS - 1) - cnt_e;
-  assign os_out = d_os && (st == S_DRAIN) && (os_row < 32'(d_ru));
-  assign out_wr_en  = os_out || (!d_os && vd[VD-1]);
-  assign out_wr_idx = d_os ? os_row : ws_out_cnt;
+  // outputs never leave in a launch cycle, so the output stage reads the
+  // registered descriptor
+  assign os_row = 32'(ROWS - 1) - cnt;
+  assign os_out = r_os && (state == S_DRAIN) && (os_row < 32'(r_ru));
+  assign out_wr_en  = os_out || (!r_os && vd[VD-1]);
+  assign out_wr_idx = r_os ? os_row : ws_out_cnt;
   for (genvar c = 0; c < COLS; c++) begin : g_out
     logic signed [AW-1:0] raw;
-    assign raw = d_os ? acc_q[ROWS-1][c] : bot[c];
+    assign raw = r_os ? acc_q[ROWS-1][c] : bot[c];
     assign out_wr_data[c*AW +: AW] =
-        (c < 32'(d_cu)) ? ((d_last || d_os) ? requant(raw, d_frac, d_relu) : raw) : '0;
+        (c < 32'(r_cu)) ? ((r_last || r_os) ? requant(raw, r_frac, r_relu) : raw) : '0;
   end
 endmodule
