@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -110,11 +111,18 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
       const std::string cmd =
           fmt::format("sh {} {} {} {} {} {} {} {} {} > {} 2>&1", quote(script), quote(tmp), quote(rtl), quote(shim),
                       quote(runtime), key.rows, key.cols, key.data_bits, key.acc_bits, quote(log));
-      const int rc = std::system(cmd.c_str());
-      if (rc != 0) {
+      const int status = std::system(cmd.c_str());
+      if (status != 0) {
         ::flock(fd, LOCK_UN);
         ::close(fd);
-        throw RtlModelError(fmt::format("building the RTL model failed (exit {}); see {}", rc, log.string()));
+        fs::remove_all(tmp, ec);
+        std::string tail = slurp(log);
+        if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
+        const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        throw RtlModelError(fmt::format(
+            "building the RTL model for a {}x{} array failed (exit {}{}); the full log is {}:\n{}", key.rows,
+            key.cols, rc, rc == 127 ? ": a tool is missing; scripts/install_deps.sh installs verilator and g++" : "",
+            log.string(), tail));
       }
       fs::rename(tmp, entry, ec);
       if (ec) {
