@@ -1,0 +1,281 @@
+// Decoding a config document against the key table, with located errors,
+// did-you-mean hints, `--set` overrides and the cross-key checks.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "config_detail.h"
+#include "config_schema.h"
+
+namespace systrain {
+namespace {
+
+using namespace config_detail;
+
+const std::map<std::string, std::vector<std::string>>& layer_keys() {
+  static const std::map<std::string, std::vector<std::string>> k{
+      {"dense", {"type", "units", "activation"}},
+      {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation"}},
+      {"maxpool", {"type", "size"}},
+      {"flatten", {"type"}},
+  };
+  return k;
+}
+
+void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
+                  std::vector<ConfigError>& errors) {
+  if (n.kind != Node::Kind::kMap) {
+    errors.push_back({n.loc, path, fmt::format("expected a mapping like {{type: dense, units: 10}}, found {}", found(n))});
+    return;
+  }
+  const Node* type = nullptr;
+  for (auto& [k, v] : n.entries)
+    if (k == "type") type = &v;
+  std::vector<std::string> types;
+  for (auto& [t, _] : layer_keys()) types.push_back(t);
+  if (!type) {
+    errors.push_back({n.loc, path + ".type", "missing key (expected one of conv2d | dense | flatten | maxpool)"});
+    return;
+  }
+  auto it = type->kind == Node::Kind::kScalar ? layer_keys().find(type->scalar) : layer_keys().end();
+  if (it == layer_keys().end()) {
+    std::string hint = type->kind == Node::Kind::kScalar ? did_you_mean(type->scalar, types) : "";
+    errors.push_back({type->loc, path + ".type",
+                      fmt::format("expected one of conv2d | dense | flatten | maxpool, found {}{}", found(*type),
+                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint))});
+    return;
+  }
+  const std::string& t = it->first;
+  out.type = t == "dense" ? LayerType::kDense : t == "conv2d" ? LayerType::kConv2d
+           : t == "maxpool" ? LayerType::kMaxpool : LayerType::kFlatten;
+  bool has_units = false, has_filters = false;
+  for (size_t i = 0; i < n.entries.size(); ++i) {
+    const auto& [k, v] = n.entries[i];
+    const std::string kp = path + "." + k;
+    const SourceLoc& kl = n.key_locs[i];
+    if (std::find(it->second.begin(), it->second.end(), k) == it->second.end()) {
+      std::string hint = did_you_mean(k, it->second);
+      errors.push_back({kl, kp, fmt::format("unknown key for a {} layer{}", t,
+                                            hint.empty() ? fmt::format(" (allowed: {})", fmt::join(it->second, ", "))
+                                                         : fmt::format(" (did you mean '{}'?)", hint))});
+      continue;
+    }
+    auto get_int = [&](int lo, int hi, int& dst) {
+      auto x = parse_int(v);
+      if (!x || *x < lo || *x > hi)
+        errors.push_back({v.loc, kp, fmt::format("expected an integer in [{}, {}], found {}", lo, hi, found(v))});
+      else
+        dst = static_cast<int>(*x);
+    };
+    if (k == "units") { get_int(1, 1 << 24, out.units); has_units = true; }
+    else if (k == "filters") { get_int(1, 1 << 20, out.filters); has_filters = true; }
+    else if (k == "kernel") get_int(1, 1024, out.kernel);
+    else if (k == "stride") get_int(1, 1024, out.stride);
+    else if (k == "padding") get_int(0, 1024, out.padding);
+    else if (k == "size") get_int(1, 1024, out.size);
+    else if (k == "activation") {
+      if (v.kind == Node::Kind::kScalar && v.scalar == "relu") out.activation = Activation::kRelu;
+      else if (v.kind == Node::Kind::kNull || (v.kind == Node::Kind::kScalar && (v.scalar == "none" || v.scalar == "null")))
+        out.activation = Activation::kNone;
+      else {
+        std::string hint = v.kind == Node::Kind::kScalar ? did_you_mean(v.scalar, {"relu", "none"}) : "";
+        errors.push_back({v.loc, kp, fmt::format("expected one of relu | none, found {}{}", found(v),
+                                                 hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint))});
+      }
+    }
+  }
+  if (t == "dense" && !has_units) errors.push_back({n.loc, path + ".units", "missing key (a dense layer needs units)"});
+  if (t == "conv2d" && !has_filters)
+    errors.push_back({n.loc, path + ".filters", "missing key (a conv2d layer needs filters)"});
+}
+
+struct Decoder {
+  Config& cfg;
+  std::vector<ConfigError>& errors;
+  std::map<std::string, SourceLoc> locs;
+
+  // child key names valid under `prefix` ("" = top level)
+  static std::vector<std::string> children(const std::string& prefix) {
+    std::set<std::string> out;
+    for (auto& f : config_fields()) {
+      if (!prefix.empty() && f.path.rfind(prefix + ".", 0) != 0) continue;
+      std::string rest = prefix.empty() ? f.path : f.path.substr(prefix.size() + 1);
+      out.insert(rest.substr(0, rest.find('.')));
+    }
+    if (prefix == "network") out.insert("layers");
+    return {out.begin(), out.end()};
+  }
+  static const FieldSpec* field(const std::string& path) {
+    for (auto& f : config_fields())
+      if (f.path == path) return &f;
+    return nullptr;
+  }
+
+  void map(const Node& n, const std::string& prefix) {
+    for (size_t i = 0; i < n.entries.size(); ++i) {
+      const auto& [k, v] = n.entries[i];
+      const std::string path = prefix.empty() ? k : prefix + "." + k;
+      locs[path] = n.key_locs[i];
+      auto kids = children(prefix);
+      if (std::find(kids.begin(), kids.end(), k) == kids.end()) {
+        std::string hint = did_you_mean(k, kids);
+        errors.push_back({n.key_locs[i], path,
+                          hint.empty() ? fmt::format("unknown key (expected one of: {})", fmt::join(kids, ", "))
+                                       : fmt::format("unknown key (did you mean '{}'?)", hint)});
+        continue;
+      }
+      if (path == "network.layers") { layers(v, path); continue; }
+      if (const FieldSpec* f = field(path)) {
+        if (auto e = f->decode(cfg, v)) errors.push_back({v.loc, path, *e});
+        continue;
+      }
+      if (v.kind != Node::Kind::kMap) {
+        errors.push_back({v.loc, path, fmt::format("expected a mapping of {}, found {}",
+                                                   fmt::join(children(path), ", "), found(v))});
+        continue;
+      }
+      map(v, path);
+    }
+  }
+  void layers(const Node& v, const std::string& path) {
+    if (v.kind != Node::Kind::kSeq || v.items.empty()) {
+      errors.push_back({v.loc, path, fmt::format("expected a non-empty list of layers, found {}", found(v))});
+      return;
+    }
+    cfg.network.layers.clear();
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      LayerConfig l;
+      locs[fmt::format("{}[{}]", path, i)] = v.items[i].loc;
+      decode_layer(v.items[i], fmt::format("{}[{}]", path, i), l, errors);
+      cfg.network.layers.push_back(l);
+    }
+  }
+};
+
+int levenshtein(const std::string& a, const std::string& b) {
+  std::vector<int> d(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) d[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int prev = d[0];
+    d[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int cur = d[j];
+      d[j] = std::min({d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return d[b.size()];
+}
+
+}  // namespace
+
+std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string best;
+  int best_d = 1 << 30;
+  for (auto& c : candidates) {
+    int d = levenshtein(key, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  const int limit = std::max<int>(2, static_cast<int>(key.size()) / 3);
+  return best_d <= limit ? best : "";
+}
+
+void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& errors) {
+  if (doc.kind != Node::Kind::kMap) {
+    errors.push_back({doc.loc, "", fmt::format("expected a mapping at the top of the file, found {}", found(doc))});
+    return;
+  }
+  Decoder d{out, errors, {}};
+  d.map(doc, "");
+  bool has_network = false;
+  for (auto& [k, v] : doc.entries) has_network |= k == "network";
+  if (!has_network) {
+    errors.push_back({SourceLoc{doc.loc.file, 1, 1}, "network",
+                      "missing key (the network has no default: give input_shape and layers, or topology_csv)"});
+    return;
+  }
+  // cross-key checks say nothing about keys that already failed to decode
+  const size_t decoded = errors.size();
+  std::vector<std::string> failed;
+  for (const auto& e : errors) failed.push_back(e.path);
+  validate_config(out, [&](const std::string& p) {
+    for (std::string q = p;; q = q.substr(0, q.rfind('.'))) {
+      auto it = d.locs.find(q);
+      if (it != d.locs.end()) return it->second;
+      if (q.find('.') == std::string::npos) break;
+    }
+    return SourceLoc{doc.loc.file, 1, 1};
+  }, errors);
+  auto covered = [&](const std::string& p) {
+    for (const auto& f : failed)
+      if (p == f || p.rfind(f + ".", 0) == 0 || p.rfind(f + "[", 0) == 0 || f.rfind(p + ".", 0) == 0 ||
+          f.rfind(p + "[", 0) == 0)
+        return true;
+    return false;
+  };
+  errors.erase(std::remove_if(errors.begin() + static_cast<std::ptrdiff_t>(decoded), errors.end(),
+                              [&](const ConfigError& e) { return covered(e.path); }),
+               errors.end());
+}
+
+void apply_override(const std::string& path, const Node& value, Config& cfg,
+                    std::vector<ConfigError>& errors) {
+  SourceLoc loc{"--set", 0, 0};
+  for (auto& f : config_fields()) {
+    if (f.path == path) {
+      if (auto e = f.decode(cfg, value)) errors.push_back({loc, path, *e});
+      return;
+    }
+  }
+  std::vector<std::string> all;
+  for (auto& f : config_fields()) all.push_back(f.path);
+  std::string hint = did_you_mean(path, all);
+  errors.push_back({loc, path, hint.empty() ? "unknown key (see `systrain check` for every key)"
+                                            : fmt::format("unknown key (did you mean '{}'?)", hint)});
+}
+
+void validate_config(const Config& cfg, const std::function<SourceLoc(const std::string&)>& where,
+                     std::vector<ConfigError>& errors) {
+  auto err = [&](const std::string& path, std::string msg) { errors.push_back({where(path), path, std::move(msg)}); };
+  const auto& nu = cfg.accelerator.numerics;
+  if (nu.acc_bits < nu.data_bits)
+    err("accelerator.numerics.acc_bits", fmt::format("must be >= data_bits ({}), found {}", nu.data_bits, nu.acc_bits));
+  if (nu.frac_bits >= nu.acc_bits)
+    err("accelerator.numerics.frac_bits", fmt::format("must be < acc_bits ({}), found {}", nu.acc_bits, nu.frac_bits));
+  if (nu.kind == NumericsKind::kFloat32)
+    err("accelerator.numerics.kind", "float32 is not supported yet (only fixed is built)");
+  const auto& net = cfg.network;
+  if (!net.topology_csv.empty()) {
+    err("network.topology_csv", "not supported yet (give input_shape and layers)");
+  } else {
+    if (net.input_shape.empty()) err("network.input_shape", "missing key (needed with network.layers)");
+    if (net.layers.empty()) err("network.layers", "missing key (a list of layers)");
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (net.layers[i].type != LayerType::kDense)
+      err(fmt::format("network.layers[{}]", i),
+          fmt::format("{} layers are not supported yet (this build simulates dense layers)",
+                      to_string(net.layers[i].type)));
+  if (!net.layers.empty() && net.input_shape.size() == 3)
+    err("network.input_shape", "[C, H, W] inputs need conv2d/flatten layers, which are not supported yet; use [N]");
+  if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784)
+    err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28), found [{}]; "
+                                           "use [784] or training.dataset: synthetic", net.input_shape[0]));
+  if (!net.layers.empty() && net.layers.back().type == LayerType::kDense &&
+      net.layers.back().activation == Activation::kRelu)
+    err(fmt::format("network.layers[{}].activation", net.layers.size() - 1),
+        "the last layer feeds softmax and cross-entropy: it takes no activation");
+  if (cfg.schedule.kind != ScheduleKind::kInference)
+    err("schedule.kind", fmt::format("'{}' is not supported yet (this build runs 'inference')", to_string(cfg.schedule.kind)));
+  if (!cfg.simulation.dump_tensors.empty())
+    err("simulation.dump_tensors", "not supported yet (set it to null)");
+  const int edge = std::max(cfg.accelerator.array.rows, cfg.accelerator.array.cols) * cfg.words_per_psum();
+  if (cfg.accelerator.sram.words_per_cycle < edge)
+    err("accelerator.sram.words_per_cycle",
+        fmt::format("must be >= {} (max(rows, cols) x words per partial sum) so the array edge never starves, found {}",
+                    edge, cfg.accelerator.sram.words_per_cycle));
+}
+
+}  // namespace systrain

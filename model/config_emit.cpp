@@ -1,0 +1,105 @@
+// The resolved config as JSON (reports) and YAML (`systrain check`), and the
+// README's config reference, all generated from the key table.
+#include <fmt/format.h>
+
+#include "config_schema.h"
+
+namespace systrain {
+namespace {
+
+// the resolved config as a tree of keys in declaration order; leaves hold
+// JSON literals (network.layers also carries its YAML form)
+struct KeyTree {
+  std::string key, json, yaml;
+  std::vector<KeyTree> kids;
+  KeyTree& child(const std::string& k) {
+    for (auto& c : kids)
+      if (c.key == k) return c;
+    kids.push_back({k, "", "", {}});
+    return kids.back();
+  }
+};
+
+std::string layer_fields(const LayerConfig& l, const char* q) {
+  std::string s = fmt::format("{0}type{0}: {0}{1}{0}", q, to_string(l.type));
+  if (l.type == LayerType::kDense) s += fmt::format(", {0}units{0}: {1}", q, l.units);
+  if (l.type == LayerType::kConv2d)
+    s += fmt::format(", {0}filters{0}: {1}, {0}kernel{0}: {2}, {0}stride{0}: {3}, {0}padding{0}: {4}", q, l.filters,
+                     l.kernel, l.stride, l.padding);
+  if (l.type == LayerType::kMaxpool) s += fmt::format(", {0}size{0}: {1}", q, l.size);
+  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
+    s += fmt::format(", {0}activation{0}: {0}{1}{0}", q, l.activation == Activation::kRelu ? "relu" : "none");
+  return "{" + s + "}";
+}
+
+KeyTree config_tree(const Config& cfg) {
+  KeyTree root;
+  for (const auto& f : config_fields()) {
+    KeyTree* t = &root;
+    for (size_t p = 0, q; p <= f.path.size(); p = q + 1) {
+      q = f.path.find('.', p);
+      if (q == std::string::npos) q = f.path.size();
+      t = &t->child(f.path.substr(p, q - p));
+    }
+    t->json = t->yaml = f.show(cfg);
+  }
+  KeyTree& layers = root.child("network").child("layers");
+  layers.json = "[";
+  for (size_t i = 0; i < cfg.network.layers.size(); ++i) {
+    layers.json += (i ? ", " : "") + layer_fields(cfg.network.layers[i], "\"");
+    layers.yaml += "\n    - " + layer_fields(cfg.network.layers[i], "");
+  }
+  layers.json += "]";
+  return root;
+}
+
+void emit_json(const KeyTree& t, int depth, std::string& out) {
+  out += "{";
+  for (size_t i = 0; i < t.kids.size(); ++i) {
+    const KeyTree& k = t.kids[i];
+    out += (i ? ",\n" : "\n") + std::string((depth + 1) * 2, ' ') + "\"" + k.key + "\": ";
+    if (k.kids.empty()) out += k.json;
+    else emit_json(k, depth + 1, out);
+  }
+  out += "\n" + std::string(depth * 2, ' ') + "}";
+}
+
+void emit_yaml(const KeyTree& t, int depth, std::string& out) {
+  for (const auto& k : t.kids) {
+    out += std::string(depth * 2, ' ') + k.key + ":";
+    if (!k.kids.empty()) {
+      out += "\n";
+      emit_yaml(k, depth + 1, out);
+    } else {
+      out += (k.yaml.rfind("\n", 0) == 0 ? k.yaml : " " + k.yaml) + "\n";
+    }
+  }
+}
+
+}  // namespace
+
+std::string config_to_json(const Config& cfg, int indent) {
+  std::string out;
+  emit_json(config_tree(cfg), indent, out);
+  return out;
+}
+
+std::string config_to_yaml(const Config& cfg) {
+  std::string out;
+  emit_yaml(config_tree(cfg), 0, out);
+  return out;
+}
+
+std::string config_reference_markdown() {
+  Config defaults;
+  std::string out = "| key | type | default | meaning |\n| --- | --- | --- | --- |\n";
+  for (const auto& f : config_fields()) {
+    std::string def = f.path.rfind("network.", 0) == 0 ? "(none)" : f.show(defaults);
+    out += fmt::format("| `{}` | {} | `{}` | {} |\n", f.path, f.type_name, def, f.help);
+  }
+  out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none}` "
+         "(conv2d, maxpool, flatten parse but are not built yet) | (none) | the layers, in order |\n";
+  return out;
+}
+
+}  // namespace systrain
