@@ -14,7 +14,7 @@
 namespace systrain {
 
 Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& samples,
-                       std::vector<Engine> engines, RunResult& result, VcdWriter* trace, bool progress)
+                       std::vector<Engine> engines, RunResult& result, sc_core::sc_trace_file* trace, bool progress)
     : sc_module(n),
       cfg_(cfg),
       w_(w),
@@ -31,16 +31,9 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
   runs_.resize(engines_.size());
   payload_.set_extension(&ext_);
   if (trace_) {
-    sig_step_ = trace_->add_signal("step", 32);
-    sig_layer_ = trace_->add_signal("layer", 16);
-    sig_tile_ = trace_->add_signal("tile", 32);
-    sig_phase_ = trace_->add_signal("phase", 3);  // 0 idle 1 load 2 stream 3 flush 4 drain
-    sig_os_ = trace_->add_signal("dataflow_os", 1);
-    sig_busy_ = trace_->add_signal("busy", 1);
-    sig_act_ = trace_->add_signal("act_rd", 1);
-    sig_wgt_ = trace_->add_signal("wgt_rd", 1);
-    sig_psum_ = trace_->add_signal("psum_rd", 1);
-    sig_out_ = trace_->add_signal("out_wr", 1);
+    for (auto* sig : {&step_sig, &layer_sig, &tile_sig, &phase_sig}) sc_core::sc_trace(trace_, *sig, sig->basename());
+    for (auto* sig : {&busy_sig, &os_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig})
+      sc_core::sc_trace(trace_, *sig, sig->basename());
   }
   if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f) {
     const std::string spec = f;
@@ -131,9 +124,9 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
     result_.cosim_rtl_cycles += runs_[1].cycles;
     compare(t, l, runs_[0], runs_[1]);
   }
-  if (trace_) trace_tile(t, runs_[0]);
+  (void)delay;  // == runs_[0].cycles periods; advance() waits it, cycle by cycle inside the trace window
+  advance(t, runs_[0]);
   cycle_ += runs_[0].cycles;
-  wait(delay);
 }
 
 void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b) {
@@ -165,30 +158,46 @@ void Controller::inject_fault(const Tile& t, const LayerLayout& l, TileRun& run)
   }
 }
 
-void Controller::trace_tile(const Tile& t, const TileRun& r) {
+void Controller::close_trace() {
+  if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
+  trace_ = nullptr;
+}
+
+void Controller::advance(const Tile& t, const TileRun& r) {
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
-  const int64_t s = cycle_, e = cycle_ + r.cycles - 1;
-  if (e < w0 || s > w1) return;
-  const bool ws = t.dataflow == Dataflow::kWs;
+  const int64_t s = cycle_, e = cycle_ + r.cycles;  // the tile's cycles are [s, e)
+  if (!trace_ || e <= w0 || s > w1) {
+    wait(static_cast<double>(r.cycles) * period_);
+    return;
+  }
   std::vector<uint8_t> act(r.cycles), wgt(r.cycles), psum(r.cycles), out(r.cycles);
   for (const auto& ev : r.events) {
     auto& v = ev.write ? out : ev.op == Operand::kActivations ? act : ev.op == Operand::kWeights ? wgt : psum;
     v[ev.cycle] = 1;
   }
-  for (int64_t c = std::max(s, w0); c <= std::min(e, w1); ++c) {
+  for (int64_t c = s; c < e;) {
+    if (c > w1) close_trace();  // the window is over: the file ends here
+    if (c < w0 || c > w1) {  // outside the window: skip ahead
+      const int64_t next = c < w0 ? std::min(e, w0) : e;
+      wait(static_cast<double>(next - c) * period_);
+      c = next;
+      continue;
+    }
     const int64_t rel = c - s;
-    const uint64_t time = static_cast<uint64_t>(c) * period_ps();
-    const auto phase = static_cast<uint64_t>(phase_at(t, shape_, rel));
-    trace_->change(time, sig_step_, static_cast<uint64_t>(step_));
-    trace_->change(time, sig_layer_, static_cast<uint64_t>(t.layer));
-    trace_->change(time, sig_tile_, static_cast<uint64_t>(t.index));
-    trace_->change(time, sig_phase_, phase);
-    trace_->change(time, sig_os_, ws ? 0 : 1);
-    trace_->change(time, sig_busy_, 1);
-    trace_->change(time, sig_act_, act[rel]);
-    trace_->change(time, sig_wgt_, wgt[rel]);
-    trace_->change(time, sig_psum_, psum[rel]);
-    trace_->change(time, sig_out_, out[rel]);
+    if (c == s || c == w0) {  // the tile's first traced cycle
+      step_sig.write(static_cast<uint32_t>(step_));
+      layer_sig.write(static_cast<uint32_t>(t.layer));
+      tile_sig.write(static_cast<uint32_t>(t.index));
+      os_sig.write(t.dataflow == Dataflow::kOs);
+      busy_sig.write(true);
+    }
+    phase_sig.write(static_cast<uint32_t>(r.phases.empty() ? int(phase_at(t, shape_, rel)) : r.phases[rel]));
+    act_rd_sig.write(act[rel]);
+    wgt_rd_sig.write(wgt[rel]);
+    psum_rd_sig.write(psum[rel]);
+    out_wr_sig.write(out[rel]);
+    wait(period_);
+    ++c;
   }
 }
 
@@ -258,7 +267,12 @@ void Controller::run() {
     throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM read counters differ");
   if (engines_.size() == 2 && engines_[0].memory->counts().writes != engines_[1].memory->counts().writes)
     throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM write counters differ");
-  if (trace_) trace_->close(static_cast<uint64_t>(std::min(cycle_, cfg_.simulation.vcd_window[1] + 1)) * period_ps());
+  if (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]) {  // the run ends inside the window: show it idle
+    for (auto* sig : {&busy_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
+    phase_sig.write(0);
+    wait(period_);
+  }
+  close_trace();
 }
 
 }  // namespace systrain

@@ -14,7 +14,6 @@
 #include "dataset.h"
 #include "run_result.h"
 #include "tlm_modules.h"
-#include "vcd_writer.h"
 #include "workload.h"
 
 namespace systrain {
@@ -37,9 +36,16 @@ class Controller : public sc_core::sc_module {
   using Socket = tlm_utils::simple_initiator_socket<Controller>;
   std::vector<std::unique_ptr<Socket>> sockets;  // one per engine
 
+  // The schedule as signals, traced to a VCD in the tlm backend: written
+  // every cycle inside simulation.vcd_window, held outside it.
+  sc_core::sc_signal<uint32_t> step_sig{"step"}, layer_sig{"layer"}, tile_sig{"tile"}, phase_sig{"phase"};
+  sc_core::sc_signal<bool> busy_sig{"busy"}, os_sig{"dataflow_os"}, act_rd_sig{"act_rd"}, wgt_rd_sig{"wgt_rd"},
+      psum_rd_sig{"psum_rd"}, out_wr_sig{"out_wr"};
+
   Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& samples,
-             std::vector<Engine> engines, RunResult& result, VcdWriter* trace, bool progress);
+             std::vector<Engine> engines, RunResult& result, sc_core::sc_trace_file* trace, bool progress);
   std::string error() const { return error_; }
+  void close_trace();  // idempotent; the run's end or the window's end calls it
   bool mismatch() const { return mismatch_; }
 
  private:
@@ -50,18 +56,17 @@ class Controller : public sc_core::sc_module {
   void load_inputs(int64_t first, int64_t m);
   void issue(const Tile& t, const LayerLayout& l);
   void compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b);
-  void trace_tile(const Tile& t, const TileRun& r);
+  void advance(const Tile& t, const TileRun& r);  // SystemC time over the tile
   void inject_fault(const Tile& t, const LayerLayout& l, TileRun& run);
   void count_dram(int64_t step, int64_t m);
   int64_t score(int64_t first, int64_t m);
-  uint64_t period_ps() const { return static_cast<uint64_t>(std::llround(1e6 / cfg_.accelerator.clock_mhz)); }
 
   const Config& cfg_;
   const Workload& w_;
   const Samples& samples_;
   std::vector<Engine> engines_;
   RunResult& result_;
-  VcdWriter* trace_;
+  sc_core::sc_trace_file* trace_;
   bool progress_;
   ArrayShape shape_;
   Numerics num_;
@@ -73,9 +78,6 @@ class Controller : public sc_core::sc_module {
   std::vector<TileRun> runs_;
   tlm::tlm_generic_payload payload_;
   TileExt ext_;
-  // trace signal ids
-  int sig_step_ = 0, sig_layer_ = 0, sig_tile_ = 0, sig_phase_ = 0, sig_os_ = 0, sig_busy_ = 0;
-  int sig_act_ = 0, sig_wgt_ = 0, sig_psum_ = 0, sig_out_ = 0;
   int64_t step_ = 0;
   int64_t tiles_issued_ = 0;
   std::string fault_kind_;

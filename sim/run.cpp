@@ -67,8 +67,8 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
 
   // traces: the RTL's own signals in rtl/cosim, the schedule signals in tlm
   const std::string vcd = cfg.simulation.vcd;
-  const std::string vcd_tmp = vcd.empty() ? "" : fmt::format("{}.tmp.{}", vcd, ::getpid());
-  std::unique_ptr<VcdWriter> tlm_trace;
+  const std::string vcd_tmp = vcd.empty() ? "" : fmt::format("{}.tmp{}.vcd", vcd, ::getpid());
+  sc_core::sc_trace_file* tlm_trace = nullptr;
   if (!vcd.empty()) {
     std::error_code ec;
     const auto parent = std::filesystem::path(vcd).parent_path();
@@ -78,7 +78,12 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
         rtl->open_trace(vcd_tmp, cfg.simulation.vcd_window[0], cfg.simulation.vcd_window[1],
                         static_cast<uint64_t>(std::llround(1e6 / cfg.accelerator.clock_mhz)));
       } else {
-        tlm_trace = std::make_unique<VcdWriter>();
+        // SystemC appends ".vcd" to the name it is given; its info messages
+        // (such as the trace time unit) would mix with our output
+        sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+        tlm_trace = sc_core::sc_create_vcd_trace_file(vcd_tmp.substr(0, vcd_tmp.size() - 4).c_str());
+        if (!tlm_trace) throw std::runtime_error(fmt::format("cannot write {}", vcd));
+        tlm_trace->set_time_unit(1, sc_core::SC_PS);
       }
     } catch (const std::exception& e) {
       return {kExitBadInput, fmt::format("simulation.vcd: {}", e.what())};
@@ -88,9 +93,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
   const sc_core::sc_time period(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS);
   std::vector<std::unique_ptr<SramTarget>> srams;
   std::vector<std::unique_ptr<ArrayTarget>> targets;
-  Controller ctrl("controller", cfg, w, samples, engines, result, tlm_trace.get(), progress);
-  if (tlm_trace && !tlm_trace->open(vcd_tmp, "systrain"))
-    return {kExitBadInput, fmt::format("simulation.vcd: cannot write {}", vcd)};
+  Controller ctrl("controller", cfg, w, samples, engines, result, tlm_trace, progress);
   for (size_t i = 0; i < engines.size(); ++i) {
     const char* tag = engines[i].array->name();
     srams.push_back(std::make_unique<SramTarget>(fmt::format("sram_{}", tag).c_str(), *engines[i].memory));
@@ -100,6 +103,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
   }
   sc_core::sc_start();
   if (rtl) rtl->close_trace();
+  ctrl.close_trace();
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::error_code ec;
   if (!ctrl.error().empty()) {
