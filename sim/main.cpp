@@ -51,23 +51,23 @@ extern "C" int sc_main(int argc, char* argv[]) {
   run->add_option("CONFIG", config, "YAML config")->required();
   run->add_option("--backend", backend, "tlm | rtl | cosim (overrides simulation.backend)");
   run->add_option("--schedule", schedule, "overrides schedule.kind");
-  run->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)");
+  run->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)")->allow_extra_args(false);
   run->add_option("--out", out_dir, "report folder (default: out)");
   run->add_option("--vcd", vcd, "VCD file to write (overrides simulation.vcd)");
   run->add_flag("--quiet", quiet, "print nothing on success");
 
   auto* check = app.add_subcommand("check", "validate CONFIG and print the resolved config");
   check->add_option("CONFIG", config, "YAML config")->required();
-  check->add_option("--set", sets, "KEY=VALUE override (repeatable)");
+  check->add_option("--set", sets, "KEY=VALUE override (repeatable)")->allow_extra_args(false);
 
-  auto* compare = app.add_subcommand("compare", "run several schedules on CONFIG and compare them to baseline");
+  auto* compare = app.add_subcommand("compare", "run several schedules on CONFIG and compare them to baseline (not built yet)");
   compare->add_option("CONFIG", config, "YAML config")->required();
   compare->add_option("--schedules", schedules, "comma-separated schedule kinds");
   compare->add_option("--out", out_dir, "report folder");
 
   auto* sweep = app.add_subcommand("sweep", "run CONFIG for every combination of --set values");
   sweep->add_option("CONFIG", config, "YAML config")->required();
-  sweep->add_option("--set", sets, "KEY=V1,V2,... (repeatable)");
+  sweep->add_option("--set", sets, "KEY=V1,V2,... (repeatable)")->allow_extra_args(false);
   sweep->add_option("--jobs", jobs, "parallel runs");
   sweep->add_option("--out", out_dir, "report folder");
 

@@ -21,6 +21,10 @@ bad_config_exit_2)
   [ ! -e out/report.json ] || fail "a report was written for a bad config"
   ;;
 bad_flags_exit_2)
+  # flags may come before CONFIG; each --set takes one KEY=VALUE
+  "$st" run --set training.test_samples=3 "$cfg" --set training.batch=2 --backend tlm --quiet --out ok \
+    || fail "--set before CONFIG"
+  grep -q '"steps": 2, "samples": 3' ok/report.json || fail "the --set values were not applied"
   "$st" run "$cfg" --set accelerator.array.rows=0 --out out 2>/dev/null; [ $? -eq 2 ] || fail "--set rows=0"
   "$st" run "$cfg" --backend verilog --out out 2>/dev/null; [ $? -eq 2 ] || fail "--backend verilog"
   "$st" run "$cfg" --frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown flag"
