@@ -5,7 +5,7 @@
 #   bench/run_bench.sh [BUILD_DIR] [RTL_STEPS]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
-rtl_steps=${2:-20}
+rtl_steps=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 st=$build/systrain
 out=$(mktemp -d)
