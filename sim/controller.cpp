@@ -31,7 +31,8 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
   runs_.resize(engines_.size());
   payload_.set_extension(&ext_);
   if (trace_) {
-    for (auto* sig : {&step_sig, &layer_sig, &tile_sig, &phase_sig}) sc_core::sc_trace(trace_, *sig, sig->basename());
+    for (auto* sig : {&step_sig, &layer_sig, &tile_sig}) sc_core::sc_trace(trace_, *sig, sig->basename());
+    sc_core::sc_trace(trace_, phase_sig, phase_sig.basename());
     for (auto* sig : {&busy_sig, &os_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig})
       sc_core::sc_trace(trace_, *sig, sig->basename());
   }
@@ -191,7 +192,7 @@ void Controller::advance(const Tile& t, const TileRun& r) {
       os_sig.write(t.dataflow == Dataflow::kOs);
       busy_sig.write(true);
     }
-    phase_sig.write(static_cast<uint32_t>(r.phases.empty() ? int(phase_at(t, shape_, rel)) : r.phases[rel]));
+    phase_sig.write(r.phases.empty() ? int(phase_at(t, shape_, rel)) : r.phases[rel]);
     act_rd_sig.write(act[rel]);
     wgt_rd_sig.write(wgt[rel]);
     psum_rd_sig.write(psum[rel]);

@@ -38,7 +38,8 @@ class Controller : public sc_core::sc_module {
 
   // The schedule as signals, traced to a VCD in the tlm backend: written
   // every cycle inside simulation.vcd_window, held outside it.
-  sc_core::sc_signal<uint32_t> step_sig{"step"}, layer_sig{"layer"}, tile_sig{"tile"}, phase_sig{"phase"};
+  sc_core::sc_signal<uint32_t> step_sig{"step"}, layer_sig{"layer"}, tile_sig{"tile"};
+  sc_core::sc_signal<sc_dt::sc_uint<3>> phase_sig{"phase"};  // 1 load, 2 stream, 3 flush, 4 drain
   sc_core::sc_signal<bool> busy_sig{"busy"}, os_sig{"dataflow_os"}, act_rd_sig{"act_rd"}, wgt_rd_sig{"wgt_rd"},
       psum_rd_sig{"psum_rd"}, out_wr_sig{"out_wr"};
 
