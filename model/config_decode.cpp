@@ -271,11 +271,6 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     err("schedule.kind", fmt::format("'{}' is not supported yet (this build runs 'inference')", to_string(cfg.schedule.kind)));
   if (!cfg.simulation.dump_tensors.empty())
     err("simulation.dump_tensors", "not supported yet (set it to null)");
-  const int edge = std::max(cfg.accelerator.array.rows, cfg.accelerator.array.cols) * cfg.words_per_psum();
-  if (cfg.accelerator.sram.words_per_cycle < edge)
-    err("accelerator.sram.words_per_cycle",
-        fmt::format("must be >= {} (max(rows, cols) x words per partial sum) so the array edge never starves, found {}",
-                    edge, cfg.accelerator.sram.words_per_cycle));
 }
 
 }  // namespace systrain

@@ -82,6 +82,9 @@ std::string report_json(const Config& cfg, const RunResult& r) {
   s += fmt::format(
       "  \"cosim\": {{\"ran\": {}, \"tlm_cycles\": {}, \"rtl_cycles\": {}, \"mismatches\": {}, \"events_compared\": {}}},\n",
       r.cosim ? "true" : "false", r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_mismatches, r.cosim_events_compared);
+  s += "  \"warnings\": [";
+  for (size_t i = 0; i < r.warnings.size(); ++i) s += fmt::format("{}\"{}\"", i ? ", " : "", r.warnings[i]);
+  s += "],\n";
   s += "  \"layers\": [";
   for (size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];

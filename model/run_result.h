@@ -38,6 +38,7 @@ struct RunResult {
   bool cosim = false;
   int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0;
   std::vector<LayerStats> layers;
+  std::vector<std::string> warnings;
   double wall_seconds = 0;
 };
 

@@ -4,6 +4,7 @@
 // outputs leave the array.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "config.h"
@@ -30,6 +31,12 @@ Workload build_workload(const Config& cfg);
 
 // Activations ping-pong between two regions of max_width·m elements.
 LayerLayout layer_layout(const Workload& w, int layer, int64_t m);
+
+// The most words the array edge moves to or from each buffer in one cycle
+// (reads and writes together), compared with sram.words_per_cycle. Bandwidth
+// stalls are not modelled, so a shortfall makes the cycle counts optimistic;
+// each such buffer gives one warning.
+std::vector<std::string> sram_bandwidth_warnings(const Config& cfg);
 
 // words (elements) each buffer must hold for steps of m samples
 int64_t activation_elements(const Workload& w, int64_t m);

@@ -26,6 +26,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
   result.rows = shape.rows;
   result.cols = shape.cols;
   result.cosim = backend == Backend::kCosim;
+  result.warnings = sram_bandwidth_warnings(cfg);
 
   // inference runs over the test set
   Samples samples;

@@ -69,6 +69,13 @@ report_keys)
     grep -q "\"$k\":" o/report.json || fail "report.json lacks $k"
   done
   grep -q '^cycles.total,' o/report.csv || fail "report.csv lacks cycles.total"
+  grep -q '"warnings": \[\]' o/report.json || fail "unexpected warnings: $(grep warnings o/report.json)"
+  # a 32x32 array works with the default bandwidth and says its counts are optimistic: the edge moves
+  # R+C = 64 activation words and 2·C·2 = 128 partial-sum words a cycle, both over 32
+  "$st" run "$cfg" --backend tlm --out w32 --set accelerator.array.rows=32 --set accelerator.array.cols=32 \
+    > /dev/null 2> err.txt || fail "32x32 run failed"
+  [ "$(grep -c 'systrain: warning: the .* buffer must move up to' err.txt)" -eq 2 ] || fail "warnings: $(cat err.txt)"
+  grep -q '"warnings": \["the activations buffer must move up to 64 words' w32/report.json || fail "report warnings"
   ;;
 vcd_valid)
   command -v vcd2fst >/dev/null || fail "vcd2fst (GTKWave) is not installed"

@@ -137,3 +137,19 @@ TEST_CASE("the TLM array computes the same layer as an untiled reference GEMM") 
         }
     }
 }
+
+TEST_CASE("SRAM bandwidth warnings follow the array edge's peak demand") {
+  Config c;
+  c.accelerator.array.rows = 16;
+  c.accelerator.array.cols = 16;
+  c.accelerator.sram.words_per_cycle = 64;  // WS: act 32, grads 2*16*2 = 64, weights 16
+  CHECK(sram_bandwidth_warnings(c).empty());
+  c.accelerator.sram.words_per_cycle = 63;
+  auto w = sram_bandwidth_warnings(c);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].find("the gradients buffer must move up to 64 words a cycle") == 0);
+  c.accelerator.sram.words_per_cycle = 16;
+  CHECK(sram_bandwidth_warnings(c).size() == 2);  // activations (32) and gradients (64)
+  c.schedule.forward_dataflow = Dataflow::kOs;     // OS: max(R, C) = 16, weights 16, no partial sums
+  CHECK(sram_bandwidth_warnings(c).empty());
+}
