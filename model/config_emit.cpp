@@ -95,7 +95,9 @@ std::string config_reference_markdown() {
   std::string out = "| key | type | default | meaning |\n| --- | --- | --- | --- |\n";
   for (const auto& f : config_fields()) {
     std::string def = f.path.rfind("network.", 0) == 0 ? "(none)" : f.show(defaults);
-    out += fmt::format("| `{}` | {} | `{}` | {} |\n", f.path, f.type_name, def, f.help);
+    std::string type;  // a '|' inside a table cell must be escaped
+    for (char c : f.type_name) type += c == '|' ? std::string("\\|") : std::string(1, c);
+    out += fmt::format("| `{}` | {} | `{}` | {} |\n", f.path, type, def, f.help);
   }
   out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none}` "
          "(conv2d, maxpool, flatten parse but are not built yet) | (none) | the layers, in order |\n";
