@@ -112,6 +112,11 @@ sweep)
   "$st" run "$cfg" --backend tlm --set accelerator.array.rows=5 --set schedule.forward_dataflow=os --quiet --out one
   want=$(grep '^cycles.total,' one/report.csv | cut -d, -f2)
   grep -q '^run_003,"5","os","tlm",'"$want"',' sw/sweep.csv || fail "run_003 is not rows=5 os: $(cat sw/sweep.csv)"
+  # commas inside brackets do not split a value
+  "$st" sweep "$cfg" --set "simulation.vcd_window=[0,10],[5, 20]" --set simulation.backend=tlm --out br > /dev/null \
+    || fail "bracketed sweep failed"
+  [ "$(wc -l < br/sweep.csv)" -eq 3 ] || fail "bracketed sweep.csv: $(cat br/sweep.csv)"
+  grep -q '"vcd_window": \[5, 20\]' br/run_001/report.json || fail "run_001 did not get [5, 20]"
   "$st" sweep "$cfg" --set accelerator.array.rows=2,0 --out bad 2> err.txt; rc=$?
   [ $rc -eq 2 ] || fail "bad sweep value: exit $rc"
   [ ! -e bad/run_000 ] || fail "a bad sweep ran something"
