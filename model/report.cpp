@@ -90,9 +90,9 @@ std::string report_json(const Config& cfg, const RunResult& r) {
     const auto& l = r.layers[i];
     s += fmt::format(
         "{}\n    {{\"index\": {}, \"gemm\": {{\"m\": {}, \"k\": {}, \"n\": {}}}, \"tiles\": {}, \"cycles\": {}, "
-        "\"macs\": {},\n     \"phase_cycles\": {{\"load\": {}, \"stream\": {}, \"flush\": {}, \"drain\": {}}},"
+        "\"stall_cycles\": {}, \"macs\": {},\n     \"phase_cycles\": {{\"load\": {}, \"stream\": {}, \"flush\": {}, \"drain\": {}}},"
         "\n     \"sram\": {{\"reads\": {}, \"writes\": {}, \"by_operand\": {}}}}}",
-        i ? "," : "", l.index, l.gemm.m, l.gemm.k, l.gemm.n, l.tiles, l.cycles, l.macs,
+        i ? "," : "", l.index, l.gemm.m, l.gemm.k, l.gemm.n, l.tiles, l.cycles, l.stall_cycles, l.macs,
         l.phase_cycles[int(Phase::kLoad)], l.phase_cycles[int(Phase::kStream)], l.phase_cycles[int(Phase::kFlush)],
         l.phase_cycles[int(Phase::kDrain)], l.sram.total_reads(), l.sram.total_writes(),
         by_operand_sram(l.sram, "     "));
@@ -135,6 +135,7 @@ std::string report_csv(const RunResult& r) {
   row("cosim.mismatches", r.cosim_mismatches);
   for (const auto& l : r.layers) {
     row(fmt::format("layers.{}.cycles", l.index), l.cycles);
+    row(fmt::format("layers.{}.stall_cycles", l.index), l.stall_cycles);
     row(fmt::format("layers.{}.tiles", l.index), l.tiles);
     row(fmt::format("layers.{}.macs", l.index), l.macs);
     for (int p = int(Phase::kLoad); p < int(Phase::kCount); ++p)
@@ -154,6 +155,7 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
   s += fmt::format("  cycles {:>11}   ({:.6f} s at {} MHz)   utilization {:.1f}%\n", r.cycles_total,
                    static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6), cfg.accelerator.clock_mhz,
                    100 * utilization_of(r));
+  s += fmt::format("    computing {:>11}   waiting for DRAM {:>11}\n", r.cycles_forward, r.cycles_stall);
   s += fmt::format("  MACs {:>13}\n", r.macs);
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
   for (int o = 0; o < int(Operand::kCount); ++o)

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dram.h"
 #include "memory.h"
 #include "tile.h"
 
@@ -16,14 +17,9 @@ struct LayerStats {
   int index = 0;
   Gemm gemm;  // m of one full step
   int64_t tiles = 0, cycles = 0, macs = 0;
+  int64_t stall_cycles = 0;  // waiting for DRAM before the layer could start
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
-};
-
-struct DramCounts {
-  std::array<int64_t, int(Operand::kCount)> reads{}, writes{};
-  int64_t total_reads() const { int64_t s = 0; for (auto v : reads) s += v; return s; }
-  int64_t total_writes() const { int64_t s = 0; for (auto v : writes) s += v; return s; }
 };
 
 struct RunResult {

@@ -9,13 +9,15 @@ docs=$PWD/docs
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 st=$build/systrain
-$st run configs/quickstart.yaml --vcd "$work/tlm.vcd" --set simulation.vcd_window=[0,400] --quiet --out "$work/o1"
-$st run configs/quickstart.yaml --backend rtl --vcd "$work/rtl.vcd" --set simulation.vcd_window=[0,120] --quiet --out "$work/o2"
+# the quickstart waits 15880 cycles for its first input and weights (DRAM), then computes
+$st run configs/quickstart.yaml --vcd "$work/tlm.vcd" --set simulation.vcd_window=[15840,16240] --quiet --out "$work/o1"
+$st run configs/quickstart.yaml --backend rtl --vcd "$work/rtl.vcd" --set simulation.vcd_window=[15880,16000] --quiet --out "$work/o2"
 cat > "$work/tlm.tcl" <<'TCL'
 set sigs [list]
 for {set i 0} {$i < [gtkwave::getNumFacs]} {incr i} { lappend sigs [gtkwave::getFacName $i] }
 gtkwave::addSignalsFromList $sigs
-gtkwave::/Time/Zoom/Zoom_Best_Fit
+# SystemC dumps the initial values at time 0: show the window (cycles 15840-16240, 2000 ps each)
+gtkwave::setZoomRangeTimes 31680000 32482000
 TCL
 cat > "$work/rtl.tcl" <<'TCL'
 gtkwave::addSignalsFromList [list TOP.clk TOP.busy {TOP.phase[2:0]} TOP.wgt_rd_en TOP.act_rd_en {TOP.act_rd_idx[31:0]} TOP.psum_rd_en TOP.out_wr_en {TOP.out_wr_idx[31:0]}]

@@ -25,7 +25,8 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
       progress_(progress),
       shape_{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()},
       num_{cfg.accelerator.numerics.data_bits, cfg.accelerator.numerics.frac_bits, cfg.accelerator.numerics.acc_bits},
-      period_(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS) {
+      period_(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS),
+      dram_(cfg, w) {
   for (size_t i = 0; i < engines_.size(); ++i)
     sockets.push_back(std::make_unique<Socket>(fmt::format("to_array{}", i).c_str()));
   runs_.resize(engines_.size());
@@ -82,21 +83,19 @@ void Controller::load_inputs(int64_t first, int64_t m) {
   }
 }
 
-void Controller::count_dram(int64_t step, int64_t m) {
-  const int64_t bits = cfg_.accelerator.numerics.data_bits;
-  const int64_t act_cap = int64_t{cfg_.accelerator.sram.activations_kib} * 8192 / bits;
-  const int64_t wgt_cap = int64_t{cfg_.accelerator.sram.weights_kib} * 8192 / bits;
-  auto& d = result_.dram;
-  d.reads[int(Operand::kActivations)] += m * w_.input_width;
-  if (step == 0 || w_.weight_words > wgt_cap) d.reads[int(Operand::kWeights)] += w_.weight_words;
-  for (size_t li = 0; li + 1 < w_.layers.size(); ++li) {
-    const auto& p = w_.layers[li];
-    if (m * p.k + m * p.n > act_cap) {  // X and Y do not fit together: Y spills and comes back
-      d.writes[int(Operand::kOutputs)] += m * p.n;
-      d.reads[int(Operand::kActivations)] += m * p.n;
-    }
+void Controller::idle_until(int64_t cycle) {
+  if (cycle <= cycle_) return;
+  const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
+  if (trace_ && cycle > w0 && cycle_ <= w1) {  // show the wait in the trace
+    if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
+    for (auto* sig : {&busy_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
+    phase_sig.write(0);
+    wait(static_cast<double>(cycle - std::max(cycle_, w0)) * period_);
+  } else {
+    wait(static_cast<double>(cycle - cycle_) * period_);
   }
-  d.writes[int(Operand::kOutputs)] += m * w_.layers.back().n;
+  result_.cycles_stall += cycle - cycle_;
+  cycle_ = cycle;
 }
 
 std::atomic<bool> g_interrupted{false};
@@ -226,10 +225,12 @@ void Controller::run() {
   int64_t correct = 0;
   for (step_ = 0; step_ < steps; ++step_) {
     const int64_t first = step_ * batch, m = std::min(batch, samples_.count - first);
+    const int64_t next_m = step_ + 1 < steps ? std::min(batch, samples_.count - first - m) : 0;
     if (cfg_.simulation.functional) load_inputs(first, m);
-    count_dram(step_, m);
     for (size_t li = 0; li < w_.layers.size(); ++li) {
       const LayerLayout l = layer_layout(w_, static_cast<int>(li), m);
+      const int64_t stalled = result_.cycles_stall;
+      idle_until(dram_.layer_ready(step_, m, next_m, static_cast<int>(li), cycle_));
       const AccessCounts before = engines_[0].memory->counts();
       const int64_t c0 = cycle_;
       const auto tiles = tile_gemm(l.gemm, shape_, df_os ? Dataflow::kOs : Dataflow::kWs, w_.layers[li].relu,
@@ -243,6 +244,8 @@ void Controller::run() {
       if (step_ == 0) ls.gemm = l.gemm;
       ls.tiles += static_cast<int64_t>(tiles.size());
       ls.cycles += cycle_ - c0;
+      ls.stall_cycles += result_.cycles_stall - stalled;
+      dram_.layer_done(m, static_cast<int>(li), cycle_);
       ls.macs += l.gemm.m * l.gemm.k * l.gemm.n;
       const AccessCounts& after = engines_[0].memory->counts();
       for (int b = 0; b < int(Buffer::kCount); ++b)
@@ -257,9 +260,11 @@ void Controller::run() {
       fmt::print(stderr, "\rsystrain: step {}/{}  cycle {}", step_ + 1, steps, cycle_);
   }
   if (tty) fmt::print(stderr, "\n");
+  idle_until(dram_.end());  // the last results reach DRAM
   result_.steps = steps;
   result_.cycles_total = cycle_;
-  result_.cycles_forward = cycle_;
+  result_.cycles_forward = cycle_ - result_.cycles_stall;
+  result_.dram = dram_.counts();
   result_.sram = engines_[0].memory->counts();
   for (const auto& ls : result_.layers) result_.macs += ls.macs, result_.tiles += ls.tiles;
   if (cfg_.simulation.functional && w_.layers.back().n == 10 && result_.samples > 0)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dataset.h"
+#include "dram.h"
 #include "run_result.h"
 #include "tlm_modules.h"
 #include "workload.h"
@@ -59,7 +60,7 @@ class Controller : public sc_core::sc_module {
   void compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b);
   void advance(const Tile& t, const TileRun& r);  // SystemC time over the tile
   void inject_fault(const Tile& t, const LayerLayout& l, TileRun& run);
-  void count_dram(int64_t step, int64_t m);
+  void idle_until(int64_t cycle);  // the array waits (for DRAM)
   int64_t score(int64_t first, int64_t m);
 
   const Config& cfg_;
@@ -73,6 +74,7 @@ class Controller : public sc_core::sc_module {
   Numerics num_;
   sc_core::sc_time period_;
   int64_t cycle_ = 0;
+  DramSchedule dram_;
   int step_trace_ = 0;
   std::string error_;
   bool mismatch_ = false;

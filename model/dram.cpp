@@ -1,0 +1,64 @@
+#include "dram.h"
+
+#include <algorithm>
+
+namespace systrain {
+
+int64_t DmaChannel::transfer(int64_t cycle, int64_t words) {
+  const int64_t start = std::max(cycle, free_at_);
+  free_at_ = start + duration(words);
+  return free_at_;
+}
+
+DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
+    : w_(w),
+      dma_(cfg.accelerator.dram.latency_cycles, cfg.accelerator.dram.bytes_per_cycle,
+           cfg.accelerator.numerics.data_bits),
+      weights_resident_(w.weight_words <=
+                        int64_t{cfg.accelerator.sram.weights_kib} * 8192 / cfg.accelerator.numerics.data_bits),
+      act_capacity_words_(int64_t{cfg.accelerator.sram.activations_kib} * 8192 / cfg.accelerator.numerics.data_bits),
+      weights_ready_(w.layers.size(), 0) {}
+
+int64_t DramSchedule::read(int64_t cycle, Operand op, int64_t words) {
+  counts_.reads[int(op)] += words;
+  return dma_.transfer(cycle, words);
+}
+
+void DramSchedule::write(int64_t cycle, Operand op, int64_t words) {
+  counts_.writes[int(op)] += words;
+  dma_.transfer(cycle, words);
+}
+
+bool DramSchedule::spills(int64_t m, int layer) const {
+  const auto& p = w_.layers[layer];
+  return layer + 1 < static_cast<int>(w_.layers.size()) && m * p.k + m * p.n > act_capacity_words_;
+}
+
+int64_t DramSchedule::layer_ready(int64_t step, int64_t m, int64_t next_m, int layer, int64_t cycle) {
+  const int last = static_cast<int>(w_.layers.size()) - 1;
+  const bool fetch_weights = step == 0 || !weights_resident_;
+  if (step == 0 && layer == 0) {  // nothing was prefetched for the first step
+    input_ready_ = read(cycle, Operand::kActivations, m * w_.input_width);
+    weights_ready_[0] = read(cycle, Operand::kWeights, w_.layers[0].k * w_.layers[0].n);
+  }
+  int64_t ready = std::max(cycle, layer == 0 ? input_ready_ : spill_ready_);
+  if (fetch_weights) ready = std::max(ready, weights_ready_[layer]);
+  // the layer starts at `ready`: prefetch what comes next, the nearest need first
+  if (layer < last && fetch_weights)
+    weights_ready_[layer + 1] = read(ready, Operand::kWeights, w_.layers[layer + 1].k * w_.layers[layer + 1].n);
+  if (layer == last && next_m > 0 && !weights_resident_)
+    weights_ready_[0] = read(ready, Operand::kWeights, w_.layers[0].k * w_.layers[0].n);
+  if (layer == 0 && next_m > 0) input_ready_ = read(ready, Operand::kActivations, next_m * w_.input_width);
+  return ready;
+}
+
+void DramSchedule::layer_done(int64_t m, int layer, int64_t cycle) {
+  const auto& p = w_.layers[layer];
+  if (spills(m, layer)) {
+    write(cycle, Operand::kOutputs, m * p.n);
+    spill_ready_ = read(cycle, Operand::kActivations, m * p.n);
+  }
+  if (layer + 1 == static_cast<int>(w_.layers.size())) write(cycle, Operand::kOutputs, m * p.n);
+}
+
+}  // namespace systrain

@@ -1,0 +1,94 @@
+// The DRAM side of the accelerator: one DMA channel between DRAM and the SRAM
+// buffers, and the schedule of transfers a run issues on it. It lives outside
+// the array (the RTL models the array), so it is the same for every backend.
+//
+// Channel: a transfer of w words (data_bits each) occupies the channel for
+//   latency_cycles + ceil(w · data_bits/8 / bytes_per_cycle)
+// cycles; transfers run one at a time, in the order they are issued, each
+// starting no earlier than the cycle it is issued in.
+//
+// Schedule of one step (M samples), in the order the controller calls it:
+//   - the step's input batch (M·K0 words) was fetched ahead: the first step
+//     fetches it at its start, every step prefetches the next step's input as
+//     its first layer starts (the input region is double-buffered);
+//   - weights: when all layers' weights fit in sram.weights_kib they are
+//     fetched once, in the first step, layer by layer; otherwise every step
+//     fetches them again, each layer's as the previous layer starts (the
+//     weight buffer holds two layers);
+//   - a layer starts when its input and weights have arrived: the cycles it
+//     waits are stall cycles;
+//   - a layer whose X and Y together exceed sram.activations_kib writes Y to
+//     DRAM when it ends, and the next layer waits to read it back;
+//   - the last layer's outputs are written when the step ends (posted: they
+//     do not stop the next step, but they hold the channel).
+// The run ends when the last tile and the last DRAM write are done; cycles
+// the array spends idle until then count as stall too.
+// Worked example (tests/test_dram.cpp): latency 10, 4 bytes a cycle, 16-bit
+// words, one layer 8→4 (32 weight words), M = 2: step 0 fetches 16 input
+// words (10 + 8 = 18 cycles) then 32 weight words (10 + 16 = 26 cycles): the
+// layer starts at cycle 44 after 44 stall cycles.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "config.h"
+#include "tile.h"
+#include "workload.h"
+
+namespace systrain {
+
+class DmaChannel {
+ public:
+  DmaChannel(int64_t latency_cycles, int64_t bytes_per_cycle, int64_t data_bits)
+      : latency_(latency_cycles), bytes_per_cycle_(bytes_per_cycle), data_bits_(data_bits) {}
+  int64_t duration(int64_t words) const {
+    return latency_ + (words * data_bits_ / 8 + (words * data_bits_ % 8 ? 1 : 0) + bytes_per_cycle_ - 1) /
+                          bytes_per_cycle_;
+  }
+  // Queues a transfer issued at `cycle`; returns the cycle it completes (the
+  // first cycle its data can be used).
+  int64_t transfer(int64_t cycle, int64_t words);
+  int64_t free_at() const { return free_at_; }
+
+ private:
+  int64_t latency_, bytes_per_cycle_, data_bits_;
+  int64_t free_at_ = 0;
+};
+
+struct DramCounts {
+  std::array<int64_t, int(Operand::kCount)> reads{}, writes{};
+  int64_t total_reads() const { int64_t s = 0; for (auto v : reads) s += v; return s; }
+  int64_t total_writes() const { int64_t s = 0; for (auto v : writes) s += v; return s; }
+};
+
+class DramSchedule {
+ public:
+  DramSchedule(const Config& cfg, const Workload& w);
+  // The cycle at which layer `layer` of step `step` (m samples; the next
+  // step has next_m, 0 if none) can start, given that the array is free at
+  // `cycle`. Call for every layer in order, then layer_done().
+  int64_t layer_ready(int64_t step, int64_t m, int64_t next_m, int layer, int64_t cycle);
+  // layer `layer` of a step of m samples ended at `cycle`
+  void layer_done(int64_t m, int layer, int64_t cycle);
+  // the cycle the run's last DRAM transfer is done
+  int64_t end() const { return dma_.free_at(); }
+  const DramCounts& counts() const { return counts_; }
+
+ private:
+  int64_t read(int64_t cycle, Operand op, int64_t words);
+  void write(int64_t cycle, Operand op, int64_t words);
+
+  bool spills(int64_t m, int layer) const;
+
+  const Workload& w_;
+  DmaChannel dma_;
+  bool weights_resident_;
+  int64_t act_capacity_words_;
+  DramCounts counts_;
+  int64_t input_ready_ = 0;              // this step's input batch is in SRAM
+  std::vector<int64_t> weights_ready_;   // per layer: its weights are in SRAM
+  int64_t spill_ready_ = 0;              // the previous layer's spilled Y is back
+};
+
+}  // namespace systrain
