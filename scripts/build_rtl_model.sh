@@ -7,7 +7,8 @@ set -eu
 out=$1 rtl=$2 shim=$3 rt=$4 rows=$5 cols=$6 dw=$7 aw=$8
 vinc=/usr/share/verilator/include
 cxx=${CXX:-g++}
-if command -v ccache >/dev/null 2>&1; then cxx="ccache $cxx"; fi
+# ccache when it works here (it needs a writable cache folder)
+if command -v ccache >/dev/null 2>&1 && ccache -p >/dev/null 2>&1; then cxx="ccache $cxx"; fi
 mkdir -p "$out/gen"
 verilator --cc --trace -O3 -Wall --Mdir "$out/gen" --prefix Vsystolic_top \
   --top-module systolic_top -GROWS="$rows" -GCOLS="$cols" -GDW="$dw" -GAW="$aw" \
