@@ -1,6 +1,7 @@
 #include "lockstep.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -25,6 +26,9 @@ std::optional<Divergence> compare_tile_runs(const TileRun& a, const TileRun& b, 
       return Divergence{start_cycle + static_cast<int64_t>(c),
                         fmt::format("tlm is in the {} phase, rtl in the {} phase", to_string(Phase(a.phases[c])),
                                     to_string(Phase(b.phases[c])))};
+  if (a.phase_cycles != b.phase_cycles)
+    return Divergence{start_cycle, fmt::format("the tile's cycles per phase differ: tlm {}, rtl {}",
+                                               fmt::join(a.phase_cycles, "/"), fmt::join(b.phase_cycles, "/"))};
   if (a.cycles != b.cycles)
     return Divergence{start_cycle + std::min(a.cycles, b.cycles),
                       fmt::format("tlm finishes the tile in {} cycles, rtl in {}", a.cycles, b.cycles)};

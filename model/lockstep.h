@@ -16,7 +16,7 @@ struct Divergence {
 };
 
 // Access events first (the earliest differing event), then the controller
-// phase of every cycle, then the cycle count.
+// phase of every cycle, the cycles per phase, and the cycle count.
 std::optional<Divergence> compare_tile_runs(const TileRun& tlm, const TileRun& rtl, int64_t start_cycle);
 
 // The first element of `block` whose value differs between the two memories.

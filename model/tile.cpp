@@ -102,17 +102,18 @@ std::vector<Tile> tile_gemm(const Gemm& g, const ArrayShape& a, Dataflow df, boo
 
 std::vector<AccessEvent> tile_events(const Tile& t, const ArrayShape& a) {
   std::vector<AccessEvent> ev;
-  const int64_t R = a.rows, C = a.cols, wpp = a.words_per_psum, L = t.len, ru = t.ru, cu = t.cu;
+  const int64_t R = a.rows, C = a.cols, L = t.len, ru = t.ru, cu = t.cu;
+  const Operand out = output_operand(t);
   if (t.dataflow == Dataflow::kWs) {
     for (int64_t j = 0; j < ru; ++j) ev.push_back({j, Operand::kWeights, false, ru - 1 - j, cu});
     for (int64_t j = 0; j < L + R + C; ++j) {
       if (j < L) {
         ev.push_back({ru + j, Operand::kActivations, false, j, ru});
-        if (!t.first) ev.push_back({ru + j, Operand::kPartialSums, false, j, cu * wpp});
+        if (!t.first)
+          ev.push_back({ru + j, Operand::kPartialSums, false, j, cu * a.words_per_element(Operand::kPartialSums)});
       }
       const int64_t o = j - (R + C);  // output row leaving in this cycle
-      if (o >= 0 && o < L)
-        ev.push_back({ru + j, t.last ? Operand::kOutputs : Operand::kPartialSums, true, o, t.last ? cu : cu * wpp});
+      if (o >= 0 && o < L) ev.push_back({ru + j, out, true, o, cu * a.words_per_element(out)});
     }
   } else {
     for (int64_t j = 0; j < L; ++j) {

@@ -44,7 +44,13 @@ struct Tile {
 struct ArrayShape {
   int rows = 0, cols = 0;
   int words_per_psum = 2;
+  // words of data_bits one element of `op` occupies at the array boundary
+  int64_t words_per_element(Operand op) const { return op == Operand::kPartialSums ? words_per_psum : 1; }
 };
+
+// What a tile's results are: outputs, or (WS, all k blocks but the last)
+// partial sums. OS tiles hold the whole K and are always last.
+inline Operand output_operand(const Tile& t) { return t.last ? Operand::kOutputs : Operand::kPartialSums; }
 
 // words moved at the array boundary by one tile, per operand
 struct TileAccesses {

@@ -18,10 +18,10 @@ TileRun TlmArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
     for (int64_t c = 0; c < run.cycles; ++c) run.phases[c] = static_cast<uint8_t>(phase_at(t, shape_, c));
   }
   const bool ws = t.dataflow == Dataflow::kWs;
-  const Operand out_op = t.last ? Operand::kOutputs : Operand::kPartialSums;
+  const Operand out_op = output_operand(t);
   const Access2D xa = tile_block(t, l, Operand::kActivations, false);
   const Access2D wa = tile_block(t, l, Operand::kWeights, false);
-  const Access2D ya = ws && !t.last ? tile_block(t, l, Operand::kPartialSums, true) : tile_block(t, l, Operand::kOutputs, true);
+  const Access2D ya = tile_block(t, l, out_op, true);
   if (!functional_) {
     mem.read(wa, Operand::kWeights, nullptr);
     mem.read(xa, Operand::kActivations, nullptr);

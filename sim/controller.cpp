@@ -49,10 +49,7 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
 void Controller::main() {
   try {
     run();
-  } catch (const CosimMismatch& e) {
-    error_ = e.what();
-    mismatch_ = true;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // a CosimMismatch or a simulation failure
     error_ = e.what();
   }
   payload_.clear_extension(&ext_);
@@ -88,8 +85,7 @@ void Controller::idle_until(int64_t cycle) {
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
   if (trace_ && cycle > w0 && cycle_ <= w1) {  // show the wait in the trace
     if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
-    for (auto* sig : {&busy_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
-    phase_sig.write(0);
+    trace_idle();
     wait(static_cast<double>(cycle - std::max(cycle_, w0)) * period_);
   } else {
     wait(static_cast<double>(cycle - cycle_) * period_);
@@ -103,7 +99,6 @@ std::atomic<bool> g_interrupted{false};
 void Controller::issue(const Tile& t, const LayerLayout& l) {
   if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
   const bool cosim = engines_.size() == 2;
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   for (size_t i = 0; i < engines_.size(); ++i) {
     ext_.tile = &t;
     ext_.layout = &l;
@@ -112,10 +107,11 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
     ext_.result = &runs_[i];
     payload_.set_command(tlm::TLM_WRITE_COMMAND);
     payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
-    (*sockets[i])->b_transport(payload_, d);
+    // the target annotates the tile's cycles; advance() waits them, cycle by
+    // cycle inside the trace window
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    (*sockets[i])->b_transport(payload_, delay);
     if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
-    if (i == 0) delay = d;
   }
   inject_fault(t, l, runs_[0]);
   ++tiles_issued_;
@@ -124,7 +120,6 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
     result_.cosim_rtl_cycles += runs_[1].cycles;
     compare(t, l, runs_[0], runs_[1]);
   }
-  (void)delay;  // == runs_[0].cycles periods; advance() waits it, cycle by cycle inside the trace window
   advance(t, runs_[0]);
   cycle_ += runs_[0].cycles;
 }
@@ -139,7 +134,7 @@ void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, 
   if (auto d = compare_tile_runs(a, b, cycle_)) fail(d->cycle, d->what);
   result_.cosim_events_compared += static_cast<int64_t>(a.events.size());
   if (!cfg_.simulation.functional) return;
-  const Operand op = t.dataflow == Dataflow::kWs && !t.last ? Operand::kPartialSums : Operand::kOutputs;
+  const Operand op = output_operand(t);
   if (auto d = compare_block(*engines_[0].memory, *engines_[1].memory, tile_block(t, l, op, true)))
     fail(cycle_ + a.cycles - 1, fmt::format("{} {}", to_string(op), *d));
 }
@@ -152,10 +147,14 @@ void Controller::inject_fault(const Tile& t, const LayerLayout& l, TileRun& run)
   if (fault_kind_ == "cycles") run.cycles += 1;
   if (fault_kind_ == "event" && !run.events.empty()) run.events[run.events.size() / 2].index += 1;
   if (fault_kind_ == "value") {
-    const Operand op = t.dataflow == Dataflow::kWs && !t.last ? Operand::kPartialSums : Operand::kOutputs;
-    const Access2D blk = tile_block(t, l, op, true);
+    const Access2D blk = tile_block(t, l, output_operand(t), true);
     engines_[0].memory->buffer(blk.buffer)[blk.addr] ^= 1;
   }
+}
+
+void Controller::trace_idle() {
+  for (auto* sig : {&busy_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
+  phase_sig.write(0);
 }
 
 void Controller::close_trace() {
@@ -274,8 +273,7 @@ void Controller::run() {
   if (engines_.size() == 2 && engines_[0].memory->counts().writes != engines_[1].memory->counts().writes)
     throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM write counters differ");
   if (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]) {  // the run ends inside the window: show it idle
-    for (auto* sig : {&busy_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
-    phase_sig.write(0);
+    trace_idle();
     wait(period_);
   }
   close_trace();

@@ -48,7 +48,6 @@ class Controller : public sc_core::sc_module {
              std::vector<Engine> engines, RunResult& result, sc_core::sc_trace_file* trace, bool progress);
   std::string error() const { return error_; }
   void close_trace();  // idempotent; the run's end or the window's end calls it
-  bool mismatch() const { return mismatch_; }
 
  private:
   SC_HAS_PROCESS(Controller);
@@ -61,6 +60,7 @@ class Controller : public sc_core::sc_module {
   void advance(const Tile& t, const TileRun& r);  // SystemC time over the tile
   void inject_fault(const Tile& t, const LayerLayout& l, TileRun& run);
   void idle_until(int64_t cycle);  // the array waits (for DRAM)
+  void trace_idle();               // the traced signals say: idle
   int64_t score(int64_t first, int64_t m);
 
   const Config& cfg_;
@@ -77,7 +77,6 @@ class Controller : public sc_core::sc_module {
   DramSchedule dram_;
   int step_trace_ = 0;
   std::string error_;
-  bool mismatch_ = false;
   std::vector<TileRun> runs_;
   tlm::tlm_generic_payload payload_;
   TileExt ext_;

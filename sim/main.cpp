@@ -11,7 +11,6 @@
 #include "controller.h"
 #include "report.h"
 #include "run.h"
-#include "workload.h"
 #include "sweep.h"
 #include "yaml_loader.h"
 
@@ -113,8 +112,6 @@ extern "C" int sc_main(int argc, char* argv[]) {
     return kExitBadInput;
   }
   RunResult result;
-  if (!quiet)
-    for (const auto& w : sram_bandwidth_warnings(cfg)) fmt::print(stderr, "systrain: warning: {}\n", w);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const RunOutcome outcome = run_simulation(cfg, result, !quiet);

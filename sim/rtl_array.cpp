@@ -63,7 +63,6 @@ TileRun RtlArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
   set(kColsUsed, 0, t.cu);
   set(kLen, 0, t.len);
   const int64_t limit = tile_cost(t, shape_).cycles * 4 + 64;  // a hung controller is a failure, not a hang
-  const int wpp = shape_.words_per_psum;
   for (int64_t c = 0;; ++c) {
     if (c > limit) throw std::runtime_error(fmt::format("RTL did not finish {} within {} cycles", describe(t), limit));
     const int64_t cycle = start_cycle + c;
@@ -79,19 +78,18 @@ TileRun RtlArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
       const Access2D a = resolve(t, l, op, false, idx);
       mem.read(a, op, buf_.data());
       for (int i = 0; i < lanes; ++i) set(data_port, i, i < a.cols ? buf_[i] : 0);
-      if (record_events) run.events.push_back({c, op, false, idx, a.cols * (op == Operand::kPartialSums ? wpp : 1)});
+      if (record_events) run.events.push_back({c, op, false, idx, a.cols * shape_.words_per_element(op)});
     };
     serve(kActRdEn, kActRdIdx, kActRdData, Operand::kActivations, shape_.rows);
     serve(kWgtRdEn, kWgtRdIdx, kWgtRdData, Operand::kWeights, shape_.cols);
     serve(kPsumRdEn, kPsumRdIdx, kPsumRdData, Operand::kPartialSums, shape_.cols);
     if (get(kOutWrEn)) {
       const int64_t idx = get(kOutWrIdx);
-      const bool ws_partial = t.dataflow == Dataflow::kWs && !t.last;
-      const Operand op = ws_partial ? Operand::kPartialSums : Operand::kOutputs;
+      const Operand op = output_operand(t);
       const Access2D a = resolve(t, l, op, true, idx);
       for (int64_t i = 0; i < a.cols; ++i) buf_[i] = get(kOutWrData, static_cast<int>(i));
       mem.write(a, op, buf_.data());
-      if (record_events) run.events.push_back({c, op, true, idx, a.cols * (ws_partial ? wpp : 1)});
+      if (record_events) run.events.push_back({c, op, true, idx, a.cols * shape_.words_per_element(op)});
     }
     const bool last = get(kLastCycle) != 0;
     half_cycle(1, cycle);

@@ -27,6 +27,8 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
   result.cols = shape.cols;
   result.cosim = backend == Backend::kCosim;
   result.warnings = sram_bandwidth_warnings(cfg);
+  if (progress)
+    for (const auto& warning : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", warning);
 
   // inference runs over the test set
   Samples samples;

@@ -69,3 +69,14 @@ TEST_CASE("a cycle in a different controller phase is reported") {
   CHECK(d->cycle == 12);
   CHECK(d->what == "tlm is in the stream phase, rtl in the drain phase");
 }
+
+TEST_CASE("different cycles per phase are reported") {
+  TileRun a = run_of(10, {});
+  a.phase_cycles = {0, 2, 4, 0, 4};
+  TileRun b = a;
+  b.phase_cycles = {0, 2, 3, 0, 5};
+  const auto d = compare_tile_runs(a, b, 7);
+  REQUIRE(d.has_value());
+  CHECK(d->cycle == 7);
+  CHECK(d->what == "the tile's cycles per phase differ: tlm 0/2/4/0/4, rtl 0/2/3/0/5");
+}
