@@ -1,13 +1,13 @@
 // What an array implementation does with one tile: move its operands through
 // a MemoryPort, compute, and say how many cycles it took. Two implementations
 // share this contract: TlmArray (closed form, C++ values) and RtlArray
-// (sim/rtl_array.h: the Verilated RTL clocked cycle by cycle).
+// (sim/rtl_array.h: the Verilated RTL clocked cycle by cycle); CosimArray
+// (model/cosim_array.h) runs both and compares them.
 #pragma once
 #include <array>
 #include <vector>
 
 #include "fixed_point.h"
-#include "layout.h"
 #include "memory.h"
 #include "tile.h"
 
@@ -24,24 +24,24 @@ class ArrayModel {
  public:
   virtual ~ArrayModel() = default;
   // `start_cycle` is the global cycle of the tile's first cycle (for traces).
-  virtual TileRun run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
-                           bool record_events) = 0;
+  virtual TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) = 0;
   virtual const char* name() const = 0;
 };
 
 class TlmArray final : public ArrayModel {
  public:
-  TlmArray(const ArrayShape& shape, const Numerics& num, bool functional)
-      : shape_(shape), num_(num), functional_(functional) {}
-  TileRun run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
-                   bool record_events) override;
+  // `lr` is η for float32 numerics (fixed numerics take it from the tile)
+  TlmArray(const ArrayShape& shape, const Numerics& num, bool functional, float lr = 0)
+      : shape_(shape), num_(num), functional_(functional), lr_(lr) {}
+  TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
   const char* name() const override { return "tlm"; }
 
  private:
   ArrayShape shape_;
   Numerics num_;
   bool functional_;
-  std::vector<int64_t> x_, w_, p_, y_;
+  float lr_;
+  std::vector<int64_t> left_, top_, w_, p_, out_, wb_;
 };
 
 }  // namespace systrain

@@ -28,6 +28,7 @@ struct LayerConfig {
   int padding = 0;      // conv2d
   int size = 2;         // maxpool
   Activation activation = Activation::kNone;
+  bool bias = false;    // dense
 };
 
 struct Config {
@@ -36,9 +37,19 @@ struct Config {
   struct {
     double clock_mhz = 500;
     struct { int rows = 16, cols = 16, pe_multipliers = 1; } array;
-    struct { NumericsKind kind = NumericsKind::kFixed; int data_bits = 16, frac_bits = 8, acc_bits = 32; } numerics;
+    struct {
+      NumericsKind kind = NumericsKind::kFixed;
+      int data_bits = 16, frac_bits = 8, acc_bits = 32;
+      // per-tensor fractional bits; -1 (null in YAML) = frac_bits
+      int activation_frac_bits = -1, weight_frac_bits = -1, error_frac_bits = -1, gradient_frac_bits = -1;
+      int activation_frac() const { return activation_frac_bits < 0 ? frac_bits : activation_frac_bits; }
+      int weight_frac() const { return weight_frac_bits < 0 ? frac_bits : weight_frac_bits; }
+      int error_frac() const { return error_frac_bits < 0 ? frac_bits : error_frac_bits; }
+      int gradient_frac() const { return gradient_frac_bits < 0 ? frac_bits : gradient_frac_bits; }
+    } numerics;
     struct { int activations_kib = 128, weights_kib = 128, gradients_kib = 128, banks = 16, words_per_cycle = 32; } sram;
     struct { int bytes_per_cycle = 16, latency_cycles = 100; } dram;
+    struct { int lanes = 0, latency_cycles = 4; } vector;  // lanes 0 = array cols
     struct { double mac = 0.5, sram_word = 2.0, dram_word = 100.0; } energy_pj;
   } accelerator;
   struct {
@@ -68,10 +79,16 @@ struct Config {
     std::string dump_tensors;  // empty = none
   } simulation;
 
+  bool is_float() const { return accelerator.numerics.kind == NumericsKind::kFloat32; }
+  // the width of one memory word: data_bits, or 32 for float32
+  int word_bits() const { return is_float() ? 32 : accelerator.numerics.data_bits; }
+  // words an acc_bits partial sum takes (one float in float32)
   int words_per_psum() const {
+    if (is_float()) return 1;
     return (accelerator.numerics.acc_bits + accelerator.numerics.data_bits - 1) /
            accelerator.numerics.data_bits;
   }
+  int vector_lanes() const { return accelerator.vector.lanes > 0 ? accelerator.vector.lanes : accelerator.array.cols; }
 };
 
 const char* to_string(ScheduleKind k);

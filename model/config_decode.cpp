@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -16,7 +17,7 @@ using namespace config_detail;
 
 const std::map<std::string, std::vector<std::string>>& layer_keys() {
   static const std::map<std::string, std::vector<std::string>> k{
-      {"dense", {"type", "units", "activation"}},
+      {"dense", {"type", "units", "activation", "bias"}},
       {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation"}},
       {"maxpool", {"type", "size"}},
       {"flatten", {"type"}},
@@ -75,6 +76,10 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
     else if (k == "stride") get_int(1, 1024, out.stride);
     else if (k == "padding") get_int(0, 1024, out.padding);
     else if (k == "size") get_int(1, 1024, out.size);
+    else if (k == "bias") {
+      if (v.kind == Node::Kind::kScalar && (v.scalar == "true" || v.scalar == "false")) out.bias = v.scalar == "true";
+      else errors.push_back({v.loc, kp, fmt::format("expected true or false, found {}", found(v))});
+    }
     else if (k == "activation") {
       if (v.kind == Node::Kind::kScalar && v.scalar == "relu") out.activation = Activation::kRelu;
       else if (v.kind == Node::Kind::kNull || (v.kind == Node::Kind::kScalar && (v.scalar == "none" || v.scalar == "null")))
@@ -182,31 +187,48 @@ std::string did_you_mean(const std::string& key, const std::vector<std::string>&
   return best_d <= limit ? best : "";
 }
 
-void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& errors) {
+void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& errors,
+                   const std::vector<std::string>& overridden) {
+  std::map<std::string, SourceLoc> locs;
+  if (!decode_fields(doc, out, errors, locs)) return;
+  validate_after_decode(out, errors, locs, doc.loc.file, overridden);
+}
+
+bool decode_fields(const Node& doc, Config& out, std::vector<ConfigError>& errors,
+                   std::map<std::string, SourceLoc>& locs) {
   if (doc.kind != Node::Kind::kMap) {
     errors.push_back({doc.loc, "", fmt::format("expected a mapping at the top of the file, found {}", found(doc))});
-    return;
+    return false;
   }
   Decoder d{out, errors, {}};
   d.map(doc, "");
+  locs = d.locs;
   bool has_network = false;
   for (auto& [k, v] : doc.entries) has_network |= k == "network";
   if (!has_network) {
     errors.push_back({SourceLoc{doc.loc.file, 1, 1}, "network",
                       "missing key (the network has no default: give input_shape and layers, or topology_csv)"});
-    return;
+    return false;
   }
+  return true;
+}
+
+void validate_after_decode(const Config& out, std::vector<ConfigError>& errors,
+                           const std::map<std::string, SourceLoc>& locs, const std::string& file,
+                           const std::vector<std::string>& overridden) {
   // cross-key checks say nothing about keys that already failed to decode
   const size_t decoded = errors.size();
   std::vector<std::string> failed;
   for (const auto& e : errors) failed.push_back(e.path);
   validate_config(out, [&](const std::string& p) {
+    for (const auto& o : overridden)
+      if (o == p) return SourceLoc{"--set", 0, 0};
     for (std::string q = p;; q = q.substr(0, q.rfind('.'))) {
-      auto it = d.locs.find(q);
-      if (it != d.locs.end()) return it->second;
+      auto it = locs.find(q);
+      if (it != locs.end()) return it->second;
       if (q.find('.') == std::string::npos) break;
     }
-    return SourceLoc{doc.loc.file, 1, 1};
+    return SourceLoc{file, 1, 1};
   }, errors);
   auto covered = [&](const std::string& p) {
     for (const auto& f : failed)
@@ -244,8 +266,36 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     err("accelerator.numerics.acc_bits", fmt::format("must be >= data_bits ({}), found {}", nu.data_bits, nu.acc_bits));
   if (nu.frac_bits >= nu.acc_bits)
     err("accelerator.numerics.frac_bits", fmt::format("must be < acc_bits ({}), found {}", nu.acc_bits, nu.frac_bits));
-  if (nu.kind == NumericsKind::kFloat32)
-    err("accelerator.numerics.kind", "float32 is not supported yet (only fixed is built)");
+  if (nu.kind == NumericsKind::kFloat32 && cfg.simulation.backend != Backend::kTlm)
+    err("simulation.backend", fmt::format("'{}' needs accelerator.numerics.kind: fixed (the RTL implements fixed "
+                                          "point; float32 runs in the tlm backend)", to_string(cfg.simulation.backend)));
+  if (nu.kind == NumericsKind::kFixed) {
+    const std::pair<const char*, int> fracs[] = {
+        {"activation_frac_bits", nu.activation_frac()}, {"weight_frac_bits", nu.weight_frac()},
+        {"error_frac_bits", nu.error_frac()}, {"gradient_frac_bits", nu.gradient_frac()}};
+    for (const auto& [key, f] : fracs)
+      if (f >= nu.acc_bits)
+        err(fmt::format("accelerator.numerics.{}", key), fmt::format("must be < acc_bits ({}), found {}", nu.acc_bits, f));
+    if (cfg.schedule.kind != ScheduleKind::kInference) {
+      const int wg = nu.activation_frac() + nu.error_frac() - nu.gradient_frac();
+      if (wg < 0 || wg > 63)
+        err("accelerator.numerics.gradient_frac_bits",
+            fmt::format("must be <= activation_frac_bits + error_frac_bits ({}), found {} (the weight gradient "
+                        "is the sum of activation x error products)", nu.activation_frac() + nu.error_frac(),
+                        nu.gradient_frac()));
+      const int upd = 16 + nu.gradient_frac() - nu.weight_frac();
+      if (upd < 0 || upd > 63)
+        err("accelerator.numerics.weight_frac_bits",
+            fmt::format("must be <= gradient_frac_bits + 16 ({}), found {} (the update shifts lr·dW by "
+                        "16 + gradient_frac_bits - weight_frac_bits)", nu.gradient_frac() + 16, nu.weight_frac()));
+      if (cfg.training.learning_rate * 65536.0 >= 16777216.0)
+        err("training.learning_rate", fmt::format("must be < 256 in fixed point (the RTL holds lr·2^16 in 24 bits), "
+                                                  "found {}", cfg.training.learning_rate));
+      if (std::llround(cfg.training.learning_rate * 65536.0) == 0)
+        err("training.learning_rate", fmt::format("must be >= 2^-17 in fixed point (lr·2^16 rounds to 0), found {}",
+                                                  cfg.training.learning_rate));
+    }
+  }
   const auto& net = cfg.network;
   if (!net.topology_csv.empty()) {
     err("network.topology_csv", "not supported yet (give input_shape and layers)");
@@ -263,14 +313,19 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
   if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784)
     err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28), found [{}]; "
                                            "use [784] or training.dataset: synthetic", net.input_shape[0]));
+  if (cfg.schedule.kind != ScheduleKind::kInference && !net.layers.empty() && net.layers.back().units < 2)
+    err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
+        "training needs at least 2 classes in the last layer (it feeds softmax and cross-entropy)");
   if (!net.layers.empty() && net.layers.back().type == LayerType::kDense &&
       net.layers.back().activation == Activation::kRelu)
     err(fmt::format("network.layers[{}].activation", net.layers.size() - 1),
         "the last layer feeds softmax and cross-entropy: it takes no activation");
-  if (cfg.schedule.kind != ScheduleKind::kInference)
-    err("schedule.kind", fmt::format("'{}' is not supported yet (this build runs 'inference')", to_string(cfg.schedule.kind)));
-  if (!cfg.simulation.dump_tensors.empty())
-    err("simulation.dump_tensors", "not supported yet (set it to null)");
+  if (cfg.schedule.kind == ScheduleKind::kSpeculative)
+    err("schedule.kind", "'speculative' is not supported yet (this build runs inference, baseline and interleaved)");
+  if (!cfg.simulation.dump_tensors.empty() && !cfg.simulation.functional)
+    err("simulation.dump_tensors", "needs simulation.functional: true (a timing-only run computes no values)");
+  if (!cfg.simulation.dump_tensors.empty() && cfg.schedule.kind == ScheduleKind::kInference)
+    err("simulation.dump_tensors", "dumps training steps: needs schedule.kind baseline or interleaved");
 }
 
 }  // namespace systrain

@@ -29,6 +29,7 @@ std::string layer_fields(const LayerConfig& l, const char* q) {
   if (l.type == LayerType::kMaxpool) s += fmt::format(", {0}size{0}: {1}", q, l.size);
   if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
     s += fmt::format(", {0}activation{0}: {0}{1}{0}", q, l.activation == Activation::kRelu ? "relu" : "none");
+  if (l.type == LayerType::kDense) s += fmt::format(", {0}bias{0}: {1}", q, l.bias ? "true" : "false");
   return "{" + s + "}";
 }
 
@@ -99,7 +100,7 @@ std::string config_reference_markdown() {
     for (char c : f.type_name) type += c == '|' ? std::string("\\|") : std::string(1, c);
     out += fmt::format("| `{}` | {} | `{}` | {} |\n", f.path, type, def, f.help);
   }
-  out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none}` "
+  out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none, bias: false\\|true}` "
          "(conv2d, maxpool, flatten parse but are not built yet) | (none) | the layers, in order |\n";
   return out;
 }

@@ -108,6 +108,26 @@ FieldSpec int_field(std::string path, Get get, int64_t lo, int64_t hi, std::stri
           },
           [get](const Config& c) { return fmt::format("{}", get(const_cast<Config&>(c))); }};
 }
+// an integer or null (stored as -1): "same as another key"
+template <class Get>
+FieldSpec opt_int_field(std::string path, Get get, int64_t lo, int64_t hi, std::string help) {
+  return {std::move(path), fmt::format("integer in [{}, {}] or null", lo, hi), std::move(help),
+          [get, lo, hi](Config& c, const Node& n) -> std::optional<std::string> {
+            if (n.kind == Node::Kind::kNull || (n.kind == Node::Kind::kScalar && (n.scalar == "null" || n.scalar == "~"))) {
+              get(c) = -1;
+              return std::nullopt;
+            }
+            auto v = parse_int(n);
+            if (!v || *v < lo || *v > hi)
+              return fmt::format("expected an integer in [{}, {}] or null, found {}", lo, hi, found(n));
+            get(c) = static_cast<int>(*v);
+            return std::nullopt;
+          },
+          [get](const Config& c) {
+            const int v = get(const_cast<Config&>(c));
+            return v < 0 ? std::string("null") : fmt::format("{}", v);
+          }};
+}
 template <class Get>
 FieldSpec num_field(std::string path, Get get, double lo, double hi, bool lo_open, std::string help) {
   std::string range = fmt::format("number in {}{}, {}]", lo_open ? "(" : "[", lo, hi);
@@ -204,6 +224,18 @@ std::vector<FieldSpec> make_fields() {
   f.push_back(int_field("accelerator.numerics.acc_bits",
                         [](C& c) -> int& { return c.accelerator.numerics.acc_bits; }, 2, 48,
                         "accumulator width (>= data_bits); sums wrap modulo 2^acc_bits"));
+  f.push_back(opt_int_field("accelerator.numerics.activation_frac_bits",
+                            [](C& c) -> int& { return c.accelerator.numerics.activation_frac_bits; }, 0, 47,
+                            "fractional bits of activations (x, y); null = frac_bits"));
+  f.push_back(opt_int_field("accelerator.numerics.weight_frac_bits",
+                            [](C& c) -> int& { return c.accelerator.numerics.weight_frac_bits; }, 0, 47,
+                            "fractional bits of weights; null = frac_bits"));
+  f.push_back(opt_int_field("accelerator.numerics.error_frac_bits",
+                            [](C& c) -> int& { return c.accelerator.numerics.error_frac_bits; }, 0, 47,
+                            "fractional bits of errors (dy, dx); null = frac_bits"));
+  f.push_back(opt_int_field("accelerator.numerics.gradient_frac_bits",
+                            [](C& c) -> int& { return c.accelerator.numerics.gradient_frac_bits; }, 0, 47,
+                            "fractional bits of weight gradients (dw); null = frac_bits"));
   f.push_back(int_field("accelerator.sram.activations_kib",
                         [](C& c) -> int& { return c.accelerator.sram.activations_kib; }, 1, 1 << 20,
                         "activation buffer size"));
@@ -224,6 +256,11 @@ std::vector<FieldSpec> make_fields() {
   f.push_back(int_field("accelerator.dram.latency_cycles",
                         [](C& c) -> int& { return c.accelerator.dram.latency_cycles; }, 0, 1 << 20,
                         "DRAM access latency"));
+  f.push_back(int_field("accelerator.vector.lanes", [](C& c) -> int& { return c.accelerator.vector.lanes; }, 0,
+                        1 << 16, "elements the vector unit (loss, ReLU masks, baseline update) handles a cycle; 0 = cols"));
+  f.push_back(int_field("accelerator.vector.latency_cycles",
+                        [](C& c) -> int& { return c.accelerator.vector.latency_cycles; }, 0, 1 << 16,
+                        "pipeline latency of one vector-unit operation"));
   f.push_back(num_field("accelerator.energy_pj.mac", [](C& c) -> double& { return c.accelerator.energy_pj.mac; },
                         0, 1e9, false, "energy of one MAC"));
   f.push_back(num_field("accelerator.energy_pj.sram_word",

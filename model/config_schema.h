@@ -4,6 +4,7 @@
 // config reference all walk this table.
 #pragma once
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,8 +26,19 @@ struct FieldSpec {
 const std::vector<FieldSpec>& config_fields();
 
 // Decodes a whole document (with the network section) into `out`, appending
-// every problem to `errors`. Cross-key checks run only when the keys decoded.
-void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& errors);
+// every problem to `errors`, then runs the cross-key checks (which say nothing
+// about keys that failed to decode). `overridden` keys are located at --set.
+void decode_config(const Node& doc, Config& out, std::vector<ConfigError>& errors,
+                   const std::vector<std::string>& overridden = {});
+
+// The two halves of decode_config, for a loader that applies `--set`
+// overrides between them: decode_fields returns false when the document has
+// no usable top level; `locs` maps key paths to where they stand.
+bool decode_fields(const Node& doc, Config& out, std::vector<ConfigError>& errors,
+                   std::map<std::string, SourceLoc>& locs);
+void validate_after_decode(const Config& out, std::vector<ConfigError>& errors,
+                           const std::map<std::string, SourceLoc>& locs, const std::string& file,
+                           const std::vector<std::string>& overridden);
 
 // Applies one `--set key.path=value` override (value already parsed as YAML).
 void apply_override(const std::string& path, const Node& value, Config& cfg,

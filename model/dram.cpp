@@ -13,10 +13,10 @@ int64_t DmaChannel::transfer(int64_t cycle, int64_t words) {
 DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
     : w_(w),
       dma_(cfg.accelerator.dram.latency_cycles, cfg.accelerator.dram.bytes_per_cycle,
-           cfg.accelerator.numerics.data_bits),
+           cfg.word_bits()),
       weights_resident_(w.weight_words <=
-                        int64_t{cfg.accelerator.sram.weights_kib} * 8192 / cfg.accelerator.numerics.data_bits),
-      act_capacity_words_(int64_t{cfg.accelerator.sram.activations_kib} * 8192 / cfg.accelerator.numerics.data_bits),
+                        int64_t{cfg.accelerator.sram.weights_kib} * 8192 / cfg.word_bits()),
+      act_capacity_words_(int64_t{cfg.accelerator.sram.activations_kib} * 8192 / cfg.word_bits()),
       weights_ready_(w.layers.size(), 0) {}
 
 int64_t DramSchedule::read(int64_t cycle, Operand op, int64_t words) {
@@ -31,34 +31,55 @@ void DramSchedule::write(int64_t cycle, Operand op, int64_t words) {
 
 bool DramSchedule::spills(int64_t m, int layer) const {
   const auto& p = w_.layers[layer];
-  return layer + 1 < static_cast<int>(w_.layers.size()) && m * p.k + m * p.n > act_capacity_words_;
+  return layer + 1 < static_cast<int>(w_.layers.size()) && m * p.kw() + m * p.n > act_capacity_words_;
 }
 
 int64_t DramSchedule::layer_ready(int64_t step, int64_t m, int64_t next_m, int layer, int64_t cycle) {
   const int last = static_cast<int>(w_.layers.size()) - 1;
   const bool fetch_weights = step == 0 || !weights_resident_;
   if (step == 0 && layer == 0) {  // nothing was prefetched for the first step
-    input_ready_ = read(cycle, Operand::kActivations, m * w_.input_width);
-    weights_ready_[0] = read(cycle, Operand::kWeights, w_.layers[0].k * w_.layers[0].n);
+    input_ready_ = read(cycle, Operand::kX, m * w_.input_width);
+    weights_ready_[0] = read(cycle, Operand::kW, w_.layers[0].kw() * w_.layers[0].n);
   }
   int64_t ready = std::max(cycle, layer == 0 ? input_ready_ : spill_ready_);
   if (fetch_weights) ready = std::max(ready, weights_ready_[layer]);
   // the layer starts at `ready`: prefetch what comes next, the nearest need first
   if (layer < last && fetch_weights)
-    weights_ready_[layer + 1] = read(ready, Operand::kWeights, w_.layers[layer + 1].k * w_.layers[layer + 1].n);
+    weights_ready_[layer + 1] = read(ready, Operand::kW, w_.layers[layer + 1].kw() * w_.layers[layer + 1].n);
   if (layer == last && next_m > 0 && !weights_resident_)
-    weights_ready_[0] = read(ready, Operand::kWeights, w_.layers[0].k * w_.layers[0].n);
-  if (layer == 0 && next_m > 0) input_ready_ = read(ready, Operand::kActivations, next_m * w_.input_width);
+    weights_ready_[0] = read(ready, Operand::kW, w_.layers[0].kw() * w_.layers[0].n);
+  if (layer == 0 && next_m > 0) input_ready_ = read(ready, Operand::kX, next_m * w_.input_width);
   return ready;
 }
 
-void DramSchedule::layer_done(int64_t m, int layer, int64_t cycle) {
+bool DramSchedule::stash_spills(int64_t m) const {
+  int64_t words = m * w_.layers.back().n;
+  for (const auto& p : w_.layers) words += m * p.kw();
+  return words > act_capacity_words_;
+}
+
+int64_t DramSchedule::backward_ready(int64_t m, int layer, int64_t cycle) {
   const auto& p = w_.layers[layer];
+  int64_t ready = cycle;
+  if (!weights_resident_) ready = std::max(ready, read(cycle, Operand::kW, p.kw() * p.n));
+  if (stash_spills(m)) ready = std::max(ready, read(cycle, Operand::kX, m * p.kw()));
+  return ready;
+}
+
+void DramSchedule::backward_done(int layer, int64_t cycle) {
+  const auto& p = w_.layers[layer];
+  if (!weights_resident_) write(cycle, Operand::kW, p.kw() * p.n);
+}
+
+void DramSchedule::layer_done(int64_t m, int layer, int64_t cycle, bool training_step) {
+  const auto& p = w_.layers[layer];
+  if (training_step && layer + 1 < static_cast<int>(w_.layers.size()) && stash_spills(m))
+    write(cycle, Operand::kX, m * p.n);
   if (spills(m, layer)) {
-    write(cycle, Operand::kOutputs, m * p.n);
-    spill_ready_ = read(cycle, Operand::kActivations, m * p.n);
+    write(cycle, Operand::kX, m * p.n);
+    spill_ready_ = read(cycle, Operand::kX, m * p.n);
   }
-  if (layer + 1 == static_cast<int>(w_.layers.size())) write(cycle, Operand::kOutputs, m * p.n);
+  if (layer + 1 == static_cast<int>(w_.layers.size())) write(cycle, Operand::kY, m * p.n);
 }
 
 }  // namespace systrain

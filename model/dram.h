@@ -21,6 +21,13 @@
 //     DRAM when it ends, and the next layer waits to read it back;
 //   - the last layer's outputs are written when the step ends (posted: they
 //     do not stop the next step, but they hold the channel).
+// Training adds, per step (training_step = true):
+//   - the X stash: when every layer's input and the logits together exceed
+//     sram.activations_kib, each layer's output (the next layer's input) is
+//     also written to DRAM as it is made, and read back before that layer's
+//     backward pass (which waits for it);
+//   - weights that are not resident are read again before each layer's
+//     backward pass (it waits for them) and written back after its update.
 // The run ends when the last tile and the last DRAM write are done; cycles
 // the array spends idle until then count as stall too.
 // Worked example (tests/test_dram.cpp): latency 10, 4 bytes a cycle, 16-bit
@@ -70,7 +77,11 @@ class DramSchedule {
   // `cycle`. Call for every layer in order, then layer_done().
   int64_t layer_ready(int64_t step, int64_t m, int64_t next_m, int layer, int64_t cycle);
   // layer `layer` of a step of m samples ended at `cycle`
-  void layer_done(int64_t m, int layer, int64_t cycle);
+  void layer_done(int64_t m, int layer, int64_t cycle, bool training_step = false);
+  // the backward pass of `layer` can start (training); then backward_done()
+  int64_t backward_ready(int64_t m, int layer, int64_t cycle);
+  void backward_done(int layer, int64_t cycle);
+  bool stash_spills(int64_t m) const;
   // the cycle the run's last DRAM transfer is done
   int64_t end() const { return dma_.free_at(); }
   const DramCounts& counts() const { return counts_; }

@@ -1,19 +1,29 @@
-// Fixed-point arithmetic exactly as the RTL does it (rtl/pe.sv, requant in
+// Fixed-point arithmetic exactly as the RTL does it (rtl/pe.sv,
 // rtl/systolic_top.sv): products and sums wrap modulo 2^acc_bits; results
-// leaving the array are rounded half up, shifted right by frac_bits and
-// saturated to data_bits.
+// leaving the array are rounded half up, shifted right and saturated to
+// data_bits. In float32 numerics a memory word holds a float's bit pattern.
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace systrain {
 
 struct Numerics {
   int data_bits = 16, frac_bits = 8, acc_bits = 32;
+  bool is_float = false;
+  // fractional bits of each tensor (activations x/y, weights, errors dy/dx,
+  // weight gradients dw)
+  int fa = 8, fw = 8, fe = 8, fg = 8;
 };
 
-// the low `bits` bits of v, sign-extended (bits in [1, 63])
+// η in the RTL's update datapath: an unsigned integer with kLrFracBits
+// fractional bits (rtl/pe.sv: the lr port)
+constexpr int kLrFracBits = 16;
+
+// the low `bits` bits of v, sign-extended (bits in [1, 64])
 inline int64_t wrap(int64_t v, int bits) {
+  if (bits >= 64) return v;
   const int s = 64 - bits;
   return static_cast<int64_t>(static_cast<uint64_t>(v) << s) >> s;
 }
@@ -23,26 +33,52 @@ inline int64_t mac(int64_t acc, int64_t a, int64_t b, int acc_bits) {
   return wrap(static_cast<int64_t>(static_cast<uint64_t>(acc) + static_cast<uint64_t>(a * b)), acc_bits);
 }
 
-// Example (data 16, frac 8): 0x0180 (1.5 in Q8 squared → 2.25·2^16 = 147456)
-// requant(147456) = (147456 + 128) >> 8 = 576 = 2.25 in Q8.
-inline int64_t requant(int64_t acc, const Numerics& n, bool relu) {
-  int64_t t = n.frac_bits == 0 ? acc : (acc + (int64_t{1} << (n.frac_bits - 1))) >> n.frac_bits;
-  const int64_t hi = (int64_t{1} << (n.data_bits - 1)) - 1, lo = -(int64_t{1} << (n.data_bits - 1));
-  if (t > hi) t = hi;
-  if (t < lo) t = lo;
+inline int64_t saturate(int64_t v, int data_bits) {
+  const int64_t hi = (int64_t{1} << (data_bits - 1)) - 1, lo = -(int64_t{1} << (data_bits - 1));
+  return v > hi ? hi : v < lo ? lo : v;
+}
+
+// round half up and shift right arithmetically
+inline int64_t round_shift(int64_t v, int shift) {
+  return shift == 0 ? v : (v + (int64_t{1} << (shift - 1))) >> shift;
+}
+
+// Example (data 16, shift 8): 147456 (2.25 in Q16) → (147456 + 128) >> 8 =
+// 576 = 2.25 in Q8.
+inline int64_t requant(int64_t acc, int shift, int data_bits, bool relu) {
+  int64_t t = saturate(round_shift(acc, shift), data_bits);
   if (relu && t < 0) t = 0;
   return t;
 }
 
-// a real number to the nearest data_bits value (saturating)
-inline int64_t quantize(double x, const Numerics& n) {
-  double s = std::nearbyint(std::ldexp(x, n.frac_bits));
-  const double hi = std::ldexp(1.0, n.data_bits - 1) - 1, lo = -std::ldexp(1.0, n.data_bits - 1);
+// The SGD step the PEs do in the interleaved mode and the vector unit does in
+// the baseline: W − round(lr·dW / 2^upd_shift), saturated (rtl/pe.sv).
+inline int64_t sgd_update(int64_t w, int64_t dw, int64_t lr, int upd_shift, int data_bits) {
+  return saturate(w - round_shift(lr * dw, upd_shift), data_bits);
+}
+
+// a real number to the nearest data_bits value with `frac` fractional bits
+inline int64_t quantize(double x, int frac, int data_bits) {
+  double s = std::nearbyint(std::ldexp(x, frac));
+  const double hi = std::ldexp(1.0, data_bits - 1) - 1, lo = -std::ldexp(1.0, data_bits - 1);
   if (s > hi) s = hi;
   if (s < lo) s = lo;
   return static_cast<int64_t>(s);
 }
 
-inline double to_real(int64_t v, const Numerics& n) { return std::ldexp(static_cast<double>(v), -n.frac_bits); }
+inline double to_real(int64_t v, int frac) { return std::ldexp(static_cast<double>(v), -frac); }
+
+// float32 values in memory words
+inline int64_t f2w(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return static_cast<int64_t>(u);
+}
+inline float w2f(int64_t w) {
+  const auto u = static_cast<uint32_t>(w);
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
 
 }  // namespace systrain

@@ -1,6 +1,10 @@
 #include "memory.h"
 
-#include <cassert>
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <stdexcept>
 
 namespace systrain {
 
@@ -35,26 +39,42 @@ int64_t AccessCounts::operand_writes(Operand op) const {
   return s;
 }
 
+namespace {
+void check_bounds(const Access2D& a, size_t size, Operand op) {
+  if (a.rows <= 0 || a.cols <= 0) return;
+  const int64_t c0 = a.addr, c1 = a.addr + (a.rows - 1) * a.row_stride + (a.cols - 1) * a.col_stride;
+  const int64_t lo = std::min({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride});
+  const int64_t hi = std::max({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride});
+  if (lo < 0 || hi >= static_cast<int64_t>(size))
+    throw std::out_of_range(fmt::format("{} access to words [{}, {}] outside the {} buffer of {} words",
+                                        to_string(op), lo, hi, to_string(a.buffer), size));
+}
+}  // namespace
+
 void Memory::read(const Access2D& a, Operand op, int64_t* data) {
   counts_.reads[int(a.buffer)][int(op)] += a.elements() * words_per_element(op);
   if (!data) return;
+  if (!functional_) {
+    std::fill(data, data + a.elements(), 0);
+    return;
+  }
   const auto& buf = data_[int(a.buffer)];
+  check_bounds(a, buf.size(), op);
   for (int64_t i = 0; i < a.rows; ++i)
     for (int64_t j = 0; j < a.cols; ++j) {
       const int64_t at = a.addr + i * a.row_stride + j * a.col_stride;
-      assert(at >= 0 && at < static_cast<int64_t>(buf.size()));
       *data++ = buf[at];
     }
 }
 
 void Memory::write(const Access2D& a, Operand op, const int64_t* data) {
   counts_.writes[int(a.buffer)][int(op)] += a.elements() * words_per_element(op);
-  if (!data) return;
+  if (!data || !functional_) return;
   auto& buf = data_[int(a.buffer)];
+  check_bounds(a, buf.size(), op);
   for (int64_t i = 0; i < a.rows; ++i)
     for (int64_t j = 0; j < a.cols; ++j) {
       const int64_t at = a.addr + i * a.row_stride + j * a.col_stride;
-      assert(at >= 0 && at < static_cast<int64_t>(buf.size()));
       buf[at] = *data++;
     }
 }

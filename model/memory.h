@@ -6,20 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "tile.h"
+#include "operand.h"
 
 namespace systrain {
-
-enum class Buffer : int { kActivations = 0, kWeights, kGradients, kCount };
-const char* to_string(Buffer b);
-
-// A strided 2-D block of one buffer: element (i, j) is at
-// addr + i*row_stride + j*col_stride.
-struct Access2D {
-  Buffer buffer = Buffer::kActivations;
-  int64_t addr = 0, rows = 1, cols = 1, row_stride = 0, col_stride = 1;
-  int64_t elements() const { return rows * cols; }
-};
 
 // How an array reaches memory: the SystemC SRAM socket in the simulator, a
 // Memory directly in unit tests. `data` may be null for timing-only runs.
@@ -41,16 +30,19 @@ struct AccessCounts {
 
 class Memory final : public MemoryPort {
  public:
-  explicit Memory(int words_per_psum) : words_per_psum_(words_per_psum) {}
+  // a timing-only memory holds no values: reads give zeros, writes vanish
+  explicit Memory(int words_per_psum, bool functional = true)
+      : words_per_psum_(words_per_psum), functional_(functional) {}
   std::vector<int64_t>& buffer(Buffer b) { return data_[int(b)]; }
   const std::vector<int64_t>& buffer(Buffer b) const { return data_[int(b)]; }
   void read(const Access2D& a, Operand op, int64_t* data) override;
   void write(const Access2D& a, Operand op, const int64_t* data) override;
   const AccessCounts& counts() const { return counts_; }
-  int words_per_element(Operand op) const { return op == Operand::kPartialSums ? words_per_psum_ : 1; }
+  int words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum_ : 1; }
 
  private:
   int words_per_psum_;
+  bool functional_;
   std::array<std::vector<int64_t>, int(Buffer::kCount)> data_;
   AccessCounts counts_;
 };

@@ -7,9 +7,12 @@
 #include <filesystem>
 #include <vector>
 
+#include "config_detail.h"
 #include "config_schema.h"
 
 namespace systrain {
+
+using config_detail::json_str;
 
 Energy energy_of(const Config& cfg, const RunResult& r) {
   const auto& e = cfg.accelerator.energy_pj;
@@ -51,7 +54,7 @@ std::string report_json(const Config& cfg, const RunResult& r) {
   const Energy e = energy_of(cfg, r);
   std::string s = "{\n";
   s += fmt::format("  \"systrain_version\": \"{}\",\n", SYSTRAIN_VERSION);
-  s += fmt::format("  \"name\": \"{}\",\n", cfg.name);
+  s += fmt::format("  \"name\": {},\n", json_str(cfg.name));
   s += fmt::format("  \"config\": {},\n", config_to_json(cfg, 1));
   s += fmt::format("  \"backend\": \"{}\",\n  \"schedule\": \"{}\",\n", r.backend, r.schedule);
   s += fmt::format("  \"array\": {{\"rows\": {}, \"cols\": {}}},\n", r.rows, r.cols);
@@ -73,17 +76,25 @@ std::string report_json(const Config& cfg, const RunResult& r) {
                    r.dram.total_reads(), r.dram.total_writes(), dops);
   s += fmt::format("  \"energy_pj\": {{\"total\": {}, \"mac\": {}, \"sram\": {}, \"dram\": {}}},\n", e.total(), e.mac,
                    e.sram, e.dram);
+  auto list = [](const auto& v) {
+    std::string o = "[";
+    for (size_t i = 0; i < v.size(); ++i) o += fmt::format("{}{}", i ? ", " : "", v[i]);
+    return o + "]";
+  };
   s += fmt::format(
-      "  \"training\": {{\"steps\": {}, \"samples\": {}, \"test_accuracy\": [], \"train_loss\": []}},\n", r.steps,
-      r.samples);
-  s += fmt::format("  \"inference\": {{\"accuracy\": {}, \"weights\": \"untrained (Glorot-uniform from training.seed)\"}},\n",
-                   r.accuracy ? fmt::format("{}", *r.accuracy) : "null");
+      "  \"training\": {{\"steps\": {}, \"samples\": {}, \"epochs\": {}, \"test_accuracy\": {}, \"train_loss\": {}, "
+      "\"train_accuracy\": {}, \"epoch_end_cycles\": {}}},\n",
+      r.steps, r.samples, r.epoch_cycles.size(), list(r.test_accuracy), list(r.train_loss), list(r.train_accuracy),
+      list(r.epoch_cycles));
+  if (!r.training)
+    s += fmt::format("  \"inference\": {{\"accuracy\": {}, \"weights\": \"untrained (Glorot-uniform from training.seed)\"}},\n",
+                     r.accuracy ? fmt::format("{}", *r.accuracy) : "null");
   s += "  \"speculation\": {\"hits\": 0, \"misses\": 0},\n";
   s += fmt::format(
       "  \"cosim\": {{\"ran\": {}, \"tlm_cycles\": {}, \"rtl_cycles\": {}, \"mismatches\": {}, \"events_compared\": {}}},\n",
       r.cosim ? "true" : "false", r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_mismatches, r.cosim_events_compared);
   s += "  \"warnings\": [";
-  for (size_t i = 0; i < r.warnings.size(); ++i) s += fmt::format("{}\"{}\"", i ? ", " : "", r.warnings[i]);
+  for (size_t i = 0; i < r.warnings.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", json_str(r.warnings[i]));
   s += "],\n";
   s += "  \"layers\": [";
   for (size_t i = 0; i < r.layers.size(); ++i) {
@@ -98,13 +109,23 @@ std::string report_json(const Config& cfg, const RunResult& r) {
         by_operand_sram(l.sram, "     "));
   }
   s += "\n  ],\n";
+  s += "  \"ops\": [";
+  for (size_t i = 0; i < r.ops.size(); ++i) {
+    const auto& o = r.ops[i];
+    s += fmt::format(
+        "{}\n    {{\"layer\": {}, \"op\": \"{}\", \"count\": {}, \"tiles\": {}, \"cycles\": {}, \"macs\": {}, "
+        "\"sram\": {{\"reads\": {}, \"writes\": {}, \"by_operand\": {}}}}}",
+        i ? "," : "", o.layer, o.op, o.count, o.tiles, o.cycles, o.macs, o.sram.total_reads(), o.sram.total_writes(),
+        by_operand_sram(o.sram, "     "));
+  }
+  s += "\n  ],\n";
   // host figures are the only fields that differ between identical runs
   s += fmt::format("  \"host\": {{\"wall_seconds\": {:.3f}, \"simulated_cycles_per_second\": {:.0f}}}\n}}\n",
                    r.wall_seconds, r.wall_seconds > 0 ? static_cast<double>(r.cycles_total) / r.wall_seconds : 0.0);
   return s;
 }
 
-std::string report_csv(const RunResult& r) {
+std::string report_csv(const Config& cfg, const RunResult& r) {
   std::string s = "counter,value\n";
   auto row = [&](const std::string& k, auto v) { s += fmt::format("{},{}\n", k, v); };
   row("cycles.total", r.cycles_total);
@@ -127,8 +148,18 @@ std::string report_csv(const RunResult& r) {
     row(fmt::format("memory.dram.by_operand.{}.reads", to_string(Operand(o))), r.dram.reads[o]);
     row(fmt::format("memory.dram.by_operand.{}.writes", to_string(Operand(o))), r.dram.writes[o]);
   }
+  for (int b = 0; b < int(Buffer::kCount); ++b) {
+    int64_t rd = 0, wr = 0;
+    for (int o = 0; o < int(Operand::kCount); ++o) rd += r.sram.reads[b][o], wr += r.sram.writes[b][o];
+    row(fmt::format("memory.sram.by_buffer.{}.reads", to_string(Buffer(b))), rd);
+    row(fmt::format("memory.sram.by_buffer.{}.writes", to_string(Buffer(b))), wr);
+  }
+  row("energy_pj.total", energy_of(cfg, r).total());
   row("training.steps", r.steps);
   row("training.samples", r.samples);
+  for (size_t i = 0; i < r.test_accuracy.size(); ++i) row(fmt::format("training.test_accuracy.{}", i), r.test_accuracy[i]);
+  for (size_t i = 0; i < r.train_loss.size(); ++i) row(fmt::format("training.train_loss.{}", i), r.train_loss[i]);
+  for (size_t i = 0; i < r.epoch_cycles.size(); ++i) row(fmt::format("training.epoch_end_cycles.{}", i), r.epoch_cycles[i]);
   if (r.accuracy) row("inference.accuracy", *r.accuracy);
   row("cosim.tlm_cycles", r.cosim_tlm_cycles);
   row("cosim.rtl_cycles", r.cosim_rtl_cycles);
@@ -143,6 +174,14 @@ std::string report_csv(const RunResult& r) {
     row(fmt::format("layers.{}.sram.reads", l.index), l.sram.total_reads());
     row(fmt::format("layers.{}.sram.writes", l.index), l.sram.total_writes());
   }
+  for (const auto& o : r.ops) {
+    const std::string k = fmt::format("ops.{}.{}", o.layer, o.op);
+    row(k + ".cycles", o.cycles);
+    row(k + ".tiles", o.tiles);
+    row(k + ".macs", o.macs);
+    row(k + ".sram.reads", o.sram.total_reads());
+    row(k + ".sram.writes", o.sram.total_writes());
+  }
   return s;
 }
 
@@ -155,7 +194,8 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
   s += fmt::format("  cycles {:>11}   ({:.6f} s at {} MHz)   utilization {:.1f}%\n", r.cycles_total,
                    static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6), cfg.accelerator.clock_mhz,
                    100 * utilization_of(r));
-  s += fmt::format("    computing {:>11}   waiting for DRAM {:>11}\n", r.cycles_forward, r.cycles_stall);
+  s += fmt::format("    forward {:>11}   backward {:>11}   update {:>11}   waiting for DRAM {:>11}\n", r.cycles_forward,
+                   r.cycles_backward, r.cycles_update, r.cycles_stall);
   s += fmt::format("  MACs {:>13}\n", r.macs);
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
   for (int o = 0; o < int(Operand::kCount); ++o)
@@ -166,6 +206,9 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
   s += fmt::format("  energy {:.4g} uJ (MAC {:.4g}, SRAM {:.4g}, DRAM {:.4g})\n", e.total() * 1e-6, e.mac * 1e-6,
                    e.sram * 1e-6, e.dram * 1e-6);
   if (r.accuracy) s += fmt::format("  top-1 accuracy {:.2f}% (untrained weights)\n", 100 * *r.accuracy);
+  for (size_t i = 0; i < r.test_accuracy.size(); ++i)
+    s += fmt::format("  epoch {}: test accuracy {:.2f}%, mean training loss {:.4f}, cycles {}\n", i + 1,
+                     100 * r.test_accuracy[i], r.train_loss[i], r.epoch_cycles[i] - (i ? r.epoch_cycles[i - 1] : 0));
   if (r.cosim)
     s += fmt::format("  cosim: tlm {} cycles, rtl {} cycles, {} access events compared, {} mismatches\n",
                      r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_events_compared, r.cosim_mismatches);

@@ -9,7 +9,7 @@
 namespace systrain {
 
 std::string report_json(const Config& cfg, const RunResult& r);
-std::string report_csv(const RunResult& r);
+std::string report_csv(const Config& cfg, const RunResult& r);
 std::string report_summary(const Config& cfg, const RunResult& r);
 
 struct Energy {

@@ -13,9 +13,21 @@
 
 namespace systrain {
 
+// One kind of work on one layer, summed over the run: a pass of the array
+// ("forward", "ag", "wg", "il") or a vector-unit operation ("loss", "mask",
+// "update").
+struct OpStats {
+  int layer = 0;
+  std::string op;
+  Gemm gemm;  // m of one full step (array passes)
+  int64_t count = 0, tiles = 0, cycles = 0, macs = 0;
+  std::array<int64_t, int(Phase::kCount)> phase_cycles{};
+  AccessCounts sram;
+};
+
 struct LayerStats {
   int index = 0;
-  Gemm gemm;  // m of one full step
+  Gemm gemm;  // the forward GEMM, m of one full step
   int64_t tiles = 0, cycles = 0, macs = 0;
   int64_t stall_cycles = 0;  // waiting for DRAM before the layer could start
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
@@ -31,6 +43,10 @@ struct RunResult {
   DramCounts dram;
   int64_t steps = 0, samples = 0;
   std::optional<double> accuracy;  // inference: top-1 on the samples run
+  bool training = false;
+  std::vector<double> test_accuracy, train_loss, train_accuracy;  // per epoch
+  std::vector<int64_t> epoch_cycles;                              // cycles.total at each epoch's end
+  std::vector<OpStats> ops;
   bool cosim = false;
   int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0;
   std::vector<LayerStats> layers;

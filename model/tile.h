@@ -1,19 +1,25 @@
-// A tile: one pass of an operand block through the array, and its closed-form
-// timing and memory accesses (the contract the RTL tile controller keeps).
+// A tile: one pass of an operand block through the array in one mode, and its
+// closed-form timing and memory accesses (the contract the RTL controller in
+// rtl/systolic_top.sv keeps, cycle for cycle).
 //
-// GEMM Y[M×N] = X[M×K]·W[K×N] on an R×C array:
-//   WS: a tile is a (k0, n0) block of W, ru = min(R, K-k0) rows by
-//       cu = min(C, N-n0) columns; all M rows of X stream through it.
-//       cycles = ru + M + R + C   (load ru weight rows; stream M rows; the
-//       last row leaves R+C cycles after it entered)
-//   OS: a tile is an (m0, n0) block of Y, ru = min(R, M-m0), cu = min(C, N-n0);
-//       K steps stream through it.
-//       cycles = K + 2R + C - 1   (stream K; R+C-1 cycles until the far PE's
-//       last MAC; R cycles to drain the accumulators row by row)
+// R×C array, VD = R + C; ru/cu = rows/columns in use, L = len (stream rows);
+// s = 2 for an interleaved tile that computes dX on one-multiplier PEs, else 1.
+//   WS (forward Y = X·W; tile = a (k0, n0) block of W):
+//       LOAD ru, STREAM L, DRAIN VD:            cycles = ru + L + VD
+//   AG (dX = dY·Wᵀ on the same stationary block of W):
+//       LOAD ru, STREAM L, DRAIN VD:            cycles = ru + L + VD
+//   OS (forward Y = X·W or WG dW = Xᵀ·dY; tile = an output block):
+//       STREAM L, FLUSH VD−1, DRAIN R:          cycles = L + 2R + C − 1
+//   IL (AG and WG on one stream of dY, then W −= η·dW in the PEs):
+//       LOAD ru, STREAM s·L, DRAIN s·VD, UPDATE 1, WRITEBACK R:
+//                                               cycles = ru + s·(L + VD) + 1 + R
+// Stream row j is read in stream cycle s·j; its result row leaves in stream
+// cycle s·(j + VD) − (s − 1).
 // Worked example: WS, R=C=4, K=6, N=5, M=3, tile (k0=4, n0=4): ru=2, cu=1,
-// cycles = 2+3+4+4 = 13; reads: 2 weight words, 3·2 activation words,
-// 3·1·words_per_psum partial-sum words (not the first k block); writes 3
-// output words (the last k block).
+// cycles = 2+3+4+4 = 13; reads: 2 weight words, 3·2 x words, 3·1·words_per_psum
+// partial-sum words (not the first k block); writes 3 output words (last k block).
+// The same block in IL with one multiplier (dX of rows k0..k0+1): 2 + 2·(3+8)
+// + 1 + 4 = 29 cycles.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -21,36 +27,54 @@
 #include <vector>
 
 #include "config.h"
+#include "operand.h"
 
 namespace systrain {
-
-enum class Operand : int { kActivations = 0, kWeights, kPartialSums, kOutputs, kCount };
-const char* to_string(Operand op);
 
 struct Gemm {
   int64_t m = 0, k = 0, n = 0;
 };
 
+enum class Mode : int { kWs = 0, kOs = 1, kAg = 2, kIl = 3 };
+const char* to_string(Mode m);
+
+// Where each port of the array reads or writes, positioned at the tile's
+// origin: `index` steps along rs, lanes along cs (see Mat::row).
+struct TileIo {
+  Mat load;  // LOAD: weight row `index` of the block (cu lanes)
+  Mat top;   // STREAM: OS B operand / AG, IL dY, row j (cu lanes)
+  Mat left;  // STREAM: WS, IL X / OS A operand, row j (ru lanes)
+  Mat psum;  // STREAM: partial sums in, row j (WS: cu lanes; AG, IL: xu lanes)
+  Mat out;   // results (WS: cu lanes of sample j; OS: cu lanes of tile row i;
+             // AG, IL: xu lanes of sample j); a psum view unless `last`
+  Mat wb;    // IL WRITEBACK: updated weight row i (cu lanes)
+};
+
 struct Tile {
-  Dataflow dataflow = Dataflow::kWs;
+  Mode mode = Mode::kWs;
   int layer = 0;
-  int64_t index = 0;        // within the layer
+  int64_t index = 0;          // within its pass
   int64_t m0 = 0, k0 = 0, n0 = 0;
-  int ru = 0, cu = 0;       // rows and columns of the array in use
-  int64_t len = 0;          // WS: M streamed rows; OS: K steps
+  int ru = 0, cu = 0, xu = 0;  // rows, columns in use; AG/IL: dX lanes
+  int64_t len = 0;
   bool first = true, last = true, relu = false;
+  bool ag = false;            // AG, or IL that also computes dX
+  bool slow = false;          // IL on one multiplier with ag: s = 2
+  int shift = 0;              // requantisation shift of results
+  int g_shift = 0, upd_shift = 0;  // IL update (see fixed_point.h: sgd_update)
+  int64_t lr = 0;
+  TileIo io;
+  int s() const { return slow ? 2 : 1; }
+  bool loads() const { return mode != Mode::kOs; }
+  bool reads_psum() const { return !first && (mode == Mode::kWs || ag); }
+  bool row_outputs() const { return mode == Mode::kWs || ag; }
 };
 
 struct ArrayShape {
   int rows = 0, cols = 0;
   int words_per_psum = 2;
-  // words of data_bits one element of `op` occupies at the array boundary
-  int64_t words_per_element(Operand op) const { return op == Operand::kPartialSums ? words_per_psum : 1; }
+  int64_t words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum : 1; }
 };
-
-// What a tile's results are: outputs, or (WS, all k blocks but the last)
-// partial sums. OS tiles hold the whole K and are always last.
-inline Operand output_operand(const Tile& t) { return t.last ? Operand::kOutputs : Operand::kPartialSums; }
 
 // words moved at the array boundary by one tile, per operand
 struct TileAccesses {
@@ -65,30 +89,28 @@ struct TileCost {
 
 TileCost tile_cost(const Tile& t, const ArrayShape& a);
 
-// The tiles of one GEMM, in issue order (WS: n blocks outer, k blocks inner;
-// OS: m blocks outer, n blocks inner).
-std::vector<Tile> tile_gemm(const Gemm& g, const ArrayShape& a, Dataflow df, bool relu, int layer);
-
 // One memory access of a tile, cycle-stamped relative to the tile's first
-// cycle. `index` is the row (WS act/psum/out, OS weight), the weight row (WS
-// load), the column of X (OS act) or the output row within the tile (OS out).
+// cycle; `index` is the row of the port's view (TileIo). Within a cycle the
+// order is top (or load), left, psum, out.
+enum class Port : uint8_t { kTop = 0, kLeft, kPsum, kOut };  // the load uses the top port
 struct AccessEvent {
   int64_t cycle = 0;
-  Operand op = Operand::kActivations;
+  Operand op = Operand::kX;
   bool write = false;
   int64_t index = 0;
   int64_t words = 0;
+  Port port = Port::kTop;
   bool operator==(const AccessEvent& o) const {
-    return cycle == o.cycle && op == o.op && write == o.write && index == o.index && words == o.words;
+    return cycle == o.cycle && op == o.op && write == o.write && index == o.index && words == o.words &&
+           port == o.port;
   }
 };
 
 // The controller's phases (the `phase` output of rtl/systolic_top.sv).
-enum class Phase : int { kIdle = 0, kLoad, kStream, kFlush, kDrain, kCount };
+enum class Phase : int { kIdle = 0, kLoad, kStream, kFlush, kDrain, kUpdate, kWriteback, kCount };
 const char* to_string(Phase p);
 
 // Cycles a tile spends in each phase; they add up to tile_cost().cycles.
-// WS: load ru, stream len, drain R+C. OS: stream len, flush R+C-1, drain R.
 std::array<int64_t, int(Phase::kCount)> tile_phases(const Tile& t, const ArrayShape& a);
 
 // The phase of the tile's cycle `rel` (0 = its first cycle).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace systrain {
 
@@ -18,8 +19,9 @@ Workload build_workload(const Config& cfg) {
     p.k = k;
     p.n = lc.units;
     p.relu = lc.activation == Activation::kRelu;
+    p.bias = lc.bias;
     p.w_addr = w.weight_words;
-    w.weight_words += p.k * p.n;
+    w.weight_words += p.kw() * p.n;
     w.max_width = std::max(w.max_width, p.n);
     w.max_n = std::max(w.max_n, p.n);
     w.layers.push_back(p);
@@ -28,19 +30,7 @@ Workload build_workload(const Config& cfg) {
   return w;
 }
 
-LayerLayout layer_layout(const Workload& w, int layer, int64_t m) {
-  const LayerPlan& p = w.layers[layer];
-  LayerLayout l;
-  l.gemm = {m, p.k, p.n};
-  const int64_t region = w.max_width * m;
-  l.x_addr = (layer % 2) * region;
-  l.y_addr = ((layer + 1) % 2) * region;
-  l.w_addr = p.w_addr;
-  l.p_addr = 0;
-  return l;
-}
-
-std::vector<std::string> sram_bandwidth_warnings(const Config& cfg) {
+std::vector<std::string> config_warnings(const Config& cfg) {
   const int64_t R = cfg.accelerator.array.rows, C = cfg.accelerator.array.cols, wpp = cfg.words_per_psum();
   const bool ws = cfg.schedule.forward_dataflow == Dataflow::kWs;
   // WS: activation rows in and output rows out in the same cycle, partial
@@ -59,10 +49,17 @@ std::vector<std::string> sram_bandwidth_warnings(const Config& cfg) {
           "the {} buffer must move up to {} words a cycle at the array edge but accelerator.sram.words_per_cycle "
           "is {}; bandwidth stalls are not modelled yet, so the cycle counts are optimistic",
           buffer, need, have));
+  const auto& nu = cfg.accelerator.numerics;
+  if (!cfg.is_float()) {
+    const std::pair<const char*, int> fracs[] = {{"activation", nu.activation_frac()}, {"weight", nu.weight_frac()},
+                                                 {"error", nu.error_frac()}, {"gradient", nu.gradient_frac()}};
+    for (const auto& [what, f] : fracs)
+      if (f >= nu.data_bits - 1)
+        out.push_back(fmt::format("{} values have {} fractional bits in {}-bit words: the largest is below {}, so "
+                                  "almost every operand saturates (lower the fractional bits or raise data_bits)",
+                                  what, f, nu.data_bits, std::ldexp(1.0, nu.data_bits - 1 - f)));
+  }
   return out;
 }
-
-int64_t activation_elements(const Workload& w, int64_t m) { return 2 * w.max_width * m; }
-int64_t gradient_elements(const Workload& w, int64_t m) { return w.max_n * m; }
 
 }  // namespace systrain

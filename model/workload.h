@@ -1,22 +1,22 @@
-// Lowering a network to per-layer GEMMs and placing its tensors in the
-// buffers. A dense layer with K inputs and N units is Y[M×N] = X[M×K]·W[K×N]
-// (no bias), M = the samples of the step; ReLU, when asked, is applied as the
-// outputs leave the array.
+// Lowering a network to per-layer GEMMs. A dense layer with K inputs and N
+// units is Y[M×N] = X[M×K]·W[K×N] (+ b), M = the samples of the step; a bias
+// is W's extra last row, met by a constant-1 column of X (kw = K + 1). ReLU,
+// when asked, is applied as the outputs leave the array.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "config.h"
-#include "layout.h"
 
 namespace systrain {
 
 struct LayerPlan {
   int index = 0;
   int64_t k = 0, n = 0;
-  bool relu = false;
+  bool relu = false, bias = false;
   int64_t w_addr = 0;
+  int64_t kw() const { return k + (bias ? 1 : 0); }  // rows of W
 };
 
 struct Workload {
@@ -29,17 +29,12 @@ struct Workload {
 
 Workload build_workload(const Config& cfg);
 
-// Activations ping-pong between two regions of max_width·m elements.
-LayerLayout layer_layout(const Workload& w, int layer, int64_t m);
+// Warnings about a valid config whose results a user should doubt: SRAM
+// bandwidth shortfalls (the most words the array edge moves to or from a
+// buffer in one cycle exceed sram.words_per_cycle; bandwidth stalls are not
+// modelled, so the cycle counts are optimistic), and fixed-point formats
+// whose every operand saturates.
+std::vector<std::string> config_warnings(const Config& cfg);
 
-// The most words the array edge moves to or from each buffer in one cycle
-// (reads and writes together), compared with sram.words_per_cycle. Bandwidth
-// stalls are not modelled, so a shortfall makes the cycle counts optimistic;
-// each such buffer gives one warning.
-std::vector<std::string> sram_bandwidth_warnings(const Config& cfg);
-
-// words (elements) each buffer must hold for steps of m samples
-int64_t activation_elements(const Workload& w, int64_t m);
-int64_t gradient_elements(const Workload& w, int64_t m);
 
 }  // namespace systrain

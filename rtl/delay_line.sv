@@ -1,6 +1,8 @@
-// DEPTH registers in a row: q is d delayed by DEPTH cycles (DEPTH 0: a wire).
-// The array's skew (inputs of row r / column c delayed r / c cycles) and
-// deskew (column c's results delayed COLS-1-c cycles) are made of these.
+// DEPTH registers in a row that advance when `en` is high: q is d delayed by
+// DEPTH enabled cycles (DEPTH 0: a wire). The array's skew (inputs of row r /
+// column c delayed r / c steps) and deskew are made of these; `en` is the
+// array's pipeline tick, low on the second cycle of each sample when one
+// multiplier does both MACs of the interleaved mode.
 module delay_line #(
   parameter int WIDTH = 16,
   parameter int DEPTH = 1
@@ -8,6 +10,7 @@ module delay_line #(
   /* verilator lint_off UNUSEDSIGNAL */
   input  logic             clk,  // unused when DEPTH is 0
   input  logic             rst,
+  input  logic             en,
   /* verilator lint_on UNUSEDSIGNAL */
   input  logic [WIDTH-1:0] d,
   output logic [WIDTH-1:0] q
@@ -17,8 +20,12 @@ module delay_line #(
   end else begin : g_regs
     logic [WIDTH-1:0] r [DEPTH];
     always_ff @(posedge clk) begin
-      r[0] <= rst ? '0 : d;
-      for (int k = 1; k < DEPTH; k++) r[k] <= rst ? '0 : r[k-1];
+      if (rst) begin
+        for (int k = 0; k < DEPTH; k++) r[k] <= '0;
+      end else if (en) begin
+        r[0] <= d;
+        for (int k = 1; k < DEPTH; k++) r[k] <= r[k-1];
+      end
     end
     assign q = r[DEPTH-1];
   end

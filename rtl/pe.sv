@@ -1,51 +1,99 @@
-// One processing element of the systolic array.
+// One processing element.
 //
-// Registers: a_q (activation moving right), v_q (the vertical value moving
-// down: a partial sum in WS, the streamed weight in OS), w_q (stationary weight,
-// loaded by shifting down the column in WS), acc_q (output-stationary
-// accumulator, drained by shifting down the column).
+// Registers: a_q (DW, moves right: X, or the A operand in OS), v_q (AW, moves
+// down: the WS partial sum, the OS B operand, or dY in AG/IL), h_q (AW, moves
+// right: the partial sum of dX in AG/IL), w_q (the stationary weight, shifted
+// down the column to load and to write back), g_q (AW: the OS accumulator,
+// which is the weight-gradient accumulator G of the interleaved mode).
 //
-// Arithmetic is two's complement: the DWxDW product and every sum wrap modulo
-// 2^AW (Verilog sizes the expression to AW bits); saturation happens only when
-// a result leaves the array (see requant in systolic_top).
+// Decoded controls (from systolic_top's controller):
+//   tick     the moving registers a, v, h advance
+//   ws_mac   v_q <= v_in + a_in·w_q          (WS forward)
+//   ag_mac   h_q <= h_in + v_in·w_q          (AG, IL)
+//   g_mac    g_q <= g_q + a_in·v_in          (OS, IL)
+//   g_shift  g_q <= g_in                     (OS drain)
+//   w_shift  w_q <= w_in                     (load, write-back)
+//   w_update w_q <= sat(w_q − round(lr·requant(g_q, g_sh)) >> upd_sh); g_q <= 0
+// With MULT = 1 one multiplier serves every MAC (the controller never asks
+// for ag_mac and g_mac in one cycle); MULT = 2 adds a multiplier for g_mac.
+// Products and sums wrap modulo 2^AW.
 module pe #(
   parameter int DW = 16,
-  parameter int AW = 32
+  parameter int AW = 32,
+  parameter int MULT = 1
 ) (
   input  logic                 clk,
   input  logic                 rst,
-  input  logic                 mode_os,    // 0: weight-stationary, 1: output-stationary
-  input  logic                 w_shift,    // WS preload: w_q <= w_in
-  input  logic                 acc_en,     // OS: acc_q <= acc_q + a_in * v_in
-  input  logic                 acc_shift,  // OS drain: acc_q <= acc_in
+  input  logic                 tick,
+  input  logic                 ws_mac,
+  input  logic                 ag_mac,
+  input  logic                 g_mac,
+  input  logic                 g_shift,
+  input  logic                 w_shift,
+  input  logic                 w_update,
+  input  logic [5:0]           g_sh,
+  input  logic [23:0]          lr,
+  input  logic [5:0]           upd_sh,
   input  logic signed [DW-1:0] a_in,
   input  logic signed [AW-1:0] v_in,
+  input  logic signed [AW-1:0] h_in,
   input  logic signed [DW-1:0] w_in,
-  input  logic signed [AW-1:0] acc_in,
+  input  logic signed [AW-1:0] g_in,
   output logic signed [DW-1:0] a_q,
   output logic signed [AW-1:0] v_q,
+  output logic signed [AW-1:0] h_q,
   output logic signed [DW-1:0] w_q,
-  output logic signed [AW-1:0] acc_q
+  output logic signed [AW-1:0] g_q
 );
-  logic signed [DW-1:0] b_op;
-  logic signed [AW-1:0] a_ext, b_ext, prod;
-  assign b_op  = mode_os ? v_in[DW-1:0] : w_q;
-  assign a_ext = AW'(a_in);
-  assign b_ext = AW'(b_op);
-  assign prod  = a_ext * b_ext;
+  logic signed [DW-1:0] vd, x_op, y_op;
+  logic signed [AW-1:0] p_main, p_g;
+  assign vd   = v_in[DW-1:0];
+  assign x_op = ag_mac ? vd : a_in;
+  if (MULT == 2) begin : g_two
+    assign y_op   = w_q;
+    assign p_main = AW'(x_op) * AW'(y_op);
+    assign p_g    = AW'(a_in) * AW'(vd);
+  end else begin : g_one
+    assign y_op   = g_mac ? vd : w_q;
+    assign p_main = AW'(x_op) * AW'(y_op);
+    assign p_g    = p_main;
+  end
+
+  // the weight update: dW = requant(G) (round half up, shift, saturate to DW),
+  // then W - round(lr·dW / 2^upd_sh), saturated to DW
+  function automatic logic signed [DW-1:0] sat(input logic signed [63:0] x);
+    logic signed [63:0] hi, lo;
+    hi = (64'sd1 <<< (DW - 1)) - 64'sd1;
+    lo = -(64'sd1 <<< (DW - 1));
+    return DW'(x > hi ? hi : (x < lo ? lo : x));
+  endfunction
+  function automatic logic signed [63:0] rshift(input logic signed [63:0] x, input logic [5:0] s);
+    return s == 0 ? x : (x + (64'sd1 <<< (s - 6'd1))) >>> s;
+  endfunction
+  logic signed [DW-1:0] dw, w_new;
+  logic signed [63:0] step;
+  assign dw    = sat(rshift(64'(g_q), g_sh));
+  assign step  = rshift($signed({40'd0, lr}) * 64'(dw), upd_sh);
+  assign w_new = sat(64'(w_q) - step);
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      a_q   <= '0;
-      v_q   <= '0;
-      w_q   <= '0;
-      acc_q <= '0;
+      a_q <= '0;
+      v_q <= '0;
+      h_q <= '0;
+      w_q <= '0;
+      g_q <= '0;
     end else begin
-      a_q <= a_in;
-      v_q <= mode_os ? v_in : v_in + prod;
-      if (w_shift) w_q <= w_in;
-      if (acc_shift) acc_q <= acc_in;
-      else if (acc_en) acc_q <= acc_q + prod;
+      if (tick) begin
+        a_q <= a_in;
+        v_q <= ws_mac ? v_in + p_main : v_in;
+        h_q <= ag_mac ? h_in + p_main : h_in;
+      end
+      if (w_update) w_q <= w_new;
+      else if (w_shift) w_q <= w_in;
+      if (w_update) g_q <= '0;
+      else if (g_shift) g_q <= g_in;
+      else if (g_mac) g_q <= g_q + p_g;
     end
   end
 endmodule

@@ -10,23 +10,31 @@
 
 #include "fixed_point.h"
 #include "lockstep.h"
+#include "vector_unit.h"
 
 namespace systrain {
 
-Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& samples,
-                       std::vector<Engine> engines, RunResult& result, sc_core::sc_trace_file* trace, bool progress)
+Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& train,
+                       const Samples& test, std::vector<Engine> engines, RunResult& result,
+                       sc_core::sc_trace_file* trace, bool progress, StepObserver* observer)
     : sc_module(n),
       cfg_(cfg),
       w_(w),
-      samples_(samples),
+      train_(train),
+      test_(test),
       engines_(std::move(engines)),
       result_(result),
       trace_(trace),
       progress_(progress),
+      observer_(observer),
       shape_{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()},
-      num_{cfg.accelerator.numerics.data_bits, cfg.accelerator.numerics.frac_bits, cfg.accelerator.numerics.acc_bits},
+      layout_(step_layout(w, cfg.training.batch)),
+      sn_(step_numerics(cfg)),
       period_(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS),
       dram_(cfg, w) {
+  const auto& nu = cfg.accelerator.numerics;
+  num_ = {nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
+          nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
   for (size_t i = 0; i < engines_.size(); ++i)
     sockets.push_back(std::make_unique<Socket>(fmt::format("to_array{}", i).c_str()));
   runs_.resize(engines_.size());
@@ -34,7 +42,8 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
   if (trace_) {
     for (auto* sig : {&step_sig, &layer_sig, &tile_sig}) sc_core::sc_trace(trace_, *sig, sig->basename());
     sc_core::sc_trace(trace_, phase_sig, phase_sig.basename());
-    for (auto* sig : {&busy_sig, &os_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig})
+    sc_core::sc_trace(trace_, mode_sig, mode_sig.basename());
+    for (auto* sig : {&busy_sig, &vector_sig, &top_rd_sig, &left_rd_sig, &psum_rd_sig, &out_wr_sig})
       sc_core::sc_trace(trace_, *sig, sig->basename());
   }
   if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f) {
@@ -55,28 +64,43 @@ void Controller::main() {
   payload_.clear_extension(&ext_);
 }
 
-void Controller::init_weights() {
-  // Glorot-uniform, from the run's seed; the same words go to every engine
+void Controller::setup_memories() {
+  if (!cfg_.simulation.functional) return;  // timing only: no tensor storage at all
+  // Glorot-uniform weights from the run's seed (a bias starts at 0); the same
+  // words go to every engine
   Rng rng(static_cast<uint64_t>(cfg_.training.seed));
-  std::vector<int64_t> wts(w_.weight_words);
-  for (const auto& p : w_.layers) {
+  std::vector<int64_t> wts(layout_.words[int(Buffer::kWeights)]);
+  for (size_t li = 0; li < w_.layers.size(); ++li) {
+    const auto& p = w_.layers[li];
     const double lim = std::sqrt(6.0 / static_cast<double>(p.k + p.n));
-    for (int64_t i = 0; i < p.k * p.n; ++i) wts[p.w_addr + i] = quantize((rng.uniform() * 2 - 1) * lim, num_);
+    for (int64_t i = 0; i < p.kw(); ++i)
+      for (int64_t j = 0; j < p.n; ++j) {
+        const double v = i < p.k ? (rng.uniform() * 2 - 1) * lim : 0.0;
+        wts[layout_.w[li].at(i, j)] = num_.is_float ? f2w(static_cast<float>(v)) : quantize(v, num_.fw, num_.data_bits);
+      }
   }
+  // the constant-1 column that meets a bias row (written once; never overwritten)
+  std::vector<int64_t> act(layout_.words[int(Buffer::kActivations)], num_.is_float ? f2w(0.0f) : 0);
+  const int64_t one = num_.is_float ? f2w(1.0f) : quantize(1.0, num_.fa, num_.data_bits);
+  for (size_t li = 0; li < w_.layers.size(); ++li)
+    if (w_.layers[li].bias)
+      for (int64_t i = 0; i < cfg_.training.batch; ++i) act[layout_.x[li].at(i, w_.layers[li].k)] = one;
   for (auto& e : engines_) {
     e.memory->buffer(Buffer::kWeights) = wts;
-    e.memory->buffer(Buffer::kActivations).assign(activation_elements(w_, cfg_.training.batch), 0);
-    e.memory->buffer(Buffer::kGradients).assign(gradient_elements(w_, cfg_.training.batch), 0);
+    e.memory->buffer(Buffer::kActivations) = act;
+    e.memory->buffer(Buffer::kGradients).assign(layout_.words[int(Buffer::kGradients)], 0);
   }
 }
 
-void Controller::load_inputs(int64_t first, int64_t m) {
+void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m,
+                            Memory& mem) {
   // a DMA fill from DRAM: counted at the DRAM interface, not at the array edge
-  const LayerLayout l = layer_layout(w_, 0, m);
-  for (auto& e : engines_) {
-    auto& act = e.memory->buffer(Buffer::kActivations);
-    for (int64_t i = 0; i < m * w_.input_width; ++i)
-      act[l.x_addr + i] = quantize(samples_.x[first * w_.input_width + i], num_);
+  auto& act = mem.buffer(Buffer::kActivations);
+  const int64_t K = w_.input_width;
+  for (int64_t i = 0; i < m; ++i) {
+    const float* src = &s.x[order[first + i] * K];
+    for (int64_t j = 0; j < K; ++j)
+      act[layout_.x[0].at(i, j)] = num_.is_float ? f2w(src[j]) : quantize(src[j], num_.fa, num_.data_bits);
   }
 }
 
@@ -96,12 +120,11 @@ void Controller::idle_until(int64_t cycle) {
 
 std::atomic<bool> g_interrupted{false};
 
-void Controller::issue(const Tile& t, const LayerLayout& l) {
+void Controller::issue(const Tile& t) {
   if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
   const bool cosim = engines_.size() == 2;
   for (size_t i = 0; i < engines_.size(); ++i) {
     ext_.tile = &t;
-    ext_.layout = &l;
     ext_.start_cycle = cycle_;
     ext_.record_events = cosim || (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]);
     ext_.result = &runs_[i];
@@ -113,18 +136,18 @@ void Controller::issue(const Tile& t, const LayerLayout& l) {
     (*sockets[i])->b_transport(payload_, delay);
     if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
   }
-  inject_fault(t, l, runs_[0]);
+  inject_fault(t, runs_[0]);
   ++tiles_issued_;
   if (cosim) {
     result_.cosim_tlm_cycles += runs_[0].cycles;
     result_.cosim_rtl_cycles += runs_[1].cycles;
-    compare(t, l, runs_[0], runs_[1]);
+    compare(t, runs_[0], runs_[1]);
   }
   advance(t, runs_[0]);
   cycle_ += runs_[0].cycles;
 }
 
-void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, const TileRun& b) {
+void Controller::compare(const Tile& t, const TileRun& a, const TileRun& b) {
   auto fail = [&](int64_t at_cycle, const std::string& what) {
     result_.cosim_mismatches++;
     const Phase ph = phase_at(t, shape_, at_cycle - cycle_);
@@ -134,26 +157,31 @@ void Controller::compare(const Tile& t, const LayerLayout& l, const TileRun& a, 
   if (auto d = compare_tile_runs(a, b, cycle_)) fail(d->cycle, d->what);
   result_.cosim_events_compared += static_cast<int64_t>(a.events.size());
   if (!cfg_.simulation.functional) return;
-  const Operand op = output_operand(t);
-  if (auto d = compare_block(*engines_[0].memory, *engines_[1].memory, tile_block(t, l, op, true)))
-    fail(cycle_ + a.cycles - 1, fmt::format("{} {}", to_string(op), *d));
+  const bool os = t.mode == Mode::kOs;
+  const int64_t lanes = t.mode == Mode::kWs || os ? t.cu : t.xu;
+  std::vector<std::pair<const Mat*, Access2D>> blocks;
+  if (t.row_outputs() || os) blocks.push_back({&t.io.out, t.io.out.block(os ? t.ru : t.len, lanes)});
+  if (t.mode == Mode::kIl) blocks.push_back({&t.io.wb, t.io.wb.block(t.ru, t.cu)});
+  for (const auto& [m, blk] : blocks)
+    if (auto d = compare_block(*engines_[0].memory, *engines_[1].memory, blk))
+      fail(cycle_ + a.cycles - 1, fmt::format("{} {}", to_string(m->op), *d));
 }
 
 // Test hook: SYSTRAIN_INJECT_FAULT=KIND:N corrupts what the first (TLM) engine
 // did on the N-th tile of the run (KIND: value, cycles, event), so the tests
 // can show that co-simulation catches each kind of difference.
-void Controller::inject_fault(const Tile& t, const LayerLayout& l, TileRun& run) {
+void Controller::inject_fault(const Tile& t, TileRun& run) {
   if (fault_kind_.empty() || tiles_issued_ != fault_tile_) return;
   if (fault_kind_ == "cycles") run.cycles += 1;
   if (fault_kind_ == "event" && !run.events.empty()) run.events[run.events.size() / 2].index += 1;
   if (fault_kind_ == "value") {
-    const Access2D blk = tile_block(t, l, output_operand(t), true);
-    engines_[0].memory->buffer(blk.buffer)[blk.addr] ^= 1;
+    const Mat& m = t.mode == Mode::kIl ? t.io.wb : t.io.out;
+    engines_[0].memory->buffer(m.buf)[m.base] ^= 1;
   }
 }
 
 void Controller::trace_idle() {
-  for (auto* sig : {&busy_sig, &act_rd_sig, &wgt_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
+  for (auto* sig : {&busy_sig, &vector_sig, &top_rd_sig, &left_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
   phase_sig.write(0);
 }
 
@@ -169,11 +197,10 @@ void Controller::advance(const Tile& t, const TileRun& r) {
     wait(static_cast<double>(r.cycles) * period_);
     return;
   }
-  std::vector<uint8_t> act(r.cycles), wgt(r.cycles), psum(r.cycles), out(r.cycles);
-  for (const auto& ev : r.events) {
-    auto& v = ev.write ? out : ev.op == Operand::kActivations ? act : ev.op == Operand::kWeights ? wgt : psum;
-    v[ev.cycle] = 1;
-  }
+  std::vector<uint8_t> ports[4];
+  for (auto& v : ports) v.assign(r.cycles, 0);
+  for (const auto& ev : r.events) ports[int(ev.port)][ev.cycle] = 1;
+  const auto &top = ports[0], &left = ports[1], &psum = ports[2], &out = ports[3];
   for (int64_t c = s; c < e;) {
     if (c > w1) close_trace();  // the window is over: the file ends here
     if (c < w0 || c > w1) {  // outside the window: skip ahead
@@ -187,12 +214,13 @@ void Controller::advance(const Tile& t, const TileRun& r) {
       step_sig.write(static_cast<uint32_t>(step_));
       layer_sig.write(static_cast<uint32_t>(t.layer));
       tile_sig.write(static_cast<uint32_t>(t.index));
-      os_sig.write(t.dataflow == Dataflow::kOs);
+      mode_sig.write(static_cast<int>(t.mode));
       busy_sig.write(true);
+      vector_sig.write(false);
     }
     phase_sig.write(r.phases.empty() ? int(phase_at(t, shape_, rel)) : r.phases[rel]);
-    act_rd_sig.write(act[rel]);
-    wgt_rd_sig.write(wgt[rel]);
+    top_rd_sig.write(top[rel]);
+    left_rd_sig.write(left[rel]);
     psum_rd_sig.write(psum[rel]);
     out_wr_sig.write(out[rel]);
     wait(period_);
@@ -200,74 +228,205 @@ void Controller::advance(const Tile& t, const TileRun& r) {
   }
 }
 
-int64_t Controller::score(int64_t first, int64_t m) {
-  const LayerLayout l = layer_layout(w_, static_cast<int>(w_.layers.size()) - 1, m);
-  const auto& act = engines_[0].memory->buffer(Buffer::kActivations);
-  int64_t correct = 0;
-  for (int64_t i = 0; i < m; ++i) {
-    int64_t best = 0;
-    for (int64_t j = 1; j < l.gemm.n; ++j)
-      if (act[l.y_addr + i * l.gemm.n + j] > act[l.y_addr + i * l.gemm.n + best]) best = j;
-    correct += best == samples_.labels[first + i];
+void Controller::advance_vector(int64_t cycles) {
+  const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
+  if (trace_ && cycle_ + cycles > w0 && cycle_ <= w1) {
+    if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
+    trace_idle();
+    vector_sig.write(true);
+    wait(static_cast<double>(cycle_ + cycles - std::max(cycle_, w0)) * period_);
+    vector_sig.write(false);
+  } else {
+    wait(static_cast<double>(cycles) * period_);
   }
-  return correct;
+  cycle_ += cycles;
+}
+
+OpStats& Controller::op_stats(int layer, const std::string& name) {
+  for (auto& o : result_.ops)
+    if (o.layer == layer && o.op == name) return o;
+  result_.ops.push_back({});
+  result_.ops.back().layer = layer;
+  result_.ops.back().op = name;
+  return result_.ops.back();
+}
+
+void Controller::run_pass(const StepOp& op, OpStats& os, LayerStats* ls) {
+  const auto tiles = tile_pass(op.pass, shape_, cfg_.accelerator.array.pe_multipliers);
+  const Gemm& g = op.pass.g;
+  for (const Tile& t : tiles) {
+    const int64_t c0 = cycle_;
+    issue(t);
+    const auto& pc = runs_[0].phase_cycles;
+    for (int p = 0; p < int(Phase::kCount); ++p) {
+      os.phase_cycles[p] += pc[p];
+      if (ls) ls->phase_cycles[p] += pc[p];
+    }
+    // an interleaved tile's update and write-back count as update cycles
+    const int64_t upd = pc[int(Phase::kUpdate)] + pc[int(Phase::kWriteback)];
+    const int64_t busy = cycle_ - c0;
+    if (op.stage == Stage::kForward) result_.cycles_forward += busy;
+    else result_.cycles_backward += busy - upd, result_.cycles_update += upd;
+  }
+  os.tiles += static_cast<int64_t>(tiles.size());
+  if (ls) ls->tiles += static_cast<int64_t>(tiles.size());
+  if (op.pass.mode == Mode::kAg) os.macs += g.m * g.k * g.n;
+  else if (op.pass.mode == Mode::kIl) os.macs += g.m * g.k * g.n + (op.pass.ag ? g.m * op.pass.dx_rows * g.n : 0);
+  else os.macs += g.m * g.k * g.n;
+  if (step_ == 0) os.gemm = g;
+}
+
+void Controller::run_vector_op(const StepOp& op, int64_t m, const uint8_t* labels) {
+  const int64_t cycles = vector_cycles(op.vector, cfg_, w_, op.layer, m);
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    const LossStats st = run_vector(op.vector, *engines_[i].memory, w_, layout_, op.layer, m, num_, sn_,
+                                    static_cast<float>(cfg_.training.learning_rate), labels,
+                                    cfg_.simulation.functional);
+    if (i == 0) epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
+  }
+  advance_vector(cycles);
+  (op.stage == Stage::kUpdate ? result_.cycles_update : result_.cycles_backward) += cycles;
+}
+
+void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int64_t m, int64_t next_m) {
+  const Samples& s = result_.training ? train_ : test_;
+  labels_.resize(m);
+  for (int64_t i = 0; i < m; ++i) labels_[i] = s.labels[order[first + i]];
+  if (cfg_.simulation.functional)
+    for (auto& e : engines_) load_batch(s, order, first, m, *e.memory);
+  if (observer_) observer_->before_step(step_, *engines_[0].memory, labels_);
+  const auto ops = step_ops(cfg_, w_, layout_, m);
+  int backward_layer = -1;
+  for (const StepOp& op : ops) {
+    OpStats& os = op_stats(op.layer, op.name());
+    const AccessCounts before = engines_[0].memory->counts();
+    const int64_t c0 = cycle_;
+    if (op.array && op.stage == Stage::kForward) {
+      LayerStats& ls = result_.layers[op.layer];
+      const int64_t stalled = result_.cycles_stall;
+      idle_until(dram_.layer_ready(step_, m, next_m, op.layer, cycle_));
+      const int64_t t0 = cycle_;
+      run_pass(op, os, &ls);
+      ls.index = op.layer;
+      if (step_ == 0) ls.gemm = op.pass.g;
+      ls.cycles += cycle_ - t0;
+      ls.stall_cycles += result_.cycles_stall - stalled;
+      ls.macs += op.pass.g.m * op.pass.g.k * op.pass.g.n;
+      dram_.layer_done(m, op.layer, cycle_, result_.training);
+    } else {
+      if (op.array && op.layer != backward_layer) {  // the first pass of a layer's backward
+        if (backward_layer >= 0) dram_.backward_done(backward_layer, cycle_);
+        backward_layer = op.layer;
+        idle_until(dram_.backward_ready(m, op.layer, cycle_));
+      }
+      if (op.array) run_pass(op, os, nullptr);
+      else run_vector_op(op, m, labels_.data());
+    }
+    os.count++;
+    os.cycles += cycle_ - c0;
+    const AccessCounts& after = engines_[0].memory->counts();
+    for (int b = 0; b < int(Buffer::kCount); ++b)
+      for (int o = 0; o < int(Operand::kCount); ++o) {
+        os.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
+        os.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
+        if (op.array && op.stage == Stage::kForward) {
+          result_.layers[op.layer].sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
+          result_.layers[op.layer].sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
+        }
+      }
+    if (observer_) observer_->after_op(step_, op, *engines_[0].memory);
+  }
+  if (backward_layer >= 0) dram_.backward_done(backward_layer, cycle_);
+  if (!result_.training && cfg_.simulation.functional) {  // inference: score the logits of the step
+    const auto& act = engines_[0].memory->buffer(Buffer::kActivations);
+    for (int64_t i = 0; i < m; ++i) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < w_.layers.back().n; ++j)
+        if (logit(act[layout_.logits.at(i, j)]) > logit(act[layout_.logits.at(i, best)])) best = j;
+      epoch_loss_.correct += best == labels_[i];
+    }
+  }
+}
+
+double Controller::evaluate(int64_t& correct) {
+  // the forward passes of the test set on a scratch copy of engine 0's
+  // buffers, through the same TLM numerics; not timed, not counted
+  Memory scratch(shape_.words_per_psum);
+  for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = engines_[0].memory->buffer(Buffer(b));
+  TlmArray array(shape_, num_, true, static_cast<float>(cfg_.training.learning_rate));
+  Config inf = cfg_;
+  inf.schedule.kind = ScheduleKind::kInference;
+  const int64_t batch = cfg_.training.batch, n = w_.layers.back().n;
+  std::vector<int64_t> order(test_.count);
+  for (int64_t i = 0; i < test_.count; ++i) order[i] = i;
+  correct = 0;
+  for (int64_t first = 0; first < test_.count; first += batch) {
+    const int64_t m = std::min(batch, test_.count - first);
+    load_batch(test_, order, first, m, scratch);
+    for (const StepOp& op : step_ops(inf, w_, layout_, m))
+      for (const Tile& t : tile_pass(op.pass, shape_, cfg_.accelerator.array.pe_multipliers))
+        array.run_tile(t, scratch, 0, false);
+    const auto& act = scratch.buffer(Buffer::kActivations);
+    for (int64_t i = 0; i < m; ++i) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < n; ++j)
+        if (logit(act[layout_.logits.at(i, j)]) > logit(act[layout_.logits.at(i, best)])) best = j;
+      correct += best == test_.labels[first + i];
+    }
+  }
+  return test_.count > 0 ? static_cast<double>(correct) / static_cast<double>(test_.count) : 0.0;
 }
 
 void Controller::run() {
-  init_weights();
-  const int64_t batch = cfg_.training.batch;
-  int64_t steps = (samples_.count + batch - 1) / batch;
-  if (cfg_.simulation.max_steps > 0) steps = std::min(steps, cfg_.simulation.max_steps);
-  const bool df_os = cfg_.schedule.forward_dataflow == Dataflow::kOs;
-  const bool tty = progress_ && isatty(2);
+  setup_memories();
   result_.layers.resize(w_.layers.size());
-  int64_t correct = 0;
-  for (step_ = 0; step_ < steps; ++step_) {
-    const int64_t first = step_ * batch, m = std::min(batch, samples_.count - first);
-    const int64_t next_m = step_ + 1 < steps ? std::min(batch, samples_.count - first - m) : 0;
-    if (cfg_.simulation.functional) load_inputs(first, m);
-    for (size_t li = 0; li < w_.layers.size(); ++li) {
-      const LayerLayout l = layer_layout(w_, static_cast<int>(li), m);
-      const int64_t stalled = result_.cycles_stall;
-      idle_until(dram_.layer_ready(step_, m, next_m, static_cast<int>(li), cycle_));
-      const AccessCounts before = engines_[0].memory->counts();
-      const int64_t c0 = cycle_;
-      const auto tiles = tile_gemm(l.gemm, shape_, df_os ? Dataflow::kOs : Dataflow::kWs, w_.layers[li].relu,
-                                   static_cast<int>(li));
-      LayerStats& ls = result_.layers[li];
-      for (const Tile& t : tiles) {
-        issue(t, l);
-        for (int p = 0; p < int(Phase::kCount); ++p) ls.phase_cycles[p] += runs_[0].phase_cycles[p];
-      }
-      ls.index = static_cast<int>(li);
-      if (step_ == 0) ls.gemm = l.gemm;
-      ls.tiles += static_cast<int64_t>(tiles.size());
-      ls.cycles += cycle_ - c0;
-      ls.stall_cycles += result_.cycles_stall - stalled;
-      dram_.layer_done(m, static_cast<int>(li), cycle_);
-      ls.macs += l.gemm.m * l.gemm.k * l.gemm.n;
-      const AccessCounts& after = engines_[0].memory->counts();
-      for (int b = 0; b < int(Buffer::kCount); ++b)
-        for (int o = 0; o < int(Operand::kCount); ++o) {
-          ls.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
-          ls.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
-        }
+  const bool training = result_.training;
+  const Samples& s = training ? train_ : test_;
+  const int64_t batch = cfg_.training.batch;
+  const int64_t steps_per_epoch = (s.count + batch - 1) / batch;
+  const int epochs = training ? cfg_.training.epochs : 1;
+  int64_t steps = steps_per_epoch * epochs;
+  if (cfg_.simulation.max_steps > 0) steps = std::min(steps, cfg_.simulation.max_steps);
+  const bool tty = progress_ && isatty(2);
+  std::vector<int64_t> order(s.count);
+  Rng shuffle(static_cast<uint64_t>(cfg_.training.seed) * 7919 + 17);
+  step_ = 0;
+  for (int epoch = 0; epoch < epochs && step_ < steps; ++epoch) {
+    for (int64_t i = 0; i < s.count; ++i) order[i] = i;
+    if (training)  // Fisher-Yates from the seed: the same order every run
+      for (int64_t i = s.count - 1; i > 0; --i) std::swap(order[i], order[shuffle.next() % uint64_t(i + 1)]);
+    epoch_loss_ = {};
+    int64_t samples = 0;
+    for (int64_t k = 0; k < steps_per_epoch && step_ < steps; ++k, ++step_) {
+      const int64_t first = k * batch, m = std::min(batch, s.count - first);
+      const bool more = step_ + 1 < steps;
+      const int64_t next_m = !more ? 0 : k + 1 < steps_per_epoch ? std::min(batch, s.count - first - m) : std::min(batch, s.count);
+      run_step(order, first, m, next_m);
+      samples += m;
+      result_.samples += m;
+      if (tty && (step_ % 8 == 7 || step_ + 1 == steps))
+        fmt::print(stderr, "\rsystrain: epoch {}/{} step {}/{}  cycle {}", epoch + 1, epochs, step_ + 1, steps, cycle_);
     }
-    if (cfg_.simulation.functional) correct += score(first, m);
-    result_.samples += m;
-    if (tty && (step_ % 8 == 7 || step_ + 1 == steps))
-      fmt::print(stderr, "\rsystrain: step {}/{}  cycle {}", step_ + 1, steps, cycle_);
+    if (training) {
+      result_.epoch_cycles.push_back(cycle_);
+      if (cfg_.simulation.functional) {
+        int64_t correct = 0;
+        result_.test_accuracy.push_back(evaluate(correct));
+        result_.train_loss.push_back(epoch_loss_.loss_sum / static_cast<double>(std::max<int64_t>(1, samples)));
+        result_.train_accuracy.push_back(static_cast<double>(epoch_loss_.correct) /
+                                         static_cast<double>(std::max<int64_t>(1, samples)));
+      }
+    }
   }
   if (tty) fmt::print(stderr, "\n");
   idle_until(dram_.end());  // the last results reach DRAM
-  result_.steps = steps;
+  result_.steps = step_;
   result_.cycles_total = cycle_;
-  result_.cycles_forward = cycle_ - result_.cycles_stall;
   result_.dram = dram_.counts();
   result_.sram = engines_[0].memory->counts();
-  for (const auto& ls : result_.layers) result_.macs += ls.macs, result_.tiles += ls.tiles;
-  if (cfg_.simulation.functional && w_.layers.back().n == 10 && result_.samples > 0)
-    result_.accuracy = static_cast<double>(correct) / static_cast<double>(result_.samples);
+  for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
+  if (!training && cfg_.simulation.functional && result_.samples > 0)
+    result_.accuracy = static_cast<double>(epoch_loss_.correct) / static_cast<double>(result_.samples);
   if (engines_.size() == 2 && engines_[0].memory->counts().reads != engines_[1].memory->counts().reads)
     throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM read counters differ");
   if (engines_.size() == 2 && engines_[0].memory->counts().writes != engines_[1].memory->counts().writes)

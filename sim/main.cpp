@@ -120,7 +120,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
     return outcome.code;
   }
   const std::string err = write_files_atomically({{out_dir + "/report.json", report_json(cfg, result)},
-                                                   {out_dir + "/report.csv", report_csv(result)}});
+                                                   {out_dir + "/report.csv", report_csv(cfg, result)}});
   if (!err.empty()) {
     fmt::print(stderr, "systrain: {}\n", err);
     return kExitSimFailure;

@@ -9,10 +9,10 @@ namespace systrain {
 
 using namespace rtl_abi;
 
-RtlArray::RtlArray(const ArrayShape& shape, const Numerics& num, bool verbose)
+RtlArray::RtlArray(const ArrayShape& shape, const Numerics& num, int multipliers, bool verbose)
     : shape_(shape),
       num_(num),
-      api_(load_rtl_model({shape.rows, shape.cols, num.data_bits, num.acc_bits}, verbose)) {
+      api_(load_rtl_model({shape.rows, shape.cols, num.data_bits, num.acc_bits, multipliers}, verbose)) {
   model_ = api_.create();
   set(kStart, 0, 0);
   set(kRst, 0, 1);
@@ -50,19 +50,24 @@ void RtlArray::half_cycle(int clk, int64_t cycle) {
     api_.trace_dump(model_, static_cast<uint64_t>(cycle) * period_ps_ + (clk ? period_ps_ / 2 : 0));
 }
 
-TileRun RtlArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
-                           bool record_events) {
+TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
   TileRun run;
   set(kStart, 0, 1);
-  set(kModeOs, 0, t.dataflow == Dataflow::kOs);
+  set(kMode, 0, static_cast<int>(t.mode));
   set(kFirst, 0, t.first);
   set(kLast, 0, t.last);
   set(kRelu, 0, t.relu);
-  set(kFrac, 0, num_.frac_bits);
+  set(kAgEn, 0, t.ag);
+  set(kShift, 0, t.shift);
+  set(kGShift, 0, t.g_shift);
+  set(kLr, 0, t.lr);
+  set(kUpdShift, 0, t.upd_shift);
   set(kRowsUsed, 0, t.ru);
   set(kColsUsed, 0, t.cu);
+  set(kXu, 0, t.xu);
   set(kLen, 0, t.len);
   const int64_t limit = tile_cost(t, shape_).cycles * 4 + 64;  // a hung controller is a failure, not a hang
+  const int64_t psum_lanes = t.mode == Mode::kWs ? t.cu : t.xu;
   for (int64_t c = 0;; ++c) {
     if (c > limit) throw std::runtime_error(fmt::format("RTL did not finish {} within {} cycles", describe(t), limit));
     const int64_t cycle = start_cycle + c;
@@ -72,24 +77,28 @@ TileRun RtlArray::run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem,
     const int64_t phase = get(kPhase);
     if (phase > 0 && phase < int(Phase::kCount)) run.phase_cycles[phase]++;
     if (record_events) run.phases.push_back(static_cast<uint8_t>(phase));
-    auto serve = [&](int en, int idx_port, int data_port, Operand op, int lanes) {
+    // the SRAM answers a read request in the cycle it is made
+    auto serve = [&](int en, int idx_port, int data_port, const Mat& m, int64_t lanes, int port_lanes, systrain::Port port) {
       if (!get(en)) return;
       const int64_t idx = get(idx_port);
-      const Access2D a = resolve(t, l, op, false, idx);
-      mem.read(a, op, buf_.data());
-      for (int i = 0; i < lanes; ++i) set(data_port, i, i < a.cols ? buf_[i] : 0);
-      if (record_events) run.events.push_back({c, op, false, idx, a.cols * shape_.words_per_element(op)});
+      const Access2D a = m.row(idx, lanes);
+      mem.read(a, m.op, buf_.data());
+      for (int i = 0; i < port_lanes; ++i) set(data_port, i, i < lanes ? buf_[i] : 0);
+      if (record_events) run.events.push_back({c, m.op, false, idx, lanes * shape_.words_per_element(m.op), port});
     };
-    serve(kActRdEn, kActRdIdx, kActRdData, Operand::kActivations, shape_.rows);
-    serve(kWgtRdEn, kWgtRdIdx, kWgtRdData, Operand::kWeights, shape_.cols);
-    serve(kPsumRdEn, kPsumRdIdx, kPsumRdData, Operand::kPartialSums, shape_.cols);
+    const bool loading = phase == int(Phase::kLoad);
+    serve(kTopRdEn, kTopRdIdx, kTopRdData, loading ? t.io.load : t.io.top, t.cu, shape_.cols, systrain::Port::kTop);
+    serve(kLeftRdEn, kLeftRdIdx, kLeftRdData, t.io.left, t.ru, shape_.rows, systrain::Port::kLeft);
+    serve(kPsumRdEn, kPsumRdIdx, kPsumRdData, t.io.psum, psum_lanes, std::max(shape_.rows, shape_.cols), systrain::Port::kPsum);
     if (get(kOutWrEn)) {
       const int64_t idx = get(kOutWrIdx);
-      const Operand op = output_operand(t);
-      const Access2D a = resolve(t, l, op, true, idx);
-      for (int64_t i = 0; i < a.cols; ++i) buf_[i] = get(kOutWrData, static_cast<int>(i));
-      mem.write(a, op, buf_.data());
-      if (record_events) run.events.push_back({c, op, true, idx, a.cols * shape_.words_per_element(op)});
+      const bool wb = phase == int(Phase::kWriteback);
+      const Mat& m = wb ? t.io.wb : t.io.out;
+      const int64_t lanes = wb || t.mode == Mode::kWs || t.mode == Mode::kOs ? t.cu : t.xu;
+      const Access2D a = m.row(idx, lanes);
+      for (int64_t i = 0; i < lanes; ++i) buf_[i] = get(kOutWrData, static_cast<int>(i));
+      mem.write(a, m.op, buf_.data());
+      if (record_events) run.events.push_back({c, m.op, true, idx, lanes * shape_.words_per_element(m.op), systrain::Port::kOut});
     }
     const bool last = get(kLastCycle) != 0;
     half_cycle(1, cycle);

@@ -16,13 +16,12 @@ namespace systrain {
 
 class RtlArray final : public ArrayModel {
  public:
-  RtlArray(const ArrayShape& shape, const Numerics& num, bool verbose);
+  RtlArray(const ArrayShape& shape, const Numerics& num, int multipliers, bool verbose);
   ~RtlArray() override;
   RtlArray(const RtlArray&) = delete;
   RtlArray& operator=(const RtlArray&) = delete;
 
-  TileRun run_tile(const Tile& t, const LayerLayout& l, MemoryPort& mem, int64_t start_cycle,
-                   bool record_events) override;
+  TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
   const char* name() const override { return "rtl"; }
 
   // VCD of every RTL signal for global cycles [first, last]; cycle c starts

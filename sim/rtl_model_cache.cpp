@@ -87,7 +87,7 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   h = fnv1a(slurp(runtime), h);
   h = fnv1a(command_output("verilator --version 2>&1"), h);
   const std::string name =
-      fmt::format("{}x{}_d{}_a{}_{:016x}", key.rows, key.cols, key.data_bits, key.acc_bits, h);
+      fmt::format("{}x{}_d{}_a{}_m{}_{:016x}", key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers, h);
   if (auto it = loaded.find(name); it != loaded.end()) return *it->second;
 
   const fs::path root = rtl_cache_dir();
@@ -109,8 +109,8 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
                    key.cols, root.string());
       const fs::path log = root / (name + ".log");
       const std::string cmd =
-          fmt::format("sh {} {} {} {} {} {} {} {} {} > {} 2>&1", quote(script), quote(tmp), quote(rtl), quote(shim),
-                      quote(runtime), key.rows, key.cols, key.data_bits, key.acc_bits, quote(log));
+          fmt::format("sh {} {} {} {} {} {} {} {} {} {} > {} 2>&1", quote(script), quote(tmp), quote(rtl), quote(shim),
+                      quote(runtime), key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers, quote(log));
       const int status = std::system(cmd.c_str());
       if (status != 0) {
         ::flock(fd, LOCK_UN);
@@ -142,7 +142,7 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   if (!fn) throw RtlModelError(fmt::format("{} has no systrain_rtl_api", lib.string()));
   const rtl_abi::Api* api = fn();
   if (api->abi_version != rtl_abi::kAbiVersion || api->rows != key.rows || api->cols != key.cols ||
-      api->data_bits != key.data_bits || api->acc_bits != key.acc_bits)
+      api->data_bits != key.data_bits || api->acc_bits != key.acc_bits || api->multipliers != key.multipliers)
     throw RtlModelError(fmt::format("{} does not match the requested model", lib.string()));
   loaded[name] = api;
   return *api;

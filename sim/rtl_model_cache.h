@@ -1,5 +1,5 @@
 // Verilated models of rtl/systolic_top.sv, one per (rows, cols, data_bits,
-// acc_bits), built on first use by scripts/build_rtl_model.sh and cached as
+// acc_bits, pe_multipliers), built on first use by scripts/build_rtl_model.sh and cached as
 // shared libraries under $SYSTRAIN_RTL_CACHE (default
 // ${XDG_CACHE_HOME:-~/.cache}/systrain/rtl/). An entry's name carries a hash of
 // the RTL, the shim, the build script, the Verilator runtime library and the
@@ -15,7 +15,7 @@
 namespace systrain {
 
 struct RtlModelKey {
-  int rows = 0, cols = 0, data_bits = 16, acc_bits = 32;
+  int rows = 0, cols = 0, data_bits = 16, acc_bits = 32, multipliers = 1;
 };
 
 class RtlModelError : public std::runtime_error {

@@ -14,48 +14,60 @@
 
 namespace systrain {
 
-RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
+RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer) {
   const auto t0 = std::chrono::steady_clock::now();
   const Workload w = build_workload(cfg);
   const ArrayShape shape{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()};
-  const Numerics num{cfg.accelerator.numerics.data_bits, cfg.accelerator.numerics.frac_bits,
-                     cfg.accelerator.numerics.acc_bits};
+  const auto& nu = cfg.accelerator.numerics;
+  const Numerics num{nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
+                     nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
   const Backend backend = cfg.simulation.backend;
+  const bool training = cfg.schedule.kind != ScheduleKind::kInference;
   result.backend = to_string(backend);
   result.schedule = to_string(cfg.schedule.kind);
   result.rows = shape.rows;
   result.cols = shape.cols;
   result.cosim = backend == Backend::kCosim;
-  result.warnings = sram_bandwidth_warnings(cfg);
+  result.training = training;
+  result.warnings = config_warnings(cfg);
   if (progress)
     for (const auto& warning : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", warning);
 
-  // inference runs over the test set
-  Samples samples;
-  const int64_t wanted = cfg.training.test_samples;
-  try {
+  // training runs over the training set and scores the test set after each
+  // epoch; inference runs over the test set
+  Samples train, test;
+  auto load = [&](const char* which, int64_t wanted, uint64_t seed_offset) {
     if (!cfg.simulation.functional) {
-      samples.count = wanted > 0 ? wanted : 10000;
-      samples.width = w.input_width;
-      samples.labels.assign(samples.count, 0);
-    } else if (cfg.training.dataset == Dataset::kFashionMnist) {
-      samples = load_fashion_mnist(cfg.training.data_dir, "t10k", wanted);
-    } else {
-      samples = synthetic_samples(wanted > 0 ? wanted : 10000, w.input_width, static_cast<uint64_t>(cfg.training.seed));
+      Samples s;
+      s.count = wanted > 0 ? wanted : std::string(which) == "train" ? 60000 : 10000;
+      s.width = w.input_width;
+      s.labels.assign(s.count, 0);
+      return s;
     }
+    if (cfg.training.dataset == Dataset::kFashionMnist) return load_fashion_mnist(cfg.training.data_dir, which, wanted);
+    return synthetic_samples(wanted > 0 ? wanted : 10000, w.input_width,
+                             static_cast<uint64_t>(cfg.training.seed) + seed_offset);
+  };
+  try {
+    test = load("t10k", cfg.training.test_samples, 0);
+    if (training) train = load("train", cfg.training.train_samples, 1000003);
   } catch (const DataError& e) {
     return {kExitBadInput, fmt::format("training.data_dir: {}", e.what())};
   }
-  if (samples.count == 0) return {kExitBadInput, "no samples to run"};
+  if ((training ? train.count : test.count) == 0)
+    return {kExitBadInput, fmt::format("no samples to run: training.{} is 0 and the data set is empty",
+                                       training ? "train_samples" : "test_samples")};
 
   // the arrays and their memories
   std::vector<std::unique_ptr<Memory>> memories;
   std::vector<std::unique_ptr<ArrayModel>> arrays;
   RtlArray* rtl = nullptr;
   try {
-    if (backend != Backend::kRtl) arrays.push_back(std::make_unique<TlmArray>(shape, num, cfg.simulation.functional));
+    if (backend != Backend::kRtl)
+      arrays.push_back(std::make_unique<TlmArray>(shape, num, cfg.simulation.functional,
+                                                  static_cast<float>(cfg.training.learning_rate)));
     if (backend != Backend::kTlm) {
-      auto r = std::make_unique<RtlArray>(shape, num, progress);
+      auto r = std::make_unique<RtlArray>(shape, num, cfg.accelerator.array.pe_multipliers, progress);
       rtl = r.get();
       arrays.push_back(std::move(r));
     }
@@ -64,7 +76,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
   }
   std::vector<Engine> engines;
   for (auto& a : arrays) {
-    memories.push_back(std::make_unique<Memory>(shape.words_per_psum));
+    memories.push_back(std::make_unique<Memory>(shape.words_per_psum, cfg.simulation.functional));
     engines.push_back({a.get(), memories.back().get()});
   }
 
@@ -96,7 +108,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress) {
   const sc_core::sc_time period(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS);
   std::vector<std::unique_ptr<SramTarget>> srams;
   std::vector<std::unique_ptr<ArrayTarget>> targets;
-  Controller ctrl("controller", cfg, w, samples, engines, result, tlm_trace, progress);
+  Controller ctrl("controller", cfg, w, train, test, engines, result, tlm_trace, progress, observer);
   for (size_t i = 0; i < engines.size(); ++i) {
     const char* tag = engines[i].array->name();
     srams.push_back(std::make_unique<SramTarget>(fmt::format("sram_{}", tag).c_str(), *engines[i].memory));

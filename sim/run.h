@@ -8,6 +8,10 @@
 #include "run_result.h"
 
 namespace systrain {
+struct StepObserver;
+}
+
+namespace systrain {
 
 enum ExitCode { kExitOk = 0, kExitSimFailure = 1, kExitBadInput = 2 };
 
@@ -17,6 +21,6 @@ struct RunOutcome {
 };
 
 // Writes the VCD (when cfg.simulation.vcd is set) whole or not at all.
-RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress);
+RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer = nullptr);
 
 }  // namespace systrain

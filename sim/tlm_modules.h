@@ -13,6 +13,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <stdexcept>
+#include <string>
+
 #include "array_model.h"
 #include "memory.h"
 
@@ -22,7 +25,8 @@ namespace systrain {
 // pointer holds int64 elements (or is null for a timing-only access).
 struct AccessExt : tlm::tlm_extension<AccessExt> {
   Access2D access;
-  Operand op = Operand::kActivations;
+  Operand op = Operand::kX;
+  std::string error;  // set by the target with an error response
   tlm::tlm_extension_base* clone() const override { return new AccessExt(*this); }
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const AccessExt&>(e); }
 };
@@ -30,7 +34,6 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
 // A tile command from the controller to an array.
 struct TileExt : tlm::tlm_extension<TileExt> {
   const Tile* tile = nullptr;
-  const LayerLayout* layout = nullptr;
   int64_t start_cycle = 0;
   bool record_events = false;
   TileRun* result = nullptr;
@@ -51,8 +54,14 @@ class SramTarget : public sc_core::sc_module {
     p.get_extension(x);
     if (!x) { p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE); return; }
     auto* d = reinterpret_cast<int64_t*>(p.get_data_ptr());
-    if (p.is_read()) mem_.read(x->access, x->op, d);
-    else mem_.write(x->access, x->op, d);
+    try {
+      if (p.is_read()) mem_.read(x->access, x->op, d);
+      else mem_.write(x->access, x->op, d);
+    } catch (const std::out_of_range& e) {  // an address bug: an error response, not a crash
+      x->error = e.what();
+      p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
     p.set_response_status(tlm::TLM_OK_RESPONSE);
   }
   Memory& mem_;
@@ -81,7 +90,7 @@ class SocketPort final : public MemoryPort {
     p_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
     s_->b_transport(p_, zero);
-    if (p_.is_response_error()) SC_REPORT_FATAL("systrain", "SRAM access failed");
+    if (p_.is_response_error()) throw std::runtime_error("SRAM access failed: " + ext_.error);
   }
   Socket& s_;
   tlm::tlm_generic_payload p_;
@@ -102,7 +111,7 @@ class ArrayTarget : public sc_core::sc_module {
     TileExt* x = nullptr;
     p.get_extension(x);
     if (!x) { p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE); return; }
-    *x->result = array_.run_tile(*x->tile, *x->layout, port_, x->start_cycle, x->record_events);
+    *x->result = array_.run_tile(*x->tile, port_, x->start_cycle, x->record_events);
     delay += static_cast<double>(x->result->cycles) * period_;
     p.set_response_status(tlm::TLM_OK_RESPONSE);
   }

@@ -10,6 +10,8 @@
 
 #include "config_schema.h"
 
+#include <map>
+
 namespace systrain {
 namespace {
 
@@ -78,11 +80,11 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
     out.errors.push_back({{path, 1, 1}, "", "the file is empty (expected a mapping with at least `network`)"});
     return out;
   }
-  decode_config(doc, out.config, out.errors);
-  std::stable_sort(out.errors.begin(), out.errors.end(), [](const ConfigError& a, const ConfigError& b) {
-    return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
-  });
-  if (!out.errors.empty()) return out;
+  // cross-key checks run once, after the overrides: `--schedule inference`
+  // can rescue a file whose schedule is invalid
+  std::map<std::string, SourceLoc> locs;
+  if (!decode_fields(doc, out.config, out.errors, locs)) return out;
+  std::vector<std::string> overridden;
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -96,9 +98,12 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
       continue;
     }
     apply_override(o.substr(0, eq), v, out.config, out.errors);
+    overridden.push_back(o.substr(0, eq));
   }
-  if (out.errors.empty() && !overrides.empty())
-    validate_config(out.config, [&](const std::string&) { return SourceLoc{"--set", 0, 0}; }, out.errors);
+  validate_after_decode(out.config, out.errors, locs, path, overridden);
+  std::stable_sort(out.errors.begin(), out.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
+  });
   return out;
 }
 

@@ -6,21 +6,21 @@
 
 namespace systrain::rtl_abi {
 
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 
 // Scalar inputs take lane 0; vector ports take a lane (row or column).
 enum Port : int {
   // inputs
-  kClk, kRst, kStart, kModeOs, kFirst, kLast, kRelu, kFrac, kRowsUsed, kColsUsed, kLen,
-  kWgtRdData, kActRdData, kPsumRdData,
+  kClk, kRst, kStart, kMode, kFirst, kLast, kRelu, kAgEn, kShift, kGShift, kLr, kUpdShift,
+  kRowsUsed, kColsUsed, kXu, kLen, kTopRdData, kLeftRdData, kPsumRdData,
   // outputs
-  kBusy, kLastCycle, kPhase, kWgtRdEn, kWgtRdIdx, kActRdEn, kActRdIdx, kPsumRdEn,
+  kBusy, kLastCycle, kPhase, kTopRdEn, kTopRdIdx, kLeftRdEn, kLeftRdIdx, kPsumRdEn,
   kPsumRdIdx, kOutWrEn, kOutWrIdx, kOutWrData,
 };
 
 struct Api {
   int abi_version;
-  int rows, cols, data_bits, acc_bits;
+  int rows, cols, data_bits, acc_bits, multipliers;
   void* (*create)();
   void (*destroy)(void* model);
   // set writes the low bits of value into the port (a lane of a vector port);

@@ -59,7 +59,8 @@ int64_t sext(uint64_t v, int width) {
                      : static_cast<int64_t>(v << (64 - width)) >> (64 - width);
 }
 
-constexpr int kRows = SYSTRAIN_ROWS, kCols = SYSTRAIN_COLS, kDw = SYSTRAIN_DW, kAw = SYSTRAIN_AW;
+constexpr int kRows = SYSTRAIN_ROWS, kCols = SYSTRAIN_COLS, kDw = SYSTRAIN_DW, kAw = SYSTRAIN_AW,
+              kMult = SYSTRAIN_MULT;
 
 void set(void* p, int port, int lane, int64_t value) {
   auto& t = *static_cast<Model*>(p)->top;
@@ -68,16 +69,21 @@ void set(void* p, int port, int lane, int64_t value) {
     case kClk: t.clk = v & 1; break;
     case kRst: t.rst = v & 1; break;
     case kStart: t.start = v & 1; break;
-    case kModeOs: t.mode_os = v & 1; break;
+    case kMode: t.mode = v & 3; break;
     case kFirst: t.first = v & 1; break;
     case kLast: t.last = v & 1; break;
     case kRelu: t.relu = v & 1; break;
-    case kFrac: t.frac = v & 63; break;
+    case kAgEn: t.ag_en = v & 1; break;
+    case kShift: t.shift = v & 63; break;
+    case kGShift: t.g_shift = v & 63; break;
+    case kLr: t.lr = v & 0xffffff; break;
+    case kUpdShift: t.upd_shift = v & 63; break;
     case kRowsUsed: t.rows_used = v & 0xffff; break;
     case kColsUsed: t.cols_used = v & 0xffff; break;
+    case kXu: t.xu = v & 0xffff; break;
     case kLen: t.len = static_cast<uint32_t>(v); break;
-    case kWgtRdData: put_bits(t.wgt_rd_data, lane * kDw, kDw, v); break;
-    case kActRdData: put_bits(t.act_rd_data, lane * kDw, kDw, v); break;
+    case kTopRdData: put_bits(t.top_rd_data, lane * kDw, kDw, v); break;
+    case kLeftRdData: put_bits(t.left_rd_data, lane * kDw, kDw, v); break;
     case kPsumRdData: put_bits(t.psum_rd_data, lane * kAw, kAw, v); break;
     default: break;
   }
@@ -89,10 +95,10 @@ int64_t get(void* p, int port, int lane) {
     case kBusy: return t.busy;
     case kLastCycle: return t.last_cycle;
     case kPhase: return t.phase;
-    case kWgtRdEn: return t.wgt_rd_en;
-    case kWgtRdIdx: return t.wgt_rd_idx;
-    case kActRdEn: return t.act_rd_en;
-    case kActRdIdx: return t.act_rd_idx;
+    case kTopRdEn: return t.top_rd_en;
+    case kTopRdIdx: return t.top_rd_idx;
+    case kLeftRdEn: return t.left_rd_en;
+    case kLeftRdIdx: return t.left_rd_idx;
     case kPsumRdEn: return t.psum_rd_en;
     case kPsumRdIdx: return t.psum_rd_idx;
     case kOutWrEn: return t.out_wr_en;
@@ -127,7 +133,7 @@ void trace_close(void* p) {
   m->vcd.reset();
 }
 
-const Api kApi{kAbiVersion, kRows, kCols, kDw, kAw, create, destroy, set, get,
+const Api kApi{kAbiVersion, kRows, kCols, kDw, kAw, kMult, create, destroy, set, get,
                eval, trace_open, trace_dump, trace_close};
 }  // namespace
 

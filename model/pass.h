@@ -1,0 +1,38 @@
+// A pass: one GEMM run on the array in one mode, with the views of the
+// tensors it reads and writes, and the tiles it is cut into.
+//
+//   mode  GEMM                          views                 tiles, in issue order
+//   WS    Y[M×N]  = X[M×K]·W[K×N]       a=X, w=W              (k0, n0) blocks of W; n outer, k inner
+//   OS    Y[M×N]  = A[M×K]·B[K×N]       a=A, b=B              (m0, n0) blocks of Y; m outer, n inner
+//         (forward: A=X, B=W; WG: A=Xᵀ, B=dY, Y=dW)
+//   AG    dX[M×K] = dY[M×N]·W[K×N]ᵀ     b=dY, w=W             (k0, n0) blocks of W; k outer, n inner
+//   IL    AG, and G = Xᵀ·dY in the PEs  a=X, b=dY, w=W        as AG; each block of W is updated
+//         then W −= η·requant(G)                              in place and written back
+// g = {M, K, N} in these names. K counts W's rows (with a bias row, if any);
+// AG/IL compute dX only for the first dx_rows of them. Partial sums between
+// the blocks of a reduction (WS: k blocks; AG/IL: n blocks) go to `psum`.
+#pragma once
+#include <vector>
+
+#include "tile.h"
+
+namespace systrain {
+
+struct Pass {
+  Mode mode = Mode::kWs;
+  int layer = 0;
+  Gemm g;
+  Mat a, b, w, psum, out;
+  int64_t dx_rows = 0;      // AG, IL
+  bool ag = true;           // IL: compute dX too
+  bool relu = false;        // WS, OS
+  int shift = 0;            // requantisation of results
+  int g_shift = 0, upd_shift = 0;  // IL update
+  int64_t lr = 0;
+};
+
+// `multipliers` is pe_multipliers: with one, an IL tile that computes dX
+// takes two cycles a sample.
+std::vector<Tile> tile_pass(const Pass& p, const ArrayShape& a, int multipliers);
+
+}  // namespace systrain

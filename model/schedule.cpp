@@ -1,0 +1,150 @@
+#include "schedule.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fixed_point.h"
+
+namespace systrain {
+
+const char* to_string(Stage s) {
+  switch (s) {
+    case Stage::kForward: return "forward";
+    case Stage::kBackward: return "backward";
+    case Stage::kUpdate: return "update";
+    case Stage::kCount: break;
+  }
+  return "?";
+}
+
+const char* to_string(VectorKind v) {
+  switch (v) {
+    case VectorKind::kLoss: return "loss";
+    case VectorKind::kMask: return "mask";
+    case VectorKind::kUpdate: return "update";
+  }
+  return "?";
+}
+
+std::string StepOp::name() const {
+  if (!array) return to_string(vector);
+  switch (pass.mode) {
+    case Mode::kWs: return "forward";
+    case Mode::kOs: return stage == Stage::kForward ? "forward" : "wg";
+    case Mode::kAg: return "ag";
+    case Mode::kIl: return "il";
+  }
+  return "?";
+}
+
+StepLayout step_layout(const Workload& w, int64_t batch) {
+  StepLayout l;
+  int64_t act = 0, wgt = 0, grad = 0, widest = 0, dw = 0;
+  for (const auto& p : w.layers) {
+    l.x.push_back({Operand::kX, Buffer::kActivations, act, p.kw(), 1});
+    act += batch * p.kw();
+    l.w.push_back({Operand::kW, Buffer::kWeights, wgt, p.n, 1});
+    wgt += p.kw() * p.n;
+    l.dy.push_back({Operand::kDy, Buffer::kGradients, grad, p.n, 1});
+    grad += batch * p.n;
+    widest = std::max({widest, p.kw(), p.n});
+    dw = std::max(dw, p.kw() * p.n);
+  }
+  const int64_t n_last = w.layers.back().n;
+  l.logits = {Operand::kY, Buffer::kActivations, act, n_last, 1};
+  act += batch * n_last;
+  l.psum = {Operand::kPsum, Buffer::kGradients, grad, widest, 1};
+  grad += batch * widest;
+  l.dw = {Operand::kDw, Buffer::kGradients, grad, 0, 1};  // rs set per layer
+  grad += dw;
+  l.words[int(Buffer::kActivations)] = act;
+  l.words[int(Buffer::kWeights)] = wgt;
+  l.words[int(Buffer::kGradients)] = grad;
+  return l;
+}
+
+StepNumerics step_numerics(const Config& cfg) {
+  const auto& nu = cfg.accelerator.numerics;
+  StepNumerics s;
+  s.fwd_shift = nu.weight_frac();
+  s.ag_shift = nu.weight_frac();
+  s.wg_shift = nu.activation_frac() + nu.error_frac() - nu.gradient_frac();
+  s.upd_shift = kLrFracBits + nu.gradient_frac() - nu.weight_frac();
+  s.lr = static_cast<int64_t>(std::llround(std::ldexp(cfg.training.learning_rate, kLrFracBits)));
+  return s;
+}
+
+std::vector<StepOp> step_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m) {
+  std::vector<StepOp> ops;
+  const StepNumerics sn = step_numerics(cfg);
+  const int L = static_cast<int>(w.layers.size());
+  const ScheduleKind kind = cfg.schedule.kind;
+  auto array = [&](Stage st, int layer, Pass p) {
+    StepOp o;
+    o.array = true, o.stage = st, o.layer = layer, o.pass = p;
+    o.pass.layer = layer;
+    ops.push_back(o);
+  };
+  auto vector = [&](Stage st, int layer, VectorKind v) {
+    StepOp o;
+    o.array = false, o.stage = st, o.layer = layer, o.vector = v;
+    ops.push_back(o);
+  };
+  for (int i = 0; i < L; ++i) {
+    const auto& p = w.layers[i];
+    Pass f;
+    f.mode = cfg.schedule.forward_dataflow == Dataflow::kOs ? Mode::kOs : Mode::kWs;
+    f.g = {m, p.kw(), p.n};
+    f.a = l.x[i];
+    f.w = f.b = l.w[i];
+    f.psum = l.psum.as(Operand::kPsum);
+    f.psum.rs = p.n;
+    f.out = i + 1 < L ? l.x[i + 1].as(Operand::kX) : l.logits;
+    if (i + 1 < L) f.out.op = Operand::kX;  // the next layer's input
+    f.relu = p.relu;
+    f.shift = sn.fwd_shift;
+    array(Stage::kForward, i, f);
+  }
+  if (kind == ScheduleKind::kInference) return ops;
+  vector(Stage::kBackward, L - 1, VectorKind::kLoss);
+  for (int i = L - 1; i >= 0; --i) {
+    const auto& p = w.layers[i];
+    Mat psum = l.psum;
+    psum.rs = p.k;
+    Mat dx = i > 0 ? l.dy[i - 1].as(Operand::kDx) : Mat{};
+    const bool mask = i > 0 && w.layers[i - 1].relu;
+    if (kind == ScheduleKind::kInterleaved) {
+      Pass il;
+      il.mode = Mode::kIl;
+      il.g = {m, p.kw(), p.n};
+      il.a = l.x[i], il.b = l.dy[i], il.w = l.w[i], il.psum = psum, il.out = dx;
+      il.dx_rows = p.k, il.ag = i > 0;
+      il.shift = sn.ag_shift, il.g_shift = sn.wg_shift, il.upd_shift = sn.upd_shift, il.lr = sn.lr;
+      array(Stage::kBackward, i, il);
+      if (mask) vector(Stage::kBackward, i, VectorKind::kMask);
+      continue;
+    }
+    if (i > 0) {
+      Pass ag;
+      ag.mode = Mode::kAg;
+      ag.g = {m, p.k, p.n};  // the bias row has no dX
+      ag.b = l.dy[i], ag.w = l.w[i], ag.psum = psum, ag.out = dx;
+      ag.dx_rows = p.k;
+      ag.shift = sn.ag_shift;
+      array(Stage::kBackward, i, ag);
+      if (mask) vector(Stage::kBackward, i, VectorKind::kMask);
+    }
+    Pass wg;
+    wg.mode = Mode::kOs;
+    wg.g = {p.kw(), m, p.n};
+    wg.a = l.x[i].t(), wg.b = l.dy[i];
+    wg.out = l.dw;
+    wg.out.rs = p.n;
+    wg.shift = sn.wg_shift;
+    array(Stage::kBackward, i, wg);
+    vector(Stage::kUpdate, i, VectorKind::kUpdate);
+  }
+  return ops;
+}
+
+}  // namespace systrain

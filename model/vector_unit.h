@@ -1,0 +1,31 @@
+// The vector unit beside the array: `lanes` elements a cycle after a fixed
+// pipeline latency; it reads and writes the SRAM buffers directly. It runs
+// the softmax/cross-entropy loss, the ReLU masks of the backward pass and the
+// baseline's weight update. Identical in every backend (the RTL is the array).
+//   cycles = ceil(elements / lanes) + latency_cycles
+//   loss   (m·n elements): reads y, writes dy = (softmax(y) − onehot)/m
+//   mask   (m·k):          reads dx and x (the stashed ReLU output), writes dy
+//   update (kw·n):         reads w and dw, writes w = sgd_update(w, dw)
+#pragma once
+#include <cstdint>
+
+#include "fixed_point.h"
+#include "memory.h"
+#include "schedule.h"
+
+namespace systrain {
+
+int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m);
+int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m);
+
+struct LossStats {
+  double loss_sum = 0;  // Σ over the samples of −log softmax(y)[label]
+  int64_t correct = 0;  // argmax(y) == label
+};
+
+// Runs one operation on `mem` (counting its accesses); with functional false
+// only counts. `labels` are the step's m labels (loss only).
+LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int64_t m,
+                     const Numerics& num, const StepNumerics& sn, float lr, const uint8_t* labels, bool functional);
+
+}  // namespace systrain
