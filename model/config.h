@@ -80,8 +80,10 @@ struct Config {
   } simulation;
 
   bool is_float() const { return accelerator.numerics.kind == NumericsKind::kFloat32; }
-  // the width of one memory word: data_bits, or 32 for float32
-  int word_bits() const { return is_float() ? 32 : accelerator.numerics.data_bits; }
+  // the width of one memory word. float32 values are a functional stand-in
+  // computed by the TLM model on the same data_bits-word accelerator, so the
+  // timing (SRAM capacities, DRAM transfers) is the fixed-point one
+  int word_bits() const { return accelerator.numerics.data_bits; }
   // words an acc_bits partial sum takes (one float in float32)
   int words_per_psum() const {
     if (is_float()) return 1;

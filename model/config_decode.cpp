@@ -271,10 +271,10 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
                                           "point; float32 runs in the tlm backend)", to_string(cfg.simulation.backend)));
   if (nu.kind == NumericsKind::kFixed) {
     const std::pair<const char*, int> fracs[] = {
-        {"activation_frac_bits", nu.activation_frac()}, {"weight_frac_bits", nu.weight_frac()},
-        {"error_frac_bits", nu.error_frac()}, {"gradient_frac_bits", nu.gradient_frac()}};
+        {"activation_frac_bits", nu.activation_frac_bits}, {"weight_frac_bits", nu.weight_frac_bits},
+        {"error_frac_bits", nu.error_frac_bits}, {"gradient_frac_bits", nu.gradient_frac_bits}};
     for (const auto& [key, f] : fracs)
-      if (f >= nu.acc_bits)
+      if (f >= 0 && f >= nu.acc_bits)
         err(fmt::format("accelerator.numerics.{}", key), fmt::format("must be < acc_bits ({}), found {}", nu.acc_bits, f));
     if (cfg.schedule.kind != ScheduleKind::kInference) {
       const int wg = nu.activation_frac() + nu.error_frac() - nu.gradient_frac();

@@ -160,6 +160,8 @@ std::string report_csv(const Config& cfg, const RunResult& r) {
   for (size_t i = 0; i < r.test_accuracy.size(); ++i) row(fmt::format("training.test_accuracy.{}", i), r.test_accuracy[i]);
   for (size_t i = 0; i < r.train_loss.size(); ++i) row(fmt::format("training.train_loss.{}", i), r.train_loss[i]);
   for (size_t i = 0; i < r.epoch_cycles.size(); ++i) row(fmt::format("training.epoch_end_cycles.{}", i), r.epoch_cycles[i]);
+  if (!r.test_accuracy.empty()) row("training.final_test_accuracy", r.test_accuracy.back());
+  if (!r.train_loss.empty()) row("training.final_train_loss", r.train_loss.back());
   if (r.accuracy) row("inference.accuracy", *r.accuracy);
   row("cosim.tlm_cycles", r.cosim_tlm_cycles);
   row("cosim.rtl_cycles", r.cosim_rtl_cycles);

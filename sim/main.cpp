@@ -8,10 +8,12 @@
 #include <systemc>
 
 #include "config_schema.h"
+#include "compare.h"
 #include "controller.h"
 #include "report.h"
 #include "run.h"
 #include "sweep.h"
+#include "tensor_dump.h"
 #include "yaml_loader.h"
 
 using namespace systrain;
@@ -60,9 +62,10 @@ extern "C" int sc_main(int argc, char* argv[]) {
   check->add_option("CONFIG", config, "YAML config")->required();
   check->add_option("--set", sets, "KEY=VALUE override (repeatable)")->allow_extra_args(false);
 
-  auto* compare = app.add_subcommand("compare", "run several schedules on CONFIG and compare them to baseline (not built yet)");
+  auto* compare = app.add_subcommand("compare", "run several training schedules on CONFIG and compare them to baseline");
   compare->add_option("CONFIG", config, "YAML config")->required();
-  compare->add_option("--schedules", schedules, "comma-separated schedule kinds");
+  compare->add_option("--schedules", schedules, "comma-separated schedule kinds (default baseline,interleaved)");
+  compare->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)")->allow_extra_args(false);
   compare->add_option("--out", out_dir, "report folder");
 
   auto* sweep = app.add_subcommand("sweep", "run CONFIG for every combination of --set values");
@@ -84,16 +87,11 @@ extern "C" int sc_main(int argc, char* argv[]) {
     fmt::print("{}", config_reference_markdown());
     return kExitOk;
   }
-  if (*compare) {
-    fmt::print(stderr, "systrain: 'compare' is not supported yet: it compares training schedules "
-                       "(baseline, interleaved, speculative), which this build does not have\n");
-    return kExitBadInput;
-  }
-  if (*sweep) {
-    std::error_code ec;
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-    return run_sweep(ec ? std::string(argv[0]) : self, config, sets, jobs, out_dir);
-  }
+  std::error_code self_ec;
+  std::string self = std::filesystem::read_symlink("/proc/self/exe", self_ec).string();
+  if (self_ec) self = argv[0];
+  if (*compare) return run_compare(self, config, schedules, sets, out_dir);
+  if (*sweep) return run_sweep(self, config, sets, jobs, out_dir);
   if (!backend.empty()) sets.push_back("simulation.backend=" + backend);
   if (!schedule.empty()) sets.push_back("schedule.kind=" + schedule);
   if (!vcd.empty()) sets.push_back("simulation.vcd=" + vcd);
@@ -114,7 +112,9 @@ extern "C" int sc_main(int argc, char* argv[]) {
   RunResult result;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  const RunOutcome outcome = run_simulation(cfg, result, !quiet);
+  std::unique_ptr<TensorDump> dump;
+  if (!cfg.simulation.dump_tensors.empty()) dump = std::make_unique<TensorDump>(cfg, build_workload(cfg));
+  const RunOutcome outcome = run_simulation(cfg, result, !quiet, dump.get());
   if (outcome.code != kExitOk) {
     fmt::print(stderr, "systrain: {}\n", outcome.message);
     return outcome.code;

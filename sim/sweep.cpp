@@ -39,8 +39,6 @@ bool split_sweep_set(const std::string& set, std::string& key, std::vector<std::
   return true;
 }
 
-namespace {
-
 std::map<std::string, std::string> read_csv(const std::string& path) {
   std::map<std::string, std::string> m;
   std::ifstream in(path);
@@ -52,7 +50,35 @@ std::map<std::string, std::string> read_csv(const std::string& path) {
   return m;
 }
 
-}  // namespace
+std::vector<int> run_children(const std::string& self, const std::vector<std::vector<std::string>>& arg_lists, int jobs) {
+  std::vector<int> codes(arg_lists.size(), -1);
+  std::map<pid_t, size_t> running;
+  size_t next = 0;
+  while (next < arg_lists.size() || !running.empty()) {
+    while (next < arg_lists.size() && static_cast<int>(running.size()) < jobs) {
+      std::vector<std::string> args = arg_lists[next];
+      args.insert(args.begin(), self);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      pid_t pid = 0;
+      if (posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+        fmt::print(stderr, "systrain: cannot start {}\n", self);
+        codes[next++] = 1;
+        continue;
+      }
+      running[pid] = next++;
+    }
+    int status = 0;
+    const pid_t done = ::wait(&status);
+    if (done < 0) break;
+    auto it = running.find(done);
+    if (it == running.end()) continue;
+    codes[it->second] = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    running.erase(it);
+  }
+  return codes;
+}
 
 int run_sweep(const std::string& self, const std::string& config, const std::vector<std::string>& sets, int jobs,
               const std::string& out_dir) {
@@ -105,36 +131,20 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     return 2;
   }
   // run them, `jobs` at a time
-  std::vector<int> codes(combos.size(), -1);
-  std::map<pid_t, size_t> running;
-  size_t next = 0;
   auto run_dir = [&](size_t i) { return fmt::format("{}/run_{:03}", out_dir, i); };
-  while (next < combos.size() || !running.empty()) {
-    while (next < combos.size() && static_cast<int>(running.size()) < jobs) {
-      std::vector<std::string> args{self, "run", config, "--quiet", "--out", run_dir(next)};
-      for (size_t k = 0; k < keys.size(); ++k) args.insert(args.end(), {"--set", keys[k] + "=" + combos[next][k]});
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      pid_t pid = 0;
-      if (posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-        fmt::print(stderr, "sweep: cannot start {}\n", self);
-        codes[next++] = 1;
-        continue;
-      }
-      running[pid] = next++;
-    }
-    int status = 0;
-    const pid_t done = ::wait(&status);
-    if (done < 0) break;
-    auto it = running.find(done);
-    if (it == running.end()) continue;
-    codes[it->second] = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-    running.erase(it);
+  std::vector<std::vector<std::string>> arg_lists;
+  for (size_t i = 0; i < combos.size(); ++i) {
+    std::vector<std::string> args{"run", config, "--quiet", "--out", run_dir(i)};
+    for (size_t k = 0; k < keys.size(); ++k) args.insert(args.end(), {"--set", keys[k] + "=" + combos[i][k]});
+    arg_lists.push_back(args);
   }
+  const std::vector<int> codes = run_children(self, arg_lists, jobs);
   // the summary: one row per run
-  const std::vector<std::string> cols{"cycles.total", "macs", "utilization", "memory.sram.reads",
-                                      "memory.sram.writes", "memory.dram.reads", "memory.dram.writes"};
+  const std::vector<std::string> cols{"cycles.total",        "cycles.forward",     "cycles.backward",
+                                      "cycles.update",       "cycles.stall",       "macs",
+                                      "utilization",         "memory.sram.reads",  "memory.sram.writes",
+                                      "memory.dram.reads",   "memory.dram.writes", "energy_pj.total",
+                                      "training.final_test_accuracy", "training.final_train_loss"};
   std::string csv = "run";
   for (const auto& k : keys) csv += "," + k;
   for (const auto& c : cols) csv += "," + c;

@@ -1,6 +1,7 @@
 // `systrain sweep`: one run per combination of --set values, as separate
 // processes (SystemC runs one simulation per process), --jobs at a time.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,5 +14,12 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
 // "a.b=1,2,[3, 4]" -> key "a.b", values {"1", "2", "[3, 4]"} (commas inside
 // brackets do not split)
 bool split_sweep_set(const std::string& set, std::string& key, std::vector<std::string>& values);
+
+// Runs `self ARGS...` for every argument list, `jobs` at a time; the exit
+// code of each (1 if it could not start or did not exit normally).
+std::vector<int> run_children(const std::string& self, const std::vector<std::vector<std::string>>& arg_lists, int jobs);
+
+// report.csv as key -> value ({} if the file cannot be read)
+std::map<std::string, std::string> read_csv(const std::string& path);
 
 }  // namespace systrain

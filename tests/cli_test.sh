@@ -29,7 +29,7 @@ bad_flags_exit_2)
   "$st" run "$cfg" --backend verilog --out out 2>/dev/null; [ $? -eq 2 ] || fail "--backend verilog"
   "$st" run "$cfg" --frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown flag"
   "$st" 2>/dev/null; [ $? -eq 2 ] || fail "no subcommand"
-  "$st" compare "$cfg" 2>/dev/null; [ $? -eq 2 ] || fail "compare (not built) must say so with exit 2"
+  "$st" compare "$cfg" --schedules baseline,frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "compare with a bad schedule"
   touch afile; "$st" run "$cfg" --out afile/sub 2>/dev/null; [ $? -eq 2 ] || fail "--out under a file"
   [ ! -e out/report.json ] || fail "a report was written"
   ;;
@@ -76,6 +76,62 @@ report_keys)
     > /dev/null 2> err.txt || fail "32x32 run failed"
   [ "$(grep -c 'systrain: warning: the .* buffer must move up to' err.txt)" -eq 2 ] || fail "warnings: $(cat err.txt)"
   grep -q '"warnings": \["the activations buffer must move up to 64 words' w32/report.json || fail "report warnings"
+  ;;
+compare_schedules)
+  tcfg=$src/configs/lockstep_training.yaml
+  "$st" compare "$tcfg" --set simulation.backend=tlm --out cmp > table.txt || fail "compare failed: $(cat table.txt)"
+  [ -f cmp/compare.json ] && [ -f cmp/baseline/report.json ] && [ -f cmp/interleaved/report.json ] || fail "files"
+  grep -q '"ratios_to_baseline"' cmp/compare.json || fail "no ratios"
+  grep -q '^cycles.total ' table.txt || fail "table: $(cat table.txt)"
+  # the schedule changes timing, never values
+  for k in training.final_test_accuracy training.final_train_loss; do
+    [ "$(grep "^$k," cmp/baseline/report.csv)" = "$(grep "^$k," cmp/interleaved/report.csv)" ] || fail "$k differs"
+  done
+  # interleaving never writes dW to SRAM and reads dY fewer times
+  grep -q '^memory.sram.by_operand.dw.writes,0$' cmp/interleaved/report.csv || fail "interleaved wrote dw"
+  b=$(grep '^memory.sram.by_operand.dy.reads,' cmp/baseline/report.csv | cut -d, -f2)
+  i=$(grep '^memory.sram.by_operand.dy.reads,' cmp/interleaved/report.csv | cut -d, -f2)
+  [ "$i" -lt "$b" ] || fail "dy reads: interleaved $i, baseline $b"
+  ;;
+dumps_identical_across_schedules)
+  tcfg=$src/configs/lockstep_training.yaml
+  for s in baseline interleaved; do
+    "$st" run "$tcfg" --backend tlm --schedule $s --quiet --out o_$s --set simulation.max_steps=2 \
+      --set simulation.dump_tensors=$work/d_$s || fail "$s run"
+  done
+  for f in labels.npy layer_0/x.npy layer_0/y.npy layer_0/w_before.npy layer_0/w_after.npy layer_0/dy.npy \
+           layer_0/dw.npy layer_0/db.npy layer_0/b_before.npy layer_0/b_after.npy layer_1/dx.npy layer_1/dw.npy; do
+    [ -s d_baseline/step_1/$f ] || fail "missing $f"
+  done
+  [ ! -e d_baseline/step_0/layer_0/dx.npy ] || fail "layer 0 has no dx"
+  diff -r d_baseline d_interleaved > /dev/null || fail "baseline and interleaved dumps differ: $(diff -rq d_baseline d_interleaved)"
+  # and in float32
+  for s in baseline interleaved; do
+    "$st" run "$tcfg" --backend tlm --schedule $s --quiet --out f_$s --set simulation.max_steps=2 \
+      --set accelerator.numerics.kind=float32 --set simulation.dump_tensors=$work/f_$s/d || fail "$s float run"
+  done
+  diff -r f_baseline/d f_interleaved/d > /dev/null || fail "float32 dumps differ"
+  ;;
+training_config_rules)
+  tcfg=$src/configs/lockstep_training.yaml
+  "$st" run "$tcfg" --set accelerator.numerics.kind=float32 --out o 2> err.txt; [ $? -eq 2 ] || fail "float32 on cosim"
+  grep -q "simulation.backend: 'cosim' needs accelerator.numerics.kind: fixed" err.txt || fail "$(cat err.txt)"
+  # cross-key checks run after --set: a schedule the file gets wrong can be rescued
+  sed 's/kind: baseline/kind: speculative/' "$tcfg" > spec.yaml
+  "$st" check spec.yaml > /dev/null 2>&1; [ $? -eq 2 ] || fail "speculative is not built"
+  "$st" check spec.yaml --set schedule.kind=interleaved > /dev/null || fail "--set did not rescue the schedule"
+  "$st" run "$tcfg" --set accelerator.numerics.gradient_frac_bits=40 --out o 2> err.txt; [ $? -eq 2 ] || fail "wg shift"
+  grep -q "gradient_frac_bits: must be < acc_bits (32), found 40" err.txt || fail "$(cat err.txt)"
+  "$st" run "$tcfg" --set training.learning_rate=300 --out o 2> err.txt; [ $? -eq 2 ] || fail "lr"
+  grep -q "learning_rate: must be < 256 in fixed point" err.txt || fail "$(cat err.txt)"
+  "$st" run "$tcfg" --set simulation.dump_tensors=dd --set simulation.functional=false --out o 2>/dev/null
+  [ $? -eq 2 ] || fail "dump_tensors without values"
+  # a quote in the name and a saturating format: valid JSON, a warning in the report
+  "$st" run "$cfg" --backend tlm --quiet --out q --set 'name=a"b' --set accelerator.numerics.data_bits=8 \
+    --set accelerator.numerics.frac_bits=12 --set accelerator.numerics.acc_bits=32 2> err.txt || fail "run"
+  grep -q '"name": "a\\"b"' q/report.json || fail "name not escaped: $(grep '"name"' q/report.json)"
+  grep -q 'activation values have 12 fractional bits in 8-bit words' q/report.json || fail "no saturation warning"
+  [ ! -e o/report.json ] || fail "a report was written"
   ;;
 vcd_valid)
   command -v vcd2fst >/dev/null || fail "vcd2fst (GTKWave) is not installed"

@@ -40,9 +40,9 @@ TEST_CASE("the worked example of model/dram.h: resident weights, input prefetche
   CHECK(d.layer_ready(1, 2, 0, 0, 74) == 74); // step 1's input was prefetched at 44 (done at 62)
   d.layer_done(2, 0, 104);
   CHECK(d.end() == 118);
-  CHECK(d.counts().reads[int(Operand::kActivations)] == 32);
-  CHECK(d.counts().reads[int(Operand::kWeights)] == 32);  // fetched once
-  CHECK(d.counts().writes[int(Operand::kOutputs)] == 16);
+  CHECK(d.counts().reads[int(Operand::kX)] == 32);
+  CHECK(d.counts().reads[int(Operand::kW)] == 32);  // fetched once
+  CHECK(d.counts().writes[int(Operand::kY)] == 16);
 }
 
 TEST_CASE("weights that do not fit are fetched again every step, as the last layer starts") {
@@ -58,7 +58,7 @@ TEST_CASE("weights that do not fit are fetched again every step, as the last lay
   CHECK(d.layer_ready(1, 1, 0, 0, 1900) == 3600);
   d.layer_done(1, 0, 3700);
   CHECK(d.end() == 3702);
-  CHECK(d.counts().reads[int(Operand::kWeights)] == 2400);
+  CHECK(d.counts().reads[int(Operand::kW)] == 2400);
 }
 
 TEST_CASE("a layer whose X and Y do not fit spills Y and the next layer waits for it") {
@@ -75,6 +75,7 @@ TEST_CASE("a layer whose X and Y do not fit spills Y and the next layer waits fo
   CHECK(d.layer_ready(0, 1, 0, 1, 90350) == 93900);
   d.layer_done(1, 1, 93950);                     // outputs: 10 words
   CHECK(d.end() == 93960);
-  CHECK(d.counts().reads[int(Operand::kActivations)] == 600);
-  CHECK(d.counts().writes[int(Operand::kOutputs)] == 310);
+  CHECK(d.counts().reads[int(Operand::kX)] == 600);
+  CHECK(d.counts().writes[int(Operand::kX)] == 300);  // the spilled layer output (the next layer's x)
+  CHECK(d.counts().writes[int(Operand::kY)] == 10);
 }

@@ -5,6 +5,13 @@
 
 using namespace systrain;
 
+namespace {
+const Numerics q8{16, 8, 32}, q0{8, 0, 20};
+int64_t requant_q(int64_t acc, const Numerics& n, bool relu) { return requant(acc, n.frac_bits, n.data_bits, relu); }
+int64_t quantize_q(double x, const Numerics& n) { return quantize(x, n.frac_bits, n.data_bits); }
+double to_real_q(int64_t v, const Numerics& n) { return to_real(v, n.frac_bits); }
+}  // namespace
+
 TEST_CASE("wrap sign-extends the low bits") {
   CHECK(wrap(0x7fff, 16) == 32767);
   CHECK(wrap(0x8000, 16) == -32768);
@@ -22,25 +29,37 @@ TEST_CASE("mac wraps modulo 2^acc_bits") {
 }
 
 TEST_CASE("requant rounds half up, shifts, saturates, applies ReLU") {
-  const Numerics q8{16, 8, 32};
-  CHECK(requant(147456, q8, false) == 576);   // 2.25 * 2^16 -> 2.25 * 2^8
-  CHECK(requant(128, q8, false) == 1);        // 0.5 rounds up
-  CHECK(requant(127, q8, false) == 0);
-  CHECK(requant(-128, q8, false) == 0);       // -0.5 rounds up to 0
-  CHECK(requant(-129, q8, false) == -1);
-  CHECK(requant(int64_t{1} << 30, q8, false) == 32767);   // saturates high
-  CHECK(requant(-(int64_t{1} << 30), q8, false) == -32768);
-  CHECK(requant(-(int64_t{1} << 30), q8, true) == 0);
-  const Numerics q0{8, 0, 20};
-  CHECK(requant(300, q0, false) == 127);
-  CHECK(requant(-5, q0, true) == 0);
+  CHECK(requant_q(147456, q8, false) == 576);   // 2.25 * 2^16 -> 2.25 * 2^8
+  CHECK(requant_q(128, q8, false) == 1);        // 0.5 rounds up
+  CHECK(requant_q(127, q8, false) == 0);
+  CHECK(requant_q(-128, q8, false) == 0);       // -0.5 rounds up to 0
+  CHECK(requant_q(-129, q8, false) == -1);
+  CHECK(requant_q(int64_t{1} << 30, q8, false) == 32767);   // saturates high
+  CHECK(requant_q(-(int64_t{1} << 30), q8, false) == -32768);
+  CHECK(requant_q(-(int64_t{1} << 30), q8, true) == 0);
+  CHECK(requant_q(300, q0, false) == 127);
+  CHECK(requant_q(-5, q0, true) == 0);
 }
 
 TEST_CASE("quantize rounds to nearest and saturates") {
-  const Numerics q8{16, 8, 32};
-  CHECK(quantize(1.5, q8) == 384);
-  CHECK(quantize(-0.25, q8) == -64);
-  CHECK(quantize(1000.0, q8) == 32767);
-  CHECK(quantize(-1000.0, q8) == -32768);
-  CHECK(to_real(384, q8) == doctest::Approx(1.5));
+  CHECK(quantize_q(1.5, q8) == 384);
+  CHECK(quantize_q(-0.25, q8) == -64);
+  CHECK(quantize_q(1000.0, q8) == 32767);
+  CHECK(quantize_q(-1000.0, q8) == -32768);
+  CHECK(to_real_q(384, q8) == doctest::Approx(1.5));
+}
+
+TEST_CASE("the SGD step rounds lr·dW half up and saturates W") {
+  // lr 0.05 in Q16 = 3277; dW = 1.0 in Q14 = 16384; W in Q12: the step is
+  // 3277·16384 / 2^(16+14-12) = 204.8 -> 205 (0.05 in Q12 is 204.8)
+  CHECK(sgd_update(1000, 16384, 3277, 18, 16) == 1000 - 205);
+  CHECK(sgd_update(-32768, 16384, 3277, 18, 16) == -32768);  // saturates low
+  CHECK(sgd_update(32767, -16384, 3277, 18, 16) == 32767);   // saturates high
+  CHECK(sgd_update(0, 1, 1, 1, 16) == -1);                    // 0.5 rounds up to 1
+}
+
+TEST_CASE("float32 words hold the bit pattern") {
+  CHECK(w2f(f2w(1.5f)) == 1.5f);
+  CHECK(f2w(1.0f) == 0x3f800000);
+  CHECK(w2f(f2w(-0.0f)) == 0.0f);
 }

@@ -15,26 +15,26 @@ TileRun run_of(int64_t cycles, std::vector<AccessEvent> ev) {
 }  // namespace
 
 TEST_CASE("identical runs agree") {
-  const TileRun a = run_of(10, {{0, Operand::kWeights, false, 1, 4}, {9, Operand::kOutputs, true, 0, 4}});
+  const TileRun a = run_of(10, {{0, Operand::kW, false, 1, 4}, {9, Operand::kY, true, 0, 4}});
   CHECK_FALSE(compare_tile_runs(a, a, 100).has_value());
 }
 
 TEST_CASE("the first differing event is reported at its global cycle with both sides") {
-  const TileRun a = run_of(10, {{0, Operand::kWeights, false, 1, 4}, {3, Operand::kActivations, false, 0, 2},
-                                {9, Operand::kOutputs, true, 0, 4}});
+  const TileRun a = run_of(10, {{0, Operand::kW, false, 1, 4}, {3, Operand::kX, false, 0, 2},
+                                {9, Operand::kY, true, 0, 4}});
   TileRun b = a;
   b.events[1].cycle = 4;
   const auto d = compare_tile_runs(a, b, 100);
   REQUIRE(d.has_value());
   CHECK(d->cycle == 103);
-  CHECK(d->what.find("tlm: cycle 3: read activations index 0 (2 words)") != std::string::npos);
-  CHECK(d->what.find("rtl: cycle 4: read activations index 0 (2 words)") != std::string::npos);
-  CHECK(d->what.find("both: cycle 0: read weights index 1 (4 words)") != std::string::npos);
+  CHECK(d->what.find("tlm: cycle 3: read x index 0 (2 words)") != std::string::npos);
+  CHECK(d->what.find("rtl: cycle 4: read x index 0 (2 words)") != std::string::npos);
+  CHECK(d->what.find("both: cycle 0: read w index 1 (4 words)") != std::string::npos);
 }
 
 TEST_CASE("a missing event and a cycle-count difference are reported") {
-  const TileRun a = run_of(10, {{0, Operand::kWeights, false, 1, 4}, {9, Operand::kOutputs, true, 0, 4}});
-  const TileRun b = run_of(10, {{0, Operand::kWeights, false, 1, 4}});
+  const TileRun a = run_of(10, {{0, Operand::kW, false, 1, 4}, {9, Operand::kY, true, 0, 4}});
+  const TileRun b = run_of(10, {{0, Operand::kW, false, 1, 4}});
   auto d = compare_tile_runs(a, b, 0);
   REQUIRE(d.has_value());
   CHECK(d->cycle == 9);
@@ -78,5 +78,5 @@ TEST_CASE("different cycles per phase are reported") {
   const auto d = compare_tile_runs(a, b, 7);
   REQUIRE(d.has_value());
   CHECK(d->cycle == 7);
-  CHECK(d->what == "the tile's cycles per phase differ: tlm 0/2/4/0/4, rtl 0/2/3/0/5");
+  CHECK(d->what == "the tile's cycles per phase differ: tlm 0/2/4/0/4/0/0, rtl 0/2/3/0/5/0/0");
 }

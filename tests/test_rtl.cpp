@@ -1,38 +1,46 @@
 // Lockstep at the tile level: the Verilated RTL against the closed-form TLM
-// array, on GEMMs whose sizes are not multiples of the array, for odd array
-// shapes, both dataflows, several numeric formats. Every access event (cycle,
-// operand, index, words), every cycle count and every word written must agree.
+// array, in every mode (forward WS and OS, AG, WG, interleaved with and
+// without dX, one and two multipliers), on layers whose sizes are not
+// multiples of the array, with and without a bias row, for odd array shapes
+// and several numeric formats. Every access event (cycle, operand, index,
+// words, port), every cycle count and every word of every buffer must agree.
 #include <doctest/doctest.h>
 
 #include "lockstep_util.h"
 #include "rtl_array.h"
 
 using namespace systrain;
+using namespace systrain::test;
 
 namespace {
 
-void check_shape(int rows, int cols, const Numerics& num, int cases) {
+void check_shape(int rows, int cols, int multipliers, const Numerics& num, int cases) {
   ArrayShape shape{rows, cols, (num.acc_bits + num.data_bits - 1) / num.data_bits};
   TlmArray tlm(shape, num, true);
-  RtlArray rtl(shape, num, false);
-  Rng rng(static_cast<uint64_t>(rows * 1000 + cols));
+  RtlArray rtl(shape, num, multipliers, false);
+  Rng rng(static_cast<uint64_t>(rows * 1000 + cols * 10 + multipliers));
   for (int i = 0; i < cases; ++i) {
-    Gemm g{1 + static_cast<int64_t>(rng.next() % 9), 1 + static_cast<int64_t>(rng.next() % (3 * rows + 2)),
-           1 + static_cast<int64_t>(rng.next() % (3 * cols + 2))};
-    for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
-      const bool relu = (i % 2) == 1;
+    LayerCase c;
+    c.m = 1 + static_cast<int64_t>(rng.next() % 9);
+    c.k = 1 + static_cast<int64_t>(rng.next() % (3 * rows + 2));
+    c.n = 1 + static_cast<int64_t>(rng.next() % (3 * cols + 2));
+    c.bias = i % 2 == 1;
+    for (Kind kind : kAllKinds) {
+      const Pass p = make_pass(kind, c, i % 3 == 1, num.frac_bits, num.frac_bits, 16, 3277);
       int64_t cycles = 0;
       CAPTURE(rows);
       CAPTURE(cols);
-      CAPTURE(g.m);
-      CAPTURE(g.k);
-      CAPTURE(g.n);
-      CAPTURE(to_string(df));
-      const std::string diff = test::compare_gemm(tlm, rtl, shape, num, g, df, relu, rng.next(), &cycles);
+      CAPTURE(multipliers);
+      CAPTURE(c.m);
+      CAPTURE(c.k);
+      CAPTURE(c.n);
+      CAPTURE(c.bias);
+      CAPTURE(name(kind));
+      const std::string diff = compare_pass(tlm, rtl, shape, multipliers, num, c, p, rng.next(), &cycles);
       CHECK_MESSAGE(diff.empty(), diff);
-      // the whole GEMM's cycles are the sum of the per-tile closed forms
+      // the whole pass's cycles are the sum of the per-tile closed forms
       int64_t expect = 0;
-      for (const Tile& t : tile_gemm(g, shape, df, relu, 0)) expect += tile_cost(t, shape).cycles;
+      for (const Tile& t : tile_pass(p, shape, multipliers)) expect += tile_cost(t, shape).cycles;
       CHECK(cycles == expect);
     }
   }
@@ -40,11 +48,17 @@ void check_shape(int rows, int cols, const Numerics& num, int cases) {
 
 }  // namespace
 
-TEST_CASE("RTL matches the closed form on a 1x1 array") { check_shape(1, 1, {16, 8, 32}, 6); }
-TEST_CASE("RTL matches the closed form on a 1x4 array") { check_shape(1, 4, {16, 8, 32}, 6); }
-TEST_CASE("RTL matches the closed form on a 4x1 array") { check_shape(4, 1, {16, 8, 32}, 6); }
-TEST_CASE("RTL matches the closed form on a 3x5 array") { check_shape(3, 5, {16, 8, 32}, 8); }
-TEST_CASE("RTL matches the closed form on a 7x4 array") { check_shape(7, 4, {16, 8, 32}, 8); }
+TEST_CASE("RTL matches the closed form on a 1x1 array") {
+  check_shape(1, 1, 1, {16, 8, 32}, 4);
+  check_shape(1, 1, 2, {16, 8, 32}, 4);
+}
+TEST_CASE("RTL matches the closed form on a 1x4 array") { check_shape(1, 4, 1, {16, 8, 32}, 4); }
+TEST_CASE("RTL matches the closed form on a 4x1 array") { check_shape(4, 1, 2, {16, 8, 32}, 4); }
+TEST_CASE("RTL matches the closed form on a 3x5 array") {
+  check_shape(3, 5, 1, {16, 8, 32}, 6);
+  check_shape(3, 5, 2, {16, 8, 32}, 6);
+}
+TEST_CASE("RTL matches the closed form on a 7x4 array") { check_shape(7, 4, 1, {16, 8, 32}, 6); }
 TEST_CASE("RTL matches the closed form with 8-bit data and a 20-bit accumulator (wraps)") {
-  check_shape(3, 5, {8, 4, 20}, 8);
+  check_shape(3, 5, 1, {8, 4, 20}, 6);
 }

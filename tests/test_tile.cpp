@@ -1,16 +1,19 @@
-// Tiling and the closed-form tile schedule, checked against hand-derived
-// values, against an enumeration of the tile's accesses, and (values) against
-// a plain reference GEMM computed without tiling.
+// Tiling and the closed-form tile schedule of every mode, checked against
+// hand-derived values, against an enumeration of the tile's accesses, and
+// (values) against plain reference GEMMs computed without tiling: exact
+// integers for fixed point, double precision for float32.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
-#include "array_model.h"
-#include "dataset.h"
+#include "pass_util.h"
 #include "workload.h"
 
 using namespace systrain;
+using namespace systrain::test;
 
 namespace {
 int64_t sum_words(const std::vector<AccessEvent>& ev, Operand op, bool write) {
@@ -21,9 +24,10 @@ int64_t sum_words(const std::vector<AccessEvent>& ev, Operand op, bool write) {
 }
 }  // namespace
 
-TEST_CASE("the worked example of model/tile.h") {
+TEST_CASE("the worked examples of model/tile.h") {
   const ArrayShape a{4, 4, 2};
-  const auto tiles = tile_gemm({3, 6, 5}, a, Dataflow::kWs, false, 0);
+  LayerCase c{3, 6, 5, false};
+  const auto tiles = tile_pass(make_pass(Kind::kFwdWs, c, false, 8, 0, 0, 0), a, 1);
   REQUIRE(tiles.size() == 4);  // n blocks {0,4} x k blocks {0,4}
   const Tile& t = tiles[3];
   CHECK(t.k0 == 4);
@@ -32,110 +36,187 @@ TEST_CASE("the worked example of model/tile.h") {
   CHECK(t.cu == 1);
   CHECK_FALSE(t.first);
   CHECK(t.last);
-  const TileCost c = tile_cost(t, a);
-  CHECK(c.cycles == 2 + 3 + 4 + 4);
-  CHECK(c.acc.reads[int(Operand::kWeights)] == 2);
-  CHECK(c.acc.reads[int(Operand::kActivations)] == 6);
-  CHECK(c.acc.reads[int(Operand::kPartialSums)] == 3 * 1 * 2);
-  CHECK(c.acc.writes[int(Operand::kOutputs)] == 3);
-  CHECK(c.acc.writes[int(Operand::kPartialSums)] == 0);
+  const TileCost cost = tile_cost(t, a);
+  CHECK(cost.cycles == 2 + 3 + 4 + 4);
+  CHECK(cost.acc.reads[int(Operand::kW)] == 2);
+  CHECK(cost.acc.reads[int(Operand::kX)] == 6);
+  CHECK(cost.acc.reads[int(Operand::kPsum)] == 3 * 1 * 2);
+  CHECK(cost.acc.writes[int(Operand::kY)] == 3);
+  CHECK(cost.acc.writes[int(Operand::kPsum)] == 0);
+  // the same block in the interleaved mode on one multiplier: s = 2
+  const auto il = tile_pass(make_pass(Kind::kIl, c, false, 8, 8, 16, 1), a, 1);
+  REQUIRE(il.size() == 4);  // k blocks {0,4} x n blocks {0,4}
+  CHECK(il[3].k0 == 4);
+  CHECK(il[3].n0 == 4);
+  CHECK(il[3].slow);
+  CHECK(tile_cost(il[3], a).cycles == 2 + 2 * (3 + 8) + 1 + 4);
+  CHECK(tile_cost(tile_pass(make_pass(Kind::kIl, c, false, 8, 8, 16, 1), a, 2)[3], a).cycles == 2 + (3 + 8) + 1 + 4);
 }
 
-TEST_CASE("OS closed form: K + 2R + C - 1 cycles") {
+TEST_CASE("OS closed form: K + 2R + C - 1 cycles; WG is OS on Xᵀ and dY") {
   const ArrayShape a{7, 4, 2};
-  const auto tiles = tile_gemm({10, 9, 6}, a, Dataflow::kOs, true, 0);
+  LayerCase c{10, 9, 6, false};
+  const auto tiles = tile_pass(make_pass(Kind::kFwdOs, c, true, 8, 0, 0, 0), a, 1);
   REQUIRE(tiles.size() == 4);  // m blocks {0,7} x n blocks {0,4}
-  const TileCost c = tile_cost(tiles[3], a);  // m0=7 (3 rows), n0=4 (2 cols)
-  CHECK(c.cycles == 9 + 14 + 4 - 1);
-  CHECK(c.acc.reads[int(Operand::kActivations)] == 9 * 3);
-  CHECK(c.acc.reads[int(Operand::kWeights)] == 9 * 2);
-  CHECK(c.acc.writes[int(Operand::kOutputs)] == 3 * 2);
-}
-
-TEST_CASE("tiles cover every block exactly once, on arrays that do not divide the layer") {
-  for (auto [r, c] : {std::pair{1, 1}, {1, 8}, {8, 1}, {3, 5}, {7, 4}, {16, 16}}) {
-    const ArrayShape a{r, c, 2};
-    const Gemm g{5, 37, 91};
-    for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
-      CAPTURE(r);
-      CAPTURE(c);
-      std::map<std::tuple<int64_t, int64_t, int64_t>, int> seen;  // (m, k, n) element products
-      int64_t macs = 0;
-      for (const Tile& t : tile_gemm(g, a, df, false, 0)) {
-        CHECK(t.ru >= 1);
-        CHECK(t.ru <= r);
-        CHECK(t.cu >= 1);
-        CHECK(t.cu <= c);
-        const int64_t rows = df == Dataflow::kWs ? g.m : t.ru, ks = df == Dataflow::kWs ? t.ru : g.k;
-        macs += rows * ks * t.cu;
-        seen[{t.m0, t.k0, t.n0}]++;
-      }
-      CHECK(macs == g.m * g.k * g.n);
-      for (auto& [k, n] : seen) CHECK(n == 1);
-    }
-  }
+  const TileCost cost = tile_cost(tiles[3], a);  // m0=7 (3 rows), n0=4 (2 cols)
+  CHECK(cost.cycles == 9 + 14 + 4 - 1);
+  CHECK(cost.acc.reads[int(Operand::kX)] == 9 * 3);
+  CHECK(cost.acc.reads[int(Operand::kW)] == 9 * 2);
+  CHECK(cost.acc.writes[int(Operand::kY)] == 3 * 2);
+  const auto wg = tile_pass(make_pass(Kind::kWg, c, false, 8, 0, 0, 0), a, 1);
+  REQUIRE(wg.size() == 2 * 2);  // k blocks {0,7} of dW x n blocks {0,4}
+  CHECK(tile_cost(wg[0], a).cycles == 10 + 14 + 4 - 1);  // streams the 10 samples
+  CHECK(tile_cost(wg[0], a).acc.reads[int(Operand::kDy)] == 10 * 4);
+  CHECK(tile_cost(wg[0], a).acc.writes[int(Operand::kDw)] == 7 * 4);
 }
 
 TEST_CASE("the closed-form counts equal the enumerated schedule, which is cycle-ordered and in range") {
-  for (auto [r, c] : {std::pair{1, 1}, {1, 4}, {4, 1}, {3, 5}, {7, 4}}) {
-    const ArrayShape a{r, c, 2};
-    for (Dataflow df : {Dataflow::kWs, Dataflow::kOs})
-      for (const Tile& t : tile_gemm({6, 13, 11}, a, df, false, 0)) {
-        const TileCost cost = tile_cost(t, a);
-        const auto ev = tile_events(t, a);
-        for (size_t i = 0; i < ev.size(); ++i) {
-          CHECK(ev[i].cycle >= 0);
-          CHECK(ev[i].cycle < cost.cycles);
-          if (i) CHECK(ev[i].cycle >= ev[i - 1].cycle);
+  for (auto [r, c] : {std::pair{1, 1}, {1, 4}, {4, 1}, {3, 5}, {7, 4}})
+    for (int mult : {1, 2})
+      for (Kind kind : kAllKinds)
+        for (bool bias : {false, true}) {
+          const ArrayShape a{r, c, 2};
+          LayerCase lc{6, 13, 11, bias};
+          for (const Tile& t : tile_pass(make_pass(kind, lc, false, 8, 8, 16, 1), a, mult)) {
+            CAPTURE(describe(t));
+            const TileCost cost = tile_cost(t, a);
+            const auto ev = tile_events(t, a);
+            for (size_t i = 0; i < ev.size(); ++i) {
+              CHECK(ev[i].cycle >= 0);
+              CHECK(ev[i].cycle < cost.cycles);
+              if (i) CHECK(ev[i].cycle >= ev[i - 1].cycle);
+            }
+            for (int o = 0; o < int(Operand::kCount); ++o) {
+              CHECK(sum_words(ev, Operand(o), false) == cost.acc.reads[o]);
+              CHECK(sum_words(ev, Operand(o), true) == cost.acc.writes[o]);
+            }
+            // the phases add up to the tile, in controller order
+            int64_t sum = 0;
+            for (auto v : tile_phases(t, a)) sum += v;
+            CHECK(sum == cost.cycles);
+            CHECK(phase_at(t, a, 0) == (t.mode == Mode::kOs ? Phase::kStream : Phase::kLoad));
+            CHECK(phase_at(t, a, cost.cycles - 1) == (t.mode == Mode::kIl ? Phase::kWriteback : Phase::kDrain));
+            CHECK(phase_at(t, a, cost.cycles) == Phase::kIdle);
+          }
         }
-        for (int o = 0; o < int(Operand::kCount); ++o) {
-          CHECK(sum_words(ev, Operand(o), false) == cost.acc.reads[o]);
-          CHECK(sum_words(ev, Operand(o), true) == cost.acc.writes[o]);
-        }
-        // the phases add up to the tile, in controller order
-        const auto ph = tile_phases(t, a);
-        int64_t sum = 0;
-        for (auto v : ph) sum += v;
-        CHECK(sum == cost.cycles);
-        CHECK(phase_at(t, a, 0) == (df == Dataflow::kWs ? Phase::kLoad : Phase::kStream));
-        CHECK(phase_at(t, a, cost.cycles - 1) == Phase::kDrain);
-        CHECK(phase_at(t, a, cost.cycles) == Phase::kIdle);
-        // the last cycle of a tile writes its last result
-        CHECK(ev.back().write);
-        CHECK(ev.back().cycle == cost.cycles - 1);
+}
+
+TEST_CASE("the AG and IL tiles cover every W block once and skip the bias row's dX") {
+  const ArrayShape a{3, 5, 2};
+  LayerCase lc{4, 9, 7, true};  // kw = 10: the last k block holds only the bias row
+  const auto tiles = tile_pass(make_pass(Kind::kIl, lc, false, 8, 8, 16, 1), a, 1);
+  std::map<std::pair<int64_t, int64_t>, int> seen;
+  for (const Tile& t : tiles) {
+    seen[{t.k0, t.n0}]++;
+    CHECK(t.xu == std::min<int64_t>(t.ru, std::max<int64_t>(0, 9 - t.k0)));
+    CHECK(t.ag == (t.xu > 0));
+  }
+  CHECK(seen.size() == 4 * 2);
+  for (auto& [k, n] : seen) CHECK(n == 1);
+  CHECK(tile_pass(make_pass(Kind::kAg, lc, false, 8, 0, 0, 0), a, 1).size() == 3 * 2);  // AG: the 9 rows only
+}
+
+namespace {
+
+// every mode's values against a plain untiled computation on the same inputs
+void check_values(const Numerics& num, const ArrayShape& a, const LayerCase& lc, uint64_t seed) {
+  const int shift = num.frac_bits, g_shift = num.frac_bits, upd_shift = 16;
+  const int64_t lr = 3277;
+  const float lrf = 0.05f;
+  for (Kind kind : kAllKinds) {
+    CAPTURE(name(kind));
+    Memory mem(a.words_per_psum);
+    Rng rng(seed);
+    fill(mem, lc, num.data_bits, num.is_float, rng);
+    const Memory before = mem;
+    TlmArray arr(a, num, true, lrf);
+    const Pass p = make_pass(kind, lc, true, shift, g_shift, upd_shift, lr);
+    for (const Tile& t : tile_pass(p, a, 1)) arr.run_tile(t, mem, 0, false);
+    const auto& x = before.buffer(Buffer::kActivations);
+    const auto& w = before.buffer(Buffer::kWeights);
+    const auto& g = before.buffer(Buffer::kGradients);
+    auto val = [&](int64_t word) { return num.is_float ? static_cast<double>(w2f(word)) : static_cast<double>(word); };
+    // result (i, j) of `out` against the reference sum of `terms` products
+    auto check = [&](const Mat& out, int64_t i, int64_t j, const std::vector<std::pair<double, double>>& terms,
+                     bool relu, int sh) {
+      double s = 0, mag = 0;
+      for (auto [u, v] : terms) s += u * v, mag += std::abs(u * v);
+      const int64_t got = mem.buffer(out.buf)[out.at(i, j)];
+      CAPTURE(i);
+      CAPTURE(j);
+      if (num.is_float) {
+        const double ref = relu && s < 0 ? 0 : s;
+        CHECK(std::abs(w2f(got) - ref) <= 1e-5 * std::max(1.0, mag));
+      } else {  // exact: the sum is an integer below 2^53, wrapped to acc_bits as the array does
+        CHECK(got == requant(wrap(static_cast<int64_t>(s), num.acc_bits), sh, num.data_bits, relu));
       }
+    };
+    const Mat X = lc.x(), W = lc.w(), DY = lc.dy();
+    switch (kind) {
+      case Kind::kFwdWs:
+      case Kind::kFwdOs:
+        for (int64_t i = 0; i < lc.m; ++i)
+          for (int64_t j = 0; j < lc.n; ++j) {
+            std::vector<std::pair<double, double>> t;
+            for (int64_t k = 0; k < lc.kw(); ++k) t.push_back({val(x[X.at(i, k)]), val(w[W.at(k, j)])});
+            check(lc.y(), i, j, t, true, shift);
+          }
+        break;
+      case Kind::kAg:
+      case Kind::kIl:
+        for (int64_t i = 0; i < lc.m; ++i)
+          for (int64_t k = 0; k < lc.k; ++k) {
+            std::vector<std::pair<double, double>> t;
+            for (int64_t j = 0; j < lc.n; ++j) t.push_back({val(g[DY.at(i, j)]), val(w[W.at(k, j)])});
+            check(lc.dx(), i, k, t, false, shift);
+          }
+        if (kind == Kind::kAg) break;
+        [[fallthrough]];
+      case Kind::kIlNoAg:
+      case Kind::kWg:
+        for (int64_t k = 0; k < lc.kw(); ++k)
+          for (int64_t j = 0; j < lc.n; ++j) {
+            double s = 0, mag = 0;
+            for (int64_t i = 0; i < lc.m; ++i) {
+              const double u = val(x[X.at(i, k)]) * val(g[DY.at(i, j)]);
+              s += u, mag += std::abs(u);
+            }
+            CAPTURE(k);
+            CAPTURE(j);
+            if (kind == Kind::kWg) {
+              const int64_t got = mem.buffer(Buffer::kGradients)[lc.dw().at(k, j)];
+              if (num.is_float) CHECK(std::abs(w2f(got) - s) <= 1e-5 * std::max(1.0, mag));
+              else CHECK(got == requant(wrap(static_cast<int64_t>(s), num.acc_bits), g_shift, num.data_bits, false));
+            } else {  // the update W − η·dW, written back in place
+              const int64_t w0 = w[W.at(k, j)], got = mem.buffer(Buffer::kWeights)[W.at(k, j)];
+              if (num.is_float) {
+                CHECK(std::abs(w2f(got) - (val(w0) - lrf * s)) <= 1e-5 * std::max(1.0, std::abs(val(w0)) + lrf * mag));
+              } else {
+                const int64_t dwq = requant(wrap(static_cast<int64_t>(s), num.acc_bits), g_shift, num.data_bits, false);
+                const int64_t step = (lr * dwq + (int64_t{1} << (upd_shift - 1))) >> upd_shift;
+                CHECK(got == std::clamp<int64_t>(w0 - step, -(int64_t{1} << (num.data_bits - 1)),
+                                                 (int64_t{1} << (num.data_bits - 1)) - 1));
+              }
+            }
+          }
+        break;
+    }
   }
 }
 
-TEST_CASE("the TLM array computes the same layer as an untiled reference GEMM") {
+}  // namespace
+
+TEST_CASE("fixed point: every mode computes what an untiled integer reference computes") {
   const Numerics num{16, 8, 32};
   for (auto [r, c] : {std::pair{1, 1}, {3, 5}, {7, 4}, {4, 16}})
-    for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
-      const ArrayShape a{r, c, 2};
-      const Gemm g{4, 23, 9};
-      Memory mem(2);
-      Rng rng(42);
-      LayerLayout l;
-      l.gemm = g;
-      l.y_addr = g.m * g.k;
-      auto& act = mem.buffer(Buffer::kActivations);
-      auto& wts = mem.buffer(Buffer::kWeights);
-      act.assign(g.m * g.k + g.m * g.n, 0);
-      wts.assign(g.k * g.n, 0);
-      mem.buffer(Buffer::kGradients).assign(g.m * g.n, 0);
-      for (int64_t i = 0; i < g.m * g.k; ++i) act[i] = static_cast<int64_t>(rng.next() % 2001) - 1000;
-      for (auto& w : wts) w = static_cast<int64_t>(rng.next() % 2001) - 1000;
-      TlmArray arr(a, num, true);
-      for (const Tile& t : tile_gemm(g, a, df, true, 0)) arr.run_tile(t, l, mem, 0, false);
-      for (int64_t m = 0; m < g.m; ++m)
-        for (int64_t n = 0; n < g.n; ++n) {
-          int64_t s = 0;
-          for (int64_t k = 0; k < g.k; ++k) s += act[m * g.k + k] * wts[k * g.n + n];
-          CAPTURE(m);
-          CAPTURE(n);
-          CHECK(act[l.y_addr + m * g.n + n] == requant(s, num, true));
-        }
-    }
+    for (bool bias : {false, true}) check_values(num, {r, c, 2}, {5, 23, 9, bias}, 42);
+}
+
+TEST_CASE("float32: every mode is within 1e-5 relative of a double-precision reference") {
+  Numerics num{16, 8, 32};
+  num.is_float = true;
+  for (auto [r, c] : {std::pair{1, 1}, {3, 5}, {16, 16}})
+    for (bool bias : {false, true}) check_values(num, {r, c, 1}, {7, 37, 12, bias}, 7);
 }
 
 TEST_CASE("SRAM bandwidth warnings follow the array edge's peak demand") {
@@ -143,13 +224,23 @@ TEST_CASE("SRAM bandwidth warnings follow the array edge's peak demand") {
   c.accelerator.array.rows = 16;
   c.accelerator.array.cols = 16;
   c.accelerator.sram.words_per_cycle = 64;  // WS: act 32, grads 2*16*2 = 64, weights 16
-  CHECK(sram_bandwidth_warnings(c).empty());
+  CHECK(config_warnings(c).empty());
   c.accelerator.sram.words_per_cycle = 63;
-  auto w = sram_bandwidth_warnings(c);
+  auto w = config_warnings(c);
   REQUIRE(w.size() == 1);
   CHECK(w[0].find("the gradients buffer must move up to 64 words a cycle") == 0);
   c.accelerator.sram.words_per_cycle = 16;
-  CHECK(sram_bandwidth_warnings(c).size() == 2);  // activations (32) and gradients (64)
-  c.schedule.forward_dataflow = Dataflow::kOs;     // OS: max(R, C) = 16, weights 16, no partial sums
-  CHECK(sram_bandwidth_warnings(c).empty());
+  CHECK(config_warnings(c).size() == 2);  // activations (32) and gradients (64)
+  c.schedule.forward_dataflow = Dataflow::kOs;  // OS: max(R, C) = 16, weights 16, no partial sums
+  CHECK(config_warnings(c).empty());
+}
+
+TEST_CASE("a fixed-point format whose every operand saturates is warned about") {
+  Config c;
+  c.accelerator.sram.words_per_cycle = 1 << 12;
+  c.accelerator.numerics.data_bits = 8;
+  c.accelerator.numerics.frac_bits = 12;
+  const auto w = config_warnings(c);
+  REQUIRE(w.size() == 4);  // activations, weights, errors, gradients all take frac_bits
+  CHECK(w[0].find("activation values have 12 fractional bits in 8-bit words") == 0);
 }

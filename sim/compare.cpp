@@ -1,0 +1,155 @@
+#include "compare.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "report.h"
+#include "sweep.h"
+#include "yaml_loader.h"
+
+namespace systrain {
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// a report.json indented to sit inside compare.json
+std::string indent(const std::string& json, const std::string& pad) {
+  std::string o;
+  for (size_t i = 0; i < json.size(); ++i) {
+    o += json[i];
+    if (json[i] == '\n' && i + 1 < json.size()) o += pad;
+  }
+  while (!o.empty() && (o.back() == '\n' || o.back() == ' ')) o.pop_back();
+  return o;
+}
+
+}  // namespace
+
+int run_compare(const std::string& self, const std::string& config, const std::string& schedules,
+                const std::vector<std::string>& sets, const std::string& out_dir) {
+  std::vector<std::string> kinds = split(schedules.empty() ? "baseline,interleaved" : schedules);
+  if (std::find(kinds.begin(), kinds.end(), "baseline") == kinds.end()) kinds.insert(kinds.begin(), "baseline");
+  int bad = 0;
+  for (const auto& k : kinds) {
+    if (k != "baseline" && k != "interleaved" && k != "speculative") {
+      fmt::print(stderr, "--schedules: expected training schedules baseline, interleaved or speculative, found '{}'\n", k);
+      return 2;
+    }
+    std::vector<std::string> ov = sets;
+    ov.push_back("schedule.kind=" + k);
+    const LoadedConfig lc = load_config(config, ov);
+    for (const auto& e : lc.errors) fmt::print(stderr, "{} (schedule {})\n", e.str(), k), ++bad;
+  }
+  if (bad) {
+    fmt::print(stderr, "systrain: {} error{} in the configuration; nothing was run\n", bad, bad == 1 ? "" : "s");
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec || !std::filesystem::is_directory(out_dir)) {
+    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
+    return 2;
+  }
+  std::vector<std::vector<std::string>> arg_lists;
+  for (const auto& k : kinds) {
+    std::vector<std::string> args{"run", config, "--quiet", "--schedule", k, "--out", out_dir + "/" + k};
+    for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+    arg_lists.push_back(args);
+  }
+  const std::vector<int> codes = run_children(self, arg_lists, 1);
+  for (size_t i = 0; i < kinds.size(); ++i)
+    if (codes[i] != 0) {
+      fmt::print(stderr, "systrain: the {} run failed (exit {}); see above\n", kinds[i], codes[i]);
+      return codes[i] == 2 ? 2 : 1;
+    }
+  std::vector<std::map<std::string, std::string>> csv;
+  for (const auto& k : kinds) csv.push_back(read_csv(out_dir + "/" + k + "/report.csv"));
+  // the rows of the table: fixed figures, then every per-operand counter
+  // that some schedule moved
+  std::vector<std::string> rows{"cycles.total", "cycles.forward", "cycles.backward", "cycles.update", "cycles.stall",
+                                "macs", "utilization", "memory.sram.reads", "memory.sram.writes"};
+  auto nonzero = [&](const std::string& key) {
+    for (const auto& m : csv)
+      if (m.count(key) && m.at(key) != "0") return true;
+    return false;
+  };
+  for (const char* level : {"sram", "dram"}) {
+    if (std::string(level) == "dram") rows.insert(rows.end(), {"memory.dram.reads", "memory.dram.writes"});
+    for (int o = 0; o < int(Operand::kCount); ++o)
+      for (const char* rw : {"reads", "writes"}) {
+        const std::string key = fmt::format("memory.{}.by_operand.{}.{}", level, to_string(Operand(o)), rw);
+        if (nonzero(key)) rows.push_back(key);
+      }
+  }
+  rows.push_back("energy_pj.total");
+  if (nonzero("training.final_test_accuracy")) rows.insert(rows.end(), {"training.final_test_accuracy", "training.final_train_loss"});
+
+  auto num = [](const std::map<std::string, std::string>& m, const std::string& k) {
+    return m.count(k) ? std::stod(m.at(k)) : 0.0;
+  };
+  std::string table = fmt::format("{:<42}", "figure");
+  for (const auto& k : kinds) table += fmt::format("{:>16}", k);
+  for (size_t i = 1; i < kinds.size(); ++i) table += fmt::format("{:>16}", kinds[i] + "/base");
+  table += "\n";
+  std::string ratios = "{";
+  for (size_t i = 1; i < kinds.size(); ++i) {
+    ratios += fmt::format("{}\n    \"{}\": {{", i > 1 ? "," : "", kinds[i]);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const double b = num(csv[0], rows[r]), v = num(csv[i], rows[r]);
+      ratios += fmt::format("{}\n      \"{}\": {}", r ? "," : "", rows[r], b != 0 ? fmt::format("{}", v / b) : "null");
+    }
+    ratios += "\n    }";
+  }
+  ratios += "\n  }";
+  for (const auto& row : rows) {
+    table += fmt::format("{:<42}", row);
+    for (const auto& m : csv) {
+      const double v = num(m, row);
+      table += v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 1e15
+                   ? fmt::format("{:>16}", static_cast<int64_t>(v))
+                   : fmt::format("{:>16.4f}", v);
+    }
+    for (size_t i = 1; i < kinds.size(); ++i) {
+      const double b = num(csv[0], row);
+      table += b != 0 ? fmt::format("{:>15.3f}x", num(csv[i], row) / b) : fmt::format("{:>16}", "-");
+    }
+    table += "\n";
+  }
+  std::string json = "{\n  \"config\": \"" + config + "\",\n  \"schedules\": [";
+  for (size_t i = 0; i < kinds.size(); ++i) json += fmt::format("{}\"{}\"", i ? ", " : "", kinds[i]);
+  json += "],\n  \"reports\": {";
+  for (size_t i = 0; i < kinds.size(); ++i)
+    json += fmt::format("{}\n    \"{}\": {}", i ? "," : "", kinds[i],
+                        indent(slurp(out_dir + "/" + kinds[i] + "/report.json"), "    "));
+  json += "\n  },\n  \"ratios_to_baseline\": " + ratios + "\n}\n";
+  const std::string err = write_files_atomically({{out_dir + "/compare.json", json}});
+  if (!err.empty()) {
+    fmt::print(stderr, "systrain: {}\n", err);
+    return 1;
+  }
+  fmt::print("{}  compare: {}/compare.json\n", table, out_dir);
+  return 0;
+}
+
+}  // namespace systrain

@@ -1,0 +1,131 @@
+#include "tensor_dump.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "fixed_point.h"
+
+namespace systrain {
+
+void write_npy(const std::string& path, const void* data, size_t bytes, const std::string& descr,
+               const std::vector<int64_t>& shape) {
+  std::string dims;
+  for (size_t i = 0; i < shape.size(); ++i) dims += fmt::format("{}{}", i ? ", " : "", shape[i]);
+  if (shape.size() == 1) dims += ",";
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", descr, dims);
+  // magic (6) + version (2) + length (2) + header + '\n', padded to 64 bytes
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  const std::string tmp = fmt::format("{}.tmp{}", path, ::getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw std::runtime_error(fmt::format("simulation.dump_tensors: cannot write {}", path));
+  const unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(header.size() & 0xff),
+                                 static_cast<unsigned char>(header.size() >> 8)};
+  bool ok = std::fwrite(pre, 1, 10, f) == 10 && std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+            std::fwrite(data, 1, bytes, f) == bytes;
+  ok = std::fclose(f) == 0 && ok;
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(fmt::format("simulation.dump_tensors: cannot write {}", path));
+  }
+}
+
+TensorDump::TensorDump(const Config& cfg, const Workload& w)
+    : cfg_(cfg), w_(w), layout_(step_layout(w, cfg.training.batch)), sn_(step_numerics(cfg)),
+      root_(cfg.simulation.dump_tensors) {}
+
+std::string TensorDump::dir(int64_t step, int layer) const {
+  std::string d = layer < 0 ? fmt::format("{}/step_{}", root_, step) : fmt::format("{}/step_{}/layer_{}", root_, step, layer);
+  std::error_code ec;
+  std::filesystem::create_directories(d, ec);
+  if (ec) throw std::runtime_error(fmt::format("simulation.dump_tensors: cannot create {}: {}", d, ec.message()));
+  return d;
+}
+
+std::vector<float> TensorDump::real(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int frac) const {
+  const auto& buf = mem.buffer(m.buf);
+  std::vector<float> v(rows * cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t word = buf[m.at(i, j)];
+      v[i * cols + j] = cfg_.is_float() ? w2f(word) : static_cast<float>(to_real(word, frac));
+    }
+  return v;
+}
+
+void TensorDump::write(const std::string& path, const std::vector<float>& v, int64_t rows, int64_t cols) const {
+  write_npy(path, v.data(), v.size() * sizeof(float), "<f4", {rows, cols});
+}
+
+void TensorDump::before_step(int64_t step, const Memory& mem, const std::vector<uint8_t>& labels) {
+  m_ = static_cast<int64_t>(labels.size());
+  std::vector<int64_t> l(labels.begin(), labels.end());
+  write_npy(dir(step, -1) + "/labels.npy", l.data(), l.size() * 8, "<i8", {m_});
+  w_before_.clear();
+  for (size_t i = 0; i < w_.layers.size(); ++i) {
+    const auto& p = w_.layers[i];
+    w_before_.push_back(real(mem, layout_.w[i], p.kw(), p.n, cfg_.accelerator.numerics.weight_frac()));
+  }
+}
+
+void TensorDump::after_op(int64_t step, const StepOp& op, const Memory& mem) {
+  const auto& nu = cfg_.accelerator.numerics;
+  const int i = op.layer;
+  const auto& p = w_.layers[i];
+  const int L = static_cast<int>(w_.layers.size());
+  const std::string d = dir(step, i);
+  auto split_w = [&](const std::vector<float>& wv, const std::string& wname, const std::string& bname) {
+    write(d + "/" + wname + ".npy", std::vector<float>(wv.begin(), wv.begin() + p.k * p.n), p.k, p.n);
+    if (p.bias) write(d + "/" + bname + ".npy", std::vector<float>(wv.begin() + p.k * p.n, wv.end()), 1, p.n);
+  };
+  const std::string name = op.name();
+  if (op.array && op.stage == Stage::kForward) {
+    write(d + "/x.npy", real(mem, layout_.x[i], m_, p.k, nu.activation_frac()), m_, p.k);
+    const Mat y = i + 1 < L ? layout_.x[i + 1] : layout_.logits;
+    write(d + "/y.npy", real(mem, y, m_, p.n, nu.activation_frac()), m_, p.n);
+    return;
+  }
+  if (name == "ag" || (name == "il" && i > 0))
+    write(d + "/dx.npy", real(mem, layout_.dy[i - 1], m_, p.k, nu.error_frac()), m_, p.k);
+  if (name == "wg" || name == "il") {
+    write(d + "/dy.npy", real(mem, layout_.dy[i], m_, p.n, nu.error_frac()), m_, p.n);
+    std::vector<float> dw;
+    if (name == "wg") {
+      Mat dwm = layout_.dw;
+      dwm.rs = p.n;
+      dw = real(mem, dwm, p.kw(), p.n, nu.gradient_frac());
+    } else {  // recompute G = Xᵀ·dY with the array's arithmetic (its sums run over the samples in order)
+      const auto& act = mem.buffer(Buffer::kActivations);
+      const auto& grad = mem.buffer(Buffer::kGradients);
+      dw.resize(p.kw() * p.n);
+      for (int64_t r = 0; r < p.kw(); ++r)
+        for (int64_t c = 0; c < p.n; ++c) {
+          uint64_t gi = 0;
+          float gf = 0;
+          for (int64_t j = 0; j < m_; ++j) {
+            const int64_t xv = act[layout_.x[i].at(j, r)], ev = grad[layout_.dy[i].at(j, c)];
+            if (cfg_.is_float()) gf += w2f(xv) * w2f(ev);
+            else gi += static_cast<uint64_t>(xv) * static_cast<uint64_t>(ev);
+          }
+          dw[r * p.n + c] = cfg_.is_float() ? gf
+                                            : static_cast<float>(to_real(
+                                                  requant(wrap(static_cast<int64_t>(gi), nu.acc_bits), sn_.wg_shift,
+                                                          nu.data_bits, false),
+                                                  nu.gradient_frac()));
+        }
+    }
+    split_w(dw, "dw", "db");
+  }
+  if (name == "update" || name == "il") {
+    split_w(w_before_[i], "w_before", "b_before");
+    split_w(real(mem, layout_.w[i], p.kw(), p.n, nu.weight_frac()), "w_after", "b_after");
+  }
+}
+
+}  // namespace systrain

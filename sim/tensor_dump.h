@@ -1,0 +1,47 @@
+// simulation.dump_tensors: a StepObserver that writes, per step S and layer
+// L, the real values of the step's tensors as NumPy .npy files (float32;
+// labels int64): DIR/step_S/labels.npy and DIR/step_S/layer_L/{x, y,
+// w_before, w_after, dy, dx, dw}.npy, plus {b_before, b_after, db}.npy for a
+// layer with a bias. x [B,K] is the input, y [B,N] the output after the
+// activation (the logits for the last layer), dy [B,N] the error at the
+// pre-activation output, dx [B,K] = dY·Wᵀ before the ReLU mask (not for layer
+// 0), dw [K,N] = Xᵀ·dY. The interleaved schedule never writes dW to SRAM: its
+// dw.npy is requant(Xᵀ·dY) computed here with the array's arithmetic from the
+// x and dy it read (the value the PEs' G registers held).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "controller.h"
+#include "schedule.h"
+#include "workload.h"
+
+namespace systrain {
+
+class TensorDump final : public StepObserver {
+ public:
+  TensorDump(const Config& cfg, const Workload& w);
+  void before_step(int64_t step, const Memory& mem, const std::vector<uint8_t>& labels) override;
+  void after_op(int64_t step, const StepOp& op, const Memory& mem) override;
+
+ private:
+  std::vector<float> real(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int frac) const;
+  void write(const std::string& path, const std::vector<float>& v, int64_t rows, int64_t cols) const;
+  std::string dir(int64_t step, int layer) const;
+
+  const Config& cfg_;
+  const Workload& w_;
+  StepLayout layout_;
+  StepNumerics sn_;
+  std::string root_;
+  int64_t m_ = 0;
+  std::vector<std::vector<float>> w_before_;
+};
+
+// Writes one .npy file (version 1.0) whole, through a temporary name.
+// `descr` is the NumPy dtype ("<f4", "<i8").
+void write_npy(const std::string& path, const void* data, size_t bytes, const std::string& descr,
+               const std::vector<int64_t>& shape);
+
+}  // namespace systrain
