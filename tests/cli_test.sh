@@ -146,7 +146,8 @@ vcd_valid)
   # the window is honoured: the RTL trace starts at cycle 400 (2000 ps a cycle at 500 MHz)
   [ "$(grep -m1 '^#' r/rtl.vcd)" = "#800000" ] || fail "rtl trace starts at $(grep -m1 '^#' r/rtl.vcd)"
   [ "$(grep '^#' r/rtl.vcd | tail -1)" = "#1201000" ] || fail "rtl trace ends at $(grep '^#' r/rtl.vcd | tail -1)"
-  grep -q 'act_rd_en' r/rtl.vcd || fail "rtl trace lacks act_rd_en"
+  grep -q 'left_rd_en' r/rtl.vcd || fail "rtl trace lacks left_rd_en"
+  grep -q ' mode ' t/tlm.vcd || fail "tlm trace lacks mode"
   grep -q ' phase ' t/tlm.vcd || fail "tlm trace lacks phase"
   ;;
 interrupt_leaves_nothing)
