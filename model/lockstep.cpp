@@ -35,17 +35,4 @@ std::optional<Divergence> compare_tile_runs(const TileRun& a, const TileRun& b, 
   return std::nullopt;
 }
 
-std::optional<std::string> compare_block(const Memory& ma, const Memory& mb, const Access2D& blk) {
-  const auto& va = ma.buffer(blk.buffer);
-  const auto& vb = mb.buffer(blk.buffer);
-  for (int64_t i = 0; i < blk.rows; ++i)
-    for (int64_t j = 0; j < blk.cols; ++j) {
-      const int64_t at = blk.addr + i * blk.row_stride + j * blk.col_stride;
-      if (va[at] != vb[at])
-        return fmt::format("row {} column {} of the tile's {} block: tlm wrote {}, rtl wrote {}", i, j,
-                           to_string(blk.buffer), va[at], vb[at]);
-    }
-  return std::nullopt;
-}
-
 }  // namespace systrain

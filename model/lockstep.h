@@ -1,6 +1,6 @@
 // The co-simulation checker: compares what two arrays did for one tile.
 // Unit-tested on its own (tests/test_lockstep.cpp); the controller calls it
-// for every tile of a cosim run.
+// for every tile of a cosim run (model/cosim_array.h).
 #pragma once
 #include <optional>
 #include <string>
@@ -18,8 +18,5 @@ struct Divergence {
 // Access events first (the earliest differing event), then the controller
 // phase of every cycle, the cycles per phase, and the cycle count.
 std::optional<Divergence> compare_tile_runs(const TileRun& tlm, const TileRun& rtl, int64_t start_cycle);
-
-// The first element of `block` whose value differs between the two memories.
-std::optional<std::string> compare_block(const Memory& tlm, const Memory& rtl, const Access2D& block);
 
 }  // namespace systrain

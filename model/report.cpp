@@ -91,8 +91,10 @@ std::string report_json(const Config& cfg, const RunResult& r) {
                      r.accuracy ? fmt::format("{}", *r.accuracy) : "null");
   s += "  \"speculation\": {\"hits\": 0, \"misses\": 0},\n";
   s += fmt::format(
-      "  \"cosim\": {{\"ran\": {}, \"tlm_cycles\": {}, \"rtl_cycles\": {}, \"mismatches\": {}, \"events_compared\": {}}},\n",
-      r.cosim ? "true" : "false", r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_mismatches, r.cosim_events_compared);
+      "  \"cosim\": {{\"ran\": {}, \"tlm_cycles\": {}, \"rtl_cycles\": {}, \"mismatches\": {}, \"events_compared\": {}, "
+      "\"words_compared\": {}}},\n",
+      r.cosim ? "true" : "false", r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_mismatches, r.cosim_events_compared,
+      r.cosim_words_compared);
   s += "  \"warnings\": [";
   for (size_t i = 0; i < r.warnings.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", json_str(r.warnings[i]));
   s += "],\n";
@@ -212,8 +214,9 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
     s += fmt::format("  epoch {}: test accuracy {:.2f}%, mean training loss {:.4f}, cycles {}\n", i + 1,
                      100 * r.test_accuracy[i], r.train_loss[i], r.epoch_cycles[i] - (i ? r.epoch_cycles[i - 1] : 0));
   if (r.cosim)
-    s += fmt::format("  cosim: tlm {} cycles, rtl {} cycles, {} access events compared, {} mismatches\n",
-                     r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_events_compared, r.cosim_mismatches);
+    s += fmt::format("  cosim: tlm {} cycles, rtl {} cycles, {} access events and {} words compared, {} mismatches\n",
+                     r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_events_compared, r.cosim_words_compared,
+                     r.cosim_mismatches);
   return s;
 }
 

@@ -48,7 +48,8 @@ struct RunResult {
   std::vector<int64_t> epoch_cycles;                              // cycles.total at each epoch's end
   std::vector<OpStats> ops;
   bool cosim = false;
-  int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0;
+  int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0,
+          cosim_words_compared = 0;
   std::vector<LayerStats> layers;
   std::vector<std::string> warnings;
   double wall_seconds = 0;

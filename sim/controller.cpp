@@ -9,20 +9,20 @@
 #include <cstdlib>
 
 #include "fixed_point.h"
-#include "lockstep.h"
+#include "cosim_array.h"
 #include "vector_unit.h"
 
 namespace systrain {
 
 Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& train,
-                       const Samples& test, std::vector<Engine> engines, RunResult& result,
+                       const Samples& test, Engine engine, RunResult& result,
                        sc_core::sc_trace_file* trace, bool progress, StepObserver* observer)
     : sc_module(n),
       cfg_(cfg),
       w_(w),
       train_(train),
       test_(test),
-      engines_(std::move(engines)),
+      engine_(engine),
       result_(result),
       trace_(trace),
       progress_(progress),
@@ -35,9 +35,6 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
   const auto& nu = cfg.accelerator.numerics;
   num_ = {nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
           nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
-  for (size_t i = 0; i < engines_.size(); ++i)
-    sockets.push_back(std::make_unique<Socket>(fmt::format("to_array{}", i).c_str()));
-  runs_.resize(engines_.size());
   payload_.set_extension(&ext_);
   if (trace_) {
     for (auto* sig : {&step_sig, &layer_sig, &tile_sig}) sc_core::sc_trace(trace_, *sig, sig->basename());
@@ -45,12 +42,6 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
     sc_core::sc_trace(trace_, mode_sig, mode_sig.basename());
     for (auto* sig : {&busy_sig, &vector_sig, &top_rd_sig, &left_rd_sig, &psum_rd_sig, &out_wr_sig})
       sc_core::sc_trace(trace_, *sig, sig->basename());
-  }
-  if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f) {
-    const std::string spec = f;
-    const auto colon = spec.find(':');
-    fault_kind_ = spec.substr(0, colon);
-    fault_tile_ = colon == std::string::npos ? 0 : std::atoll(spec.c_str() + colon + 1);
   }
   SC_THREAD(main);
 }
@@ -85,11 +76,9 @@ void Controller::setup_memories() {
   for (size_t li = 0; li < w_.layers.size(); ++li)
     if (w_.layers[li].bias)
       for (int64_t i = 0; i < cfg_.training.batch; ++i) act[layout_.x[li].at(i, w_.layers[li].k)] = one;
-  for (auto& e : engines_) {
-    e.memory->buffer(Buffer::kWeights) = wts;
-    e.memory->buffer(Buffer::kActivations) = act;
-    e.memory->buffer(Buffer::kGradients).assign(layout_.words[int(Buffer::kGradients)], 0);
-  }
+  engine_.memory->buffer(Buffer::kWeights) = std::move(wts);
+  engine_.memory->buffer(Buffer::kActivations) = std::move(act);
+  engine_.memory->buffer(Buffer::kGradients).assign(layout_.words[int(Buffer::kGradients)], 0);
 }
 
 void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m,
@@ -122,62 +111,26 @@ std::atomic<bool> g_interrupted{false};
 
 void Controller::issue(const Tile& t) {
   if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
-  const bool cosim = engines_.size() == 2;
-  for (size_t i = 0; i < engines_.size(); ++i) {
-    ext_.tile = &t;
-    ext_.start_cycle = cycle_;
-    ext_.record_events = cosim || (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]);
-    ext_.result = &runs_[i];
-    payload_.set_command(tlm::TLM_WRITE_COMMAND);
-    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    // the target annotates the tile's cycles; advance() waits them, cycle by
-    // cycle inside the trace window
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    (*sockets[i])->b_transport(payload_, delay);
-    if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
-  }
-  inject_fault(t, runs_[0]);
-  ++tiles_issued_;
-  if (cosim) {
-    result_.cosim_tlm_cycles += runs_[0].cycles;
-    result_.cosim_rtl_cycles += runs_[1].cycles;
-    compare(t, runs_[0], runs_[1]);
-  }
-  advance(t, runs_[0]);
-  cycle_ += runs_[0].cycles;
-}
-
-void Controller::compare(const Tile& t, const TileRun& a, const TileRun& b) {
-  auto fail = [&](int64_t at_cycle, const std::string& what) {
+  ext_.tile = &t;
+  ext_.start_cycle = cycle_;
+  ext_.record_events = trace_ && cycle_ <= cfg_.simulation.vcd_window[1];
+  ext_.result = &run_;
+  payload_.set_command(tlm::TLM_WRITE_COMMAND);
+  payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  // the target annotates the tile's cycles; advance() waits them, cycle by
+  // cycle inside the trace window
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  try {
+    socket->b_transport(payload_, delay);
+  } catch (const CosimMismatch& m) {  // say where in the run it happened
     result_.cosim_mismatches++;
-    const Phase ph = phase_at(t, shape_, at_cycle - cycle_);
-    throw CosimMismatch(fmt::format("co-simulation mismatch at cycle {} (step {}, layer {}, {}, {} phase):\n  {}",
-                                    at_cycle, step_, t.layer, describe(t), to_string(ph), what));
-  };
-  if (auto d = compare_tile_runs(a, b, cycle_)) fail(d->cycle, d->what);
-  result_.cosim_events_compared += static_cast<int64_t>(a.events.size());
-  if (!cfg_.simulation.functional) return;
-  const bool os = t.mode == Mode::kOs;
-  const int64_t lanes = t.mode == Mode::kWs || os ? t.cu : t.xu;
-  std::vector<std::pair<const Mat*, Access2D>> blocks;
-  if (t.row_outputs() || os) blocks.push_back({&t.io.out, t.io.out.block(os ? t.ru : t.len, lanes)});
-  if (t.mode == Mode::kIl) blocks.push_back({&t.io.wb, t.io.wb.block(t.ru, t.cu)});
-  for (const auto& [m, blk] : blocks)
-    if (auto d = compare_block(*engines_[0].memory, *engines_[1].memory, blk))
-      fail(cycle_ + a.cycles - 1, fmt::format("{} {}", to_string(m->op), *d));
-}
-
-// Test hook: SYSTRAIN_INJECT_FAULT=KIND:N corrupts what the first (TLM) engine
-// did on the N-th tile of the run (KIND: value, cycles, event), so the tests
-// can show that co-simulation catches each kind of difference.
-void Controller::inject_fault(const Tile& t, TileRun& run) {
-  if (fault_kind_.empty() || tiles_issued_ != fault_tile_) return;
-  if (fault_kind_ == "cycles") run.cycles += 1;
-  if (fault_kind_ == "event" && !run.events.empty()) run.events[run.events.size() / 2].index += 1;
-  if (fault_kind_ == "value") {
-    const Mat& m = t.mode == Mode::kIl ? t.io.wb : t.io.out;
-    engines_[0].memory->buffer(m.buf)[m.base] ^= 1;
+    throw std::runtime_error(fmt::format(
+        "co-simulation mismatch at cycle {} (step {}, layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), step_,
+        t.layer, op_ ? op_->name() : "?", describe(t), to_string(phase_at(t, shape_, m.cycle() - cycle_)), m.what()));
   }
+  if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
+  advance(t, run_);
+  cycle_ += run_.cycles;
 }
 
 void Controller::trace_idle() {
@@ -254,10 +207,11 @@ OpStats& Controller::op_stats(int layer, const std::string& name) {
 void Controller::run_pass(const StepOp& op, OpStats& os, LayerStats* ls) {
   const auto tiles = tile_pass(op.pass, shape_, cfg_.accelerator.array.pe_multipliers);
   const Gemm& g = op.pass.g;
+  op_ = &op;
   for (const Tile& t : tiles) {
     const int64_t c0 = cycle_;
     issue(t);
-    const auto& pc = runs_[0].phase_cycles;
+    const auto& pc = run_.phase_cycles;
     for (int p = 0; p < int(Phase::kCount); ++p) {
       os.phase_cycles[p] += pc[p];
       if (ls) ls->phase_cycles[p] += pc[p];
@@ -278,12 +232,9 @@ void Controller::run_pass(const StepOp& op, OpStats& os, LayerStats* ls) {
 
 void Controller::run_vector_op(const StepOp& op, int64_t m, const uint8_t* labels) {
   const int64_t cycles = vector_cycles(op.vector, cfg_, w_, op.layer, m);
-  for (size_t i = 0; i < engines_.size(); ++i) {
-    const LossStats st = run_vector(op.vector, *engines_[i].memory, w_, layout_, op.layer, m, num_, sn_,
-                                    static_cast<float>(cfg_.training.learning_rate), labels,
-                                    cfg_.simulation.functional);
-    if (i == 0) epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
-  }
+  const LossStats st = run_vector(op.vector, *engine_.memory, w_, layout_, op.layer, m, num_, sn_,
+                                  static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional);
+  epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
   advance_vector(cycles);
   (op.stage == Stage::kUpdate ? result_.cycles_update : result_.cycles_backward) += cycles;
 }
@@ -293,13 +244,13 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
   labels_.resize(m);
   for (int64_t i = 0; i < m; ++i) labels_[i] = s.labels[order[first + i]];
   if (cfg_.simulation.functional)
-    for (auto& e : engines_) load_batch(s, order, first, m, *e.memory);
-  if (observer_) observer_->before_step(step_, *engines_[0].memory, labels_);
+    load_batch(s, order, first, m, *engine_.memory);
+  if (observer_) observer_->before_step(step_, *engine_.memory, labels_);
   const auto ops = step_ops(cfg_, w_, layout_, m);
   int backward_layer = -1;
   for (const StepOp& op : ops) {
     OpStats& os = op_stats(op.layer, op.name());
-    const AccessCounts before = engines_[0].memory->counts();
+    const AccessCounts before = engine_.memory->counts();
     const int64_t c0 = cycle_;
     if (op.array && op.stage == Stage::kForward) {
       LayerStats& ls = result_.layers[op.layer];
@@ -324,7 +275,7 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
     }
     os.count++;
     os.cycles += cycle_ - c0;
-    const AccessCounts& after = engines_[0].memory->counts();
+    const AccessCounts& after = engine_.memory->counts();
     for (int b = 0; b < int(Buffer::kCount); ++b)
       for (int o = 0; o < int(Operand::kCount); ++o) {
         os.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
@@ -334,11 +285,11 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
           result_.layers[op.layer].sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
         }
       }
-    if (observer_) observer_->after_op(step_, op, *engines_[0].memory);
+    if (observer_) observer_->after_op(step_, op, *engine_.memory);
   }
   if (backward_layer >= 0) dram_.backward_done(backward_layer, cycle_);
   if (!result_.training && cfg_.simulation.functional) {  // inference: score the logits of the step
-    const auto& act = engines_[0].memory->buffer(Buffer::kActivations);
+    const auto& act = engine_.memory->buffer(Buffer::kActivations);
     for (int64_t i = 0; i < m; ++i) {
       int64_t best = 0;
       for (int64_t j = 1; j < w_.layers.back().n; ++j)
@@ -348,18 +299,18 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
   }
 }
 
-double Controller::evaluate(int64_t& correct) {
-  // the forward passes of the test set on a scratch copy of engine 0's
-  // buffers, through the same TLM numerics; not timed, not counted
+double Controller::evaluate() {
+  // the forward passes of the test set on a scratch copy of the buffers,
+  // through the same TLM numerics; not timed, not counted
   Memory scratch(shape_.words_per_psum);
-  for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = engines_[0].memory->buffer(Buffer(b));
+  for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = engine_.memory->buffer(Buffer(b));
   TlmArray array(shape_, num_, true, static_cast<float>(cfg_.training.learning_rate));
   Config inf = cfg_;
   inf.schedule.kind = ScheduleKind::kInference;
   const int64_t batch = cfg_.training.batch, n = w_.layers.back().n;
   std::vector<int64_t> order(test_.count);
   for (int64_t i = 0; i < test_.count; ++i) order[i] = i;
-  correct = 0;
+  int64_t correct = 0;
   for (int64_t first = 0; first < test_.count; first += batch) {
     const int64_t m = std::min(batch, test_.count - first);
     load_batch(test_, order, first, m, scratch);
@@ -410,8 +361,7 @@ void Controller::run() {
     if (training) {
       result_.epoch_cycles.push_back(cycle_);
       if (cfg_.simulation.functional) {
-        int64_t correct = 0;
-        result_.test_accuracy.push_back(evaluate(correct));
+        result_.test_accuracy.push_back(evaluate());
         result_.train_loss.push_back(epoch_loss_.loss_sum / static_cast<double>(std::max<int64_t>(1, samples)));
         result_.train_accuracy.push_back(static_cast<double>(epoch_loss_.correct) /
                                          static_cast<double>(std::max<int64_t>(1, samples)));
@@ -423,14 +373,12 @@ void Controller::run() {
   result_.steps = step_;
   result_.cycles_total = cycle_;
   result_.dram = dram_.counts();
-  result_.sram = engines_[0].memory->counts();
+  result_.sram = engine_.memory->counts();
   for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
   if (!training && cfg_.simulation.functional && result_.samples > 0)
     result_.accuracy = static_cast<double>(epoch_loss_.correct) / static_cast<double>(result_.samples);
-  if (engines_.size() == 2 && engines_[0].memory->counts().reads != engines_[1].memory->counts().reads)
-    throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM read counters differ");
-  if (engines_.size() == 2 && engines_[0].memory->counts().writes != engines_[1].memory->counts().writes)
-    throw CosimMismatch("co-simulation mismatch at the end of the run: SRAM write counters differ");
+  if (result_.cycles_forward + result_.cycles_backward + result_.cycles_update + result_.cycles_stall != cycle_)
+    throw std::logic_error("the cycles by stage do not add up to the total");
   if (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]) {  // the run ends inside the window: show it idle
     trace_idle();
     wait(period_);

@@ -1,10 +1,9 @@
 // The accelerator's controller: walks the steps of a run and issues each
 // step's operations (model/schedule.h) in order: array passes as tile
-// transactions to one array target (tlm, rtl) or two in lockstep (cosim),
-// each with its own SRAM; vector-unit operations on the SRAM directly. In
-// cosim it compares every tile's cycles, access events and written words, and
-// stops at the first difference with CosimMismatch. Time advances by the
-// tiles' cycles, the vector unit's cycles and the DRAM waits.
+// transactions to the array target (a TlmArray, an RtlArray, or a CosimArray
+// that runs both and compares them), vector-unit operations on the SRAM
+// directly. Time advances by the tiles' cycles, the vector unit's cycles and
+// the DRAM waits; observers (the tensor dump) see every operation.
 #pragma once
 #include <atomic>
 #include <cmath>
@@ -27,18 +26,13 @@ namespace systrain {
 // set by SIGINT/SIGTERM (sim/main.cpp); the controller stops at the next tile
 extern std::atomic<bool> g_interrupted;
 
-class CosimMismatch : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 struct Engine {
   ArrayModel* array = nullptr;
   Memory* memory = nullptr;
 };
 
-// Called after each operation of a step (and once before the first), with
-// engine 0's memory: the tensor dump observes the run through this.
+// Called before each step and after each of its operations: the tensor dump
+// observes the run through this.
 struct StepObserver {
   virtual ~StepObserver() = default;
   virtual void before_step(int64_t step, const Memory& mem, const std::vector<uint8_t>& labels) = 0;
@@ -48,7 +42,7 @@ struct StepObserver {
 class Controller : public sc_core::sc_module {
  public:
   using Socket = tlm_utils::simple_initiator_socket<Controller>;
-  std::vector<std::unique_ptr<Socket>> sockets;  // one per engine
+  Socket socket{"to_array"};
 
   // The schedule as signals, traced to a VCD in the tlm backend: written
   // every cycle inside simulation.vcd_window, held outside it.
@@ -59,7 +53,7 @@ class Controller : public sc_core::sc_module {
       left_rd_sig{"left_rd"}, psum_rd_sig{"psum_rd"}, out_wr_sig{"out_wr"};
 
   Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& train,
-             const Samples& test, std::vector<Engine> engines, RunResult& result, sc_core::sc_trace_file* trace,
+             const Samples& test, Engine engine, RunResult& result, sc_core::sc_trace_file* trace,
              bool progress, StepObserver* observer);
   std::string error() const { return error_; }
   void close_trace();  // idempotent; the run's end or the window's end calls it
@@ -75,20 +69,18 @@ class Controller : public sc_core::sc_module {
   double logit(int64_t word) const { return num_.is_float ? w2f(word) : static_cast<double>(word); }
   void run_vector_op(const StepOp& op, int64_t m, const uint8_t* labels);
   void issue(const Tile& t);
-  void compare(const Tile& t, const TileRun& a, const TileRun& b);
   void advance(const Tile& t, const TileRun& r);  // SystemC time over the tile
   void advance_vector(int64_t cycles);
-  void inject_fault(const Tile& t, TileRun& run);
   void idle_until(int64_t cycle);  // the array waits (for DRAM)
   void trace_idle();               // the traced signals say: idle
-  double evaluate(int64_t& correct_out);  // test accuracy of engine 0's weights (host only, no cycles)
+  double evaluate();  // test accuracy of the current weights (host only, no cycles)
   OpStats& op_stats(int layer, const std::string& name);
 
   const Config& cfg_;
   const Workload& w_;
   const Samples& train_;
   const Samples& test_;
-  std::vector<Engine> engines_;
+  Engine engine_;
   RunResult& result_;
   sc_core::sc_trace_file* trace_;
   bool progress_;
@@ -101,13 +93,12 @@ class Controller : public sc_core::sc_module {
   int64_t cycle_ = 0;
   DramSchedule dram_;
   std::string error_;
-  std::vector<TileRun> runs_;
+  TileRun run_;
+  const StepOp* op_ = nullptr;  // the operation being issued
   tlm::tlm_generic_payload payload_;
   TileExt ext_;
   int64_t step_ = 0;
   int64_t tiles_issued_ = 0;
-  std::string fault_kind_;
-  int64_t fault_tile_ = -1;
   std::vector<uint8_t> labels_;  // of the current step
   LossStats epoch_loss_;
 };

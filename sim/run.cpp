@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <unistd.h>
 
 #include "controller.h"
+#include "cosim_array.h"
 #include "rtl_array.h"
 
 namespace systrain {
@@ -58,27 +60,38 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     return {kExitBadInput, fmt::format("no samples to run: training.{} is 0 and the data set is empty",
                                        training ? "train_samples" : "test_samples")};
 
-  // the arrays and their memories
-  std::vector<std::unique_ptr<Memory>> memories;
-  std::vector<std::unique_ptr<ArrayModel>> arrays;
-  RtlArray* rtl = nullptr;
+  // the array: TLM, RTL, or both behind the co-simulation decorator
+  std::unique_ptr<TlmArray> tlm;
+  std::unique_ptr<RtlArray> rtl;
+  std::unique_ptr<FaultyArray> faulty;
+  std::unique_ptr<CosimArray> cosim;
+  ArrayModel* array = nullptr;
   try {
-    if (backend != Backend::kRtl)
-      arrays.push_back(std::make_unique<TlmArray>(shape, num, cfg.simulation.functional,
-                                                  static_cast<float>(cfg.training.learning_rate)));
+    if (backend != Backend::kRtl) {
+      tlm = std::make_unique<TlmArray>(shape, num, cfg.simulation.functional,
+                                       static_cast<float>(cfg.training.learning_rate));
+      array = tlm.get();
+      // test hook: SYSTRAIN_INJECT_FAULT=KIND:N corrupts the TLM array's N-th tile
+      if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f) {
+        const std::string spec = f;
+        const auto colon = spec.find(':');
+        faulty = std::make_unique<FaultyArray>(*tlm, spec.substr(0, colon),
+                                               colon == std::string::npos ? 0 : std::atoll(spec.c_str() + colon + 1));
+        array = faulty.get();
+      }
+    }
     if (backend != Backend::kTlm) {
-      auto r = std::make_unique<RtlArray>(shape, num, cfg.accelerator.array.pe_multipliers, progress);
-      rtl = r.get();
-      arrays.push_back(std::move(r));
+      rtl = std::make_unique<RtlArray>(shape, num, cfg.accelerator.array.pe_multipliers, progress);
+      if (backend == Backend::kRtl) array = rtl.get();
+    }
+    if (backend == Backend::kCosim) {
+      cosim = std::make_unique<CosimArray>(*array, *rtl, cfg.simulation.functional);
+      array = cosim.get();
     }
   } catch (const std::exception& e) {
     return {kExitSimFailure, e.what()};
   }
-  std::vector<Engine> engines;
-  for (auto& a : arrays) {
-    memories.push_back(std::make_unique<Memory>(shape.words_per_psum, cfg.simulation.functional));
-    engines.push_back({a.get(), memories.back().get()});
-  }
+  Memory memory(shape.words_per_psum, cfg.simulation.functional);
 
   // traces: the RTL's own signals in rtl/cosim, the schedule signals in tlm
   const std::string vcd = cfg.simulation.vcd;
@@ -106,17 +119,18 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   }
 
   const sc_core::sc_time period(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS);
-  std::vector<std::unique_ptr<SramTarget>> srams;
-  std::vector<std::unique_ptr<ArrayTarget>> targets;
-  Controller ctrl("controller", cfg, w, train, test, engines, result, tlm_trace, progress, observer);
-  for (size_t i = 0; i < engines.size(); ++i) {
-    const char* tag = engines[i].array->name();
-    srams.push_back(std::make_unique<SramTarget>(fmt::format("sram_{}", tag).c_str(), *engines[i].memory));
-    targets.push_back(std::make_unique<ArrayTarget>(fmt::format("array_{}", tag).c_str(), *engines[i].array, period));
-    ctrl.sockets[i]->bind(targets.back()->socket);
-    targets.back()->sram.bind(srams.back()->socket);
-  }
+  Controller ctrl("controller", cfg, w, train, test, Engine{array, &memory}, result, tlm_trace, progress, observer);
+  SramTarget sram("sram", memory);
+  ArrayTarget target(fmt::format("array_{}", array->name()).c_str(), *array, period);
+  ctrl.socket.bind(target.socket);
+  target.sram.bind(sram.socket);
   sc_core::sc_start();
+  if (cosim) {
+    result.cosim_tlm_cycles = cosim->stats().reference_cycles;
+    result.cosim_rtl_cycles = cosim->stats().checked_cycles;
+    result.cosim_events_compared = cosim->stats().events_compared;
+    result.cosim_words_compared = cosim->stats().words_compared;
+  }
   if (rtl) rtl->close_trace();
   ctrl.close_trace();
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

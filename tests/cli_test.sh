@@ -46,7 +46,7 @@ cosim_catches_faults)
   for kind in value cycles event; do
     SYSTRAIN_INJECT_FAULT=$kind:5 "$st" run "$cfg" --backend cosim --out out_$kind --vcd out_$kind/t.vcd 2> err.txt; rc=$?
     [ $rc -eq 1 ] || fail "$kind fault: exit $rc, expected 1"
-    grep -q "co-simulation mismatch at cycle [0-9]* (step 0, layer 0, ws tile 5 " err.txt || fail "$kind: $(cat err.txt)"
+    grep -q "co-simulation mismatch at cycle [0-9]* (step 0, layer 0, forward pass, ws tile 5 " err.txt || fail "$kind: $(cat err.txt)"
     [ -z "$(find out_$kind -type f 2>/dev/null)" ] || fail "$kind: files left behind: $(find out_$kind -type f)"
   done
   ;;

@@ -46,19 +46,6 @@ TEST_CASE("a missing event and a cycle-count difference are reported") {
   CHECK(d->what == "tlm finishes the tile in 10 cycles, rtl in 11");
 }
 
-TEST_CASE("compare_block finds the first differing word of a strided block") {
-  Memory a(2), b(2);
-  a.buffer(Buffer::kActivations).assign(20, 0);
-  b.buffer(Buffer::kActivations).assign(20, 0);
-  const Access2D blk{Buffer::kActivations, 2, 3, 2, 5, 1};  // rows at 2, 7, 12; two columns
-  CHECK_FALSE(compare_block(a, b, blk).has_value());
-  b.buffer(Buffer::kActivations)[13] = 9;  // row 2, column 1
-  b.buffer(Buffer::kActivations)[19] = 9;  // outside the block
-  const auto d = compare_block(a, b, blk);
-  REQUIRE(d.has_value());
-  CHECK(*d == "row 2 column 1 of the tile's activations block: tlm wrote 0, rtl wrote 9");
-}
-
 TEST_CASE("a cycle in a different controller phase is reported") {
   TileRun a = run_of(4, {});
   a.phases = {1, 2, 2, 4};

@@ -62,3 +62,26 @@ TEST_CASE("RTL matches the closed form on a 7x4 array") { check_shape(7, 4, 1, {
 TEST_CASE("RTL matches the closed form with 8-bit data and a 20-bit accumulator (wraps)") {
   check_shape(3, 5, 1, {8, 4, 20}, 6);
 }
+
+TEST_CASE("the co-simulation decorator catches a wrong value, a wrong cycle count and a wrong access") {
+  const Numerics num{16, 8, 32};
+  const ArrayShape shape{3, 5, 2};
+  TlmArray tlm(shape, num, true);
+  RtlArray rtl(shape, num, 1, false);
+  LayerCase c{5, 11, 7, true};
+  const Pass p = make_pass(Kind::kIl, c, false, 8, 8, 16, 3277);
+  CosimStats stats;
+  int64_t cycles = 0;
+  CHECK(compare_pass(tlm, rtl, shape, 1, num, c, p, 9, &cycles, &stats).empty());
+  CHECK(stats.events_compared > 0);
+  CHECK(stats.words_compared >= c.m * c.k + c.kw() * c.n);  // every word of dX and of the updated W, at least
+  for (const char* kind : {"value", "cycles", "event"}) {
+    FaultyArray faulty(tlm, kind, 2);
+    const std::string d = compare_pass(faulty, rtl, shape, 1, num, c, p, 9, nullptr);
+    CAPTURE(kind);
+    CHECK_FALSE(d.empty());
+    if (std::string(kind) == "value") CHECK(d.find("tlm wrote") != std::string::npos);
+    if (std::string(kind) == "cycles") CHECK(d.find("tlm finishes the tile in") != std::string::npos);
+    if (std::string(kind) == "event") CHECK(d.find("tlm: cycle") != std::string::npos);
+  }
+}
