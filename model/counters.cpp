@@ -1,0 +1,230 @@
+#include "counters.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "config_detail.h"
+#include "config_schema.h"
+#include "report.h"
+
+namespace systrain {
+
+using config_detail::json_str;
+
+void Counters::add(std::string path, CounterValue v, bool in_csv) {
+  const bool scalar = std::holds_alternative<int64_t>(v) || std::holds_alternative<double>(v) ||
+                      std::holds_alternative<bool>(v);
+  items_.push_back({std::move(path), std::move(v), in_csv && scalar});
+}
+
+std::optional<double> Counters::number(const std::string& path) const {
+  for (const auto& c : items_)
+    if (c.path == path) {
+      if (auto* i = std::get_if<int64_t>(&c.value)) return static_cast<double>(*i);
+      if (auto* d = std::get_if<double>(&c.value)) return *d;
+    }
+  return std::nullopt;
+}
+
+namespace {
+
+void add_access(Counters& c, const std::string& p, const AccessCounts& a) {
+  c.add(p + ".reads", a.total_reads());
+  c.add(p + ".writes", a.total_writes());
+  for (int o = 0; o < int(Operand::kCount); ++o) {
+    c.add(fmt::format("{}.by_operand.{}.reads", p, to_string(Operand(o))), a.operand_reads(Operand(o)));
+    c.add(fmt::format("{}.by_operand.{}.writes", p, to_string(Operand(o))), a.operand_writes(Operand(o)));
+  }
+}
+
+}  // namespace
+
+Counters counters_of(const Config& cfg, const RunResult& r) {
+  Counters c;
+  const Energy e = energy_of(cfg, r);
+  c.add("systrain_version", std::string(SYSTRAIN_VERSION));
+  c.add("name", cfg.name);
+  c.add("config", Raw{config_to_json(cfg, 1)});
+  c.add("backend", r.backend);
+  c.add("schedule", r.schedule);
+  c.add("array.rows", int64_t{r.rows});
+  c.add("array.cols", int64_t{r.cols});
+  c.add("cycles.total", r.cycles_total);
+  c.add("cycles.forward", r.cycles_forward);
+  c.add("cycles.backward", r.cycles_backward);
+  c.add("cycles.update", r.cycles_update);
+  c.add("cycles.stall", r.cycles_stall);
+  c.add("simulated_seconds", static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6));
+  c.add("macs", r.macs);
+  c.add("tiles", r.tiles);
+  c.add("utilization", utilization_of(r));
+  add_access(c, "memory.sram", r.sram);
+  for (int b = 0; b < int(Buffer::kCount); ++b) {
+    int64_t rd = 0, wr = 0;
+    for (int o = 0; o < int(Operand::kCount); ++o) rd += r.sram.reads[b][o], wr += r.sram.writes[b][o];
+    c.add(fmt::format("memory.sram.by_buffer.{}.reads", to_string(Buffer(b))), rd);
+    c.add(fmt::format("memory.sram.by_buffer.{}.writes", to_string(Buffer(b))), wr);
+  }
+  c.add("memory.dram.reads", r.dram.total_reads());
+  c.add("memory.dram.writes", r.dram.total_writes());
+  for (int o = 0; o < int(Operand::kCount); ++o) {
+    c.add(fmt::format("memory.dram.by_operand.{}.reads", to_string(Operand(o))), r.dram.reads[o]);
+    c.add(fmt::format("memory.dram.by_operand.{}.writes", to_string(Operand(o))), r.dram.writes[o]);
+  }
+  c.add("energy_pj.total", e.total());
+  c.add("energy_pj.mac", e.mac);
+  c.add("energy_pj.sram", e.sram);
+  c.add("energy_pj.dram", e.dram);
+  c.add("training.steps", r.steps);
+  c.add("training.samples", r.samples);
+  c.add("training.epochs", static_cast<int64_t>(r.epoch_cycles.size()));
+  c.add("training.test_accuracy", r.test_accuracy);
+  c.add("training.train_loss", r.train_loss);
+  c.add("training.train_accuracy", r.train_accuracy);
+  std::vector<double> ends(r.epoch_cycles.begin(), r.epoch_cycles.end());
+  c.add("training.epoch_end_cycles", ends);
+  if (!r.test_accuracy.empty()) c.add("training.final_test_accuracy", r.test_accuracy.back());
+  if (!r.train_loss.empty()) c.add("training.final_train_loss", r.train_loss.back());
+  if (!r.training) {
+    if (r.accuracy) c.add("inference.accuracy", *r.accuracy);
+    else c.add("inference.accuracy", std::monostate{});
+    c.add("inference.weights", std::string("untrained (Glorot-uniform from training.seed)"));
+  }
+  c.add("speculation.hits", int64_t{0});
+  c.add("speculation.misses", int64_t{0});
+  c.add("cosim.ran", r.cosim);
+  c.add("cosim.tlm_cycles", r.cosim_tlm_cycles);
+  c.add("cosim.rtl_cycles", r.cosim_rtl_cycles);
+  c.add("cosim.mismatches", r.cosim_mismatches);
+  c.add("cosim.events_compared", r.cosim_events_compared);
+  c.add("cosim.words_compared", r.cosim_words_compared);
+  c.add("warnings", r.warnings);
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const auto& l = r.layers[i];
+    const std::string p = fmt::format("layers.{}", i);
+    c.add(p + ".index", int64_t{l.index});
+    c.add(p + ".gemm.m", l.gemm.m);
+    c.add(p + ".gemm.k", l.gemm.k);
+    c.add(p + ".gemm.n", l.gemm.n);
+    c.add(p + ".tiles", l.tiles);
+    c.add(p + ".cycles", l.cycles);
+    c.add(p + ".stall_cycles", l.stall_cycles);
+    c.add(p + ".macs", l.macs);
+    for (int ph = int(Phase::kLoad); ph < int(Phase::kCount); ++ph)
+      c.add(fmt::format("{}.phase_cycles.{}", p, to_string(Phase(ph))), l.phase_cycles[ph]);
+    add_access(c, p + ".sram", l.sram);
+  }
+  for (size_t i = 0; i < r.ops.size(); ++i) {
+    const auto& o = r.ops[i];
+    const std::string p = fmt::format("ops.{}", i);
+    c.add(p + ".layer", int64_t{o.layer});
+    c.add(p + ".op", o.op);
+    c.add(p + ".count", o.count);
+    c.add(p + ".tiles", o.tiles);
+    c.add(p + ".cycles", o.cycles);
+    c.add(p + ".macs", o.macs);
+    for (int ph = int(Phase::kLoad); ph < int(Phase::kCount); ++ph)
+      c.add(fmt::format("{}.phase_cycles.{}", p, to_string(Phase(ph))), o.phase_cycles[ph]);
+    add_access(c, p + ".sram", o.sram);
+  }
+  // wall-clock figures: the only ones that differ between identical runs
+  c.add("host.wall_seconds", std::stod(fmt::format("{:.3f}", r.wall_seconds)), false);
+  c.add("host.simulated_cycles_per_second",
+        std::stod(fmt::format("{:.0f}", r.wall_seconds > 0 ? static_cast<double>(r.cycles_total) / r.wall_seconds : 0.0)),
+        false);
+  return c;
+}
+
+namespace {
+
+std::string scalar_json(const CounterValue& v) {
+  struct V {
+    std::string operator()(int64_t x) const { return fmt::format("{}", x); }
+    std::string operator()(double x) const { return fmt::format("{}", x); }
+    std::string operator()(bool x) const { return x ? "true" : "false"; }
+    std::string operator()(const std::string& x) const { return json_str(x); }
+    std::string operator()(const std::vector<double>& x) const {
+      std::string o = "[";
+      for (size_t i = 0; i < x.size(); ++i) o += fmt::format("{}{}", i ? ", " : "", x[i]);
+      return o + "]";
+    }
+    std::string operator()(const std::vector<std::string>& x) const {
+      std::string o = "[";
+      for (size_t i = 0; i < x.size(); ++i) o += (i ? ", " : "") + json_str(x[i]);
+      return o + "]";
+    }
+    std::string operator()(std::monostate) const { return "null"; }
+    std::string operator()(const Raw& x) const { return x.json; }
+  };
+  return std::visit(V{}, v);
+}
+
+struct JsonNode {
+  std::vector<std::pair<std::string, std::unique_ptr<JsonNode>>> kids;  // in declaration order
+  const CounterValue* leaf = nullptr;
+  JsonNode* child(const std::string& k) {
+    for (auto& [name, n] : kids)
+      if (name == k) return n.get();
+    kids.emplace_back(k, std::make_unique<JsonNode>());
+    return kids.back().second.get();
+  }
+  bool is_list() const {
+    for (size_t i = 0; i < kids.size(); ++i)
+      if (kids[i].first != std::to_string(i)) return false;
+    return !kids.empty();
+  }
+  bool flat() const {  // only scalar leaves below: one line
+    for (auto& [k, n] : kids)
+      if (!n->leaf || std::holds_alternative<Raw>(*n->leaf)) return false;
+    return true;
+  }
+};
+
+void emit(const JsonNode& n, std::string& out, const std::string& pad) {
+  if (n.leaf) {
+    out += scalar_json(*n.leaf);
+    return;
+  }
+  const bool list = n.is_list(), flat = n.flat();
+  out += list ? "[" : "{";
+  for (size_t i = 0; i < n.kids.size(); ++i) {
+    const auto& [k, kid] = n.kids[i];
+    out += i ? "," : "";
+    out += flat ? (i ? " " : "") : "\n" + pad + "  ";
+    if (!list) out += json_str(k) + ": ";
+    emit(*kid, out, pad + "  ");
+  }
+  if (!flat && !n.kids.empty()) out += "\n" + pad;
+  out += list ? "]" : "}";
+}
+
+}  // namespace
+
+std::string counters_json(const Counters& c) {
+  JsonNode root;
+  for (const auto& item : c.all()) {
+    JsonNode* n = &root;
+    size_t start = 0;
+    while (true) {
+      const size_t dot = item.path.find('.', start);
+      n = n->child(item.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    n->leaf = &item.value;
+  }
+  std::string out;
+  emit(root, out, "");
+  return out + "\n";
+}
+
+std::string counters_csv(const Counters& c) {
+  std::string s = "counter,value\n";
+  for (const auto& item : c.all())
+    if (item.in_csv) s += fmt::format("{},{}\n", item.path, scalar_json(item.value));
+  return s;
+}
+
+}  // namespace systrain

@@ -1,0 +1,47 @@
+// The run's counters, declared once: each is a hierarchical path
+// ("memory.sram.by_operand.dy.reads") and a value. counters_of() is the one
+// place a counter is named; report.json (the paths as nested objects; an
+// object whose keys are 0, 1, 2, ... as a list), report.csv (path,value), the
+// summary, `sweep` and `compare` all walk or look up this registry. Derived
+// figures (utilisation, energy) are computed here, when the report is made.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config.h"
+#include "run_result.h"
+
+namespace systrain {
+
+struct Raw {  // a value already in JSON (the resolved config)
+  std::string json;
+};
+using CounterValue = std::variant<int64_t, double, bool, std::string, std::vector<double>, std::vector<std::string>,
+                                  std::monostate, Raw>;  // monostate: null
+
+struct Counter {
+  std::string path;
+  CounterValue value;
+  bool in_csv = true;  // lists, strings and the config stay out of report.csv
+};
+
+class Counters {
+ public:
+  void add(std::string path, CounterValue v, bool in_csv = true);
+  const std::vector<Counter>& all() const { return items_; }
+  std::optional<double> number(const std::string& path) const;
+
+ private:
+  std::vector<Counter> items_;
+};
+
+// every counter of a run, in report order (wall-clock figures last, under "host")
+Counters counters_of(const Config& cfg, const RunResult& r);
+
+std::string counters_json(const Counters& c);
+std::string counters_csv(const Counters& c);
+
+}  // namespace systrain
