@@ -25,6 +25,9 @@ class ArrayModel {
   virtual ~ArrayModel() = default;
   // `start_cycle` is the global cycle of the tile's first cycle (for traces).
   virtual TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) = 0;
+  // The array is not clocked in cycles [from, to) (a DRAM wait, a vector-unit
+  // operation); an array that traces shows its held values there.
+  virtual void idle(int64_t /*from*/, int64_t /*to*/) {}
   virtual const char* name() const = 0;
 };
 

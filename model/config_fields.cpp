@@ -244,9 +244,9 @@ std::vector<FieldSpec> make_fields() {
                         "weight buffer size"));
   f.push_back(int_field("accelerator.sram.gradients_kib",
                         [](C& c) -> int& { return c.accelerator.sram.gradients_kib; }, 1, 1 << 20,
-                        "gradient/error buffer size (holds partial sums in inference)"));
+                        "gradient buffer size: errors dY, partial sums, the baseline's dW (a dW that does not fit spills to DRAM)"));
   f.push_back(int_field("accelerator.sram.banks", [](C& c) -> int& { return c.accelerator.sram.banks; },
-                        1, 1024, "banks per buffer"));
+                        1, 1024, "banks per buffer (not modelled yet: bank conflicts never stall the array)"));
   f.push_back(int_field("accelerator.sram.words_per_cycle",
                         [](C& c) -> int& { return c.accelerator.sram.words_per_cycle; }, 1, 1 << 16,
                         "bandwidth of each buffer in words per cycle (must cover the array edge)"));

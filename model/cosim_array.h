@@ -37,6 +37,7 @@ class CosimArray final : public ArrayModel {
   CosimArray(ArrayModel& reference, ArrayModel& checked, bool functional)
       : ref_(reference), chk_(checked), functional_(functional) {}
   TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
+  void idle(int64_t from, int64_t to) override { ref_.idle(from, to), chk_.idle(from, to); }
   const char* name() const override { return "cosim"; }
   const CosimStats& stats() const { return stats_; }
 
@@ -56,6 +57,7 @@ class FaultyArray final : public ArrayModel {
  public:
   FaultyArray(ArrayModel& inner, std::string kind, int64_t tile) : inner_(inner), kind_(std::move(kind)), tile_(tile) {}
   TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
+  void idle(int64_t from, int64_t to) override { inner_.idle(from, to); }
   const char* name() const override { return inner_.name(); }
 
  private:

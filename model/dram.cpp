@@ -17,6 +17,7 @@ DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
       weights_resident_(w.weight_words <=
                         int64_t{cfg.accelerator.sram.weights_kib} * 8192 / cfg.word_bits()),
       act_capacity_words_(int64_t{cfg.accelerator.sram.activations_kib} * 8192 / cfg.word_bits()),
+      grad_capacity_words_(int64_t{cfg.accelerator.sram.gradients_kib} * 8192 / cfg.word_bits()),
       weights_ready_(w.layers.size(), 0) {}
 
 int64_t DramSchedule::read(int64_t cycle, Operand op, int64_t words) {
@@ -58,6 +59,22 @@ bool DramSchedule::stash_spills(int64_t m) const {
   return words > act_capacity_words_;
 }
 
+bool DramSchedule::gradients_spill(int64_t m) const {
+  int64_t dy = 0, widest = 0, dw = 0;
+  for (const auto& p : w_.layers) {
+    dy += m * p.n;
+    widest = std::max({widest, p.kw(), p.n});
+    dw = std::max(dw, p.kw() * p.n);
+  }
+  return dy + m * widest * 2 + dw > grad_capacity_words_;  // partial sums are acc_bits: two words
+}
+
+int64_t DramSchedule::spill_dw(int layer, int64_t cycle) {
+  const auto& p = w_.layers[layer];
+  write(cycle, Operand::kDw, p.kw() * p.n);
+  return read(cycle, Operand::kDw, p.kw() * p.n);
+}
+
 int64_t DramSchedule::backward_ready(int64_t m, int layer, int64_t cycle) {
   const auto& p = w_.layers[layer];
   int64_t ready = cycle;
@@ -73,7 +90,9 @@ void DramSchedule::backward_done(int layer, int64_t cycle) {
 
 void DramSchedule::layer_done(int64_t m, int layer, int64_t cycle, bool training_step) {
   const auto& p = w_.layers[layer];
-  if (training_step && layer + 1 < static_cast<int>(w_.layers.size()) && stash_spills(m))
+  // the stash keeps the output for the backward pass; a forward spill below
+  // already puts it in DRAM
+  if (training_step && layer + 1 < static_cast<int>(w_.layers.size()) && stash_spills(m) && !spills(m, layer))
     write(cycle, Operand::kX, m * p.n);
   if (spills(m, layer)) {
     write(cycle, Operand::kX, m * p.n);

@@ -27,7 +27,10 @@
 //     also written to DRAM as it is made, and read back before that layer's
 //     backward pass (which waits for it);
 //   - weights that are not resident are read again before each layer's
-//     backward pass (it waits for them) and written back after its update.
+//     backward pass (it waits for them) and written back after its update;
+//   - when the gradients buffer (every layer's dY, the partial sums and one
+//     layer's dW) exceeds sram.gradients_kib, the baseline's dW is written to
+//     DRAM after its WG pass and read back before the update (which waits).
 // The run ends when the last tile and the last DRAM write are done; cycles
 // the array spends idle until then count as stall too.
 // Worked example (tests/test_dram.cpp): latency 10, 4 bytes a cycle, 16-bit
@@ -82,6 +85,9 @@ class DramSchedule {
   int64_t backward_ready(int64_t m, int layer, int64_t cycle);
   void backward_done(int layer, int64_t cycle);
   bool stash_spills(int64_t m) const;
+  bool gradients_spill(int64_t m) const;
+  // dW of `layer` leaves SRAM at `cycle`; returns when it is back
+  int64_t spill_dw(int layer, int64_t cycle);
   // the cycle the run's last DRAM transfer is done
   int64_t end() const { return dma_.free_at(); }
   const DramCounts& counts() const { return counts_; }
@@ -95,7 +101,7 @@ class DramSchedule {
   const Workload& w_;
   DmaChannel dma_;
   bool weights_resident_;
-  int64_t act_capacity_words_;
+  int64_t act_capacity_words_, grad_capacity_words_;
   DramCounts counts_;
   int64_t input_ready_ = 0;              // this step's input batch is in SRAM
   std::vector<int64_t> weights_ready_;   // per layer: its weights are in SRAM

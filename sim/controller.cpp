@@ -95,6 +95,7 @@ void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order,
 
 void Controller::idle_until(int64_t cycle) {
   if (cycle <= cycle_) return;
+  engine_.array->idle(cycle_, cycle);
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
   if (trace_ && cycle > w0 && cycle_ <= w1) {  // show the wait in the trace
     if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
@@ -182,6 +183,7 @@ void Controller::advance(const Tile& t, const TileRun& r) {
 }
 
 void Controller::advance_vector(int64_t cycles) {
+  engine_.array->idle(cycle_, cycle_ + cycles);
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
   if (trace_ && cycle_ + cycles > w0 && cycle_ <= w1) {
     if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
@@ -248,6 +250,7 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
   if (observer_) observer_->before_step(step_, *engine_.memory, labels_);
   const auto ops = step_ops(cfg_, w_, layout_, m);
   int backward_layer = -1;
+  int64_t dw_ready = -1;  // a spilled dW is back in SRAM
   for (const StepOp& op : ops) {
     OpStats& os = op_stats(op.layer, op.name());
     const AccessCounts before = engine_.memory->counts();
@@ -270,8 +273,10 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
         backward_layer = op.layer;
         idle_until(dram_.backward_ready(m, op.layer, cycle_));
       }
+      if (!op.array && op.vector == VectorKind::kUpdate && dw_ready >= 0) idle_until(dw_ready), dw_ready = -1;
       if (op.array) run_pass(op, os, nullptr);
       else run_vector_op(op, m, labels_.data());
+      if (op.array && op.name() == "wg" && dram_.gradients_spill(m)) dw_ready = dram_.spill_dw(op.layer, cycle_);
     }
     os.count++;
     os.cycles += cycle_ - c0;

@@ -50,6 +50,13 @@ void RtlArray::half_cycle(int clk, int64_t cycle) {
     api_.trace_dump(model_, static_cast<uint64_t>(cycle) * period_ps_ + (clk ? period_ps_ / 2 : 0));
 }
 
+void RtlArray::idle(int64_t from, int64_t to) {
+  // not clocked: the held values, dumped once where the wait meets the window
+  // (so a window that lies inside a wait still shows every signal)
+  if (tracing_ && to > trace_first_ && from <= trace_last_)
+    api_.trace_dump(model_, static_cast<uint64_t>(std::max(from, trace_first_)) * period_ps_);
+}
+
 TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
   TileRun run;
   set(kStart, 0, 1);

@@ -22,6 +22,7 @@ class RtlArray final : public ArrayModel {
   RtlArray& operator=(const RtlArray&) = delete;
 
   TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
+  void idle(int64_t from, int64_t to) override;
   const char* name() const override { return "rtl"; }
 
   // VCD of every RTL signal for global cycles [first, last]; cycle c starts

@@ -147,6 +147,14 @@ vcd_valid)
   [ "$(grep -m1 '^#' r/rtl.vcd)" = "#800000" ] || fail "rtl trace starts at $(grep -m1 '^#' r/rtl.vcd)"
   [ "$(grep '^#' r/rtl.vcd | tail -1)" = "#1201000" ] || fail "rtl trace ends at $(grep '^#' r/rtl.vcd | tail -1)"
   grep -q 'left_rd_en' r/rtl.vcd || fail "rtl trace lacks left_rd_en"
+  # a window inside the first DRAM wait (cycles 0-339) still shows every held value
+  "$st" run "$cfg" --backend rtl --quiet --out w --vcd w/wait.vcd --set simulation.vcd_window=[10,20] || fail "wait run"
+  [ "$(grep -m1 '^#' w/wait.vcd)" = "#20000" ] || fail "wait trace starts at $(grep -m1 '^#' w/wait.vcd)"
+  [ "$(sed -n '/^#20000/,$p' w/wait.vcd | grep -c '^[01b]')" -gt 10 ] || fail "the wait trace holds no values"
+  # training shows the mode and phase of each cycle in both backends
+  "$st" run "$src/configs/lockstep_training.yaml" --backend rtl --schedule interleaved --quiet --out tr \
+    --vcd tr/il.vcd --set simulation.vcd_window=[0,20000] || fail "training rtl vcd"
+  grep -q ' r_mode ' tr/il.vcd && grep -q ' phase ' tr/il.vcd || fail "rtl training trace lacks mode/phase"
   grep -q ' mode ' t/tlm.vcd || fail "tlm trace lacks mode"
   grep -q ' phase ' t/tlm.vcd || fail "tlm trace lacks phase"
   ;;

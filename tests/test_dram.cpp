@@ -79,3 +79,46 @@ TEST_CASE("a layer whose X and Y do not fit spills Y and the next layer waits fo
   CHECK(d.counts().writes[int(Operand::kX)] == 300);  // the spilled layer output (the next layer's x)
   CHECK(d.counts().writes[int(Operand::kY)] == 10);
 }
+
+TEST_CASE("training: weights that are not resident come back for the backward pass and go out after it") {
+  Config c = dense_config({4}, 8);  // one layer 8 -> 4: 32 weight words
+  c.accelerator.sram.weights_kib = 1;  // 512 words: 32 are resident
+  c.accelerator.dram.latency_cycles = 10;
+  c.accelerator.dram.bytes_per_cycle = 4;
+  {
+    const Workload w = build_workload(c);
+    DramSchedule d(c, w);
+    CHECK(d.backward_ready(2, 0, 100) == 100);  // resident, stash fits: nothing to wait for
+    d.backward_done(0, 120);
+    CHECK(d.counts().total_reads() == 0);
+    CHECK(d.counts().total_writes() == 0);
+  }
+  c.network.layers[0].units = 400;  // 3200 weight words > 512
+  const Workload w = build_workload(c);
+  DramSchedule d(c, w);
+  CHECK(d.backward_ready(2, 0, 100) == 100 + 10 + 1600);  // 3200 words of 2 bytes over 4 a cycle
+  d.backward_done(0, 2000);                                // written back: 2000 .. 3610
+  CHECK(d.end() == 2000 + 10 + 1600);
+  CHECK(d.counts().reads[int(Operand::kW)] == 3200);
+  CHECK(d.counts().writes[int(Operand::kW)] == 3200);
+}
+
+TEST_CASE("training: an X stash and a dW that do not fit spill and are read back") {
+  Config c = dense_config({300, 10}, 300);
+  c.accelerator.sram.activations_kib = 1;  // 512 words < 300 (x0) + 300 (x1) + 10 (logits)
+  c.accelerator.sram.gradients_kib = 1;    // 512 words < dY 310 + psums 2·300 + dW 90000
+  c.accelerator.sram.weights_kib = 1024;
+  c.accelerator.dram.latency_cycles = 0;
+  c.accelerator.dram.bytes_per_cycle = 2;
+  const Workload w = build_workload(c);
+  DramSchedule d(c, w);
+  CHECK(d.stash_spills(1));
+  CHECK(d.gradients_spill(1));
+  d.layer_done(1, 0, 0, true);  // layer 0's output (x of layer 1) goes out once: the forward spill is the stash
+  CHECK(d.counts().writes[int(Operand::kX)] == 300);
+  const int64_t t = d.end();
+  CHECK(d.backward_ready(1, 1, t) == t + 300);  // x of layer 1 back (300 words, one a cycle)
+  CHECK(d.spill_dw(1, t + 400) == t + 400 + 3000 + 3000);  // 3000 dW words out, then back
+  CHECK(d.counts().writes[int(Operand::kDw)] == 3000);
+  CHECK(d.counts().reads[int(Operand::kDw)] == 3000);
+}
