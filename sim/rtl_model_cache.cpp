@@ -83,6 +83,7 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   for (const auto& p : sources) h = fnv1a(p.filename().string() + slurp(p), h);
   h = fnv1a(slurp(shim / "rtl_shim.cpp"), h);
   h = fnv1a(slurp(shim / "rtl_abi.h"), h);
+  h = fnv1a(slurp(shim / "rtl_ports.def"), h);
   h = fnv1a(slurp(script), h);
   h = fnv1a(slurp(runtime), h);
   h = fnv1a(command_output("verilator --version 2>&1"), h);

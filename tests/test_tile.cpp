@@ -5,6 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <regex>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -243,4 +247,22 @@ TEST_CASE("a fixed-point format whose every operand saturates is warned about") 
   const auto w = config_warnings(c);
   REQUIRE(w.size() == 4);  // activations, weights, errors, gradients all take frac_bits
   CHECK(w[0].find("activation values have 12 fractional bits in 8-bit words") == 0);
+}
+
+TEST_CASE("the RTL package and the C++ model name the same modes and phases with the same codes") {
+  // rtl/systrain_pkg.sv: M_WS = 2'd0, ..., S_IDLE = 3'd0, ...
+  std::ifstream in(std::string(SYSTRAIN_TEST_DIR) + "/../rtl/systrain_pkg.sv");
+  REQUIRE(in.good());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::regex entry(R"(\b([MS])_([A-Z]+)\s*=\s*\d+'d(\d+))");
+  std::map<std::string, int> modes, phases;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), entry); it != std::sregex_iterator(); ++it) {
+    std::string name = (*it)[2];
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(ch));
+    ((*it)[1] == "M" ? modes : phases)[name] = std::stoi((*it)[3]);
+  }
+  REQUIRE(modes.size() == 4);
+  for (Mode m : {Mode::kWs, Mode::kOs, Mode::kAg, Mode::kIl}) CHECK(modes.at(to_string(m)) == static_cast<int>(m));
+  REQUIRE(phases.size() == static_cast<size_t>(Phase::kCount));
+  for (int p = 0; p < int(Phase::kCount); ++p) CHECK(phases.at(to_string(Phase(p))) == p);
 }

@@ -9,13 +9,11 @@ namespace systrain::rtl_abi {
 constexpr int kAbiVersion = 2;
 
 // Scalar inputs take lane 0; vector ports take a lane (row or column).
+// The ports are listed once, in rtl_ports.def.
 enum Port : int {
-  // inputs
-  kClk, kRst, kStart, kMode, kFirst, kLast, kRelu, kAgEn, kShift, kGShift, kLr, kUpdShift,
-  kRowsUsed, kColsUsed, kXu, kLen, kTopRdData, kLeftRdData, kPsumRdData,
-  // outputs
-  kBusy, kLastCycle, kPhase, kTopRdEn, kTopRdIdx, kLeftRdEn, kLeftRdIdx, kPsumRdEn,
-  kPsumRdIdx, kOutWrEn, kOutWrIdx, kOutWrData,
+#define SYSTRAIN_PORT(name, verilog, kind) k##name,
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
 };
 
 struct Api {

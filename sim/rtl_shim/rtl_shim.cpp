@@ -61,30 +61,33 @@ int64_t sext(uint64_t v, int width) {
 
 constexpr int kRows = SYSTRAIN_ROWS, kCols = SYSTRAIN_COLS, kDw = SYSTRAIN_DW, kAw = SYSTRAIN_AW,
               kMult = SYSTRAIN_MULT;
+// the Verilog widths of the scalar inputs (rtl/systolic_top.sv)
+constexpr int kWidth_clk = 1, kWidth_rst = 1, kWidth_start = 1, kWidth_mode = 2, kWidth_first = 1, kWidth_last = 1,
+              kWidth_relu = 1, kWidth_ag_en = 1, kWidth_shift = 6, kWidth_g_shift = 6, kWidth_lr = 24,
+              kWidth_upd_shift = 6, kWidth_rows_used = 16, kWidth_cols_used = 16, kWidth_xu = 16, kWidth_len = 32;
+
+// a scalar input takes the low bits of the value (Verilator masks nothing:
+// the port's C type is at least as wide, so mask to the Verilog width)
+template <class T>
+void put_scalar(T& port, uint64_t v, int width) {
+  port = static_cast<T>(v & mask_of(width));
+}
 
 void set(void* p, int port, int lane, int64_t value) {
   auto& t = *static_cast<Model*>(p)->top;
   const auto v = static_cast<uint64_t>(value);
   switch (port) {
-    case kClk: t.clk = v & 1; break;
-    case kRst: t.rst = v & 1; break;
-    case kStart: t.start = v & 1; break;
-    case kMode: t.mode = v & 3; break;
-    case kFirst: t.first = v & 1; break;
-    case kLast: t.last = v & 1; break;
-    case kRelu: t.relu = v & 1; break;
-    case kAgEn: t.ag_en = v & 1; break;
-    case kShift: t.shift = v & 63; break;
-    case kGShift: t.g_shift = v & 63; break;
-    case kLr: t.lr = v & 0xffffff; break;
-    case kUpdShift: t.upd_shift = v & 63; break;
-    case kRowsUsed: t.rows_used = v & 0xffff; break;
-    case kColsUsed: t.cols_used = v & 0xffff; break;
-    case kXu: t.xu = v & 0xffff; break;
-    case kLen: t.len = static_cast<uint32_t>(v); break;
-    case kTopRdData: put_bits(t.top_rd_data, lane * kDw, kDw, v); break;
-    case kLeftRdData: put_bits(t.left_rd_data, lane * kDw, kDw, v); break;
-    case kPsumRdData: put_bits(t.psum_rd_data, lane * kAw, kAw, v); break;
+#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_SET_##kind(name, verilog)
+#define SYSTRAIN_SET_IN(name, verilog) \
+  case k##name: put_scalar(t.verilog, v, kWidth_##verilog); break;
+#define SYSTRAIN_SET_IN_LANES_DW(name, verilog) \
+  case k##name: put_bits(t.verilog, lane * kDw, kDw, v); break;
+#define SYSTRAIN_SET_IN_LANES_AW(name, verilog) \
+  case k##name: put_bits(t.verilog, lane * kAw, kAw, v); break;
+#define SYSTRAIN_SET_OUT(name, verilog)
+#define SYSTRAIN_SET_OUT_LANES_AW(name, verilog)
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
     default: break;
   }
 }
@@ -92,18 +95,16 @@ void set(void* p, int port, int lane, int64_t value) {
 int64_t get(void* p, int port, int lane) {
   auto& t = *static_cast<Model*>(p)->top;
   switch (port) {
-    case kBusy: return t.busy;
-    case kLastCycle: return t.last_cycle;
-    case kPhase: return t.phase;
-    case kTopRdEn: return t.top_rd_en;
-    case kTopRdIdx: return t.top_rd_idx;
-    case kLeftRdEn: return t.left_rd_en;
-    case kLeftRdIdx: return t.left_rd_idx;
-    case kPsumRdEn: return t.psum_rd_en;
-    case kPsumRdIdx: return t.psum_rd_idx;
-    case kOutWrEn: return t.out_wr_en;
-    case kOutWrIdx: return t.out_wr_idx;
-    case kOutWrData: return sext(get_bits(t.out_wr_data, lane * kAw, kAw), kAw);
+#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_GET_##kind(name, verilog)
+#define SYSTRAIN_GET_OUT(name, verilog) \
+  case k##name: return static_cast<int64_t>(t.verilog);
+#define SYSTRAIN_GET_OUT_LANES_AW(name, verilog) \
+  case k##name: return sext(get_bits(t.verilog, lane * kAw, kAw), kAw);
+#define SYSTRAIN_GET_IN(name, verilog)
+#define SYSTRAIN_GET_IN_LANES_DW(name, verilog)
+#define SYSTRAIN_GET_IN_LANES_AW(name, verilog)
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
     default: return 0;
   }
 }
