@@ -1,6 +1,8 @@
-// An ROWS x COLS systolic array with its skew/deskew registers, edge buffers,
-// output stage and tile controller. The mode of each tile is a run-time input
-// (systrain_pkg: WS forward, OS, AG, interleaved AG+WG with the weight update).
+// An ROWS x COLS systolic array: the tile controller (tile_ctrl.sv), the edge
+// feeds with their skew (edge_feed.sv), the PE grid (pe.sv) with its decoded
+// controls, and the output stage (output_stage.sv). The mode of each tile is
+// a run-time input (systrain_pkg: WS forward, OS, AG, interleaved AG+WG with
+// the weight update).
 //
 // Memory side: synchronous read ports. The controller raises *_rd_en with an
 // index in cycle t; the SRAM model drives *_rd_data in the same cycle; the
@@ -68,135 +70,35 @@ module systolic_top
   output logic [31:0]          out_wr_idx,
   output logic [PL*AW-1:0]     out_wr_data
 );
-  localparam int VD = ROWS + COLS;
-
-  // ---------------- controller ----------------
-  logic [2:0]  state, st, nstate;
-  logic [31:0] cnt, cnt_e, ncnt;
-  logic [1:0]  r_mode;
-  logic        r_first, r_last, r_relu, r_ag, r_slow;
+  logic [2:0]  st, state;
+  logic [31:0] cnt;
+  logic        launching, rd_cycle, tick;
+  logic [1:0]  d_mode, r_mode;
+  logic        d_ag, r_last, r_relu, r_ag, r_slow;
+  logic [15:0] d_ru, d_cu, d_xu, r_ru, r_cu, r_xu;
   logic [5:0]  r_shift, r_gsh, r_ush;
   logic [23:0] r_lr;
-  logic [15:0] r_ru, r_cu, r_xu;
-  logic [31:0] r_len;
-  logic        launching;
-  logic [1:0]  d_mode;
-  logic        d_first, d_ag, d_slow;
-  logic [15:0] d_ru, d_cu, d_xu;
-  logic [31:0] d_len;
 
-  assign launching = (state == S_IDLE) && start;
-  assign d_mode  = launching ? mode      : r_mode;
-  assign d_first = launching ? first     : r_first;
-  assign d_ag    = launching ? ag_en     : r_ag;
-  assign d_ru    = launching ? rows_used : r_ru;
-  assign d_cu    = launching ? cols_used : r_cu;
-  assign d_xu    = launching ? xu        : r_xu;
-  assign d_len   = launching ? len       : r_len;
-  assign d_slow  = (d_mode == M_IL) && d_ag && (MULT == 1);
-  assign st      = launching ? (mode == M_OS ? S_STREAM : S_LOAD) : state;
-  assign cnt_e   = launching ? 32'd0 : cnt;
+  tile_ctrl #(.ROWS(ROWS), .COLS(COLS), .MULT(MULT)) u_ctrl (
+    .clk, .rst, .start, .mode, .first, .last, .relu, .ag_en, .shift, .g_shift, .lr, .upd_shift,
+    .rows_used, .cols_used, .xu, .len,
+    .st, .launching, .d_mode, .d_ag, .d_ru, .d_cu, .d_xu, .busy, .last_cycle, .phase, .rd_cycle,
+    .top_rd_en, .top_rd_idx, .left_rd_en, .left_rd_idx, .psum_rd_en, .psum_rd_idx,
+    .state, .cnt, .r_mode, .r_last, .r_relu, .r_ag, .r_slow, .r_shift, .r_gsh, .r_ush, .r_lr,
+    .r_ru, .r_cu, .r_xu, .tick
+  );
 
-  // the phase table: each phase's length by mode, and what follows it
-  logic [31:0] stream_n, drain_n;
-  assign stream_n = d_slow ? {d_len[30:0], 1'b0} : d_len;
-  assign drain_n  = d_mode == M_OS ? 32'(ROWS) : (d_slow ? 32'(2 * VD) : 32'(VD));
-  always_comb begin
-    nstate = st;
-    ncnt   = cnt_e + 32'd1;
-    last_cycle = 1'b0;
-    case (st)
-      S_LOAD:      if (cnt_e == 32'(d_ru) - 32'd1) begin nstate = S_STREAM; ncnt = 0; end
-      S_STREAM:    if (cnt_e == stream_n - 32'd1) begin
-                     nstate = d_mode == M_OS ? S_FLUSH : S_DRAIN; ncnt = 0;
-                   end
-      S_FLUSH:     if (cnt_e == 32'(VD - 2)) begin nstate = S_DRAIN; ncnt = 0; end
-      S_DRAIN:     if (cnt_e == drain_n - 32'd1) begin
-                     ncnt = 0;
-                     if (d_mode == M_IL) nstate = S_UPDATE;
-                     else begin nstate = S_IDLE; last_cycle = 1'b1; end
-                   end
-      S_UPDATE:    begin nstate = S_WRITEBACK; ncnt = 0; end
-      S_WRITEBACK: if (cnt_e == 32'(ROWS - 1)) begin nstate = S_IDLE; ncnt = 0; last_cycle = 1'b1; end
-      default:     begin nstate = S_IDLE; ncnt = 0; end
-    endcase
-  end
-
-  always_ff @(posedge clk) begin
-    if (rst) begin
-      state <= S_IDLE; cnt <= 0;
-      r_mode <= M_WS; r_first <= 0; r_last <= 0; r_relu <= 0; r_ag <= 0; r_slow <= 0;
-      r_shift <= 0; r_gsh <= 0; r_ush <= 0; r_lr <= 0;
-      r_ru <= 0; r_cu <= 0; r_xu <= 0; r_len <= 0;
-    end else begin
-      state <= nstate; cnt <= ncnt;
-      if (launching) begin
-        r_mode <= mode; r_first <= first; r_last <= last; r_relu <= relu; r_ag <= ag_en;
-        r_slow <= d_slow; r_shift <= shift; r_gsh <= g_shift; r_ush <= upd_shift; r_lr <= lr;
-        r_ru <= rows_used; r_cu <= cols_used; r_xu <= xu; r_len <= len;
-      end
-    end
-  end
-
-  assign busy  = (st != S_IDLE);
-  assign phase = st;
-
-  // reads: a slow tile reads in the even cycles of its stream
-  logic rd_cycle;
-  logic [31:0] sidx;
-  assign rd_cycle    = (st == S_STREAM) && !(d_slow && cnt_e[0]);
-  assign sidx        = d_slow ? {1'b0, cnt_e[31:1]} : cnt_e;
-  assign top_rd_en   = (st == S_LOAD) || (rd_cycle && d_mode != M_WS);
-  assign top_rd_idx  = (st == S_LOAD) ? (32'(d_ru) - 32'd1 - cnt_e) : sidx;
-  assign left_rd_en  = rd_cycle && d_mode != M_AG;
-  assign left_rd_idx = sidx;
-  assign psum_rd_en  = rd_cycle && !d_first &&
-                       (d_mode == M_WS || d_mode == M_AG || (d_mode == M_IL && d_ag));
-  assign psum_rd_idx = sidx;
-
-  // The pipeline tick: low in the odd cycles of a slow tile's stream and
-  // drain. Like the grid's other controls it comes from registered state
-  // only: in a tile's launch cycle the array holds nothing but flushed zeros
-  // (the previous tile ended only after its last operand left the grid).
-  logic tick;
-  assign tick = !(r_slow && (state == S_STREAM || state == S_DRAIN) && cnt[0]);
-
-  // ---------------- edge registers and skew ----------------
-  logic signed [DW-1:0] act_vec [ROWS];
-  logic signed [AW-1:0] lps_vec [ROWS];
-  logic signed [AW-1:0] top_vec [COLS];
-  logic signed [DW-1:0] w_vec   [COLS];
-  logic signed [DW-1:0] a_edge  [ROWS];
-  logic signed [AW-1:0] h_edge  [ROWS];
-  logic signed [AW-1:0] t_edge  [COLS];
-
-  always_ff @(posedge clk) begin
-    for (int c = 0; c < COLS; c++)
-      w_vec[c] <= (!rst && st == S_LOAD && c < 32'(d_cu)) ? top_rd_data[c*DW +: DW] : '0;
-    if (rst || tick) begin
-      for (int r = 0; r < ROWS; r++) begin
-        act_vec[r] <= (!rst && left_rd_en && r < 32'(d_ru)) ? left_rd_data[r*DW +: DW] : '0;
-        lps_vec[r] <= (!rst && psum_rd_en && d_mode != M_WS && r < 32'(d_xu)) ? psum_rd_data[r*AW +: AW] : '0;
-      end
-      for (int c = 0; c < COLS; c++)
-        if (rst || c >= 32'(d_cu)) top_vec[c] <= '0;
-        else if (d_mode == M_WS) top_vec[c] <= psum_rd_en ? psum_rd_data[c*AW +: AW] : '0;
-        else top_vec[c] <= (top_rd_en && st == S_STREAM) ? AW'($signed(top_rd_data[c*DW +: DW])) : '0;
-    end
-  end
-
-  // row r sees the left vectors r ticks later; column c the top vector c later
-  for (genvar r = 0; r < ROWS; r++) begin : g_lskew
-    delay_line #(.WIDTH(DW), .DEPTH(r)) u_a (.clk, .rst, .en(tick), .d(act_vec[r]), .q(a_edge[r]));
-    delay_line #(.WIDTH(AW), .DEPTH(r)) u_h (.clk, .rst, .en(tick), .d(lps_vec[r]), .q(h_edge[r]));
-  end
-  for (genvar c = 0; c < COLS; c++) begin : g_tskew
-    delay_line #(.WIDTH(AW), .DEPTH(c)) u_dl (.clk, .rst, .en(tick), .d(top_vec[c]), .q(t_edge[c]));
-  end
+  logic signed [DW-1:0] w_vec  [COLS];
+  logic signed [DW-1:0] a_edge [ROWS];
+  logic signed [AW-1:0] h_edge [ROWS];
+  logic signed [AW-1:0] t_edge [COLS];
+  edge_feed #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW)) u_feed (
+    .clk, .rst, .tick, .st, .d_mode, .d_ru, .d_cu, .d_xu, .top_rd_en, .left_rd_en, .psum_rd_en,
+    .top_rd_data, .left_rd_data, .psum_rd_data, .w_vec, .a_edge, .h_edge, .t_edge
+  );
 
   // ---------------- PE grid ----------------
-  // the last column's a_q, the bottom row's v_q beyond the deskew, and so on
-  // feed nothing
+  // the last column's a_q and similar edge registers feed nothing
   /* verilator lint_off UNUSEDSIGNAL */
   logic signed [DW-1:0] a_q [ROWS][COLS];
   logic signed [AW-1:0] v_q [ROWS][COLS];
@@ -247,71 +149,22 @@ module systolic_top
     end
   end
 
-  // ---------------- deskew and output stage ----------------
-  // WS: column c's sum for stream row j is at the bottom VD-(COLS-1-c) ticks
-  // after its read; delaying it COLS-1-c ticks aligns the row. AG/IL: row r's
-  // sum at the right edge, delayed ROWS-1-r ticks.
-  logic signed [AW-1:0] bot [COLS];
-  logic signed [AW-1:0] rgt [ROWS];
-  for (genvar c = 0; c < COLS; c++) begin : g_bskew
-    delay_line #(.WIDTH(AW), .DEPTH(COLS - 1 - c)) u_dl (.clk, .rst, .en(tick), .d(v_q[ROWS-1][c]), .q(bot[c]));
+  logic signed [AW-1:0] bottom_v [COLS];
+  logic signed [AW-1:0] right_h  [ROWS];
+  logic signed [AW-1:0] bottom_g [COLS];
+  logic signed [DW-1:0] bottom_w [COLS];
+  for (genvar c = 0; c < COLS; c++) begin : g_bottom
+    assign bottom_v[c] = v_q[ROWS-1][c];
+    assign bottom_g[c] = g_q[ROWS-1][c];
+    assign bottom_w[c] = w_q[ROWS-1][c];
   end
-  for (genvar r = 0; r < ROWS; r++) begin : g_rskew
-    delay_line #(.WIDTH(AW), .DEPTH(ROWS - 1 - r)) u_dl (.clk, .rst, .en(tick), .d(h_q[r][COLS-1]), .q(rgt[r]));
+  for (genvar r = 0; r < ROWS; r++) begin : g_right
+    assign right_h[r] = h_q[r][COLS-1];
   end
-
-  // vd[k]: a stream row read k+1 ticks ago whose results are on their way
-  logic [VD-1:0] vd;
-  logic [31:0]   row_out_cnt;
-  logic          row_out;
-  logic          streams_out;
+  logic streams_out;
   assign streams_out = rd_cycle && (d_mode == M_WS || d_mode == M_AG || (d_mode == M_IL && d_ag));
-  assign row_out = vd[VD-1] && !(r_slow && !cnt[0]);
-  always_ff @(posedge clk) begin
-    if (rst) vd <= '0;
-    else if (tick) vd <= {vd[VD-2:0], streams_out};
-    if (rst || launching) row_out_cnt <= 0;
-    else if (row_out) row_out_cnt <= row_out_cnt + 1;
-  end
-
-  function automatic logic signed [AW-1:0] requant(input logic signed [AW-1:0] x,
-                                                   input logic [5:0] f, input logic rl);
-    logic signed [AW:0] t;
-    logic signed [AW:0] rnd;
-    logic signed [AW:0] hi, lo;
-    rnd = (f == 0) ? '0 : ((AW+1)'(1) <<< (f - 6'd1));
-    t = ((AW+1)'(x) + rnd) >>> f;
-    hi = (AW+1)'((64'sd1 <<< (DW - 1)) - 64'sd1);
-    lo = -(AW+1)'(64'sd1 <<< (DW - 1));
-    if (t > hi) t = hi;
-    if (t < lo) t = lo;
-    if (rl && t < 0) t = '0;
-    return AW'(t);
-  endfunction
-
-  // outputs never leave in a launch cycle, so the output stage reads the
-  // registered descriptor
-  logic os_out, wb_out;
-  logic [31:0] drain_row;
-  assign drain_row = 32'(ROWS - 1) - cnt;
-  assign os_out = r_mode == M_OS && state == S_DRAIN && drain_row < 32'(r_ru);
-  assign wb_out = state == S_WRITEBACK && drain_row < 32'(r_ru);
-  assign out_wr_en  = os_out || wb_out || row_out;
-  assign out_wr_idx = (os_out || wb_out) ? drain_row : row_out_cnt;
-  for (genvar i = 0; i < PL; i++) begin : g_out
-    logic signed [AW-1:0] v;
-    always_comb begin
-      v = '0;
-      if (wb_out) begin
-        if (i < COLS && i < 32'(r_cu)) v = AW'(w_q[ROWS-1][i % COLS]);
-      end else if (r_mode == M_OS) begin
-        if (i < COLS && i < 32'(r_cu)) v = requant(g_q[ROWS-1][i % COLS], r_shift, r_relu);
-      end else if (r_mode == M_WS) begin
-        if (i < COLS && i < 32'(r_cu)) v = r_last ? requant(bot[i % COLS], r_shift, r_relu) : bot[i % COLS];
-      end else begin
-        if (i < ROWS && i < 32'(r_xu)) v = r_last ? requant(rgt[i % ROWS], r_shift, 1'b0) : rgt[i % ROWS];
-      end
-    end
-    assign out_wr_data[i*AW +: AW] = v;
-  end
+  output_stage #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW)) u_out (
+    .clk, .rst, .tick, .launching, .streams_out, .state, .cnt, .r_mode, .r_last, .r_relu, .r_slow, .r_shift,
+    .r_ru, .r_cu, .r_xu, .bottom_v, .right_h, .bottom_g, .bottom_w, .out_wr_en, .out_wr_idx, .out_wr_data
+  );
 endmodule

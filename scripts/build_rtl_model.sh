@@ -12,7 +12,8 @@ if command -v ccache >/dev/null 2>&1 && ccache -p >/dev/null 2>&1; then cxx="cca
 mkdir -p "$out/gen"
 verilator --cc --trace -O3 -Wall --Mdir "$out/gen" --prefix Vsystolic_top \
   --top-module systolic_top -GROWS="$rows" -GCOLS="$cols" -GDW="$dw" -GAW="$aw" -GMULT="$mult" \
-  "$rtl"/systrain_pkg.sv "$rtl"/delay_line.sv "$rtl"/pe.sv "$rtl"/systolic_top.sv
+  "$rtl"/systrain_pkg.sv "$rtl"/delay_line.sv "$rtl"/pe.sv "$rtl"/tile_ctrl.sv "$rtl"/edge_feed.sv \
+  "$rtl"/output_stage.sv "$rtl"/systolic_top.sv
 flags="-std=c++17 -O2 -fPIC -w -I$out/gen -I$vinc -I$vinc/vltstd -I$shim \
   -DVM_TRACE=1 -DVM_TRACE_VCD=1 -DVM_TRACE_FST=0 -DVM_COVERAGE=0 -DVM_SC=0 \
   -DSYSTRAIN_ROWS=$rows -DSYSTRAIN_COLS=$cols -DSYSTRAIN_DW=$dw -DSYSTRAIN_AW=$aw -DSYSTRAIN_MULT=$mult"
