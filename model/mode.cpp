@@ -1,0 +1,49 @@
+#include "mode.h"
+
+namespace systrain {
+
+const ModeSchedule& ws_mode();
+const ModeSchedule& os_mode();
+const ModeSchedule& ag_mode();
+const ModeSchedule& il_mode();
+
+const ModeSchedule& mode_schedule(Mode m) {
+  switch (m) {
+    case Mode::kWs: return ws_mode();
+    case Mode::kOs: return os_mode();
+    case Mode::kAg: return ag_mode();
+    case Mode::kIl: return il_mode();
+  }
+  return ws_mode();
+}
+
+namespace mode_detail {
+
+Tile base_tile(const Pass& p, int64_t index, int64_t m0, int64_t k0, int64_t n0) {
+  Tile t;
+  t.mode = p.mode, t.layer = p.layer, t.index = index;
+  t.m0 = m0, t.k0 = k0, t.n0 = n0, t.relu = p.relu, t.shift = p.shift;
+  return t;
+}
+
+void stationary_events(const Tile& t, const ArrayShape& a, bool top, bool left, int64_t lanes,
+                       std::vector<AccessEvent>& ev) {
+  const int64_t vd = a.rows + a.cols, L = t.len, ru = t.ru, s = t.s();
+  for (int64_t j = 0; j < ru; ++j)
+    ev.push_back({j, t.io.load.op, false, ru - 1 - j, words(a, t.io.load, t.cu), Port::kTop});
+  for (int64_t rel = 0; rel < s * (L + vd); ++rel) {
+    const int64_t c = ru + rel;
+    if (rel % s == 0 && rel / s < L) {
+      const int64_t j = rel / s;
+      if (top) ev.push_back({c, t.io.top.op, false, j, words(a, t.io.top, t.cu), Port::kTop});
+      if (left) ev.push_back({c, t.io.left.op, false, j, words(a, t.io.left, ru), Port::kLeft});
+      if (t.reads_psum()) ev.push_back({c, t.io.psum.op, false, j, words(a, t.io.psum, lanes), Port::kPsum});
+    }
+    const int64_t o = (rel + s - 1) / s - vd;
+    if (t.row_outputs() && (rel + s - 1) % s == 0 && o >= 0 && o < L)
+      ev.push_back({c, t.io.out.op, true, o, words(a, t.io.out, lanes), Port::kOut});
+  }
+}
+
+}  // namespace mode_detail
+}  // namespace systrain

@@ -1,0 +1,45 @@
+// Each mode of the array as an implementation of one interface: how a pass is
+// cut into tiles (and in what order), the phases of a tile, the words it moves
+// per operand (the closed form), and its access events in cycle order. One
+// file each: mode_ws.cpp (forward WS), mode_os.cpp (forward OS and WG),
+// mode_ag.cpp (AG, and the interleaved mode, which extends it). tile.h's
+// free functions and tile_pass() dispatch here.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "pass.h"
+#include "tile.h"
+
+namespace systrain {
+
+class ModeSchedule {
+ public:
+  virtual ~ModeSchedule() = default;
+  virtual std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int multipliers) const = 0;
+  virtual std::array<int64_t, int(Phase::kCount)> phases(const Tile& t, const ArrayShape& a) const = 0;
+  virtual void accesses(const Tile& t, const ArrayShape& a, TileAccesses& acc) const = 0;
+  virtual void events(const Tile& t, const ArrayShape& a, std::vector<AccessEvent>& ev) const = 0;
+};
+
+const ModeSchedule& mode_schedule(Mode m);
+
+namespace mode_detail {
+
+// a tile's fields common to every mode
+Tile base_tile(const Pass& p, int64_t index, int64_t m0, int64_t k0, int64_t n0);
+
+// words of `elements` values of m's operand
+inline int64_t words(const ArrayShape& a, const Mat& m, int64_t elements) {
+  return elements * a.words_per_element(m.op);
+}
+
+// The weight load and the stream of a stationary-weight tile (WS, AG, IL):
+// LOAD reads weight row ru-1-j in cycle j; stream row j is read in stream
+// cycle s·j (top, left, psum, as the mode uses them); its results leave in
+// stream cycle s·(j + VD) − (s − 1).
+void stationary_events(const Tile& t, const ArrayShape& a, bool top, bool left, int64_t lanes,
+                       std::vector<AccessEvent>& ev);
+
+}  // namespace mode_detail
+}  // namespace systrain
