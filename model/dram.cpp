@@ -59,14 +59,11 @@ bool DramSchedule::stash_spills(int64_t m) const {
   return words > act_capacity_words_;
 }
 
-bool DramSchedule::gradients_spill(int64_t m) const {
-  int64_t dy = 0, widest = 0, dw = 0;
-  for (const auto& p : w_.layers) {
-    dy += m * p.n;
-    widest = std::max({widest, p.kw(), p.n});
-    dw = std::max(dw, p.kw() * p.n);
-  }
-  return dy + m * widest * 2 + dw > grad_capacity_words_;  // partial sums are acc_bits: two words
+bool DramSchedule::gradients_spill(int64_t m, int layer) const {
+  // the backward working set of the layer: its dY, the dX it produces, the
+  // partial sums (acc_bits: two words) and its dW
+  const auto& p = w_.layers[layer];
+  return m * p.n + m * p.k + 2 * m * std::max(p.kw(), p.n) + p.kw() * p.n > grad_capacity_words_;
 }
 
 int64_t DramSchedule::spill_dw(int layer, int64_t cycle) {

@@ -28,9 +28,11 @@
 //     backward pass (which waits for it);
 //   - weights that are not resident are read again before each layer's
 //     backward pass (it waits for them) and written back after its update;
-//   - when the gradients buffer (every layer's dY, the partial sums and one
-//     layer's dW) exceeds sram.gradients_kib, the baseline's dW is written to
-//     DRAM after its WG pass and read back before the update (which waits).
+//   - when a layer's backward working set in the gradients buffer (its dY,
+//     the dX it produces, the partial sums at two words each and its dW)
+//     exceeds sram.gradients_kib, the baseline's dW is written to DRAM after
+//     the WG pass and read back before the update (which waits). The
+//     interleaved schedule never stores dW.
 // The run ends when the last tile and the last DRAM write are done; cycles
 // the array spends idle until then count as stall too.
 // Worked example (tests/test_dram.cpp): latency 10, 4 bytes a cycle, 16-bit
@@ -85,7 +87,7 @@ class DramSchedule {
   int64_t backward_ready(int64_t m, int layer, int64_t cycle);
   void backward_done(int layer, int64_t cycle);
   bool stash_spills(int64_t m) const;
-  bool gradients_spill(int64_t m) const;
+  bool gradients_spill(int64_t m, int layer) const;
   // dW of `layer` leaves SRAM at `cycle`; returns when it is back
   int64_t spill_dw(int layer, int64_t cycle);
   // the cycle the run's last DRAM transfer is done

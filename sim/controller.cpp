@@ -276,7 +276,7 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
       if (!op.array && op.vector == VectorKind::kUpdate && dw_ready >= 0) idle_until(dw_ready), dw_ready = -1;
       if (op.array) run_pass(op, os, nullptr);
       else run_vector_op(op, m, labels_.data());
-      if (op.array && op.name() == "wg" && dram_.gradients_spill(m)) dw_ready = dram_.spill_dw(op.layer, cycle_);
+      if (op.array && op.name() == "wg" && dram_.gradients_spill(m, op.layer)) dw_ready = dram_.spill_dw(op.layer, cycle_);
     }
     os.count++;
     os.cycles += cycle_ - c0;

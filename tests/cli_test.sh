@@ -56,6 +56,15 @@ deterministic_reports)
     diff <(grep -v wall_seconds a/report.json) <(grep -v wall_seconds $d/report.json) || fail "report.json differs ($d)"
     cmp a/report.csv $d/report.csv || fail "report.csv differs ($d)"
   done
+  # training too, in fixed point and float32, whatever the thread count
+  for nk in fixed float32; do
+    for th in 1 2; do
+      OMP_NUM_THREADS=$th "$st" run "$src/configs/mlp_fashion.yaml" --quiet --out tr_${nk}_$th \
+        --set training.train_samples=256 --set training.test_samples=64 --set accelerator.numerics.kind=$nk \
+        || fail "training run ($nk, $th threads)"
+    done
+    cmp tr_${nk}_1/report.csv tr_${nk}_2/report.csv || fail "training report.csv depends on the thread count ($nk)"
+  done
   # the three backends report the same counters
   "$st" run "$cfg" --backend rtl --quiet --out r || fail "rtl run"
   diff <(grep -v -e wall_seconds -e '"backend"' -e '"cosim"' a/report.json) \

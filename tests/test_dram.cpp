@@ -106,14 +106,14 @@ TEST_CASE("training: weights that are not resident come back for the backward pa
 TEST_CASE("training: an X stash and a dW that do not fit spill and are read back") {
   Config c = dense_config({300, 10}, 300);
   c.accelerator.sram.activations_kib = 1;  // 512 words < 300 (x0) + 300 (x1) + 10 (logits)
-  c.accelerator.sram.gradients_kib = 1;    // 512 words < dY 310 + psums 2·300 + dW 90000
+  c.accelerator.sram.gradients_kib = 1;    // 512 words < layer 1's dY 10 + dX 300 + psums 2·300 + dW 3000
   c.accelerator.sram.weights_kib = 1024;
   c.accelerator.dram.latency_cycles = 0;
   c.accelerator.dram.bytes_per_cycle = 2;
   const Workload w = build_workload(c);
   DramSchedule d(c, w);
   CHECK(d.stash_spills(1));
-  CHECK(d.gradients_spill(1));
+  CHECK(d.gradients_spill(1, 1));
   d.layer_done(1, 0, 0, true);  // layer 0's output (x of layer 1) goes out once: the forward spill is the stash
   CHECK(d.counts().writes[int(Operand::kX)] == 300);
   const int64_t t = d.end();
