@@ -70,11 +70,13 @@ module pe #(
   function automatic logic signed [63:0] rshift(input logic signed [63:0] x, input logic [5:0] s);
     return s == 0 ? x : (x + (64'sd1 <<< (s - 6'd1))) >>> s;
   endfunction
-  logic signed [DW-1:0] dw, w_new;
-  logic signed [63:0] step;
-  assign dw    = sat(rshift(64'(g_q), g_sh));
-  assign step  = rshift($signed({40'd0, lr}) * 64'(dw), upd_sh);
-  assign w_new = sat(64'(w_q) - step);
+  // (a function called only in the update cycle, so the simulation does not
+  // evaluate it while G accumulates)
+  function automatic logic signed [DW-1:0] updated(input logic signed [DW-1:0] w, input logic signed [AW-1:0] g);
+    logic signed [DW-1:0] dw;
+    dw = sat(rshift(64'(g), g_sh));
+    return sat(64'(w) - rshift($signed({40'd0, lr}) * 64'(dw), upd_sh));
+  endfunction
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -89,7 +91,7 @@ module pe #(
         v_q <= ws_mac ? v_in + p_main : v_in;
         h_q <= ag_mac ? h_in + p_main : h_in;
       end
-      if (w_update) w_q <= w_new;
+      if (w_update) w_q <= updated(w_q, g_q);
       else if (w_shift) w_q <= w_in;
       if (w_update) g_q <= '0;
       else if (g_shift) g_q <= g_in;
