@@ -11,7 +11,6 @@ Workload build_workload(const Config& cfg) {
   Workload w;
   int64_t k = cfg.network.input_shape.empty() ? 0 : cfg.network.input_shape[0];
   w.input_width = k;
-  w.max_width = k;
   int idx = 0;
   for (const auto& lc : cfg.network.layers) {
     LayerPlan p;
@@ -22,8 +21,6 @@ Workload build_workload(const Config& cfg) {
     p.bias = lc.bias;
     p.w_addr = w.weight_words;
     w.weight_words += p.kw() * p.n;
-    w.max_width = std::max(w.max_width, p.n);
-    w.max_n = std::max(w.max_n, p.n);
     w.layers.push_back(p);
     k = p.n;
   }

@@ -22,9 +22,7 @@ struct LayerPlan {
 struct Workload {
   std::vector<LayerPlan> layers;
   int64_t input_width = 0;   // K of the first layer
-  int64_t max_width = 0;     // widest activation row
-  int64_t weight_words = 0;  // all layers
-  int64_t max_n = 0;
+  int64_t weight_words = 0;  // all layers (with bias rows)
 };
 
 Workload build_workload(const Config& cfg);

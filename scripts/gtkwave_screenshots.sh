@@ -20,7 +20,7 @@ gtkwave::addSignalsFromList $sigs
 gtkwave::setZoomRangeTimes 31680000 32482000
 TCL
 cat > "$work/rtl.tcl" <<'TCL'
-gtkwave::addSignalsFromList [list TOP.clk TOP.busy {TOP.phase[2:0]} TOP.wgt_rd_en TOP.act_rd_en {TOP.act_rd_idx[31:0]} TOP.psum_rd_en TOP.out_wr_en {TOP.out_wr_idx[31:0]}]
+gtkwave::addSignalsFromList [list TOP.clk TOP.busy {TOP.phase[2:0]} {TOP.mode[1:0]} TOP.top_rd_en TOP.left_rd_en {TOP.left_rd_idx[31:0]} TOP.psum_rd_en TOP.out_wr_en {TOP.out_wr_idx[31:0]}]
 gtkwave::/Time/Zoom/Zoom_Best_Fit
 TCL
 Xvfb :97 -screen 0 1400x700x24 >/dev/null 2>&1 &
