@@ -44,7 +44,13 @@ class TlmArray final : public ArrayModel {
   Numerics num_;
   bool functional_;
   float lr_;
-  std::vector<int64_t> left_, top_, w_, p_, out_, wb_;
+  std::vector<int64_t> left_, top_, w_, p_, out_, wb_;  // the tile's blocks, kept between tiles
+  template <class Acc>
+  struct Scratch {  // the blocks as accumulator values
+    std::vector<Acc> left, top, w, p;
+  };
+  Scratch<uint64_t> fixed_scratch_;
+  Scratch<float> float_scratch_;
 };
 
 }  // namespace systrain

@@ -7,6 +7,8 @@ namespace {
 
 // below this many MACs a tile is cheaper on one thread than to fork for
 constexpr int64_t kParallelMacs = 1 << 16;
+// the widest array (config schema: rows, cols <= 256): accumulators live on the stack
+constexpr int64_t kMaxLanes = 256;
 
 // Fixed point: sums are taken modulo 2^64 and wrapped to acc_bits once per
 // result; the RTL wraps after every MAC, and wrapping is a ring
@@ -33,27 +35,27 @@ struct FloatArith {
   int64_t update(int64_t w, Acc g, const Tile&) const { return f2w(w2f(w) - lr * g); }
 };
 
+// a block of memory words as accumulator values, in a buffer kept between tiles
 template <class Ar>
-std::vector<typename Ar::Acc> convert(const Ar& ar, const std::vector<int64_t>& v) {
-  std::vector<typename Ar::Acc> o(v.size());
-  for (size_t i = 0; i < v.size(); ++i) o[i] = ar.in(v[i]);
-  return o;
+const typename Ar::Acc* convert(const Ar& ar, const std::vector<int64_t>& v, std::vector<typename Ar::Acc>& buf) {
+  buf.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) buf[i] = ar.in(v[i]);
+  return buf.data();
 }
 
-}  // namespace
-
-template <class Ar>
+template <class Ar, class Scratch>
 void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w, const std::vector<int64_t>& top_w,
                  const std::vector<int64_t>& w_w, const std::vector<int64_t>& p_w, std::vector<int64_t>& out,
-                 std::vector<int64_t>& wb) {
+                 std::vector<int64_t>& wb, Scratch& sc) {
   using Acc = typename Ar::Acc;
-  const auto left = convert(ar, left_w), top = convert(ar, top_w), w = convert(ar, w_w), p = convert(ar, p_w);
+  const Acc *left = convert(ar, left_w, sc.left), *top = convert(ar, top_w, sc.top), *w = convert(ar, w_w, sc.w),
+            *p = convert(ar, p_w, sc.p);
   const int64_t ru = t.ru, cu = t.cu, xu = t.xu, L = t.len;
   switch (t.mode) {
     case Mode::kWs:  // left [L][ru], w [ru][cu], p/out [L][cu]
 #pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
       for (int64_t m = 0; m < L; ++m) {
-        std::vector<Acc> acc(cu);
+        Acc acc[kMaxLanes];
         for (int64_t c = 0; c < cu; ++c) acc[c] = t.first ? Acc{} : p[m * cu + c];
         for (int64_t r = 0; r < ru; ++r) {
           const Acc xv = left[m * ru + r];
@@ -66,7 +68,7 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
     case Mode::kOs:  // left [L][ru], top [L][cu], out [ru][cu]
 #pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
       for (int64_t r = 0; r < ru; ++r) {
-        std::vector<Acc> acc(cu);
+        Acc acc[kMaxLanes] = {};
         for (int64_t j = 0; j < L; ++j) {
           const Acc xv = left[j * ru + r];
           const Acc* tr = &top[j * cu];
@@ -91,7 +93,7 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
       if (t.mode == Mode::kIl) {  // G = Xᵀ·dY, then the update of the block
 #pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
         for (int64_t r = 0; r < ru; ++r) {
-          std::vector<Acc> g(cu);
+          Acc g[kMaxLanes] = {};
           for (int64_t j = 0; j < L; ++j) {
             const Acc xv = left[j * ru + r];
             const Acc* dy = &top[j * cu];
@@ -104,6 +106,8 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
   }
 }
 
+}  // namespace
+
 TileRun TlmArray::run_tile(const Tile& t, MemoryPort& mem, int64_t /*start_cycle*/, bool record_events) {
   TileRun run;
   run.phase_cycles = tile_phases(t, shape_);
@@ -113,43 +117,32 @@ TileRun TlmArray::run_tile(const Tile& t, MemoryPort& mem, int64_t /*start_cycle
     run.phases.resize(run.cycles);
     for (int64_t c = 0; c < run.cycles; ++c) run.phases[c] = static_cast<uint8_t>(phase_at(t, shape_, c));
   }
-  const int64_t L = t.len, ru = t.ru, cu = t.cu, xu = t.xu;
+  const int64_t L = t.len, ru = t.ru, cu = t.cu;
   const bool il = t.mode == Mode::kIl, os = t.mode == Mode::kOs;
-  // the operand blocks of the tile, in the order the ports first use them
-  const int64_t out_rows = os ? ru : L, out_lanes = t.mode == Mode::kWs || os ? cu : xu;
-  const bool writes_out = t.mode != Mode::kIl || t.ag;
-  auto io = [&](const Mat& m, int64_t rows, int64_t lanes, bool write, std::vector<int64_t>& buf) {
+  // the operand blocks of the tile, read in the order the ports first use
+  // them; a timing-only run moves no values, only counts
+  const int64_t out_rows = os ? ru : L, out_lanes = t.mode == Mode::kWs || os ? cu : t.xu;
+  auto read = [&](const Mat& m, int64_t rows, int64_t lanes, std::vector<int64_t>& buf) {
     const Access2D a = m.block(rows, lanes);
-    if (!functional_) {
-      write ? mem.write(a, m.op, nullptr) : mem.read(a, m.op, nullptr);
-      return;
-    }
-    if (write) {
-      mem.write(a, m.op, buf.data());
-    } else {
-      buf.resize(a.elements());
-      mem.read(a, m.op, buf.data());
-    }
+    buf.resize(functional_ ? a.elements() : 0);
+    mem.read(a, m.op, functional_ ? buf.data() : nullptr);
   };
-  if (t.loads()) io(t.io.load, ru, cu, false, w_);
-  if (!functional_) {
-    if (t.mode != Mode::kWs) io(t.io.top, L, cu, false, top_);
-    if (t.mode != Mode::kAg) io(t.io.left, L, ru, false, left_);
-    if (t.reads_psum()) io(t.io.psum, L, out_lanes, false, p_);
-    if (writes_out) io(t.io.out, out_rows, out_lanes, true, out_);
-    if (il) io(t.io.wb, ru, cu, true, out_);
-    return run;
+  auto write = [&](const Mat& m, int64_t rows, int64_t lanes, const std::vector<int64_t>& buf) {
+    mem.write(m.block(rows, lanes), m.op, functional_ ? buf.data() : nullptr);
+  };
+  w_.clear(), top_.clear(), left_.clear(), p_.clear();
+  if (t.loads()) read(t.io.load, ru, cu, w_);
+  if (t.mode != Mode::kWs) read(t.io.top, L, cu, top_);
+  if (t.mode != Mode::kAg) read(t.io.left, L, ru, left_);
+  if (t.reads_psum()) read(t.io.psum, L, out_lanes, p_);
+  if (functional_) {
+    out_.assign(out_rows * out_lanes, 0);
+    wb_.assign(il ? ru * cu : 0, 0);
+    if (num_.is_float) tile_values(FloatArith{lr_}, t, left_, top_, w_, p_, out_, wb_, float_scratch_);
+    else tile_values(FixedArith{num_}, t, left_, top_, w_, p_, out_, wb_, fixed_scratch_);
   }
-  top_.clear(), left_.clear(), p_.clear();
-  if (t.mode != Mode::kWs) io(t.io.top, L, cu, false, top_);
-  if (t.mode != Mode::kAg) io(t.io.left, L, ru, false, left_);
-  if (t.reads_psum()) io(t.io.psum, L, out_lanes, false, p_);
-  out_.assign(out_rows * out_lanes, 0);
-  wb_.assign(il ? ru * cu : 0, 0);
-  if (num_.is_float) tile_values(FloatArith{lr_}, t, left_, top_, w_, p_, out_, wb_);
-  else tile_values(FixedArith{num_}, t, left_, top_, w_, p_, out_, wb_);
-  if (writes_out) io(t.io.out, out_rows, out_lanes, true, out_);
-  if (il) io(t.io.wb, ru, cu, true, wb_);
+  if (t.row_outputs() || os) write(t.io.out, out_rows, out_lanes, out_);
+  if (il) write(t.io.wb, ru, cu, wb_);
   return run;
 }
 
