@@ -31,6 +31,10 @@ struct Pass {
   int64_t lr = 0;
 };
 
+// The useful products of a pass: M·K·N (forward, AG, WG); an IL pass makes
+// the WG products and, when it computes dX, the AG products (M·dx_rows·N).
+int64_t pass_macs(const Pass& p);
+
 // `multipliers` is pe_multipliers: with one, an IL tile that computes dX
 // takes two cycles a sample.
 std::vector<Tile> tile_pass(const Pass& p, const ArrayShape& a, int multipliers);

@@ -46,6 +46,7 @@ struct StepOp {
   Pass pass;
   VectorKind vector = VectorKind::kLoss;
   std::string name() const;  // "forward", "ag", "wg", "il", "loss", "mask", "update"
+  bool writes_dw() const { return array && stage == Stage::kBackward && pass.mode == Mode::kOs; }  // the WG pass
 };
 
 // Requantisation shifts and the update constants (fixed point; see README

@@ -226,9 +226,7 @@ void Controller::run_pass(const StepOp& op, OpStats& os, LayerStats* ls) {
   }
   os.tiles += static_cast<int64_t>(tiles.size());
   if (ls) ls->tiles += static_cast<int64_t>(tiles.size());
-  if (op.pass.mode == Mode::kAg) os.macs += g.m * g.k * g.n;
-  else if (op.pass.mode == Mode::kIl) os.macs += g.m * g.k * g.n + (op.pass.ag ? g.m * op.pass.dx_rows * g.n : 0);
-  else os.macs += g.m * g.k * g.n;
+  os.macs += pass_macs(op.pass);
   if (step_ == 0) os.gemm = g;
 }
 
@@ -265,7 +263,7 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
       if (step_ == 0) ls.gemm = op.pass.g;
       ls.cycles += cycle_ - t0;
       ls.stall_cycles += result_.cycles_stall - stalled;
-      ls.macs += op.pass.g.m * op.pass.g.k * op.pass.g.n;
+      ls.macs += pass_macs(op.pass);
       dram_.layer_done(m, op.layer, cycle_, result_.training);
     } else {
       if (op.array && op.layer != backward_layer) {  // the first pass of a layer's backward
@@ -276,7 +274,7 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
       if (!op.array && op.vector == VectorKind::kUpdate && dw_ready >= 0) idle_until(dw_ready), dw_ready = -1;
       if (op.array) run_pass(op, os, nullptr);
       else run_vector_op(op, m, labels_.data());
-      if (op.array && op.name() == "wg" && dram_.gradients_spill(m, op.layer)) dw_ready = dram_.spill_dw(op.layer, cycle_);
+      if (op.writes_dw() && dram_.gradients_spill(m, op.layer)) dw_ready = dram_.spill_dw(op.layer, cycle_);
     }
     os.count++;
     os.cycles += cycle_ - c0;
