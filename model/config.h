@@ -68,7 +68,13 @@ struct Config {
   struct {
     ScheduleKind kind = ScheduleKind::kInference;
     Dataflow forward_dataflow = Dataflow::kWs;
-    struct { SpecPolicy policy = SpecPolicy::kGradientReuse; double threshold = 0.25; Engines engines = Engines::kSplit; } speculation;
+    struct {
+      SpecPolicy policy = SpecPolicy::kGradientReuse;
+      double threshold = 0.25;
+      Engines engines = Engines::kSplit;
+      int forward_cols = 0;           // split: array columns of the forward engine; 0 = cols / 2
+      double assumed_hit_rate = 0.5;  // functional: false (no outputs to compare)
+    } speculation;
   } schedule;
   struct {
     Backend backend = Backend::kTlm;
@@ -89,6 +95,11 @@ struct Config {
     if (is_float()) return 1;
     return (accelerator.numerics.acc_bits + accelerator.numerics.data_bits - 1) /
            accelerator.numerics.data_bits;
+  }
+  // split: columns of the forward engine (the backward engine has the rest)
+  int forward_cols() const {
+    const auto& s = schedule.speculation;
+    return s.forward_cols > 0 ? s.forward_cols : accelerator.array.cols / 2;
   }
   int vector_lanes() const { return accelerator.vector.lanes > 0 ? accelerator.vector.lanes : accelerator.array.cols; }
 };

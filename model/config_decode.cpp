@@ -320,12 +320,23 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
       net.layers.back().activation == Activation::kRelu)
     err(fmt::format("network.layers[{}].activation", net.layers.size() - 1),
         "the last layer feeds softmax and cross-entropy: it takes no activation");
-  if (cfg.schedule.kind == ScheduleKind::kSpeculative)
-    err("schedule.kind", "'speculative' is not supported yet (this build runs inference, baseline and interleaved)");
+  if (cfg.schedule.kind == ScheduleKind::kSpeculative && cfg.schedule.speculation.engines == Engines::kSplit) {
+    const int cols = cfg.accelerator.array.cols, fc = cfg.schedule.speculation.forward_cols;
+    if (cols < 2)
+      err("schedule.speculation.engines",
+          fmt::format("split shares the array's columns between two engines: needs accelerator.array.cols >= 2, "
+                      "found {} (use engines: dual)", cols));
+    else if (fc >= cols)
+      err("schedule.speculation.forward_cols",
+          fmt::format("must leave the backward engine a column: expected at most {} (cols - 1), found {}", cols - 1,
+                      fc));
+  }
   if (!cfg.simulation.dump_tensors.empty() && !cfg.simulation.functional)
     err("simulation.dump_tensors", "needs simulation.functional: true (a timing-only run computes no values)");
-  if (!cfg.simulation.dump_tensors.empty() && cfg.schedule.kind == ScheduleKind::kInference)
-    err("simulation.dump_tensors", "dumps training steps: needs schedule.kind baseline or interleaved");
+  if (!cfg.simulation.dump_tensors.empty() &&
+      (cfg.schedule.kind == ScheduleKind::kInference || cfg.schedule.kind == ScheduleKind::kSpeculative))
+    err("simulation.dump_tensors", fmt::format("dumps the tensors of sequential training steps: needs schedule.kind "
+                                               "baseline or interleaved, found {}", to_string(cfg.schedule.kind)));
 }
 
 }  // namespace systrain

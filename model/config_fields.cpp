@@ -327,11 +327,19 @@ std::vector<FieldSpec> make_fields() {
       "speculation policy"));
   f.push_back(num_field("schedule.speculation.threshold",
                         [](C& c) -> double& { return c.schedule.speculation.threshold; }, 0, 1e9, false,
-                        "cross-entropy threshold of a speculation hit"));
+                        "a sample hits when the cross-entropy between its label's stored output and its new output is below this"));
   f.push_back(enum_field<Engines>("schedule.speculation.engines",
                                   [](C& c) -> Engines& { return c.schedule.speculation.engines; },
                                   {{"split", Engines::kSplit}, {"dual", Engines::kDual}},
-                                  "split one array or model two"));
+                                  "split: one array's columns shared between a forward and a backward engine; dual: "
+                                  "two arrays with their own buffers and one DRAM channel"));
+  f.push_back(int_field("schedule.speculation.forward_cols",
+                        [](C& c) -> int& { return c.schedule.speculation.forward_cols; }, 0, 255,
+                        "split: array columns that run the forward pass (the rest run the backward pass); 0 = cols/2"));
+  f.push_back(num_field("schedule.speculation.assumed_hit_rate",
+                        [](C& c) -> double& { return c.schedule.speculation.assumed_hit_rate; }, 0, 1, false,
+                        "timing-only runs (functional: false): the fraction of samples that hit, drawn per sample "
+                        "from training.seed"));
   f.push_back(enum_field<Backend>("simulation.backend", [](C& c) -> Backend& { return c.simulation.backend; },
                                   {{"tlm", Backend::kTlm}, {"rtl", Backend::kRtl}, {"cosim", Backend::kCosim}},
                                   "array model: TLM (closed form), Verilated RTL, or both in lockstep"));

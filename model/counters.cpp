@@ -56,6 +56,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("cycles.backward", r.cycles_backward);
   c.add("cycles.update", r.cycles_update);
   c.add("cycles.stall", r.cycles_stall);
+  c.add("cycles.overlap", r.cycles_overlap);
   c.add("simulated_seconds", static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6));
   c.add("macs", r.macs);
   c.add("tiles", r.tiles);
@@ -92,8 +93,28 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     else c.add("inference.accuracy", std::monostate{});
     c.add("inference.weights", std::string("untrained (Glorot-uniform from training.seed)"));
   }
-  c.add("speculation.hits", int64_t{0});
-  c.add("speculation.misses", int64_t{0});
+  const SpecStats& sp = r.spec;
+  c.add("speculation.hits", sp.hits);
+  c.add("speculation.misses", sp.misses);
+  c.add("speculation.ran", sp.ran);
+  if (sp.ran) {
+    c.add("speculation.policy", sp.policy);
+    c.add("speculation.engines", sp.engines);
+    c.add("speculation.forward_cols", int64_t{sp.forward_cols});
+    c.add("speculation.backward_cols", int64_t{sp.backward_cols});
+    c.add("speculation.hit_rate",
+          sp.hits + sp.misses > 0 ? static_cast<double>(sp.hits) / static_cast<double>(sp.hits + sp.misses) : 0.0);
+    c.add("speculation.hit_rate_per_epoch", sp.hit_rate);
+    c.add("speculation.table_words", sp.table_words);
+    c.add("speculation.table_in", std::string(sp.table_in_sram ? "sram" : "dram"));
+    c.add("speculation.dw_spills", sp.dw_spills);
+    c.add("speculation.cycles_saved", sp.skipped_cycles);
+    c.add("speculation.reuse_cycles", sp.reuse_cycles);
+    c.add("speculation.recompute_cycles", sp.recompute_cycles);
+    c.add("speculation.overlap_cycles", r.cycles_overlap);
+    c.add("speculation.barrier_wait_cycles.forward", sp.barrier_wait_cycles[0]);
+    c.add("speculation.barrier_wait_cycles.backward", sp.barrier_wait_cycles[1]);
+  }
   c.add("cosim.ran", r.cosim);
   c.add("cosim.tlm_cycles", r.cosim_tlm_cycles);
   c.add("cosim.rtl_cycles", r.cosim_rtl_cycles);

@@ -56,7 +56,12 @@ int64_t DramSchedule::layer_ready(int64_t step, int64_t m, int64_t next_m, int l
 bool DramSchedule::stash_spills(int64_t m) const {
   int64_t words = m * w_.layers.back().n;
   for (const auto& p : w_.layers) words += m * p.kw();
-  return words > act_capacity_words_;
+  return words * stash_slots_ > act_capacity_words_;
+}
+
+int64_t DramSchedule::weights_ready(int layer, int64_t cycle) {
+  const auto& p = w_.layers[layer];
+  return weights_resident_ ? cycle : read(cycle, Operand::kW, p.kw() * p.n);
 }
 
 bool DramSchedule::gradients_spill(int64_t m, int layer) const {

@@ -90,6 +90,17 @@ class DramSchedule {
   bool gradients_spill(int64_t m, int layer) const;
   // dW of `layer` leaves SRAM at `cycle`; returns when it is back
   int64_t spill_dw(int layer, int64_t cycle);
+  // Transfers the speculative schedule issues itself (its tables when they
+  // live in DRAM, the dual engines' copies): fetch returns the cycle the
+  // words have arrived; a store is posted.
+  int64_t fetch(int64_t cycle, Operand op, int64_t words) { return read(cycle, op, words); }
+  void store(int64_t cycle, Operand op, int64_t words) { write(cycle, op, words); }
+  // the X stash held `slots` times (the speculative split engines keep two steps)
+  void set_stash_slots(int slots) { stash_slots_ = slots; }
+  // the weights of `layer` are in SRAM (fetched when they are not resident)
+  int64_t weights_ready(int layer, int64_t cycle);
+  bool weights_resident() const { return weights_resident_; }
+  int64_t gradients_capacity_words() const { return grad_capacity_words_; }
   // the cycle the run's last DRAM transfer is done
   int64_t end() const { return dma_.free_at(); }
   const DramCounts& counts() const { return counts_; }
@@ -108,6 +119,7 @@ class DramSchedule {
   int64_t input_ready_ = 0;              // this step's input batch is in SRAM
   std::vector<int64_t> weights_ready_;   // per layer: its weights are in SRAM
   int64_t spill_ready_ = 0;              // the previous layer's spilled Y is back
+  int stash_slots_ = 1;
 };
 
 }  // namespace systrain

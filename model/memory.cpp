@@ -58,7 +58,7 @@ void Memory::read(const Access2D& a, Operand op, int64_t* data) {
     std::fill(data, data + a.elements(), 0);
     return;
   }
-  const auto& buf = data_[int(a.buffer)];
+  const auto& buf = (*data_)[int(a.buffer)];
   check_bounds(a, buf.size(), op);
   for (int64_t i = 0; i < a.rows; ++i)
     for (int64_t j = 0; j < a.cols; ++j) {
@@ -70,7 +70,7 @@ void Memory::read(const Access2D& a, Operand op, int64_t* data) {
 void Memory::write(const Access2D& a, Operand op, const int64_t* data) {
   counts_.writes[int(a.buffer)][int(op)] += a.elements() * words_per_element(op);
   if (!data || !functional_) return;
-  auto& buf = data_[int(a.buffer)];
+  auto& buf = (*data_)[int(a.buffer)];
   check_bounds(a, buf.size(), op);
   for (int64_t i = 0; i < a.rows; ++i)
     for (int64_t j = 0; j < a.cols; ++j) {

@@ -30,20 +30,40 @@ struct AccessCounts {
 
 class Memory final : public MemoryPort {
  public:
+  // a copy owns a copy of the values (even of shared ones)
+  Memory(const Memory& o)
+      : words_per_psum_(o.words_per_psum_), functional_(o.functional_), own_(*o.data_), counts_(o.counts_) {}
+  Memory& operator=(const Memory& o) {
+    if (this != &o) {
+      words_per_psum_ = o.words_per_psum_, functional_ = o.functional_, own_ = *o.data_, counts_ = o.counts_;
+      data_ = &own_;
+    }
+    return *this;
+  }
   // a timing-only memory holds no values: reads give zeros, writes vanish
   explicit Memory(int words_per_psum, bool functional = true)
       : words_per_psum_(words_per_psum), functional_(functional) {}
-  std::vector<int64_t>& buffer(Buffer b) { return data_[int(b)]; }
-  const std::vector<int64_t>& buffer(Buffer b) const { return data_[int(b)]; }
+  std::vector<int64_t>& buffer(Buffer b) { return (*data_)[int(b)]; }
+  const std::vector<int64_t>& buffer(Buffer b) const { return (*data_)[int(b)]; }
+  // this memory's accesses are counted apart, its values are `other`'s (the
+  // speculative schedule's second engine: its own counters, one store)
+  void share_storage(Memory& other) { data_ = other.data_; }
   void read(const Access2D& a, Operand op, int64_t* data) override;
   void write(const Access2D& a, Operand op, const int64_t* data) override;
   const AccessCounts& counts() const { return counts_; }
+  // accesses of words kept outside the modelled storage (the speculative
+  // schedule's per-label tables): counted, not stored here
+  void count(Buffer b, Operand op, int64_t reads, int64_t writes) {
+    counts_.reads[int(b)][int(op)] += reads;
+    counts_.writes[int(b)][int(op)] += writes;
+  }
   int words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum_ : 1; }
 
  private:
   int words_per_psum_;
   bool functional_;
-  std::array<std::vector<int64_t>, int(Buffer::kCount)> data_;
+  std::array<std::vector<int64_t>, int(Buffer::kCount)> own_;
+  std::array<std::vector<int64_t>, int(Buffer::kCount)>* data_ = &own_;
   AccessCounts counts_;
 };
 

@@ -10,8 +10,9 @@ namespace systrain {
 // x: a layer's input (the stash kept for the backward pass); w: weights (a
 // bias is W's last row); y: the last layer's outputs (logits); psum: partial
 // sums between blocks of a reduction; dy: the error at a layer's
-// pre-activation output; dx: dY·Wᵀ before the ReLU mask; dw: Xᵀ·dY.
-enum class Operand : int { kX = 0, kW, kY, kPsum, kDy, kDx, kDw, kCount };
+// pre-activation output; dx: dY·Wᵀ before the ReLU mask; dw: Xᵀ·dY; table:
+// the speculative schedule's per-label tables (speculation.h).
+enum class Operand : int { kX = 0, kW, kY, kPsum, kDy, kDx, kDw, kTable, kCount };
 const char* to_string(Operand op);
 
 enum class Buffer : int { kActivations = 0, kWeights, kGradients, kCount };

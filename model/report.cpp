@@ -21,7 +21,9 @@ Energy energy_of(const Config& cfg, const RunResult& r) {
 }
 
 double utilization_of(const RunResult& r) {
-  const double slots = static_cast<double>(r.cycles_total) * r.rows * r.cols;
+  // dual speculative engines are two arrays
+  const double arrays = r.spec.ran && r.spec.engines == "dual" ? 2.0 : 1.0;
+  const double slots = static_cast<double>(r.cycles_total) * r.rows * r.cols * arrays;
   return slots > 0 ? static_cast<double>(r.macs) / slots : 0.0;
 }
 
@@ -42,6 +44,13 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
                    n("simulated_seconds"), cfg.accelerator.clock_mhz, 100 * n("utilization"));
   s += fmt::format("    forward {:>11}   backward {:>11}   update {:>11}   waiting for DRAM {:>11}\n",
                    i("cycles.forward"), i("cycles.backward"), i("cycles.update"), i("cycles.stall"));
+  if (r.spec.ran) {
+    s += fmt::format("    both engines busy {:>11} ({} engines: forward {} cols, backward {} cols)\n", i("cycles.overlap"),
+                     r.spec.engines, r.spec.forward_cols, r.spec.backward_cols);
+    s += fmt::format("  speculation ({}, threshold {}): {} hits, {} misses ({:.1f}% hits); table {} words in {}\n",
+                     r.spec.policy, cfg.schedule.speculation.threshold, r.spec.hits, r.spec.misses,
+                     100 * n("speculation.hit_rate"), r.spec.table_words, r.spec.table_in_sram ? "SRAM" : "DRAM");
+  }
   s += fmt::format("  MACs {:>13}\n", i("macs"));
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
   for (int o = 0; o < int(Operand::kCount); ++o) {

@@ -34,10 +34,27 @@ struct LayerStats {
   AccessCounts sram;
 };
 
+// The speculative schedule's own figures (README "Speculative backpropagation").
+struct SpecStats {
+  bool ran = false;
+  std::string policy, engines;
+  int forward_cols = 0, backward_cols = 0;
+  int64_t hits = 0, misses = 0;
+  std::vector<double> hit_rate;     // per epoch
+  int64_t table_words = 0;
+  bool table_in_sram = true, dw_spills = false;
+  int64_t skipped_cycles = 0;    // gradient_reuse: backward cycles the hits did not spend (closed form)
+  int64_t reuse_cycles = 0;      // gradient_reuse: vector-unit cycles spent applying stored gradients
+  int64_t recompute_cycles = 0;  // output_speculation: cycles spent recomputing after a miss
+  int64_t barrier_wait_cycles[2] = {0, 0};  // per engine: waiting for the other at the end of a step
+};
+
 struct RunResult {
   std::string backend, schedule;
   int rows = 0, cols = 0;
   int64_t cycles_total = 0, cycles_forward = 0, cycles_backward = 0, cycles_update = 0, cycles_stall = 0;
+  int64_t cycles_overlap = 0;  // both engines busy (speculative); 0 otherwise
+  SpecStats spec;
   int64_t macs = 0, tiles = 0;
   AccessCounts sram;
   DramCounts dram;

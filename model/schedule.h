@@ -27,16 +27,32 @@ namespace systrain {
 
 struct StepLayout {
   std::vector<Mat> x, w, dy;  // per layer
+  std::vector<Mat> dws;       // per layer: where its dW goes (rs = n); one shared region unless per-layer
   Mat logits, psum, dw;
   int64_t words[int(Buffer::kCount)] = {};  // elements each buffer holds
+  // The speculative schedule keeps two steps in flight: the X stash, the
+  // logits and the errors are double-buffered (`slots` = 2), slot s of them
+  // `s · slot_words` words after slot 0 (x, logits and dy above are slot 0),
+  // and each of its two engines has its own partial sums (psum of engine 1
+  // at psum2).
+  int slots = 1;
+  int64_t act_slot_words = 0, grad_slot_words = 0;
+  Mat psum2;
+  StepLayout view(int slot, int engine = 0) const;  // slot s's x, logits, dy; the engine's psum
 };
 
-StepLayout step_layout(const Workload& w, int64_t batch);
+// slots = 2 and per_layer_dw (every layer's dW kept until the update) for the
+// speculative schedule
+StepLayout step_layout(const Workload& w, int64_t batch, int slots = 1, bool per_layer_dw = false);
 
 enum class Stage : int { kForward = 0, kBackward, kUpdate, kCount };
 const char* to_string(Stage s);
 
-enum class VectorKind : int { kLoss = 0, kMask, kUpdate };
+// Vector-unit operations (vector_unit.h); the speculative schedule adds
+// gather (compact the stash rows of the samples that missed), table (refresh
+// the per-label table) and verify (compare the true outputs with the
+// speculated ones), see speculation.h.
+enum class VectorKind : int { kLoss = 0, kMask, kUpdate, kGather, kTable, kVerify };
 const char* to_string(VectorKind v);
 
 struct StepOp {
@@ -58,6 +74,19 @@ struct StepNumerics {
 };
 StepNumerics step_numerics(const Config& cfg);
 
+// The operations of one step of m samples under cfg.schedule.kind
+// (inference, baseline or interleaved), built from the pieces below.
 std::vector<StepOp> step_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m);
+
+// The pieces: the passes of layer i for m samples of layout l, and the ops
+// that wrap them.
+Pass forward_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m);
+Pass ag_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m);
+Pass wg_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m);
+Pass il_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m);
+StepOp array_op(Stage st, int layer, const Pass& p);
+StepOp vector_op(Stage st, int layer, VectorKind v);
+// the forward passes of every layer
+std::vector<StepOp> forward_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m);
 
 }  // namespace systrain

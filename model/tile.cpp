@@ -17,6 +17,7 @@ const char* to_string(Operand op) {
     case Operand::kDy: return "dy";
     case Operand::kDx: return "dx";
     case Operand::kDw: return "dw";
+    case Operand::kTable: return "table";
     case Operand::kCount: break;
   }
   return "?";

@@ -12,6 +12,7 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m) {
     case VectorKind::kLoss: return m * p.n;
     case VectorKind::kMask: return m * p.k;
     case VectorKind::kUpdate: return p.kw() * p.n;
+    default: break;  // the speculative operations size themselves (speculation.h)
   }
   return 0;
 }
@@ -19,6 +20,20 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m) {
 int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m) {
   const int64_t lanes = cfg.vector_lanes();
   return (vector_elements(k, w, layer, m) + lanes - 1) / lanes + cfg.accelerator.vector.latency_cycles;
+}
+
+int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p) {
+  double mx = -1e300;
+  int64_t best = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    p[j] = num.is_float ? w2f(y[j]) : to_real(y[j], num.fa);
+    if (p[j] > p[best]) best = j;
+    mx = std::max(mx, p[j]);
+  }
+  double sum = 0;
+  for (int64_t j = 0; j < n; ++j) sum += (p[j] = std::exp(p[j] - mx));
+  for (int64_t j = 0; j < n; ++j) p[j] /= sum;
+  return best;
 }
 
 LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int64_t m,
@@ -42,21 +57,11 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
         b.resize(m * n);
         std::vector<double> e(n);
         for (int64_t i = 0; i < m; ++i) {
-          double mx = -1e300;
-          int64_t best = 0;
-          for (int64_t j = 0; j < n; ++j) {
-            e[j] = num.is_float ? w2f(a[i * n + j]) : to_real(a[i * n + j], num.fa);
-            if (e[j] > e[best]) best = j;
-            mx = std::max(mx, e[j]);
-          }
-          double sum = 0;
-          for (int64_t j = 0; j < n; ++j) sum += (e[j] = std::exp(e[j] - mx));
-          st.loss_sum -= std::log(std::max(e[labels[i]] / sum, 1e-300));
+          const int64_t best = softmax_row(&a[i * n], n, num, e.data());
+          st.loss_sum -= std::log(std::max(e[labels[i]], 1e-300));
           st.correct += best == labels[i];
-          for (int64_t j = 0; j < n; ++j) {
-            const double g = (e[j] / sum - (j == labels[i] ? 1.0 : 0.0)) / static_cast<double>(m);
-            b[i * n + j] = num.is_float ? f2w(static_cast<float>(g)) : quantize(g, num.fe, num.data_bits);
-          }
+          for (int64_t j = 0; j < n; ++j)
+            b[i * n + j] = error_word((e[j] - (j == labels[i] ? 1.0 : 0.0)) / static_cast<double>(m), num);
         }
       }
       wr(dy, Operand::kDy, b);
@@ -75,8 +80,7 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
     }
     case VectorKind::kUpdate: {
       const Access2D wa = l.w[layer].block(p.kw(), p.n);
-      Mat dwm = l.dw;
-      dwm.rs = p.n;
+      const Mat dwm = l.dws[layer];
       rd(wa, Operand::kW, a);
       rd(dwm.block(p.kw(), p.n), Operand::kDw, b);
       if (functional)
@@ -85,6 +89,7 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
       wr(wa, Operand::kW, a);
       break;
     }
+    default: break;  // speculation.h
   }
   return st;
 }

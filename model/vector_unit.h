@@ -23,6 +23,13 @@ struct LossStats {
   int64_t correct = 0;  // argmax(y) == label
 };
 
+// softmax of one row of logits (words) into p[0..n); returns the argmax
+int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p);
+// a real error value as a word of the error format
+inline int64_t error_word(double g, const Numerics& num) {
+  return num.is_float ? f2w(static_cast<float>(g)) : quantize(g, num.fe, num.data_bits);
+}
+
 // Runs one operation on `mem` (counting its accesses); with functional false
 // only counts. `labels` are the step's m labels (loss only).
 LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int64_t m,

@@ -14,36 +14,60 @@
 
 namespace systrain {
 
+Controller::Signals::Signals(const std::string& prefix)
+    : step((prefix + "step").c_str()),
+      layer((prefix + "layer").c_str()),
+      tile((prefix + "tile").c_str()),
+      phase((prefix + "phase").c_str()),
+      mode((prefix + "mode").c_str()),
+      busy((prefix + "busy").c_str()),
+      vector((prefix + "vector_busy").c_str()),
+      top_rd((prefix + "top_rd").c_str()),
+      left_rd((prefix + "left_rd").c_str()),
+      psum_rd((prefix + "psum_rd").c_str()),
+      out_wr((prefix + "out_wr").c_str()) {}
+
+void Controller::Signals::trace(sc_core::sc_trace_file* f) {
+  for (auto* sig : {&step, &layer, &tile}) sc_core::sc_trace(f, *sig, sig->basename());
+  sc_core::sc_trace(f, phase, phase.basename());
+  sc_core::sc_trace(f, mode, mode.basename());
+  for (auto* sig : {&busy, &vector, &top_rd, &left_rd, &psum_rd, &out_wr}) sc_core::sc_trace(f, *sig, sig->basename());
+}
+
 Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workload& w, const Samples& train,
-                       const Samples& test, Engine engine, RunResult& result,
+                       const Samples& test, std::vector<Engine> engines, RunResult& result,
                        sc_core::sc_trace_file* trace, bool progress, StepObserver* observer)
     : sc_module(n),
       cfg_(cfg),
       w_(w),
       train_(train),
       test_(test),
-      engine_(engine),
       result_(result),
       trace_(trace),
       progress_(progress),
       observer_(observer),
-      shape_{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()},
-      layout_(step_layout(w, cfg.training.batch)),
       sn_(step_numerics(cfg)),
       period_(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS),
       dram_(cfg, w) {
   const auto& nu = cfg.accelerator.numerics;
   num_ = {nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
           nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
-  payload_.set_extension(&ext_);
-  if (trace_) {
-    for (auto* sig : {&step_sig, &layer_sig, &tile_sig}) sc_core::sc_trace(trace_, *sig, sig->basename());
-    sc_core::sc_trace(trace_, phase_sig, phase_sig.basename());
-    sc_core::sc_trace(trace_, mode_sig, mode_sig.basename());
-    for (auto* sig : {&busy_sig, &vector_sig, &top_rd_sig, &left_rd_sig, &psum_rd_sig, &out_wr_sig})
-      sc_core::sc_trace(trace_, *sig, sig->basename());
+  spec_ = cfg.schedule.kind == ScheduleKind::kSpeculative;
+  layout_ = spec_ ? step_layout(w, cfg.training.batch, 2, cfg.schedule.speculation.policy == SpecPolicy::kGradientReuse)
+                  : step_layout(w, cfg.training.batch);
+  if (spec_) socket_b = std::make_unique<Socket>("to_array_b");
+  for (size_t i = 0; i < engines.size(); ++i) {
+    auto lane = std::make_unique<Lane>();
+    lane->index = static_cast<int>(i);
+    lane->socket = i == 0 ? &socket : socket_b.get();
+    lane->engine = engines[i];
+    lane->sig = std::make_unique<Signals>(i == 0 ? "" : "b_");
+    lane->payload.set_extension(&lane->ext);
+    if (trace_) lane->sig->trace(trace_);
+    lanes_.push_back(std::move(lane));
   }
   SC_THREAD(main);
+  if (spec_) SC_THREAD(backward_thread);
 }
 
 void Controller::main() {
@@ -52,7 +76,7 @@ void Controller::main() {
   } catch (const std::exception& e) {  // a CosimMismatch or a simulation failure
     error_ = e.what();
   }
-  payload_.clear_extension(&ext_);
+  for (auto& lane : lanes_) lane->payload.clear_extension(&lane->ext);
 }
 
 void Controller::setup_memories() {
@@ -73,70 +97,84 @@ void Controller::setup_memories() {
   // the constant-1 column that meets a bias row (written once; never overwritten)
   std::vector<int64_t> act(layout_.words[int(Buffer::kActivations)], num_.is_float ? f2w(0.0f) : 0);
   const int64_t one = num_.is_float ? f2w(1.0f) : quantize(1.0, num_.fa, num_.data_bits);
-  for (size_t li = 0; li < w_.layers.size(); ++li)
-    if (w_.layers[li].bias)
-      for (int64_t i = 0; i < cfg_.training.batch; ++i) act[layout_.x[li].at(i, w_.layers[li].k)] = one;
-  engine_.memory->buffer(Buffer::kWeights) = std::move(wts);
-  engine_.memory->buffer(Buffer::kActivations) = std::move(act);
-  engine_.memory->buffer(Buffer::kGradients).assign(layout_.words[int(Buffer::kGradients)], 0);
+  for (int slot = 0; slot < layout_.slots; ++slot) {
+    const StepLayout l = layout_.view(slot);
+    for (size_t li = 0; li < w_.layers.size(); ++li)
+      if (w_.layers[li].bias)
+        for (int64_t i = 0; i < cfg_.training.batch; ++i) act[l.x[li].at(i, w_.layers[li].k)] = one;
+  }
+  Memory& mem = *lanes_[0]->engine.memory;
+  mem.buffer(Buffer::kWeights) = std::move(wts);
+  mem.buffer(Buffer::kActivations) = std::move(act);
+  mem.buffer(Buffer::kGradients).assign(layout_.words[int(Buffer::kGradients)], 0);
 }
 
 void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m,
-                            Memory& mem) {
+                            Memory& mem, const Mat& x0) {
   // a DMA fill from DRAM: counted at the DRAM interface, not at the array edge
   auto& act = mem.buffer(Buffer::kActivations);
   const int64_t K = w_.input_width;
   for (int64_t i = 0; i < m; ++i) {
     const float* src = &s.x[order[first + i] * K];
     for (int64_t j = 0; j < K; ++j)
-      act[layout_.x[0].at(i, j)] = num_.is_float ? f2w(src[j]) : quantize(src[j], num_.fa, num_.data_bits);
+      act[x0.at(i, j)] = num_.is_float ? f2w(src[j]) : quantize(src[j], num_.fa, num_.data_bits);
   }
 }
 
-void Controller::idle_until(int64_t cycle) {
-  if (cycle <= cycle_) return;
-  engine_.array->idle(cycle_, cycle);
+void Controller::mark_busy(Lane& lane, int64_t from, int64_t to) {
+  if (!spec_ || to <= from) return;
+  if (!lane.busy.empty() && lane.busy.back().second == from) lane.busy.back().second = to;
+  else lane.busy.emplace_back(from, to);
+}
+
+void Controller::idle_until(Lane& lane, int64_t cycle) {
+  if (cycle <= lane.cycle) return;
+  lane.engine.array->idle(lane.cycle, cycle);
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
-  if (trace_ && cycle > w0 && cycle_ <= w1) {  // show the wait in the trace
-    if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
-    trace_idle();
-    wait(static_cast<double>(cycle - std::max(cycle_, w0)) * period_);
+  if (trace_ && cycle > w0 && lane.cycle <= w1) {  // show the wait in the trace
+    if (lane.cycle < w0) wait(static_cast<double>(w0 - lane.cycle) * period_);
+    trace_idle(*lane.sig);
+    wait(static_cast<double>(cycle - std::max(lane.cycle, w0)) * period_);
   } else {
-    wait(static_cast<double>(cycle - cycle_) * period_);
+    wait(static_cast<double>(cycle - lane.cycle) * period_);
   }
-  result_.cycles_stall += cycle - cycle_;
-  cycle_ = cycle;
+  // with two engines a stall is a cycle in which neither works (run() derives it)
+  if (!spec_) result_.cycles_stall += cycle - lane.cycle;
+  lane.cycle = cycle;
 }
 
 std::atomic<bool> g_interrupted{false};
 
-void Controller::issue(const Tile& t) {
+void Controller::issue(Lane& lane, const Tile& t) {
   if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
-  ext_.tile = &t;
-  ext_.start_cycle = cycle_;
-  ext_.record_events = trace_ && cycle_ <= cfg_.simulation.vcd_window[1];
-  ext_.result = &run_;
-  payload_.set_command(tlm::TLM_WRITE_COMMAND);
-  payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  auto& ext = lane.ext;
+  ext.tile = &t;
+  ext.start_cycle = lane.cycle;
+  ext.record_events = trace_ && lane.cycle <= cfg_.simulation.vcd_window[1];
+  ext.result = &lane.run;
+  lane.payload.set_command(tlm::TLM_WRITE_COMMAND);
+  lane.payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   // the target annotates the tile's cycles; advance() waits them, cycle by
   // cycle inside the trace window
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   try {
-    socket->b_transport(payload_, delay);
+    (*lane.socket)->b_transport(lane.payload, delay);
   } catch (const CosimMismatch& m) {  // say where in the run it happened
     result_.cosim_mismatches++;
     throw std::runtime_error(fmt::format(
-        "co-simulation mismatch at cycle {} (step {}, layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), step_,
-        t.layer, op_ ? op_->name() : "?", describe(t), to_string(phase_at(t, shape_, m.cycle() - cycle_)), m.what()));
+        "co-simulation mismatch at cycle {} (step {}, {}layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), step_,
+        spec_ ? fmt::format("engine {}, ", lane.index) : "", t.layer, lane.op ? lane.op_name : "?", describe(t),
+        to_string(phase_at(t, lane.engine.shape, m.cycle() - lane.cycle)), m.what()));
   }
-  if (payload_.is_response_error()) throw std::runtime_error("array target rejected a tile");
-  advance(t, run_);
-  cycle_ += run_.cycles;
+  if (lane.payload.is_response_error()) throw std::runtime_error("array target rejected a tile");
+  advance(lane, t, lane.run);
+  mark_busy(lane, lane.cycle, lane.cycle + lane.run.cycles);
+  lane.cycle += lane.run.cycles;
 }
 
-void Controller::trace_idle() {
-  for (auto* sig : {&busy_sig, &vector_sig, &top_rd_sig, &left_rd_sig, &psum_rd_sig, &out_wr_sig}) sig->write(false);
-  phase_sig.write(0);
+void Controller::trace_idle(Signals& s) {
+  for (auto* sig : {&s.busy, &s.vector, &s.top_rd, &s.left_rd, &s.psum_rd, &s.out_wr}) sig->write(false);
+  s.phase.write(0);
 }
 
 void Controller::close_trace() {
@@ -144,13 +182,14 @@ void Controller::close_trace() {
   trace_ = nullptr;
 }
 
-void Controller::advance(const Tile& t, const TileRun& r) {
+void Controller::advance(Lane& lane, const Tile& t, const TileRun& r) {
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
-  const int64_t s = cycle_, e = cycle_ + r.cycles;  // the tile's cycles are [s, e)
+  const int64_t s = lane.cycle, e = lane.cycle + r.cycles;  // the tile's cycles are [s, e)
   if (!trace_ || e <= w0 || s > w1) {
     wait(static_cast<double>(r.cycles) * period_);
     return;
   }
+  Signals& sig = *lane.sig;
   std::vector<uint8_t> ports[4];
   for (auto& v : ports) v.assign(r.cycles, 0);
   for (const auto& ev : r.events) ports[int(ev.port)][ev.cycle] = 1;
@@ -165,36 +204,42 @@ void Controller::advance(const Tile& t, const TileRun& r) {
     }
     const int64_t rel = c - s;
     if (c == s || c == w0) {  // the tile's first traced cycle
-      step_sig.write(static_cast<uint32_t>(step_));
-      layer_sig.write(static_cast<uint32_t>(t.layer));
-      tile_sig.write(static_cast<uint32_t>(t.index));
-      mode_sig.write(static_cast<int>(t.mode));
-      busy_sig.write(true);
-      vector_sig.write(false);
+      sig.step.write(static_cast<uint32_t>(step_));
+      sig.layer.write(static_cast<uint32_t>(t.layer));
+      sig.tile.write(static_cast<uint32_t>(t.index));
+      sig.mode.write(static_cast<int>(t.mode));
+      sig.busy.write(true);
+      sig.vector.write(false);
     }
-    phase_sig.write(r.phases.empty() ? int(phase_at(t, shape_, rel)) : r.phases[rel]);
-    top_rd_sig.write(top[rel]);
-    left_rd_sig.write(left[rel]);
-    psum_rd_sig.write(psum[rel]);
-    out_wr_sig.write(out[rel]);
+    sig.phase.write(r.phases.empty() ? int(phase_at(t, lane.engine.shape, rel)) : r.phases[rel]);
+    sig.top_rd.write(top[rel]);
+    sig.left_rd.write(left[rel]);
+    sig.psum_rd.write(psum[rel]);
+    sig.out_wr.write(out[rel]);
     wait(period_);
     ++c;
   }
 }
 
-void Controller::advance_vector(int64_t cycles) {
-  engine_.array->idle(cycle_, cycle_ + cycles);
+void Controller::advance_vector(Lane& lane, int64_t cycles) {
+  // a vector unit shared by two engines serves one operation at a time
+  if (spec_) {
+    idle_until(lane, vector_free_[lane.vector_unit]);
+    vector_free_[lane.vector_unit] = lane.cycle + cycles;
+  }
+  lane.engine.array->idle(lane.cycle, lane.cycle + cycles);
   const int64_t w0 = cfg_.simulation.vcd_window[0], w1 = cfg_.simulation.vcd_window[1];
-  if (trace_ && cycle_ + cycles > w0 && cycle_ <= w1) {
-    if (cycle_ < w0) wait(static_cast<double>(w0 - cycle_) * period_);
-    trace_idle();
-    vector_sig.write(true);
-    wait(static_cast<double>(cycle_ + cycles - std::max(cycle_, w0)) * period_);
-    vector_sig.write(false);
+  if (trace_ && lane.cycle + cycles > w0 && lane.cycle <= w1) {
+    if (lane.cycle < w0) wait(static_cast<double>(w0 - lane.cycle) * period_);
+    trace_idle(*lane.sig);
+    lane.sig->vector.write(true);
+    wait(static_cast<double>(lane.cycle + cycles - std::max(lane.cycle, w0)) * period_);
+    lane.sig->vector.write(false);
   } else {
     wait(static_cast<double>(cycles) * period_);
   }
-  cycle_ += cycles;
+  mark_busy(lane, lane.cycle, lane.cycle + cycles);
+  lane.cycle += cycles;
 }
 
 OpStats& Controller::op_stats(int layer, const std::string& name) {
@@ -206,93 +251,113 @@ OpStats& Controller::op_stats(int layer, const std::string& name) {
   return result_.ops.back();
 }
 
-void Controller::run_pass(const StepOp& op, OpStats& os, LayerStats* ls) {
-  const auto tiles = tile_pass(op.pass, shape_, cfg_.accelerator.array.pe_multipliers);
+void Controller::count_op(OpStats& os, const StepOp& op, const AccessCounts& before, const AccessCounts& after,
+                          int64_t cycles) {
+  os.count++;
+  os.cycles += cycles;
+  for (int b = 0; b < int(Buffer::kCount); ++b)
+    for (int o = 0; o < int(Operand::kCount); ++o) {
+      os.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
+      os.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
+      if (op.array && op.stage == Stage::kForward) {
+        result_.layers[op.layer].sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
+        result_.layers[op.layer].sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
+      }
+    }
+}
+
+int64_t Controller::vector_op_cycles(int64_t elements) const {
+  const int64_t lanes = cfg_.vector_lanes();
+  return (elements + lanes - 1) / lanes + cfg_.accelerator.vector.latency_cycles;
+}
+
+void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats* ls) {
+  const auto tiles = tile_pass(op.pass, lane.engine.shape, cfg_.accelerator.array.pe_multipliers);
   const Gemm& g = op.pass.g;
-  op_ = &op;
+  lane.op = &op;
   for (const Tile& t : tiles) {
-    const int64_t c0 = cycle_;
-    issue(t);
-    const auto& pc = run_.phase_cycles;
+    const int64_t c0 = lane.cycle;
+    issue(lane, t);
+    const auto& pc = lane.run.phase_cycles;
     for (int p = 0; p < int(Phase::kCount); ++p) {
       os.phase_cycles[p] += pc[p];
       if (ls) ls->phase_cycles[p] += pc[p];
     }
     // an interleaved tile's update and write-back count as update cycles
     const int64_t upd = pc[int(Phase::kUpdate)] + pc[int(Phase::kWriteback)];
-    const int64_t busy = cycle_ - c0;
+    const int64_t busy = lane.cycle - c0;
     if (op.stage == Stage::kForward) result_.cycles_forward += busy;
     else result_.cycles_backward += busy - upd, result_.cycles_update += upd;
   }
   os.tiles += static_cast<int64_t>(tiles.size());
   if (ls) ls->tiles += static_cast<int64_t>(tiles.size());
   os.macs += pass_macs(op.pass);
-  if (step_ == 0) os.gemm = g;
+  if (os.count == 0) os.gemm = g;
 }
 
-void Controller::run_vector_op(const StepOp& op, int64_t m, const uint8_t* labels) {
+void Controller::run_vector_op(Lane& lane, const StepOp& op, const StepLayout& l, int64_t m, const uint8_t* labels) {
   const int64_t cycles = vector_cycles(op.vector, cfg_, w_, op.layer, m);
-  const LossStats st = run_vector(op.vector, *engine_.memory, w_, layout_, op.layer, m, num_, sn_,
+  const LossStats st = run_vector(op.vector, *lane.engine.memory, w_, l, op.layer, m, num_, sn_,
                                   static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional);
   epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
-  advance_vector(cycles);
+  advance_vector(lane, cycles);
   (op.stage == Stage::kUpdate ? result_.cycles_update : result_.cycles_backward) += cycles;
 }
 
+void Controller::run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t next_m) {
+  LayerStats& ls = result_.layers[op.layer];
+  OpStats& os = op_stats(op.layer, op.name());
+  const AccessCounts before = lane.engine.memory->counts();
+  const int64_t c0 = lane.cycle;
+  const int64_t stalled = lane.cycle;
+  idle_until(lane, dram_.layer_ready(step_, m, next_m, op.layer, lane.cycle));
+  const int64_t t0 = lane.cycle;
+  ls.stall_cycles += t0 - stalled;
+  lane.op_name = op.name();
+  run_pass(lane, op, os, &ls);
+  ls.index = op.layer;
+  if (ls.gemm.m == 0) ls.gemm = op.pass.g;
+  ls.cycles += lane.cycle - t0;
+  ls.macs += pass_macs(op.pass);
+  dram_.layer_done(m, op.layer, lane.cycle, result_.training);
+  count_op(os, op, before, lane.engine.memory->counts(), lane.cycle - c0);
+}
+
 void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int64_t m, int64_t next_m) {
+  Lane& lane = *lanes_[0];
+  Memory& mem = *lane.engine.memory;
   const Samples& s = result_.training ? train_ : test_;
   labels_.resize(m);
   for (int64_t i = 0; i < m; ++i) labels_[i] = s.labels[order[first + i]];
-  if (cfg_.simulation.functional)
-    load_batch(s, order, first, m, *engine_.memory);
-  if (observer_) observer_->before_step(step_, *engine_.memory, labels_);
+  if (cfg_.simulation.functional) load_batch(s, order, first, m, mem, layout_.x[0]);
+  if (observer_) observer_->before_step(step_, mem, labels_);
   const auto ops = step_ops(cfg_, w_, layout_, m);
   int backward_layer = -1;
   int64_t dw_ready = -1;  // a spilled dW is back in SRAM
   for (const StepOp& op : ops) {
-    OpStats& os = op_stats(op.layer, op.name());
-    const AccessCounts before = engine_.memory->counts();
-    const int64_t c0 = cycle_;
     if (op.array && op.stage == Stage::kForward) {
-      LayerStats& ls = result_.layers[op.layer];
-      const int64_t stalled = result_.cycles_stall;
-      idle_until(dram_.layer_ready(step_, m, next_m, op.layer, cycle_));
-      const int64_t t0 = cycle_;
-      run_pass(op, os, &ls);
-      ls.index = op.layer;
-      if (step_ == 0) ls.gemm = op.pass.g;
-      ls.cycles += cycle_ - t0;
-      ls.stall_cycles += result_.cycles_stall - stalled;
-      ls.macs += pass_macs(op.pass);
-      dram_.layer_done(m, op.layer, cycle_, result_.training);
+      run_forward(lane, op, m, next_m);
     } else {
+      OpStats& os = op_stats(op.layer, op.name());
+      const AccessCounts before = mem.counts();
+      const int64_t c0 = lane.cycle;
       if (op.array && op.layer != backward_layer) {  // the first pass of a layer's backward
-        if (backward_layer >= 0) dram_.backward_done(backward_layer, cycle_);
+        if (backward_layer >= 0) dram_.backward_done(backward_layer, lane.cycle);
         backward_layer = op.layer;
-        idle_until(dram_.backward_ready(m, op.layer, cycle_));
+        idle_until(lane, dram_.backward_ready(m, op.layer, lane.cycle));
       }
-      if (!op.array && op.vector == VectorKind::kUpdate && dw_ready >= 0) idle_until(dw_ready), dw_ready = -1;
-      if (op.array) run_pass(op, os, nullptr);
-      else run_vector_op(op, m, labels_.data());
-      if (op.writes_dw() && dram_.gradients_spill(m, op.layer)) dw_ready = dram_.spill_dw(op.layer, cycle_);
+      if (!op.array && op.vector == VectorKind::kUpdate && dw_ready >= 0) idle_until(lane, dw_ready), dw_ready = -1;
+      lane.op_name = op.name();
+      if (op.array) run_pass(lane, op, os, nullptr);
+      else run_vector_op(lane, op, layout_, m, labels_.data());
+      if (op.writes_dw() && dram_.gradients_spill(m, op.layer)) dw_ready = dram_.spill_dw(op.layer, lane.cycle);
+      count_op(os, op, before, mem.counts(), lane.cycle - c0);
     }
-    os.count++;
-    os.cycles += cycle_ - c0;
-    const AccessCounts& after = engine_.memory->counts();
-    for (int b = 0; b < int(Buffer::kCount); ++b)
-      for (int o = 0; o < int(Operand::kCount); ++o) {
-        os.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
-        os.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
-        if (op.array && op.stage == Stage::kForward) {
-          result_.layers[op.layer].sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
-          result_.layers[op.layer].sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
-        }
-      }
-    if (observer_) observer_->after_op(step_, op, *engine_.memory);
+    if (observer_) observer_->after_op(step_, op, mem);
   }
-  if (backward_layer >= 0) dram_.backward_done(backward_layer, cycle_);
+  if (backward_layer >= 0) dram_.backward_done(backward_layer, lane.cycle);
   if (!result_.training && cfg_.simulation.functional) {  // inference: score the logits of the step
-    const auto& act = engine_.memory->buffer(Buffer::kActivations);
+    const auto& act = mem.buffer(Buffer::kActivations);
     for (int64_t i = 0; i < m; ++i) {
       int64_t best = 0;
       for (int64_t j = 1; j < w_.layers.back().n; ++j)
@@ -305,9 +370,10 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
 double Controller::evaluate() {
   // the forward passes of the test set on a scratch copy of the buffers,
   // through the same TLM numerics; not timed, not counted
-  Memory scratch(shape_.words_per_psum);
-  for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = engine_.memory->buffer(Buffer(b));
-  TlmArray array(shape_, num_, true, static_cast<float>(cfg_.training.learning_rate));
+  const ArrayShape shape{cfg_.accelerator.array.rows, cfg_.accelerator.array.cols, cfg_.words_per_psum()};
+  Memory scratch(shape.words_per_psum);
+  for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = lanes_[0]->engine.memory->buffer(Buffer(b));
+  TlmArray array(shape, num_, true, static_cast<float>(cfg_.training.learning_rate));
   Config inf = cfg_;
   inf.schedule.kind = ScheduleKind::kInference;
   const int64_t batch = cfg_.training.batch, n = w_.layers.back().n;
@@ -316,9 +382,9 @@ double Controller::evaluate() {
   int64_t correct = 0;
   for (int64_t first = 0; first < test_.count; first += batch) {
     const int64_t m = std::min(batch, test_.count - first);
-    load_batch(test_, order, first, m, scratch);
+    load_batch(test_, order, first, m, scratch, layout_.x[0]);
     for (const StepOp& op : step_ops(inf, w_, layout_, m))
-      for (const Tile& t : tile_pass(op.pass, shape_, cfg_.accelerator.array.pe_multipliers))
+      for (const Tile& t : tile_pass(op.pass, shape, cfg_.accelerator.array.pe_multipliers))
         array.run_tile(t, scratch, 0, false);
     const auto& act = scratch.buffer(Buffer::kActivations);
     for (int64_t i = 0; i < m; ++i) {
@@ -333,7 +399,9 @@ double Controller::evaluate() {
 
 void Controller::run() {
   setup_memories();
+  if (spec_) setup_speculation();
   result_.layers.resize(w_.layers.size());
+  Lane& lane = *lanes_[0];
   const bool training = result_.training;
   const Samples& s = training ? train_ : test_;
   const int64_t batch = cfg_.training.batch;
@@ -350,19 +418,25 @@ void Controller::run() {
     if (training)  // Fisher-Yates from the seed: the same order every run
       for (int64_t i = s.count - 1; i > 0; --i) std::swap(order[i], order[shuffle.next() % uint64_t(i + 1)]);
     epoch_loss_ = {};
+    epoch_hits_ = 0;
     int64_t samples = 0;
     for (int64_t k = 0; k < steps_per_epoch && step_ < steps; ++k, ++step_) {
       const int64_t first = k * batch, m = std::min(batch, s.count - first);
       const bool more = step_ + 1 < steps;
       const int64_t next_m = !more ? 0 : k + 1 < steps_per_epoch ? std::min(batch, s.count - first - m) : std::min(batch, s.count);
-      run_step(order, first, m, next_m);
+      if (spec_) run_spec_step(order, first, m, next_m);
+      else run_step(order, first, m, next_m);
       samples += m;
       result_.samples += m;
       if (tty && (step_ % 8 == 7 || step_ + 1 == steps))
-        fmt::print(stderr, "\rsystrain: epoch {}/{} step {}/{}  cycle {}", epoch + 1, epochs, step_ + 1, steps, cycle_);
+        fmt::print(stderr, "\rsystrain: epoch {}/{} step {}/{}  cycle {}", epoch + 1, epochs, step_ + 1, steps, lane.cycle);
     }
+    // the speculative pipeline drains only at the end of the run: an epoch's
+    // last update lands in the next epoch's first step
+    if (spec_ && step_ == steps) finish_speculation();
     if (training) {
-      result_.epoch_cycles.push_back(cycle_);
+      result_.epoch_cycles.push_back(lane.cycle);
+      if (spec_) result_.spec.hit_rate.push_back(static_cast<double>(epoch_hits_) / static_cast<double>(std::max<int64_t>(1, samples)));
       if (cfg_.simulation.functional) {
         result_.test_accuracy.push_back(evaluate());
         result_.train_loss.push_back(epoch_loss_.loss_sum / static_cast<double>(std::max<int64_t>(1, samples)));
@@ -372,18 +446,25 @@ void Controller::run() {
     }
   }
   if (tty) fmt::print(stderr, "\n");
-  idle_until(dram_.end());  // the last results reach DRAM
+  idle_until(lane, dram_.end());  // the last results reach DRAM
   result_.steps = step_;
-  result_.cycles_total = cycle_;
+  result_.cycles_total = lane.cycle;
   result_.dram = dram_.counts();
-  result_.sram = engine_.memory->counts();
+  for (const auto& l : lanes_) {
+    const AccessCounts& c = l->engine.memory->counts();
+    for (int b = 0; b < int(Buffer::kCount); ++b)
+      for (int o = 0; o < int(Operand::kCount); ++o)
+        result_.sram.reads[b][o] += c.reads[b][o], result_.sram.writes[b][o] += c.writes[b][o];
+  }
   for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
   if (!training && cfg_.simulation.functional && result_.samples > 0)
     result_.accuracy = static_cast<double>(epoch_loss_.correct) / static_cast<double>(result_.samples);
-  if (result_.cycles_forward + result_.cycles_backward + result_.cycles_update + result_.cycles_stall != cycle_)
+  const int64_t worked = result_.cycles_forward + result_.cycles_backward + result_.cycles_update - result_.cycles_overlap;
+  if (spec_) result_.cycles_stall = lane.cycle - worked;  // cycles in which neither engine worked
+  if (worked + result_.cycles_stall != lane.cycle || result_.cycles_stall < 0)
     throw std::logic_error("the cycles by stage do not add up to the total");
-  if (trace_ && cycle_ <= cfg_.simulation.vcd_window[1]) {  // the run ends inside the window: show it idle
-    trace_idle();
+  if (trace_ && lane.cycle <= cfg_.simulation.vcd_window[1]) {  // the run ends inside the window: show it idle
+    for (auto& l : lanes_) trace_idle(*l->sig);
     wait(period_);
   }
   close_trace();

@@ -43,7 +43,9 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
       Samples s;
       s.count = wanted > 0 ? wanted : std::string(which) == "train" ? 60000 : 10000;
       s.width = w.input_width;
-      s.labels.assign(s.count, 0);
+      // no data: labels cycle through the classes (the speculative tables are per label)
+      s.labels.resize(s.count);
+      for (int64_t i = 0; i < s.count; ++i) s.labels[i] = static_cast<uint8_t>(i % w.layers.back().n);
       return s;
     }
     if (cfg.training.dataset == Dataset::kFashionMnist) return load_fashion_mnist(cfg.training.data_dir, which, wanted);
@@ -60,38 +62,61 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     return {kExitBadInput, fmt::format("no samples to run: training.{} is 0 and the data set is empty",
                                        training ? "train_samples" : "test_samples")};
 
-  // the array: TLM, RTL, or both behind the co-simulation decorator
-  std::unique_ptr<TlmArray> tlm;
-  std::unique_ptr<RtlArray> rtl;
-  std::unique_ptr<FaultyArray> faulty;
-  std::unique_ptr<CosimArray> cosim;
-  ArrayModel* array = nullptr;
+  // the arrays: TLM, RTL, or both behind the co-simulation decorator; the
+  // speculative schedule has two engines (split: the columns of one array
+  // shared between them; dual: two arrays)
+  std::vector<ArrayShape> shapes{shape};
+  if (cfg.schedule.kind == ScheduleKind::kSpeculative) {
+    if (cfg.schedule.speculation.engines == Engines::kSplit) {
+      shapes = {shape, shape};
+      shapes[0].cols = cfg.forward_cols();
+      shapes[1].cols = shape.cols - cfg.forward_cols();
+    } else {
+      shapes = {shape, shape};
+    }
+  }
+  std::vector<std::unique_ptr<TlmArray>> tlms;
+  std::vector<std::unique_ptr<RtlArray>> rtls;
+  std::vector<std::unique_ptr<FaultyArray>> faults;
+  std::vector<std::unique_ptr<CosimArray>> cosims;
+  std::vector<ArrayModel*> arrays;
   try {
-    if (backend != Backend::kRtl) {
-      tlm = std::make_unique<TlmArray>(shape, num, cfg.simulation.functional,
-                                       static_cast<float>(cfg.training.learning_rate));
-      array = tlm.get();
-      // test hook: SYSTRAIN_INJECT_FAULT=KIND:N corrupts the TLM array's N-th tile
-      if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f) {
-        const std::string spec = f;
-        const auto colon = spec.find(':');
-        faulty = std::make_unique<FaultyArray>(*tlm, spec.substr(0, colon),
-                                               colon == std::string::npos ? 0 : std::atoll(spec.c_str() + colon + 1));
-        array = faulty.get();
+    for (size_t e = 0; e < shapes.size(); ++e) {
+      ArrayModel* array = nullptr;
+      RtlArray* rtl = nullptr;
+      if (backend != Backend::kRtl) {
+        tlms.push_back(std::make_unique<TlmArray>(shapes[e], num, cfg.simulation.functional,
+                                                  static_cast<float>(cfg.training.learning_rate)));
+        array = tlms.back().get();
+        // test hook: SYSTRAIN_INJECT_FAULT=KIND:N corrupts the TLM array's N-th tile (engine 0's)
+        if (const char* f = std::getenv("SYSTRAIN_INJECT_FAULT"); f && *f && e == 0) {
+          const std::string spec = f;
+          const auto colon = spec.find(':');
+          faults.push_back(std::make_unique<FaultyArray>(
+              *array, spec.substr(0, colon), colon == std::string::npos ? 0 : std::atoll(spec.c_str() + colon + 1)));
+          array = faults.back().get();
+        }
       }
-    }
-    if (backend != Backend::kTlm) {
-      rtl = std::make_unique<RtlArray>(shape, num, cfg.accelerator.array.pe_multipliers, progress);
-      if (backend == Backend::kRtl) array = rtl.get();
-    }
-    if (backend == Backend::kCosim) {
-      cosim = std::make_unique<CosimArray>(*array, *rtl, cfg.simulation.functional);
-      array = cosim.get();
+      if (backend != Backend::kTlm) {
+        rtls.push_back(std::make_unique<RtlArray>(shapes[e], num, cfg.accelerator.array.pe_multipliers, progress));
+        rtl = rtls.back().get();
+        if (backend == Backend::kRtl) array = rtl;
+      }
+      if (backend == Backend::kCosim) {
+        cosims.push_back(std::make_unique<CosimArray>(*array, *rtl, cfg.simulation.functional));
+        array = cosims.back().get();
+      }
+      arrays.push_back(array);
     }
   } catch (const std::exception& e) {
     return {kExitSimFailure, e.what()};
   }
-  Memory memory(shape.words_per_psum, cfg.simulation.functional);
+  RtlArray* rtl = rtls.empty() ? nullptr : rtls[0].get();  // engine 0's RTL is the one traced
+  std::vector<std::unique_ptr<Memory>> memories;
+  for (size_t e = 0; e < shapes.size(); ++e) {
+    memories.push_back(std::make_unique<Memory>(shape.words_per_psum, cfg.simulation.functional));
+    if (e > 0) memories[e]->share_storage(*memories[0]);
+  }
 
   // traces: the RTL's own signals in rtl/cosim, the schedule signals in tlm
   const std::string vcd = cfg.simulation.vcd;
@@ -119,17 +144,24 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   }
 
   const sc_core::sc_time period(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS);
-  Controller ctrl("controller", cfg, w, train, test, Engine{array, &memory}, result, tlm_trace, progress, observer);
-  SramTarget sram("sram", memory);
-  ArrayTarget target(fmt::format("array_{}", array->name()).c_str(), *array, period);
-  ctrl.socket.bind(target.socket);
-  target.sram.bind(sram.socket);
+  std::vector<Engine> engines;
+  for (size_t e = 0; e < shapes.size(); ++e) engines.push_back({arrays[e], memories[e].get(), shapes[e]});
+  Controller ctrl("controller", cfg, w, train, test, engines, result, tlm_trace, progress, observer);
+  std::vector<std::unique_ptr<SramTarget>> srams;
+  std::vector<std::unique_ptr<ArrayTarget>> targets;
+  for (size_t e = 0; e < shapes.size(); ++e) {
+    srams.push_back(std::make_unique<SramTarget>(fmt::format("sram{}", e ? std::to_string(e) : "").c_str(), *memories[e]));
+    targets.push_back(std::make_unique<ArrayTarget>(
+        fmt::format("array_{}{}", arrays[e]->name(), e ? std::to_string(e) : "").c_str(), *arrays[e], period));
+    (e == 0 ? ctrl.socket : *ctrl.socket_b).bind(targets[e]->socket);
+    targets[e]->sram.bind(srams[e]->socket);
+  }
   sc_core::sc_start();
-  if (cosim) {
-    result.cosim_tlm_cycles = cosim->stats().reference_cycles;
-    result.cosim_rtl_cycles = cosim->stats().checked_cycles;
-    result.cosim_events_compared = cosim->stats().events_compared;
-    result.cosim_words_compared = cosim->stats().words_compared;
+  for (const auto& cosim : cosims) {
+    result.cosim_tlm_cycles += cosim->stats().reference_cycles;
+    result.cosim_rtl_cycles += cosim->stats().checked_cycles;
+    result.cosim_events_compared += cosim->stats().events_compared;
+    result.cosim_words_compared += cosim->stats().words_compared;
   }
   if (rtl) rtl->close_trace();
   ctrl.close_trace();
