@@ -126,9 +126,14 @@ training_config_rules)
   "$st" run "$tcfg" --set accelerator.numerics.kind=float32 --out o 2> err.txt; [ $? -eq 2 ] || fail "float32 on cosim"
   grep -q "simulation.backend: 'cosim' needs accelerator.numerics.kind: fixed" err.txt || fail "$(cat err.txt)"
   # cross-key checks run after --set: a schedule the file gets wrong can be rescued
-  sed 's/kind: baseline/kind: speculative/' "$tcfg" > spec.yaml
-  "$st" check spec.yaml > /dev/null 2>&1; [ $? -eq 2 ] || fail "speculative is not built"
+  sed -e 's/kind: baseline/kind: speculative/' -e 's/cols: 4/cols: 1/' "$tcfg" > spec.yaml
+  "$st" check spec.yaml 2> err.txt > /dev/null; [ $? -eq 2 ] || fail "split needs two columns"
+  grep -q "schedule.speculation.engines: split shares the array's columns between two engines: needs accelerator.array.cols >= 2, found 1" err.txt || fail "$(cat err.txt)"
+  "$st" check spec.yaml --set schedule.speculation.engines=dual > /dev/null || fail "--set did not rescue the engines"
   "$st" check spec.yaml --set schedule.kind=interleaved > /dev/null || fail "--set did not rescue the schedule"
+  "$st" check "$tcfg" --set schedule.kind=speculative --set schedule.speculation.forward_cols=4 2> err.txt > /dev/null
+  [ $? -eq 2 ] || fail "forward_cols = cols"
+  grep -q "schedule.speculation.forward_cols: must leave the backward engine a column: expected at most 3 (cols - 1), found 4" err.txt || fail "$(cat err.txt)"
   "$st" run "$tcfg" --set accelerator.numerics.gradient_frac_bits=40 --out o 2> err.txt; [ $? -eq 2 ] || fail "wg shift"
   grep -q "gradient_frac_bits: must be < acc_bits (32), found 40" err.txt || fail "$(cat err.txt)"
   "$st" run "$tcfg" --set training.learning_rate=300 --out o 2> err.txt; [ $? -eq 2 ] || fail "lr"
