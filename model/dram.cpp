@@ -68,7 +68,12 @@ bool DramSchedule::gradients_spill(int64_t m, int layer) const {
   // the backward working set of the layer: its dY, the dX it produces, the
   // partial sums (acc_bits: two words) and its dW
   const auto& p = w_.layers[layer];
-  return m * p.n + m * p.k + 2 * m * std::max(p.kw(), p.n) + p.kw() * p.n > grad_capacity_words_;
+  return gradients_working_set(m, layer) + p.kw() * p.n > grad_capacity_words_;
+}
+
+int64_t DramSchedule::gradients_working_set(int64_t m, int layer) const {
+  const auto& p = w_.layers[layer];
+  return m * p.n + m * p.k + 2 * m * std::max(p.kw(), p.n);
 }
 
 int64_t DramSchedule::spill_dw(int layer, int64_t cycle) {

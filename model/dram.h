@@ -88,6 +88,9 @@ class DramSchedule {
   void backward_done(int layer, int64_t cycle);
   bool stash_spills(int64_t m) const;
   bool gradients_spill(int64_t m, int layer) const;
+  // words of a layer's backward working set in the gradients buffer (its dY,
+  // the dX it produces, the partial sums at two words each), without dW
+  int64_t gradients_working_set(int64_t m, int layer) const;
   // dW of `layer` leaves SRAM at `cycle`; returns when it is back
   int64_t spill_dw(int layer, int64_t cycle);
   // Transfers the speculative schedule issues itself (its tables when they

@@ -60,6 +60,11 @@ void Memory::read(const Access2D& a, Operand op, int64_t* data) {
   }
   const auto& buf = (*data_)[int(a.buffer)];
   check_bounds(a, buf.size(), op);
+  if (a.col_stride == 1) {  // rows of consecutive words
+    for (int64_t i = 0; i < a.rows; ++i, data += a.cols)
+      std::copy_n(buf.data() + a.addr + i * a.row_stride, a.cols, data);
+    return;
+  }
   for (int64_t i = 0; i < a.rows; ++i)
     for (int64_t j = 0; j < a.cols; ++j) {
       const int64_t at = a.addr + i * a.row_stride + j * a.col_stride;
@@ -72,6 +77,11 @@ void Memory::write(const Access2D& a, Operand op, const int64_t* data) {
   if (!data || !functional_) return;
   auto& buf = (*data_)[int(a.buffer)];
   check_bounds(a, buf.size(), op);
+  if (a.col_stride == 1) {
+    for (int64_t i = 0; i < a.rows; ++i, data += a.cols)
+      std::copy_n(data, a.cols, buf.data() + a.addr + i * a.row_stride);
+    return;
+  }
   for (int64_t i = 0; i < a.rows; ++i)
     for (int64_t j = 0; j < a.cols; ++j) {
       const int64_t at = a.addr + i * a.row_stride + j * a.col_stride;

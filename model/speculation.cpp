@@ -169,13 +169,15 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
   for (int c = 0; c < t.classes; ++c)
     if (hits[c] > 0) s.table_reads += kw + n;
   if (functional) {
+    std::vector<int> hit_labels;
+    for (int c = 0; c < t.classes; ++c)
+      if (hits[c] > 0) hit_labels.push_back(c);
     if (num.is_float) {
       for (int64_t i = 0; i < kw; ++i)
         for (int64_t j = 0; j < n; ++j) {
           float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
-          for (int c = 0; c < t.classes; ++c)
-            if (hits[c] > 0)
-              g += static_cast<float>(hits[c]) * w2f(t.gx[layer][c * kw + i]) * w2f(t.gdy[layer][c * n + j]);
+          for (int c : hit_labels)
+            g += static_cast<float>(hits[c]) * w2f(t.gx[layer][c * kw + i]) * w2f(t.gdy[layer][c * n + j]);
           wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
         }
     } else {
@@ -183,8 +185,7 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
       for (int64_t i = 0; i < kw; ++i)
         for (int64_t j = 0; j < n; ++j) {
           int64_t acc = 0;  // exact: the vector unit's accumulator is wide
-          for (int c = 0; c < t.classes; ++c)
-            if (hits[c] > 0) acc += hits[c] * t.gx[layer][c * kw + i] * t.gdy[layer][c * n + j];
+          for (int c : hit_labels) acc += hits[c] * t.gx[layer][c * kw + i] * t.gdy[layer][c * n + j];
           int64_t g = labels_hit > 0 ? requant(acc, wg_shift, num.data_bits, false) : 0;
           if (has_dw) g = saturate(dw[i * n + j] + g, num.data_bits);
           wv[i * n + j] = sgd_update(wv[i * n + j], g, sn.lr, sn.upd_shift, num.data_bits);

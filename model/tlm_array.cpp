@@ -35,6 +35,19 @@ struct FloatArith {
   int64_t update(int64_t w, Acc g, const Tile&) const { return f2w(w2f(w) - lr * g); }
 };
 
+// Runs body(i) for i in [0, n): on the OpenMP threads when the tile is big
+// enough to pay for waking them, else inline (an OpenMP region with a false
+// `if` still costs a futex wake per tile).
+template <class F>
+void for_rows(int64_t n, bool parallel, const F& body) {
+  if (parallel) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) body(i);
+  } else {
+    for (int64_t i = 0; i < n; ++i) body(i);
+  }
+}
+
 // a block of memory words as accumulator values, in a buffer kept between tiles
 template <class Ar>
 const typename Ar::Acc* convert(const Ar& ar, const std::vector<int64_t>& v, std::vector<typename Ar::Acc>& buf) {
@@ -53,8 +66,7 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
   const int64_t ru = t.ru, cu = t.cu, xu = t.xu, L = t.len;
   switch (t.mode) {
     case Mode::kWs:  // left [L][ru], w [ru][cu], p/out [L][cu]
-#pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
-      for (int64_t m = 0; m < L; ++m) {
+      for_rows(L, L * ru * cu >= kParallelMacs, [&](int64_t m) {
         Acc acc[kMaxLanes];
         for (int64_t c = 0; c < cu; ++c) acc[c] = t.first ? Acc{} : p[m * cu + c];
         for (int64_t r = 0; r < ru; ++r) {
@@ -63,11 +75,10 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
           for (int64_t c = 0; c < cu; ++c) acc[c] += xv * wr[c];
         }
         for (int64_t c = 0; c < cu; ++c) out[m * cu + c] = t.last ? ar.fin(acc[c], t.shift, t.relu) : ar.raw(acc[c]);
-      }
+      });
       break;
     case Mode::kOs:  // left [L][ru], top [L][cu], out [ru][cu]
-#pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
-      for (int64_t r = 0; r < ru; ++r) {
+      for_rows(ru, L * ru * cu >= kParallelMacs, [&](int64_t r) {
         Acc acc[kMaxLanes] = {};
         for (int64_t j = 0; j < L; ++j) {
           const Acc xv = left[j * ru + r];
@@ -75,13 +86,12 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
           for (int64_t c = 0; c < cu; ++c) acc[c] += xv * tr[c];
         }
         for (int64_t c = 0; c < cu; ++c) out[r * cu + c] = ar.fin(acc[c], t.shift, t.relu);
-      }
+      });
       break;
     case Mode::kAg:
     case Mode::kIl:  // w [ru][cu], top = dY [L][cu], p/out [L][xu], left = X [L][ru]
       if (t.ag) {
-#pragma omp parallel for schedule(static) if (L * xu * cu >= kParallelMacs)
-        for (int64_t m = 0; m < L; ++m)
+        for_rows(L, L * xu * cu >= kParallelMacs, [&](int64_t m) {
           for (int64_t r = 0; r < xu; ++r) {
             Acc acc = t.first ? Acc{} : p[m * xu + r];
             const Acc* dy = &top[m * cu];
@@ -89,10 +99,10 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
             for (int64_t c = 0; c < cu; ++c) acc += dy[c] * wr[c];
             out[m * xu + r] = t.last ? ar.fin(acc, t.shift, false) : ar.raw(acc);
           }
+        });
       }
       if (t.mode == Mode::kIl) {  // G = Xᵀ·dY, then the update of the block
-#pragma omp parallel for schedule(static) if (L * ru * cu >= kParallelMacs)
-        for (int64_t r = 0; r < ru; ++r) {
+        for_rows(ru, L * ru * cu >= kParallelMacs, [&](int64_t r) {
           Acc g[kMaxLanes] = {};
           for (int64_t j = 0; j < L; ++j) {
             const Acc xv = left[j * ru + r];
@@ -100,7 +110,7 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
             for (int64_t c = 0; c < cu; ++c) g[c] += xv * dy[c];
           }
           for (int64_t c = 0; c < cu; ++c) wb[r * cu + c] = ar.update(w_w[r * cu + c], g[c], t);
-        }
+        });
       }
       break;
   }

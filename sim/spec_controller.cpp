@@ -51,14 +51,24 @@ void Controller::setup_speculation() {
   r.forward_cols = lanes_[0]->engine.shape.cols;
   r.backward_cols = lanes_[1]->engine.shape.cols;
   r.table_words = tables_->classes * tables_->words_per_label(w_);
-  const int64_t grad_words = layout_.words[int(Buffer::kGradients)];
+  // Like the baseline's dW spill rule (dram.h), per layer: its backward
+  // working set, the errors of the other step in flight and, for
+  // gradient_reuse, every layer's dW (held from the WG pass to the update
+  // after the section; when they do not fit they spill). The table lives in
+  // the gradients buffer when it fits beside that, else in DRAM.
   const int64_t capacity = dram_.gradients_capacity_words();
-  // the table lives in the gradients buffer when it fits beside the whole
-  // gradients layout of the schedule; the per-layer dW of gradient_reuse
-  // (held from the WG pass to the update after the section) spills when
-  // that layout itself does not fit
-  table_in_sram_ = grad_words + r.table_words <= capacity;
-  dw_spills_ = sp.policy == SpecPolicy::kGradientReuse && grad_words > capacity;
+  const int64_t batch = cfg_.training.batch;
+  int64_t dw_all = 0, dy_step = 0;
+  for (const auto& p : w_.layers) dw_all += p.kw() * p.n, dy_step += batch * p.n;
+  int64_t need = 0;
+  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) {
+    const auto& p = w_.layers[i];
+    need = std::max(need, dram_.gradients_working_set(batch, i) + dy_step +
+                              (sp.policy == SpecPolicy::kGradientReuse ? dw_all : p.kw() * p.n));
+  }
+  dw_spills_ = sp.policy == SpecPolicy::kGradientReuse && need > capacity;
+  if (dw_spills_) need -= dw_all;
+  table_in_sram_ = need + r.table_words <= capacity;
   r.table_in_sram = table_in_sram_;
   r.dw_spills = dw_spills_;
   vector_free_.assign(dual ? 2 : 1, 0);
