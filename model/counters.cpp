@@ -88,6 +88,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("training.epoch_end_cycles", ends);
   if (!r.test_accuracy.empty()) c.add("training.final_test_accuracy", r.test_accuracy.back());
   if (!r.train_loss.empty()) c.add("training.final_train_loss", r.train_loss.back());
+  if (!r.train_accuracy.empty()) c.add("training.final_train_accuracy", r.train_accuracy.back());
+  if (r.weights_fnv1a) c.add("training.final_weights_fnv1a", fmt::format("{:016x}", *r.weights_fnv1a));
   if (!r.training) {
     if (r.accuracy) c.add("inference.accuracy", *r.accuracy);
     else c.add("inference.accuracy", std::monostate{});

@@ -63,6 +63,7 @@ struct RunResult {
   bool training = false;
   std::vector<double> test_accuracy, train_loss, train_accuracy;  // per epoch
   std::vector<int64_t> epoch_cycles;                              // cycles.total at each epoch's end
+  std::optional<uint64_t> weights_fnv1a;  // FNV-1a of the final weight words (functional runs)
   std::vector<OpStats> ops;
   bool cosim = false;
   int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0,

@@ -77,7 +77,8 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     for (const auto& s : sets) args.insert(args.end(), {"--set", s});
     arg_lists.push_back(args);
   }
-  const std::vector<int> codes = run_children(self, arg_lists, 1);
+  // the runs are independent processes: two at a time on this 2-core class of machine
+  const std::vector<int> codes = run_children(self, arg_lists, 2);
   for (size_t i = 0; i < kinds.size(); ++i)
     if (codes[i] != 0) {
       fmt::print(stderr, "systrain: the {} run failed (exit {}); see above\n", kinds[i], codes[i]);
@@ -87,13 +88,17 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   for (const auto& k : kinds) csv.push_back(read_csv(out_dir + "/" + k + "/report.csv"));
   // the rows of the table: fixed figures, then every per-operand counter
   // that some schedule moved
-  std::vector<std::string> rows{"cycles.total", "cycles.forward", "cycles.backward", "cycles.update", "cycles.stall",
-                                "macs", "utilization", "memory.sram.reads", "memory.sram.writes"};
+  std::vector<std::string> rows{"cycles.total", "cycles.forward", "cycles.backward", "cycles.update", "cycles.stall"};
   auto nonzero = [&](const std::string& key) {
     for (const auto& m : csv)
       if (m.count(key) && m.at(key) != "0") return true;
     return false;
   };
+  // the speculative schedule's engines overlap; its hits and what they saved
+  for (const char* key : {"cycles.overlap", "speculation.hits", "speculation.misses", "speculation.hit_rate",
+                          "speculation.cycles_saved", "speculation.reuse_cycles", "speculation.recompute_cycles"})
+    if (nonzero(key)) rows.push_back(key);
+  rows.insert(rows.end(), {"macs", "utilization", "memory.sram.reads", "memory.sram.writes"});
   for (const char* level : {"sram", "dram"}) {
     if (std::string(level) == "dram") rows.insert(rows.end(), {"memory.dram.reads", "memory.dram.writes"});
     for (int o = 0; o < int(Operand::kCount); ++o)
@@ -103,14 +108,15 @@ int run_compare(const std::string& self, const std::string& config, const std::s
       }
   }
   rows.push_back("energy_pj.total");
-  if (nonzero("training.final_test_accuracy")) rows.insert(rows.end(), {"training.final_test_accuracy", "training.final_train_loss"});
+  if (nonzero("training.final_test_accuracy"))
+    rows.insert(rows.end(), {"training.final_test_accuracy", "training.final_train_loss", "training.final_train_accuracy"});
 
   auto num = [](const std::map<std::string, std::string>& m, const std::string& k) {
     return m.count(k) ? std::stod(m.at(k)) : 0.0;
   };
   std::string table = fmt::format("{:<42}", "figure");
   for (const auto& k : kinds) table += fmt::format("{:>16}", k);
-  for (size_t i = 1; i < kinds.size(); ++i) table += fmt::format("{:>16}", kinds[i] + "/base");
+  for (size_t i = 1; i < kinds.size(); ++i) table += fmt::format("{:>19}", kinds[i] + "/base");
   table += "\n";
   std::string ratios = "{";
   for (size_t i = 1; i < kinds.size(); ++i) {
@@ -132,7 +138,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     }
     for (size_t i = 1; i < kinds.size(); ++i) {
       const double b = num(csv[0], row);
-      table += b != 0 ? fmt::format("{:>15.3f}x", num(csv[i], row) / b) : fmt::format("{:>16}", "-");
+      table += b != 0 ? fmt::format("{:>18.3f}x", num(csv[i], row) / b) : fmt::format("{:>19}", "-");
     }
     table += "\n";
   }

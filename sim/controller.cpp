@@ -457,6 +457,12 @@ void Controller::run() {
         result_.sram.reads[b][o] += c.reads[b][o], result_.sram.writes[b][o] += c.writes[b][o];
   }
   for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
+  if (training && cfg_.simulation.functional) {  // a fingerprint of the trained weights, to compare runs exactly
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int64_t v : lane.engine.memory->buffer(Buffer::kWeights))
+      for (int b = 0; b < 8; ++b) h = (h ^ ((static_cast<uint64_t>(v) >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+    result_.weights_fnv1a = h;
+  }
   if (!training && cfg_.simulation.functional && result_.samples > 0)
     result_.accuracy = static_cast<double>(epoch_loss_.correct) / static_cast<double>(result_.samples);
   const int64_t worked = result_.cycles_forward + result_.cycles_backward + result_.cycles_update - result_.cycles_overlap;

@@ -64,7 +64,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
 
   auto* compare = app.add_subcommand("compare", "run several training schedules on CONFIG and compare them to baseline");
   compare->add_option("CONFIG", config, "YAML config")->required();
-  compare->add_option("--schedules", schedules, "comma-separated schedule kinds (default baseline,interleaved)");
+  compare->add_option("--schedules", schedules, "comma-separated schedule kinds (default baseline,interleaved; add speculative)");
   compare->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)")->allow_extra_args(false);
   compare->add_option("--out", out_dir, "report folder");
 

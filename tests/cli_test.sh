@@ -201,6 +201,66 @@ sweep)
   [ $rc -eq 2 ] || fail "bad sweep value: exit $rc"
   [ ! -e bad/run_000 ] || fail "a bad sweep ran something"
   ;;
+speculative_equivalence)
+  # output_speculation that never hits recomputes every error chain: the
+  # weights it trains are the baseline's, bit for bit (fixed point: any
+  # tiling sums the same integers; float32: the dual engines tile as the
+  # baseline does). gradient_reuse over one step (no delayed update yet) is
+  # the baseline's step.
+  tcfg=$src/configs/lockstep_training.yaml
+  hash() { sed -n 's/.*"final_weights_fnv1a": "\([0-9a-f]*\)".*/\1/p' "$1/report.json"; }
+  run() { "$st" run "$tcfg" --backend tlm --quiet "$@" || fail "run $*"; }
+  run --out base
+  for e in split dual; do
+    run --out os_$e --set schedule.kind=speculative --set schedule.speculation.policy=output_speculation \
+      --set schedule.speculation.threshold=0 --set schedule.speculation.engines=$e
+    [ -n "$(hash base)" ] && [ "$(hash base)" = "$(hash os_$e)" ] || fail "output_speculation $e: $(hash os_$e) != $(hash base)"
+  done
+  run --out base_f --set accelerator.numerics.kind=float32
+  run --out os_f --set accelerator.numerics.kind=float32 --set schedule.kind=speculative \
+    --set schedule.speculation.policy=output_speculation --set schedule.speculation.threshold=0 --set schedule.speculation.engines=dual
+  [ "$(hash base_f)" = "$(hash os_f)" ] || fail "float32 output_speculation dual differs from the baseline"
+  run --out base1 --set simulation.max_steps=1
+  for e in split dual; do
+    run --out gr_$e --set simulation.max_steps=1 --set schedule.kind=speculative --set schedule.speculation.threshold=0 \
+      --set schedule.speculation.engines=$e
+    [ "$(hash base1)" = "$(hash gr_$e)" ] || fail "gradient_reuse $e, one step: $(hash gr_$e) != $(hash base1)"
+  done
+  # and over two steps the delayed update makes it differ
+  run --out base2 --set simulation.max_steps=2
+  run --out gr2 --set simulation.max_steps=2 --set schedule.kind=speculative --set schedule.speculation.threshold=0
+  [ "$(hash base2)" != "$(hash gr2)" ] || fail "two steps of gradient_reuse equal the baseline's: no delayed update?"
+  ;;
+speculative_hits)
+  # timing only: labels cycle through the 10 classes, so with every sample
+  # hitting once its label has been seen, 30 samples give 10 misses and 20 hits
+  tcfg=$src/configs/lockstep_training.yaml
+  for p in gradient_reuse output_speculation; do
+    for rate in 0 1; do
+      "$st" run "$tcfg" --backend tlm --quiet --out $p$rate --set schedule.kind=speculative --set simulation.functional=false \
+        --set schedule.speculation.policy=$p --set schedule.speculation.assumed_hit_rate=$rate || fail "$p $rate"
+    done
+    grep -q '^speculation.hits,0$' ${p}0/report.csv && grep -q '^speculation.misses,30$' ${p}0/report.csv \
+      || fail "$p rate 0: $(grep '^speculation.[hm]' ${p}0/report.csv)"
+    grep -q '^speculation.hits,20$' ${p}1/report.csv && grep -q '^speculation.misses,10$' ${p}1/report.csv \
+      || fail "$p rate 1: $(grep '^speculation.[hm]' ${p}1/report.csv)"
+    # the stages add up: total = forward + backward + update + stall - overlap
+    for d in ${p}0 ${p}1; do
+      v() { grep "^$1," $d/report.csv | cut -d, -f2; }
+      [ $(( $(v cycles.forward) + $(v cycles.backward) + $(v cycles.update) + $(v cycles.stall) - $(v cycles.overlap) )) \
+        -eq "$(v cycles.total)" ] || fail "$d: the cycles do not add up"
+      [ "$(v cycles.overlap)" -gt 0 ] || fail "$d: the engines never overlapped"
+    done
+  done
+  # hits skip backward work (gradient_reuse) and cost the update its stored gradients
+  c() { grep "^$2," $1/report.csv | cut -d, -f2; }
+  [ "$(c gradient_reuse1 speculation.cycles_saved)" -gt 0 ] || fail "no cycles saved"
+  [ "$(c gradient_reuse0 speculation.cycles_saved)" -eq 0 ] || fail "cycles saved without hits"
+  [ "$(c gradient_reuse1 speculation.reuse_cycles)" -gt 0 ] || fail "applying stored gradients cost nothing"
+  [ "$(c output_speculation1 speculation.recompute_cycles)" -lt "$(c output_speculation0 speculation.recompute_cycles)" ] \
+    || fail "hits did not save recomputation"
+  [ "$(c gradient_reuse1 cycles.total)" -lt "$(c gradient_reuse0 cycles.total)" ] || fail "hits made gradient_reuse slower"
+  ;;
 golden_reports)
   # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
   for g in "$src"/tests/golden/*.csv; do
