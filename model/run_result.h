@@ -2,6 +2,7 @@
 // and energy from these counts when it writes them (never accumulated apart).
 #pragma once
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,7 +65,7 @@ struct RunResult {
   std::vector<double> test_accuracy, train_loss, train_accuracy;  // per epoch
   std::vector<int64_t> epoch_cycles;                              // cycles.total at each epoch's end
   std::optional<uint64_t> weights_fnv1a;  // FNV-1a of the final weight words (functional runs)
-  std::vector<OpStats> ops;
+  std::deque<OpStats> ops;  // a deque: the two speculative engines hold references across waits
   bool cosim = false;
   int64_t cosim_tlm_cycles = 0, cosim_rtl_cycles = 0, cosim_mismatches = 0, cosim_events_compared = 0,
           cosim_words_compared = 0;

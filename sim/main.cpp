@@ -12,6 +12,7 @@
 #include "controller.h"
 #include "report.h"
 #include "run.h"
+#include "plot.h"
 #include "sweep.h"
 #include "tensor_dump.h"
 #include "yaml_loader.h"
@@ -68,11 +69,28 @@ extern "C" int sc_main(int argc, char* argv[]) {
   compare->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)")->allow_extra_args(false);
   compare->add_option("--out", out_dir, "report folder");
 
+  std::string shard;
+  std::vector<std::string> merge_dirs;
   auto* sweep = app.add_subcommand("sweep", "run CONFIG for every combination of --set values");
-  sweep->add_option("CONFIG", config, "YAML config")->required();
+  sweep->add_option("CONFIG", config, "YAML config");
   sweep->add_option("--set", sets, "KEY=V1,V2,... (repeatable)")->allow_extra_args(false);
   sweep->add_option("--jobs", jobs, "parallel runs");
   sweep->add_option("--out", out_dir, "report folder");
+  sweep->add_option("--shard", shard, "I/N: run only points I, I+N, I+2N, ... (0 <= I < N); join with `sweep merge`");
+  auto* merge = sweep->add_subcommand("merge", "join the sweep.csv of every shard of a sweep into --out/sweep.csv");
+  merge->add_option("DIR", merge_dirs, "the shards' folders")->required();
+  merge->add_option("--out", out_dir, "folder of the merged sweep.csv (default: out)");
+
+  PlotSpec plot_spec;
+  plot_spec.out = "plot.png";
+  auto* plot = app.add_subcommand("plot", "draw two columns of a sweep table as a PNG (gnuplot)");
+  plot->add_option("CSV", plot_spec.csv, "a sweep.csv (or any CSV with a header)")->required();
+  plot->add_option("--x", plot_spec.x, "column on the x axis (e.g. cycles.total)")->required();
+  plot->add_option("--y", plot_spec.y, "column on the y axis (e.g. training.final_test_accuracy)")->required();
+  plot->add_option("--by", plot_spec.by, "one line per value of this column (e.g. schedule.kind)");
+  plot->add_option("--title", plot_spec.title, "title");
+  plot->add_flag("--logx", plot_spec.logx, "logarithmic x axis");
+  plot->add_option("--out", plot_spec.out, "PNG file (default: plot.png)");
 
   auto* reference = app.add_subcommand("config-reference", "print the config reference (Markdown) the README carries");
 
@@ -91,7 +109,15 @@ extern "C" int sc_main(int argc, char* argv[]) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe", self_ec).string();
   if (self_ec) self = argv[0];
   if (*compare) return run_compare(self, config, schedules, sets, out_dir);
-  if (*sweep) return run_sweep(self, config, sets, jobs, out_dir);
+  if (*plot) return run_plot(plot_spec);
+  if (*merge) return merge_sweeps(merge_dirs, out_dir);
+  if (*sweep) {
+    if (config.empty()) {
+      fmt::print(stderr, "sweep: CONFIG is required\n");
+      return kExitBadInput;
+    }
+    return run_sweep(self, config, sets, jobs, out_dir, shard);
+  }
   if (!backend.empty()) sets.push_back("simulation.backend=" + backend);
   if (!schedule.empty()) sets.push_back("schedule.kind=" + schedule);
   if (!vcd.empty()) sets.push_back("simulation.vcd=" + vcd);

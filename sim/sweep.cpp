@@ -4,6 +4,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -80,8 +82,86 @@ std::vector<int> run_children(const std::string& self, const std::vector<std::ve
   return codes;
 }
 
+namespace {
+
+// the columns of sweep.csv after the settings
+const std::vector<std::string> kSweepColumns{
+    "cycles.total",       "cycles.forward",     "cycles.backward",   "cycles.update",
+    "cycles.stall",       "cycles.overlap",     "macs",              "utilization",
+    "memory.sram.reads",  "memory.sram.writes", "memory.dram.reads", "memory.dram.writes",
+    "energy_pj.total",    "speculation.hits",   "speculation.misses", "training.final_test_accuracy",
+    "training.final_train_loss"};
+
+std::vector<std::string> split_row(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+      else if (c == '"') quoted = false;
+      else cur += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+bool read_table(const std::string& path, std::vector<std::string>& header,
+                std::vector<std::vector<std::string>>& rows, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = fmt::format("{}: cannot read it", path);
+    return false;
+  }
+  std::string line;
+  if (!std::getline(in, line) || line.empty()) {
+    error = fmt::format("{}: no header line", path);
+    return false;
+  }
+  header = split_row(line);
+  rows.clear();
+  for (int n = 2; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    rows.push_back(split_row(line));
+    if (rows.back().size() != header.size()) {
+      error = fmt::format("{}:{}: {} fields, the header has {}", path, n, rows.back().size(), header.size());
+      return false;
+    }
+  }
+  return true;
+}
+
 int run_sweep(const std::string& self, const std::string& config, const std::vector<std::string>& sets, int jobs,
-              const std::string& out_dir) {
+              const std::string& out_dir, const std::string& shard) {
+  int64_t shard_i = 0, shard_n = 1;
+  if (!shard.empty()) {
+    char* end = nullptr;
+    const auto slash = shard.find('/');
+    if (slash != std::string::npos) {
+      shard_i = std::strtoll(shard.c_str(), &end, 10);
+      const bool i_ok = end == shard.c_str() + slash && slash > 0;
+      shard_n = std::strtoll(shard.c_str() + slash + 1, &end, 10);
+      if (!i_ok || *end != '\0' || slash + 1 == shard.size()) shard_n = 0;
+    } else {
+      shard_n = 0;
+    }
+    if (shard_n < 1 || shard_i < 0 || shard_i >= shard_n) {
+      fmt::print(stderr, "--shard: expected I/N with 0 <= I < N (this process runs points I, I+N, ...), found '{}'\n",
+                 shard);
+      return 2;
+    }
+  }
   std::vector<std::string> keys;
   std::vector<std::vector<std::string>> values;
   for (const auto& s : sets) {
@@ -89,6 +169,10 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     std::vector<std::string> v;
     if (!split_sweep_set(s, k, v)) {
       fmt::print(stderr, "--set {}: expected KEY=V1,V2,...\n", s);
+      return 2;
+    }
+    if (std::find(keys.begin(), keys.end(), k) != keys.end()) {
+      fmt::print(stderr, "--set {}: {} is swept twice; give all its values in one --set\n", s, k);
       return 2;
     }
     keys.push_back(k);
@@ -130,49 +214,141 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
     return 2;
   }
-  // run them, `jobs` at a time
+  // run them (this shard's points), `jobs` at a time
   auto run_dir = [&](size_t i) { return fmt::format("{}/run_{:03}", out_dir, i); };
+  std::vector<size_t> points;
+  for (size_t i = 0; i < combos.size(); ++i)
+    if (static_cast<int64_t>(i) % shard_n == shard_i) points.push_back(i);
   std::vector<std::vector<std::string>> arg_lists;
-  for (size_t i = 0; i < combos.size(); ++i) {
+  for (size_t i : points) {
     std::vector<std::string> args{"run", config, "--quiet", "--out", run_dir(i)};
     for (size_t k = 0; k < keys.size(); ++k) args.insert(args.end(), {"--set", keys[k] + "=" + combos[i][k]});
     arg_lists.push_back(args);
   }
   const std::vector<int> codes = run_children(self, arg_lists, jobs);
   // the summary: one row per run
-  const std::vector<std::string> cols{"cycles.total",        "cycles.forward",     "cycles.backward",
-                                      "cycles.update",       "cycles.stall",       "macs",
-                                      "utilization",         "memory.sram.reads",  "memory.sram.writes",
-                                      "memory.dram.reads",   "memory.dram.writes", "energy_pj.total",
-                                      "training.final_test_accuracy", "training.final_train_loss"};
   std::string csv = "run";
   for (const auto& k : keys) csv += "," + k;
-  for (const auto& c : cols) csv += "," + c;
+  for (const auto& c : kSweepColumns) csv += "," + c;
   csv += ",exit_code\n";
   std::string table;
   int failed = 0;
-  for (size_t i = 0; i < combos.size(); ++i) {
+  for (size_t p = 0; p < points.size(); ++p) {
+    const size_t i = points[p];
     const auto m = read_csv(run_dir(i) + "/report.csv");
     std::string row = fmt::format("run_{:03}", i);
     for (const auto& v : combos[i]) row += ",\"" + v + "\"";
-    for (const auto& c : cols) row += "," + (m.count(c) ? m.at(c) : std::string());
-    row += fmt::format(",{}\n", codes[i]);
+    for (const auto& c : kSweepColumns) row += "," + (m.count(c) ? m.at(c) : std::string());
+    row += fmt::format(",{}\n", codes[p]);
     csv += row;
-    failed += codes[i] != 0;
+    failed += codes[p] != 0;
     std::string settings;
     for (size_t k = 0; k < keys.size(); ++k) settings += fmt::format("{}{}={}", k ? " " : "", keys[k], combos[i][k]);
     table += fmt::format("  run_{:03}  {:<50} cycles {:>14}  {}\n", i, settings,
-                         m.count("cycles.total") ? m.at("cycles.total") : "-", codes[i] == 0 ? "ok" : "FAILED");
+                         m.count("cycles.total") ? m.at("cycles.total") : "-", codes[p] == 0 ? "ok" : "FAILED");
   }
-  const std::string err = write_files_atomically({{out_dir + "/sweep.csv", csv}});
+  std::vector<std::pair<std::string, std::string>> files{{out_dir + "/sweep.csv", csv}};
+  // a shard says which it is, so that merge can check it has them all
+  if (!shard.empty())
+    files.push_back({out_dir + "/shard.txt", fmt::format("{} {} {}\n", shard_i, shard_n, combos.size())});
+  const std::string err = write_files_atomically(files);
   fmt::print("{}", table);
   if (!err.empty()) {
     fmt::print(stderr, "systrain: {}\n", err);
     return 1;
   }
-  fmt::print("  summary: {}/sweep.csv\n", out_dir);
-  if (failed) fmt::print(stderr, "systrain: {} of {} runs failed\n", failed, combos.size());
+  fmt::print("  summary: {}/sweep.csv{}\n", out_dir,
+             shard.empty() ? "" : fmt::format(" (shard {} of {}: {} of {} points)", shard_i, shard_n, points.size(),
+                                              combos.size()));
+  if (failed) fmt::print(stderr, "systrain: {} of {} runs failed\n", failed, points.size());
   return failed ? 1 : 0;
+}
+
+int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_dir) {
+  if (dirs.empty()) {
+    fmt::print(stderr, "sweep merge: give the folders of the shards\n");
+    return 2;
+  }
+  std::vector<std::string> header;
+  std::map<int64_t, std::vector<std::string>> rows;  // by run index
+  int64_t total = -1, shards = -1;
+  std::vector<int> seen;
+  for (const auto& d : dirs) {
+    std::ifstream st(d + "/shard.txt");
+    int64_t i = -1, n = -1, t = -1;
+    if (!(st >> i >> n >> t) || n < 1 || i < 0 || i >= n || t < 0) {
+      fmt::print(stderr, "sweep merge: {}/shard.txt: missing or damaged (is {} a shard of `systrain sweep --shard`?)\n",
+                 d, d);
+      return 2;
+    }
+    if (shards < 0) shards = n, total = t, seen.assign(n, 0);
+    if (n != shards || t != total) {
+      fmt::print(stderr, "sweep merge: {} is shard {} of {} with {} points; the first was of {} with {}\n", d, i, n, t,
+                 shards, total);
+      return 2;
+    }
+    if (seen[i]++) {
+      fmt::print(stderr, "sweep merge: shard {} of {} is given twice ({})\n", i, n, d);
+      return 2;
+    }
+    std::vector<std::string> h;
+    std::vector<std::vector<std::string>> r;
+    std::string error;
+    if (!read_table(d + "/sweep.csv", h, r, error)) {
+      fmt::print(stderr, "sweep merge: {}\n", error);
+      return 2;
+    }
+    if (header.empty()) header = h;
+    if (h != header) {
+      fmt::print(stderr, "sweep merge: {}/sweep.csv has other columns than {}/sweep.csv (not the same sweep)\n", d,
+                 dirs[0]);
+      return 2;
+    }
+    for (auto& row : r) {
+      const int64_t idx = row[0].rfind("run_", 0) == 0 ? std::atoll(row[0].c_str() + 4) : -1;
+      if (idx < 0 || idx >= total || idx % n != i || rows.count(idx)) {
+        fmt::print(stderr, "sweep merge: {}/sweep.csv: row '{}' does not belong to shard {} of {}\n", d, row[0], i, n);
+        return 2;
+      }
+      rows[idx] = row;
+    }
+  }
+  for (int64_t i = 0; i < shards; ++i)
+    if (!seen[i]) {
+      fmt::print(stderr, "sweep merge: shard {} of {} is missing\n", i, shards);
+      return 2;
+    }
+  if (static_cast<int64_t>(rows.size()) != total) {
+    fmt::print(stderr, "sweep merge: {} rows for {} points\n", rows.size(), total);
+    return 2;
+  }
+  if (header.size() < kSweepColumns.size() + 2 || header[0] != "run" || header.back() != "exit_code") {
+    fmt::print(stderr, "sweep merge: {}/sweep.csv is not a sweep table\n", dirs[0]);
+    return 2;
+  }
+  // rewrite the rows as the sweep wrote them: settings quoted
+  const size_t settings = header.size() - kSweepColumns.size() - 2;
+  std::string csv;
+  for (size_t c = 0; c < header.size(); ++c) csv += (c ? "," : "") + header[c];
+  csv += "\n";
+  for (const auto& [idx, row] : rows) {
+    for (size_t c = 0; c < row.size(); ++c)
+      csv += (c ? "," : "") + (c >= 1 && c <= settings ? "\"" + row[c] + "\"" : row[c]);
+    csv += "\n";
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec || !std::filesystem::is_directory(out_dir)) {
+    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
+    return 2;
+  }
+  const std::string err = write_files_atomically({{out_dir + "/sweep.csv", csv}});
+  if (!err.empty()) {
+    fmt::print(stderr, "systrain: {}\n", err);
+    return 1;
+  }
+  fmt::print("  merged {} shards, {} points: {}/sweep.csv\n", shards, total, out_dir);
+  return 0;
 }
 
 }  // namespace systrain

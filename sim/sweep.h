@@ -8,8 +8,19 @@
 namespace systrain {
 
 // Returns the process exit code (0, 1 if any run failed, 2 on bad input).
+// `shard` "I/N" (0 <= I < N) runs only the points whose index is I mod N;
+// "" runs them all.
 int run_sweep(const std::string& self, const std::string& config, const std::vector<std::string>& sets, int jobs,
-              const std::string& out_dir);
+              const std::string& out_dir, const std::string& shard = "");
+
+// `systrain sweep merge DIR...`: joins the sweep.csv of every shard of one
+// sweep into OUT/sweep.csv, the table an unsharded run writes.
+int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_dir);
+
+// A CSV file as its header and rows (fields may be double-quoted); false if
+// it cannot be read or a row has the wrong number of fields (`error` says where).
+bool read_table(const std::string& path, std::vector<std::string>& header,
+                std::vector<std::vector<std::string>>& rows, std::string& error);
 
 // "a.b=1,2,[3, 4]" -> key "a.b", values {"1", "2", "[3, 4]"} (commas inside
 // brackets do not split)

@@ -261,6 +261,50 @@ speculative_hits)
     || fail "hits did not save recomputation"
   [ "$(c gradient_reuse1 cycles.total)" -lt "$(c gradient_reuse0 cycles.total)" ] || fail "hits made gradient_reuse slower"
   ;;
+sweep_shards)
+  # a sweep run as three shards (separate processes) and merged is the unsharded sweep, byte for byte
+  tcfg=$src/configs/lockstep_training.yaml
+  sw() { "$st" sweep "$tcfg" --set schedule.kind=baseline,speculative --set schedule.speculation.threshold=0,2.3,100 \
+           --set simulation.backend=tlm "$@" > /dev/null; }
+  sw --jobs 2 --out all || fail "unsharded sweep"
+  for i in 0 1 2; do sw --shard $i/3 --out s$i & done
+  wait
+  for i in 0 1 2; do [ -s s$i/sweep.csv ] && [ -s s$i/shard.txt ] || fail "shard $i wrote no table"; done
+  [ "$(ls -d s1/run_* | wc -l)" -eq 2 ] || fail "shard 1 of 3 ran $(ls -d s1/run_* | wc -l) of 6 points"
+  "$st" sweep merge s2 s0 s1 --out merged > /dev/null || fail "merge"
+  cmp all/sweep.csv merged/sweep.csv || fail "merged shards differ from the unsharded sweep"
+  [ "$(wc -l < all/sweep.csv)" -eq 7 ] || fail "sweep.csv: $(cat all/sweep.csv)"
+  head -1 all/sweep.csv | grep -q "speculation.hits,speculation.misses,training.final_test_accuracy,training.final_train_loss,exit_code" \
+    || fail "sweep.csv columns: $(head -1 all/sweep.csv)"
+  # a shard missing or given twice, a bad --shard, a key swept twice: exit 2, nothing written
+  "$st" sweep merge s0 s1 --out m2 2> err.txt; [ $? -eq 2 ] || fail "merge without shard 2"
+  grep -q "shard 2 of 3 is missing" err.txt || fail "$(cat err.txt)"
+  "$st" sweep merge s0 s0 s1 s2 --out m2 2> err.txt; [ $? -eq 2 ] || fail "merge with a shard twice"
+  grep -q "shard 0 of 3 is given twice" err.txt || fail "$(cat err.txt)"
+  "$st" sweep merge all --out m2 2> err.txt; [ $? -eq 2 ] || fail "merge of an unsharded sweep"
+  [ ! -e m2/sweep.csv ] || fail "a failed merge wrote a table"
+  for bad in 3/3 -1/2 1 a/b 1/0; do
+    sw --shard $bad --out bs 2> err.txt; [ $? -eq 2 ] || fail "--shard $bad accepted"
+  done
+  grep -q "^--shard: expected I/N with 0 <= I < N" err.txt || fail "$(cat err.txt)"
+  "$st" sweep "$tcfg" --set training.batch=1,2 --set training.batch=3 --out twice 2> err.txt; [ $? -eq 2 ] || fail "key swept twice"
+  grep -q "training.batch is swept twice" err.txt || fail "$(cat err.txt)"
+  [ ! -e twice/run_000 ] && [ ! -e bs/run_000 ] || fail "a bad sweep ran something"
+  ;;
+plot)
+  tcfg=$src/configs/lockstep_training.yaml
+  "$st" sweep "$tcfg" --set schedule.kind=baseline,speculative --set schedule.speculation.threshold=0,100 \
+    --set simulation.backend=tlm --jobs 2 --out sw > /dev/null || fail "sweep"
+  "$st" plot sw/sweep.csv --x cycles.total --y training.final_test_accuracy --by schedule.kind --out p.png > out.txt \
+    || fail "plot: $(cat out.txt)"
+  grep -q "2 lines, 4 points" out.txt || fail "$(cat out.txt)"
+  [ "$(head -c 8 p.png | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "p.png is not a PNG"
+  [ -z "$(ls | grep tmp)" ] || fail "temporary files left: $(ls)"
+  "$st" plot sw/sweep.csv --x cycles.totl --y macs --out q.png 2> err.txt; [ $? -eq 2 ] || fail "unknown column"
+  grep -q "plot: --x cycles.totl: no such column in sw/sweep.csv (its columns: run, schedule.kind" err.txt || fail "$(cat err.txt)"
+  "$st" plot nothere.csv --x a --y b --out q.png 2> err.txt; [ $? -eq 2 ] || fail "missing csv"
+  [ ! -e q.png ] || fail "a failed plot wrote a file"
+  ;;
 golden_reports)
   # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
   for g in "$src"/tests/golden/*.csv; do

@@ -1,0 +1,129 @@
+#include "plot.h"
+
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "sweep.h"
+
+extern char** environ;
+
+namespace systrain {
+
+namespace {
+
+std::string gnuplot_str(const std::string& s) {
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("''") : std::string(1, c);
+  return o + "'";
+}
+
+bool parse_number(const std::string& s, double& v) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  v = std::strtod(s.c_str(), &end);
+  return errno == 0 && *end == '\0' && std::isfinite(v);
+}
+
+}  // namespace
+
+int run_plot(const PlotSpec& spec) {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string error;
+  if (!read_table(spec.csv, header, rows, error)) {
+    fmt::print(stderr, "plot: {}\n", error);
+    return 2;
+  }
+  auto column = [&](const std::string& name, const char* flag) -> int {
+    if (name.empty()) return -1;
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it != header.end()) return static_cast<int>(it - header.begin());
+    std::string cols;
+    for (const auto& h : header) cols += (cols.empty() ? "" : ", ") + h;
+    fmt::print(stderr, "plot: {} {}: no such column in {} (its columns: {})\n", flag, name, spec.csv, cols);
+    return -2;
+  };
+  const int xc = column(spec.x, "--x"), yc = column(spec.y, "--y"), bc = column(spec.by, "--by");
+  if (xc == -2 || yc == -2 || bc == -2) return 2;
+  if (xc < 0 || yc < 0) {
+    fmt::print(stderr, "plot: give --x and --y columns\n");
+    return 2;
+  }
+  const int exit_col = static_cast<int>(std::find(header.begin(), header.end(), "exit_code") - header.begin());
+  // the points of each line, sorted by x; failed runs and empty cells are left out
+  std::map<std::string, std::vector<std::pair<double, double>>> lines;
+  int skipped = 0;
+  for (const auto& r : rows) {
+    double x = 0, y = 0;
+    const bool failed = exit_col < static_cast<int>(header.size()) && r[exit_col] != "0";
+    if (failed || !parse_number(r[xc], x) || !parse_number(r[yc], y)) {
+      ++skipped;
+      continue;
+    }
+    lines[bc >= 0 ? fmt::format("{}={}", header[bc], r[bc]) : spec.y].push_back({x, y});
+  }
+  if (lines.empty()) {
+    fmt::print(stderr, "plot: no row of {} has numbers in both {} and {}\n", spec.csv, spec.x, spec.y);
+    return 2;
+  }
+  // the data and the script in a temporary folder; the PNG under a temporary
+  // name, renamed when gnuplot has written it whole
+  char tmpl[] = "/tmp/systrain-plot-XXXXXX";
+  if (!mkdtemp(tmpl)) {
+    fmt::print(stderr, "plot: cannot make a temporary folder\n");
+    return 1;
+  }
+  const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", spec.out, ::getpid());
+  std::string script = fmt::format(
+      "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
+      "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key outside right top noenhanced\nset grid\n{}plot ",
+      gnuplot_str(out_tmp), gnuplot_str(spec.title.empty() ? spec.y + " against " + spec.x : spec.title),
+      gnuplot_str(spec.x), gnuplot_str(spec.y), spec.logx ? "set logscale x\n" : "");
+  int n = 0;
+  for (auto& [name, pts] : lines) {
+    std::sort(pts.begin(), pts.end());
+    const std::string data = fmt::format("{}/line{}.dat", dir, n);
+    std::ofstream f(data);
+    for (const auto& [x, y] : pts) f << fmt::format("{} {}\n", x, y);
+    script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
+                          gnuplot_str(name));
+    ++n;
+  }
+  script += "\n";
+  { std::ofstream(dir + "/plot.gp") << script; }
+  std::string gp = dir + "/plot.gp";
+  char* argv[] = {const_cast<char*>("gnuplot"), gp.data(), nullptr};
+  pid_t pid = 0;
+  int status = 0;
+  const bool started = posix_spawnp(&pid, "gnuplot", nullptr, nullptr, argv, environ) == 0;
+  if (started) waitpid(pid, &status, 0);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (!started || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !std::filesystem::exists(out_tmp)) {
+    std::filesystem::remove(out_tmp, ec);
+    fmt::print(stderr, "plot: gnuplot {} (install Debian's gnuplot-nox)\n", started ? "failed" : "is not on PATH");
+    return 1;
+  }
+  std::filesystem::rename(out_tmp, spec.out, ec);
+  if (ec) {
+    std::filesystem::remove(out_tmp, ec);
+    fmt::print(stderr, "plot: cannot write {}\n", spec.out);
+    return 1;
+  }
+  fmt::print("  plot: {} ({} line{}, {} points{})\n", spec.out, lines.size(), lines.size() == 1 ? "" : "s",
+             rows.size() - skipped, skipped ? fmt::format(", {} rows without numbers left out", skipped) : "");
+  return 0;
+}
+
+}  // namespace systrain
