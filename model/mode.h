@@ -26,6 +26,9 @@ const ModeSchedule& mode_schedule(Mode m);
 
 namespace mode_detail {
 
+// blocks of `size` covering `extent`
+inline int64_t blocks(int64_t extent, int64_t size) { return (extent + size - 1) / size; }
+
 // a tile's fields common to every mode
 Tile base_tile(const Pass& p, int64_t index, int64_t m0, int64_t k0, int64_t n0);
 

@@ -13,6 +13,7 @@ class OsMode final : public ModeSchedule {
   std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
     std::vector<Tile> tiles;
     const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
+    tiles.reserve(static_cast<size_t>(mode_detail::blocks(M, R) * mode_detail::blocks(N, C)));
     for (int64_t m0 = 0; m0 < M; m0 += R)
       for (int64_t n0 = 0; n0 < N; n0 += C) {
         Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), m0, 0, n0);

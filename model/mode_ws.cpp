@@ -12,6 +12,7 @@ class WsMode final : public ModeSchedule {
   std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
     std::vector<Tile> tiles;
     const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
+    tiles.reserve(static_cast<size_t>(mode_detail::blocks(N, C) * mode_detail::blocks(K, R)));
     for (int64_t n0 = 0; n0 < N; n0 += C)
       for (int64_t k0 = 0; k0 < K; k0 += R) {
         Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), 0, k0, n0);

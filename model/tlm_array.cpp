@@ -146,8 +146,8 @@ TileRun TlmArray::run_tile(const Tile& t, MemoryPort& mem, int64_t /*start_cycle
   if (t.mode != Mode::kAg) read(t.io.left, L, ru, left_);
   if (t.reads_psum()) read(t.io.psum, L, out_lanes, p_);
   if (functional_) {
-    out_.assign(out_rows * out_lanes, 0);
-    wb_.assign(il ? ru * cu : 0, 0);
+    out_.resize(out_rows * out_lanes);  // every word is written below
+    wb_.resize(il ? ru * cu : 0);
     if (num_.is_float) tile_values(FloatArith{lr_}, t, left_, top_, w_, p_, out_, wb_, float_scratch_);
     else tile_values(FixedArith{num_}, t, left_, top_, w_, p_, out_, wb_, fixed_scratch_);
   }
