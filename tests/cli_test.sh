@@ -49,6 +49,11 @@ cosim_catches_faults)
     grep -q "co-simulation mismatch at cycle [0-9]* (step 0, layer 0, forward pass, ws tile 5 " err.txt || fail "$kind: $(cat err.txt)"
     [ -z "$(find out_$kind -type f 2>/dev/null)" ] || fail "$kind: files left behind: $(find out_$kind -type f)"
   done
+  # the speculative schedule's engines are checked the same way, and the message names the engine
+  SYSTRAIN_INJECT_FAULT=value:5 "$st" run "$src/configs/lockstep_training.yaml" --schedule speculative --out out_spec 2> err.txt
+  [ $? -eq 1 ] || fail "speculative fault: exit code"
+  grep -q "co-simulation mismatch at cycle [0-9]* (step 0, engine 0, layer 0, forward pass, ws tile 5 " err.txt || fail "$(cat err.txt)"
+  [ ! -e out_spec/report.json ] || fail "speculative fault: a report was written"
   ;;
 deterministic_reports)
   tlm --out a && tlm --out b && OMP_NUM_THREADS=1 tlm --out c || fail "run failed"
@@ -64,6 +69,17 @@ deterministic_reports)
         || fail "training run ($nk, $th threads)"
     done
     cmp tr_${nk}_1/report.csv tr_${nk}_2/report.csv || fail "training report.csv depends on the thread count ($nk)"
+  done
+  # the speculative schedule's two engine threads, and big tiles that go parallel (batch 512)
+  for p in gradient_reuse output_speculation; do
+    for th in 1 2; do
+      OMP_NUM_THREADS=$th "$st" run "$src/configs/mlp_fashion.yaml" --quiet --out sp_${p}_$th --set schedule.kind=speculative \
+        --set schedule.speculation.policy=$p --set training.train_samples=1024 --set training.batch=512 \
+        --set training.test_samples=64 --set accelerator.numerics.kind=float32 --set schedule.speculation.threshold=1 \
+        || fail "speculative run ($p, $th threads)"
+    done
+    cmp sp_${p}_1/report.csv sp_${p}_2/report.csv || fail "speculative report.csv depends on the thread count ($p)"
+    diff <(grep -v wall_seconds sp_${p}_1/report.json) <(grep -v wall_seconds sp_${p}_2/report.json) || fail "$p report.json"
   done
   # the three backends report the same counters
   "$st" run "$cfg" --backend rtl --quiet --out r || fail "rtl run"
