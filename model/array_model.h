@@ -45,12 +45,13 @@ class TlmArray final : public ArrayModel {
   bool functional_;
   float lr_;
   std::vector<int64_t> left_, top_, w_, p_, out_, wb_;  // the tile's blocks, kept between tiles
-  template <class Acc>
-  struct Scratch {  // the blocks as accumulator values
-    std::vector<Acc> left, top, w, p;
+  template <class In, class Acc>
+  struct Scratch {  // the blocks as operand values (left, top, w) and accumulator values (p)
+    std::vector<In> left, top, w;
+    std::vector<Acc> p;
   };
-  Scratch<uint64_t> fixed_scratch_;
-  Scratch<float> float_scratch_;
+  Scratch<int32_t, uint64_t> fixed_scratch_;
+  Scratch<float, float> float_scratch_;
 };
 
 }  // namespace systrain

@@ -13,10 +13,15 @@ constexpr int64_t kMaxLanes = 256;
 // Fixed point: sums are taken modulo 2^64 and wrapped to acc_bits once per
 // result; the RTL wraps after every MAC, and wrapping is a ring
 // homomorphism, so the result is the same word.
+// Operands are data_bits <= 16 wide: held as int32, their products are exact
+// in int64 (and vectorise as 32x32->64 multiplies).
 struct FixedArith {
+  using In = int32_t;
   using Acc = uint64_t;
   const Numerics& n;
-  Acc in(int64_t w) const { return static_cast<uint64_t>(w); }
+  In in(int64_t w) const { return static_cast<int32_t>(w); }
+  Acc acc(int64_t w) const { return static_cast<uint64_t>(w); }
+  static Acc mul(In a, In b) { return static_cast<uint64_t>(static_cast<int64_t>(a) * b); }
   int64_t raw(Acc a) const { return wrap(static_cast<int64_t>(a), n.acc_bits); }
   int64_t fin(Acc a, int shift, bool relu) const { return requant(raw(a), shift, n.data_bits, relu); }
   int64_t update(int64_t w, Acc g, const Tile& t) const {
@@ -27,9 +32,12 @@ struct FixedArith {
 // float32: every sum in float, in a fixed order (rows in parallel, each
 // reduction sequential), so the result does not depend on the thread count.
 struct FloatArith {
+  using In = float;
   using Acc = float;
   float lr;
-  Acc in(int64_t w) const { return w2f(w); }
+  In in(int64_t w) const { return w2f(w); }
+  Acc acc(int64_t w) const { return w2f(w); }
+  static Acc mul(In a, In b) { return a * b; }
   int64_t raw(Acc a) const { return f2w(a); }
   int64_t fin(Acc a, int, bool relu) const { return f2w(relu && a < 0 ? 0.0f : a); }
   int64_t update(int64_t w, Acc g, const Tile&) const { return f2w(w2f(w) - lr * g); }
@@ -48,21 +56,28 @@ void for_rows(int64_t n, bool parallel, const F& body) {
   }
 }
 
-// a block of memory words as accumulator values, in a buffer kept between tiles
-template <class Ar>
-const typename Ar::Acc* convert(const Ar& ar, const std::vector<int64_t>& v, std::vector<typename Ar::Acc>& buf) {
+// a block of memory words as operand (or accumulator) values, in a buffer kept between tiles
+template <class T, class Conv>
+const T* convert(const Conv& conv, const std::vector<int64_t>& v, std::vector<T>& buf) {
   buf.resize(v.size());
-  for (size_t i = 0; i < v.size(); ++i) buf[i] = ar.in(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) buf[i] = conv(v[i]);
   return buf.data();
 }
 
+// The MAC loops, compiled twice: for AVX2 (vectorised 32x32->64 multiplies)
+// and for the baseline x86-64, chosen at load time by the CPU (ifunc).
 template <class Ar, class Scratch>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w, const std::vector<int64_t>& top_w,
                  const std::vector<int64_t>& w_w, const std::vector<int64_t>& p_w, std::vector<int64_t>& out,
                  std::vector<int64_t>& wb, Scratch& sc) {
   using Acc = typename Ar::Acc;
-  const Acc *left = convert(ar, left_w, sc.left), *top = convert(ar, top_w, sc.top), *w = convert(ar, w_w, sc.w),
-            *p = convert(ar, p_w, sc.p);
+  using In = typename Ar::In;
+  const auto in = [&](int64_t v) { return ar.in(v); };
+  const In *left = convert(in, left_w, sc.left), *top = convert(in, top_w, sc.top), *w = convert(in, w_w, sc.w);
+  const Acc* p = convert([&](int64_t v) { return ar.acc(v); }, p_w, sc.p);
   const int64_t ru = t.ru, cu = t.cu, xu = t.xu, L = t.len;
   switch (t.mode) {
     case Mode::kWs:  // left [L][ru], w [ru][cu], p/out [L][cu]
@@ -70,20 +85,21 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
         Acc acc[kMaxLanes];
         for (int64_t c = 0; c < cu; ++c) acc[c] = t.first ? Acc{} : p[m * cu + c];
         for (int64_t r = 0; r < ru; ++r) {
-          const Acc xv = left[m * ru + r];
-          const Acc* wr = &w[r * cu];
-          for (int64_t c = 0; c < cu; ++c) acc[c] += xv * wr[c];
+          const In xv = left[m * ru + r];
+          const In* wr = &w[r * cu];
+          for (int64_t c = 0; c < cu; ++c) acc[c] += Ar::mul(xv, wr[c]);
         }
         for (int64_t c = 0; c < cu; ++c) out[m * cu + c] = t.last ? ar.fin(acc[c], t.shift, t.relu) : ar.raw(acc[c]);
       });
       break;
     case Mode::kOs:  // left [L][ru], top [L][cu], out [ru][cu]
       for_rows(ru, L * ru * cu >= kParallelMacs, [&](int64_t r) {
-        Acc acc[kMaxLanes] = {};
+        Acc acc[kMaxLanes];
+        for (int64_t c = 0; c < cu; ++c) acc[c] = Acc{};
         for (int64_t j = 0; j < L; ++j) {
-          const Acc xv = left[j * ru + r];
-          const Acc* tr = &top[j * cu];
-          for (int64_t c = 0; c < cu; ++c) acc[c] += xv * tr[c];
+          const In xv = left[j * ru + r];
+          const In* tr = &top[j * cu];
+          for (int64_t c = 0; c < cu; ++c) acc[c] += Ar::mul(xv, tr[c]);
         }
         for (int64_t c = 0; c < cu; ++c) out[r * cu + c] = ar.fin(acc[c], t.shift, t.relu);
       });
@@ -94,20 +110,21 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
         for_rows(L, L * xu * cu >= kParallelMacs, [&](int64_t m) {
           for (int64_t r = 0; r < xu; ++r) {
             Acc acc = t.first ? Acc{} : p[m * xu + r];
-            const Acc* dy = &top[m * cu];
-            const Acc* wr = &w[r * cu];
-            for (int64_t c = 0; c < cu; ++c) acc += dy[c] * wr[c];
+            const In* dy = &top[m * cu];
+            const In* wr = &w[r * cu];
+            for (int64_t c = 0; c < cu; ++c) acc += Ar::mul(dy[c], wr[c]);
             out[m * xu + r] = t.last ? ar.fin(acc, t.shift, false) : ar.raw(acc);
           }
         });
       }
       if (t.mode == Mode::kIl) {  // G = Xᵀ·dY, then the update of the block
         for_rows(ru, L * ru * cu >= kParallelMacs, [&](int64_t r) {
-          Acc g[kMaxLanes] = {};
+          Acc g[kMaxLanes];
+          for (int64_t c = 0; c < cu; ++c) g[c] = Acc{};
           for (int64_t j = 0; j < L; ++j) {
-            const Acc xv = left[j * ru + r];
-            const Acc* dy = &top[j * cu];
-            for (int64_t c = 0; c < cu; ++c) g[c] += xv * dy[c];
+            const In xv = left[j * ru + r];
+            const In* dy = &top[j * cu];
+            for (int64_t c = 0; c < cu; ++c) g[c] += Ar::mul(xv, dy[c]);
           }
           for (int64_t c = 0; c < cu; ++c) wb[r * cu + c] = ar.update(w_w[r * cu + c], g[c], t);
         });

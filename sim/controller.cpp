@@ -114,11 +114,11 @@ void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order,
   // a DMA fill from DRAM: counted at the DRAM interface, not at the array edge
   auto& act = mem.buffer(Buffer::kActivations);
   const int64_t K = w_.input_width;
-  for (int64_t i = 0; i < m; ++i) {
-    const float* src = &s.x[order[first + i] * K];
-    for (int64_t j = 0; j < K; ++j)
-      act[x0.at(i, j)] = num_.is_float ? f2w(src[j]) : quantize(src[j], num_.fa, num_.data_bits);
-  }
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < K; ++j) {
+      const float v = s.at(order[first + i], j);
+      act[x0.at(i, j)] = num_.is_float ? f2w(v) : quantize(v, num_.fa, num_.data_bits);
+    }
 }
 
 void Controller::mark_busy(Lane& lane, int64_t from, int64_t to) {

@@ -3,13 +3,25 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstdio>
+
 namespace systrain {
 namespace {
 
 std::vector<uint8_t> gunzip_file(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
+  // gzip's trailer holds the uncompressed size (mod 2^32): reserve it, so
+  // that the vector does not grow by copies (a hint; capped at 1 GiB)
   std::vector<uint8_t> out;
+  if (FILE* raw = std::fopen(path.c_str(), "rb")) {
+    unsigned char t[4];
+    if (std::fseek(raw, -4, SEEK_END) == 0 && std::fread(t, 1, 4, raw) == 4)
+      out.reserve(std::min<uint32_t>(uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24,
+                                     1u << 30));
+    std::fclose(raw);
+  }
   uint8_t buf[1 << 16];
   int n;
   while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
@@ -44,9 +56,8 @@ Samples load_fashion_mnist(const std::string& dir, const std::string& which, int
   Samples s;
   s.count = limit > 0 ? std::min(limit, n) : n;
   s.width = h * w;
-  s.x.resize(s.count * s.width);
+  s.pixels.assign(img.begin() + 16, img.begin() + 16 + s.count * s.width);
   s.labels.resize(s.count);
-  for (int64_t i = 0; i < s.count * s.width; ++i) s.x[i] = img[16 + i] / 255.0f;
   for (int64_t i = 0; i < s.count; ++i) {
     s.labels[i] = lab[8 + i];
     if (s.labels[i] > 9) throw DataError(fmt::format("{}: label {} of sample {} is not in 0..9", lp, s.labels[i], i));

@@ -10,8 +10,13 @@ namespace systrain {
 
 struct Samples {
   int64_t count = 0, width = 0;  // samples × features
-  std::vector<float> x;          // [count][width]
+  std::vector<float> x;          // [count][width] (synthetic data)
+  std::vector<uint8_t> pixels;   // [count][width] (images: the value is pixel / 255; a quarter of the floats' memory)
   std::vector<uint8_t> labels;   // [count]
+  float at(int64_t sample, int64_t feature) const {
+    const int64_t i = sample * width + feature;
+    return pixels.empty() ? x[i] : pixels[i] / 255.0f;
+  }
 };
 
 class DataError : public std::runtime_error {
