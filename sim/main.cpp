@@ -88,6 +88,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   plot->add_option("--x", plot_spec.x, "column on the x axis (e.g. cycles.total)")->required();
   plot->add_option("--y", plot_spec.y, "column on the y axis (e.g. training.final_test_accuracy)")->required();
   plot->add_option("--by", plot_spec.by, "one line per value of this column (e.g. schedule.kind)");
+  plot->add_option("--label", plot_spec.label, "write each point's value of this column beside it (e.g. a threshold)");
   plot->add_option("--title", plot_spec.title, "title");
   plot->add_flag("--logx", plot_spec.logx, "logarithmic x axis");
   plot->add_option("--out", plot_spec.out, "PNG file (default: plot.png)");

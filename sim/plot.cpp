@@ -54,15 +54,21 @@ int run_plot(const PlotSpec& spec) {
     fmt::print(stderr, "plot: {} {}: no such column in {} (its columns: {})\n", flag, name, spec.csv, cols);
     return -2;
   };
-  const int xc = column(spec.x, "--x"), yc = column(spec.y, "--y"), bc = column(spec.by, "--by");
-  if (xc == -2 || yc == -2 || bc == -2) return 2;
+  const int xc = column(spec.x, "--x"), yc = column(spec.y, "--y"), bc = column(spec.by, "--by"),
+            lc = column(spec.label, "--label");
+  if (xc == -2 || yc == -2 || bc == -2 || lc == -2) return 2;
   if (xc < 0 || yc < 0) {
     fmt::print(stderr, "plot: give --x and --y columns\n");
     return 2;
   }
   const int exit_col = static_cast<int>(std::find(header.begin(), header.end(), "exit_code") - header.begin());
   // the points of each line, sorted by x; failed runs and empty cells are left out
-  std::map<std::string, std::vector<std::pair<double, double>>> lines;
+  struct Point {
+    double x, y;
+    std::string label;
+    bool operator<(const Point& o) const { return x < o.x || (x == o.x && y < o.y); }
+  };
+  std::map<std::string, std::vector<Point>> lines;
   int skipped = 0;
   for (const auto& r : rows) {
     double x = 0, y = 0;
@@ -71,8 +77,11 @@ int run_plot(const PlotSpec& spec) {
       ++skipped;
       continue;
     }
-    lines[bc >= 0 ? fmt::format("{}={}", header[bc], r[bc]) : spec.y].push_back({x, y});
+    lines[bc >= 0 ? fmt::format("{}={}", header[bc], r[bc]) : spec.y].push_back({x, y, lc >= 0 ? r[lc] : ""});
   }
+  double x_max = 0;
+  for (const auto& [name, pts] : lines)
+    for (const auto& p : pts) x_max = std::max(x_max, std::abs(p.x));
   if (lines.empty()) {
     fmt::print(stderr, "plot: no row of {} has numbers in both {} and {}\n", spec.csv, spec.x, spec.y);
     return 2;
@@ -87,17 +96,22 @@ int run_plot(const PlotSpec& spec) {
   const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", spec.out, ::getpid());
   std::string script = fmt::format(
       "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
-      "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key outside right top noenhanced\nset grid\n{}plot ",
+      "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key below noenhanced\nset grid\n"
+      "{}set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n{}plot ",
       gnuplot_str(out_tmp), gnuplot_str(spec.title.empty() ? spec.y + " against " + spec.x : spec.title),
-      gnuplot_str(spec.x), gnuplot_str(spec.y), spec.logx ? "set logscale x\n" : "");
+      gnuplot_str(spec.x), gnuplot_str(spec.y),
+      x_max >= 1e4 ? "set format x '%.0s%c'\n" : "",  // cycles as 120M, not 1.2e+08
+      spec.logx ? "set logscale x\n" : "");
   int n = 0;
   for (auto& [name, pts] : lines) {
     std::sort(pts.begin(), pts.end());
     const std::string data = fmt::format("{}/line{}.dat", dir, n);
     std::ofstream f(data);
-    for (const auto& [x, y] : pts) f << fmt::format("{} {}\n", x, y);
+    for (const auto& p : pts) f << fmt::format("{} {} \"{}\"\n", p.x, p.y, p.label);
     script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
                           gnuplot_str(name));
+    if (lc >= 0)  // each point named by its value of --label
+      script += fmt::format(", {} using 1:2:3 with labels offset 1,0.7 font ',9' noenhanced notitle", gnuplot_str(data));
     ++n;
   }
   script += "\n";

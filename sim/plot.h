@@ -7,7 +7,7 @@
 namespace systrain {
 
 struct PlotSpec {
-  std::string csv, x, y, by, out, title;
+  std::string csv, x, y, by, label, out, title;
   bool logx = false;
 };
 
