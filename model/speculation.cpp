@@ -181,15 +181,27 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
           wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
         }
     } else {
+      // Σ_c h_c·x_c[i]·dy_c[j] summed exactly: every term and partial sum is
+      // below 2^53 (|x·dy| < 2^30, h <= the batch <= 2^20, at most 256
+      // labels), so doubles hold them exactly and the loop vectorises
       const int wg_shift = num.fa + num.fe - num.fg;
-      for (int64_t i = 0; i < kw; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          int64_t acc = 0;  // exact: the vector unit's accumulator is wide
-          for (int c : hit_labels) acc += hits[c] * t.gx[layer][c * kw + i] * t.gdy[layer][c * n + j];
-          int64_t g = labels_hit > 0 ? requant(acc, wg_shift, num.data_bits, false) : 0;
-          if (has_dw) g = saturate(dw[i * n + j] + g, num.data_bits);
-          wv[i * n + j] = sgd_update(wv[i * n + j], g, sn.lr, sn.upd_shift, num.data_bits);
+      std::vector<double> acc(labels_hit > 0 ? words : 0, 0.0);
+      for (int c : hit_labels) {
+        const int64_t* gx = &t.gx[layer][c * kw];
+        const int64_t* gdy = &t.gdy[layer][c * n];
+        std::vector<double> hdy(n);
+        for (int64_t j = 0; j < n; ++j) hdy[j] = static_cast<double>(hits[c] * gdy[j]);
+        for (int64_t i = 0; i < kw; ++i) {
+          const double xi = static_cast<double>(gx[i]);
+          double* row = &acc[i * n];
+          for (int64_t j = 0; j < n; ++j) row[j] += xi * hdy[j];
         }
+      }
+      for (int64_t e = 0; e < words; ++e) {
+        int64_t g = labels_hit > 0 ? requant(static_cast<int64_t>(acc[e]), wg_shift, num.data_bits, false) : 0;
+        if (has_dw) g = saturate(dw[e] + g, num.data_bits);
+        wv[e] = sgd_update(wv[e], g, sn.lr, sn.upd_shift, num.data_bits);
+      }
     }
   }
   mem.write(wa, Operand::kW, functional ? wv.data() : nullptr);

@@ -114,6 +114,16 @@ void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order,
   // a DMA fill from DRAM: counted at the DRAM interface, not at the array edge
   auto& act = mem.buffer(Buffer::kActivations);
   const int64_t K = w_.input_width;
+  if (!s.pixels.empty()) {  // images: 256 possible values, quantised once
+    int64_t word[256];
+    for (int b = 0; b < 256; ++b)
+      word[b] = num_.is_float ? f2w(b / 255.0f) : quantize(b / 255.0f, num_.fa, num_.data_bits);
+    for (int64_t i = 0; i < m; ++i) {
+      const uint8_t* src = &s.pixels[order[first + i] * K];
+      for (int64_t j = 0; j < K; ++j) act[x0.at(i, j)] = word[src[j]];
+    }
+    return;
+  }
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < K; ++j) {
       const float v = s.at(order[first + i], j);
