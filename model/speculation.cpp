@@ -43,6 +43,37 @@ bool decide(SpecTables& t, int c, const double* p, int64_t n, const Numerics& nu
   return hit;
 }
 
+// Reads the step's logits, decides every sample in order against its
+// label's table entry (refreshing it) and counts the loss; each miss is
+// recorded in st.misses and passed to miss(i, p) with its output p.
+template <class OnMiss>
+SpecOpStats decide_samples(Memory& mem, const Workload& w, const StepLayout& l, const Numerics& num, SpecTables& t,
+                           double threshold, bool functional, const std::function<bool(int64_t)>& assumed_hit,
+                           StepState& st, const OnMiss& miss) {
+  SpecOpStats s;
+  const int64_t m = st.m, n = w.layers.back().n;
+  std::vector<int64_t> y(functional ? m * n : 0);
+  mem.read(l.logits.block(m, n), Operand::kY, functional ? y.data() : nullptr);
+  std::vector<double> p(n), q(n);
+  st.hit.assign(m, 0);
+  st.misses.clear();
+  for (int64_t i = 0; i < m; ++i) {
+    const int c = st.labels[i];
+    if (functional) {
+      const int64_t best = softmax_row(&y[i * n], n, num, p.data());
+      s.loss.loss_sum -= std::log(std::max(p[c], 1e-300));
+      s.loss.correct += best == c;
+    }
+    st.hit[i] = decide(t, c, p.data(), n, num, threshold, functional, !functional && assumed_hit(i), q);
+    if (st.hit[i]) continue;
+    st.misses.push_back(i);
+    miss(i, p.data());
+  }
+  s.table_reads = m * n, s.table_writes = m * n;
+  s.elements = m * n;
+  return s;
+}
+
 }  // namespace
 
 double cross_entropy(const double* q, const double* p, int64_t n) {
@@ -79,33 +110,17 @@ int64_t SpecTables::words_per_label(const Workload& w) const {
 SpecOpStats gr_loss(Memory& mem, const Workload& w, const StepLayout& l, const Numerics& num, SpecTables& t,
                     double threshold, bool functional, const std::function<bool(int64_t)>& assumed_hit,
                     StepState& st) {
-  SpecOpStats s;
   const int L = static_cast<int>(w.layers.size());
   const int64_t m = st.m, n = w.layers.back().n;
-  std::vector<int64_t> y(functional ? m * n : 0), row(n);
-  mem.read(l.logits.block(m, n), Operand::kY, functional ? y.data() : nullptr);
-  std::vector<double> p(n), q(n);
-  st.hit.assign(m, 0);
-  st.misses.clear();
-  for (int64_t i = 0; i < m; ++i) {
-    const int c = st.labels[i];
-    if (functional) {
-      const int64_t best = softmax_row(&y[i * n], n, num, p.data());
-      s.loss.loss_sum -= std::log(std::max(p[c], 1e-300));
-      s.loss.correct += best == c;
-    }
-    st.hit[i] = decide(t, c, p.data(), n, num, threshold, functional, !functional && assumed_hit(i), q);
-    if (st.hit[i]) continue;
+  std::vector<int64_t> row(n);
+  return decide_samples(mem, w, l, num, t, threshold, functional, assumed_hit, st, [&](int64_t i, const double* p) {
     // the error row of a miss, packed: row r of dY = the r-th miss
-    const int64_t r = static_cast<int64_t>(st.misses.size());
-    st.misses.push_back(i);
+    const int c = st.labels[i];
+    const int64_t r = static_cast<int64_t>(st.misses.size()) - 1;
     if (functional)
       for (int64_t j = 0; j < n; ++j) row[j] = error_word((p[j] - (j == c ? 1.0 : 0.0)) / static_cast<double>(m), num);
     mem.write(l.dy[L - 1].row(r, n), Operand::kDy, functional ? row.data() : nullptr);
-  }
-  s.table_reads = m * n, s.table_writes = m * n;
-  s.elements = m * n;
-  return s;
+  });
 }
 
 SpecOpStats gr_gather(Memory& mem, const Workload& w, const StepLayout& l, const StepState& st, bool functional) {
@@ -251,26 +266,10 @@ SpecOpStats os_mask(Memory& mem, const Workload& w, const StepLayout& l, int lay
 SpecOpStats os_verify(Memory& mem, const Workload& w, const StepLayout& l, const Numerics& num, SpecTables& t,
                       double threshold, bool functional, const std::function<bool(int64_t)>& assumed_hit,
                       StepState& st) {
-  SpecOpStats s;
   const int L = static_cast<int>(w.layers.size());
-  const int64_t m = st.m, n = w.layers.back().n;
-  std::vector<int64_t> y(functional ? m * n : 0);
-  mem.read(l.logits.block(m, n), Operand::kY, functional ? y.data() : nullptr);
-  std::vector<double> p(n), q(n);
-  st.hit.assign(m, 0);
-  st.misses.clear();
-  for (int64_t i = 0; i < m; ++i) {
-    const int c = st.labels[i];
-    if (functional) {
-      const int64_t best = softmax_row(&y[i * n], n, num, p.data());
-      s.loss.loss_sum -= std::log(std::max(p[c], 1e-300));
-      s.loss.correct += best == c;
-    }
-    st.hit[i] = decide(t, c, p.data(), n, num, threshold, functional, !functional && assumed_hit(i), q);
-    if (!st.hit[i]) st.misses.push_back(i);
-  }
-  s.table_reads = m * n, s.table_writes = m * n;
-  s.elements = m * n;
+  const int64_t m = st.m;
+  SpecOpStats s =
+      decide_samples(mem, w, l, num, t, threshold, functional, assumed_hit, st, [](int64_t, const double*) {});
   // the true ReLU masks of the hidden layers (the stashed outputs) refresh
   // the table, the last sample of a label last
   std::vector<int64_t> x;
