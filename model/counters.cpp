@@ -90,6 +90,12 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   if (!r.train_loss.empty()) c.add("training.final_train_loss", r.train_loss.back());
   if (!r.train_accuracy.empty()) c.add("training.final_train_accuracy", r.train_accuracy.back());
   if (r.weights_fnv1a) c.add("training.final_weights_fnv1a", fmt::format("{:016x}", *r.weights_fnv1a));
+  // the same per epoch as CSV rows (compare and sweep read those)
+  for (size_t e = 0; e < r.test_accuracy.size(); ++e) {
+    c.add(fmt::format("training.by_epoch.{}.test_accuracy", e), r.test_accuracy[e]);
+    c.add(fmt::format("training.by_epoch.{}.train_loss", e), r.train_loss[e]);
+    if (e < r.spec.hit_rate.size()) c.add(fmt::format("training.by_epoch.{}.hit_rate", e), r.spec.hit_rate[e]);
+  }
   if (!r.training) {
     if (r.accuracy) c.add("inference.accuracy", *r.accuracy);
     else c.add("inference.accuracy", std::monostate{});
