@@ -172,7 +172,7 @@ void Controller::issue(Lane& lane, const Tile& t) {
   } catch (const CosimMismatch& m) {  // say where in the run it happened
     result_.cosim_mismatches++;
     throw std::runtime_error(fmt::format(
-        "co-simulation mismatch at cycle {} (step {}, {}layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), step_,
+        "co-simulation mismatch at cycle {} (step {}, {}layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), lane.step,
         spec_ ? fmt::format("engine {}, ", lane.index) : "", t.layer, lane.op ? lane.op_name : "?", describe(t),
         to_string(phase_at(t, lane.engine.shape, m.cycle() - lane.cycle)), m.what()));
   }
@@ -214,7 +214,7 @@ void Controller::advance(Lane& lane, const Tile& t, const TileRun& r) {
     }
     const int64_t rel = c - s;
     if (c == s || c == w0) {  // the tile's first traced cycle
-      sig.step.write(static_cast<uint32_t>(step_));
+      sig.step.write(static_cast<uint32_t>(lane.step));
       sig.layer.write(static_cast<uint32_t>(t.layer));
       sig.tile.write(static_cast<uint32_t>(t.index));
       sig.mode.write(static_cast<int>(t.mode));
@@ -335,6 +335,7 @@ void Controller::run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t ne
 
 void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int64_t m, int64_t next_m) {
   Lane& lane = *lanes_[0];
+  lane.step = step_;
   Memory& mem = *lane.engine.memory;
   const Samples& s = result_.training ? train_ : test_;
   labels_.resize(m);

@@ -87,6 +87,7 @@ class Controller : public sc_core::sc_module {
     const StepOp* op = nullptr;  // the operation being issued
     std::string op_name;
     int64_t cycle = 0;
+    int64_t step = 0;     // the step whose work it does (traces, messages)
     int vector_unit = 0;  // which vector unit it uses (split engines share one)
     std::vector<std::pair<int64_t, int64_t>> busy;  // [from, to) busy cycles since the last barrier
   };

@@ -247,6 +247,8 @@ void Controller::run_spec_step(const std::vector<int64_t>& order, int64_t first,
   const int64_t n_last = w_.layers.back().n;
   StepState cur;
   cur.step = step_, cur.m = m, cur.slot = static_cast<int>(step_ % 2);
+  f.step = step_;  // the backward engine works on the pending step (gradient_reuse) or this one
+  b.step = sp.policy == SpecPolicy::kGradientReuse && prev_.step >= 0 ? prev_.step : step_;
   cur.labels.resize(m);
   for (int64_t i = 0; i < m; ++i) cur.labels[i] = train_.labels[order[first + i]];
   const StepLayout fl = layout_.view(cur.slot, 0);
@@ -356,6 +358,7 @@ void Controller::finish_speculation() {
   if (prev_.step < 0) return;
   Lane& f = *lanes_[0];
   Lane& b = *lanes_[1];
+  b.step = prev_.step;
   section([] {}, [&] { spec_backward(b, prev_); });
   spec_update(b, prev_);
   result_.spec.barrier_wait_cycles[0] += b.cycle - f.cycle;
