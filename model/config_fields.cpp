@@ -67,7 +67,7 @@ std::optional<int64_t> parse_int(const Node& n) {
   errno = 0;
   char* end = nullptr;
   long long v = std::strtoll(n.scalar.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0') return std::nullopt;
+  if (errno != 0 || end != n.scalar.c_str() + n.scalar.size()) return std::nullopt;  // all of it (no NUL inside)
   return v;
 }
 std::optional<double> parse_num(const Node& n) {
@@ -75,7 +75,7 @@ std::optional<double> parse_num(const Node& n) {
   errno = 0;
   char* end = nullptr;
   double v = std::strtod(n.scalar.c_str(), &end);
-  if (errno != 0 || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  if (errno != 0 || end != n.scalar.c_str() + n.scalar.size() || !std::isfinite(v)) return std::nullopt;
   return v;
 }
 std::string json_str(const std::string& s) {

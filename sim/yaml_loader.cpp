@@ -1,9 +1,15 @@
 #include "yaml_loader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unordered_set>
 #include <fstream>
 #include <tuple>
 #include <sstream>
@@ -15,13 +21,36 @@
 namespace systrain {
 namespace {
 
+// What a config may be: a regular file of text, at most this big, this deep
+// and, aliases expanded, this many nodes (a real config has a few hundred).
+constexpr int64_t kMaxConfigBytes = 1 << 20;
+constexpr int kMaxDepth = 32;
+constexpr int64_t kMaxNodes = 20000;
+
 SourceLoc loc_of(const YAML::Mark& m, const std::string& file) {
   return {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
 }
 
-Node convert(const YAML::Node& y, const std::string& file, std::vector<ConfigError>& errors, const std::string& path) {
+struct Budget {
+  int64_t nodes = 0;
+  bool reported = false;
+};
+
+Node convert(const YAML::Node& y, const std::string& file, std::vector<ConfigError>& errors, const std::string& path,
+             int depth, Budget& budget) {
   Node n;
   n.loc = loc_of(y.Mark(), file);
+  if (budget.reported) return n;
+  if (depth > kMaxDepth || ++budget.nodes > kMaxNodes) {  // a recursive alias, an alias bomb
+    budget.reported = true;
+    errors.push_back({n.loc, path,
+                      depth > kMaxDepth
+                          ? fmt::format("nested deeper than {} levels (a recursive alias?); a config is a few levels deep",
+                                        kMaxDepth)
+                          : fmt::format("the document expands to more than {} nodes (aliases included); a config has a "
+                                        "few hundred", kMaxNodes)});
+    return n;
+  }
   switch (y.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -30,35 +59,76 @@ Node convert(const YAML::Node& y, const std::string& file, std::vector<ConfigErr
     case YAML::NodeType::Scalar:
       n.kind = Node::Kind::kScalar;
       n.scalar = y.Scalar();
+      if (n.scalar.find('\0') != std::string::npos) {  // "\x00" in a quoted string: no key takes one
+        errors.push_back({n.loc, path, "the value contains a NUL character"});
+        n.scalar.clear();
+        n.kind = Node::Kind::kNull;
+        break;
+      }
       // a plain `null`/`~` scalar is null; a quoted "null" stays a string
       if (y.Tag() != "!" && (n.scalar == "null" || n.scalar == "~" || n.scalar == "Null" || n.scalar == "NULL"))
         n.kind = Node::Kind::kNull;
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::kSeq;
-      for (size_t i = 0; i < y.size(); ++i)
-        n.items.push_back(convert(y[i], file, errors, fmt::format("{}[{}]", path, i)));
+      for (size_t i = 0; i < y.size() && !budget.reported; ++i)
+        n.items.push_back(convert(y[i], file, errors, fmt::format("{}[{}]", path, i), depth + 1, budget));
       break;
-    case YAML::NodeType::Map:
+    case YAML::NodeType::Map: {
       n.kind = Node::Kind::kMap;
-      for (auto it = y.begin(); it != y.end(); ++it) {
+      std::unordered_set<std::string> seen;
+      for (auto it = y.begin(); it != y.end() && !budget.reported; ++it) {
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
         const std::string kp = path.empty() ? key : path + "." + key;
-        for (auto& [k, _] : n.entries)
-          if (k == key) errors.push_back({loc_of(it->first.Mark(), file), kp, "duplicate key"});
-        n.entries.emplace_back(key, convert(it->second, file, errors, kp));
+        if (!seen.insert(key).second) errors.push_back({loc_of(it->first.Mark(), file), kp, "duplicate key"});
+        n.entries.emplace_back(key, convert(it->second, file, errors, kp, depth + 1, budget));
         n.key_locs.push_back(loc_of(it->first.Mark(), file));
       }
       break;
+    }
   }
   return n;
 }
 
+// CR LF and lone CR (old Mac files) are line breaks, as YAML says
+std::string normalise_line_breaks(const std::string& text) {
+  std::string o;
+  o.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r') {
+      o += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      o += text[i];
+    }
+  }
+  return o;
+}
+
 }  // namespace
 
-Node parse_yaml(const std::string& text, const std::string& file, std::vector<ConfigError>& errors) {
+Node parse_yaml(const std::string& raw, const std::string& file, std::vector<ConfigError>& errors) {
+  const size_t nul = raw.find('\0');
+  if (nul != std::string::npos) {
+    const int line = 1 + static_cast<int>(std::count(raw.begin(), raw.begin() + nul, '\n'));
+    const size_t bol = raw.rfind('\n', nul);
+    const int col = 1 + static_cast<int>(nul - (bol == std::string::npos ? 0 : bol + 1));
+    errors.push_back({{file, line, col}, "", "a NUL byte: this is not a text file"});
+    return {};
+  }
+  const std::string text = normalise_line_breaks(raw);
   try {
-    return convert(YAML::Load(text), file, errors, "");
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      errors.push_back({loc_of(docs[1].Mark(), file), "",
+                        "a second YAML document ('---'): a config is one document"});
+      return {};
+    }
+    Budget budget;
+    return docs.empty() ? Node{} : convert(docs[0], file, errors, "", 0, budget);
+  } catch (const YAML::DeepRecursion& e) {
+    errors.push_back({loc_of(e.mark, file), "", "YAML nested too deeply; a config is a few levels deep"});
+    return {};
   } catch (const YAML::Exception& e) {
     errors.push_back({loc_of(e.mark, file), "", fmt::format("YAML syntax error: {}", e.msg)});
     return {};
@@ -67,17 +137,40 @@ Node parse_yaml(const std::string& text, const std::string& file, std::vector<Co
 
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   LoadedConfig out;
+  // a regular file of bounded size, checked before it is opened (a FIFO
+  // would block, /dev/zero never ends)
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    out.errors.push_back({{path, 0, 0}, "", fmt::format("cannot read the file: {}", std::strerror(errno))});
+    return out;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    out.errors.push_back({{path, 0, 0}, "", "is a folder, not a config file"});
+    return out;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    out.errors.push_back({{path, 0, 0}, "", "is not a regular file (a device, FIFO or socket); give a YAML file"});
+    return out;
+  }
+  if (st.st_size > kMaxConfigBytes) {
+    out.errors.push_back({{path, 0, 0}, "", fmt::format("is {} bytes; a config is at most {} bytes", st.st_size,
+                                                        kMaxConfigBytes)});
+    return out;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    out.errors.push_back({{path, 0, 0}, "", "cannot read the file (does it exist?)"});
+    out.errors.push_back({{path, 0, 0}, "", fmt::format("cannot read the file: {}", std::strerror(errno))});
     return out;
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  Node doc = parse_yaml(ss.str(), path, out.errors);
+  const std::string text = ss.str().substr(0, kMaxConfigBytes);
+  Node doc = parse_yaml(text, path, out.errors);
   if (!out.errors.empty()) return out;
   if (doc.kind == Node::Kind::kNull) {
-    out.errors.push_back({{path, 1, 1}, "", "the file is empty (expected a mapping with at least `network`)"});
+    const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
+    out.errors.push_back({{path, 1, 1}, "", blank ? "the file is empty (expected a mapping with at least `network`)"
+                                                  : "the document is null (expected a mapping with at least `network`)"});
     return out;
   }
   // cross-key checks run once, after the overrides: `--schedule inference`

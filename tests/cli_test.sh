@@ -321,6 +321,22 @@ plot)
   "$st" plot nothere.csv --x a --y b --out q.png 2> err.txt; [ $? -eq 2 ] || fail "missing csv"
   [ ! -e q.png ] || fail "a failed plot wrote a file"
   ;;
+hostile_inputs)
+  # regression tests of the reliability probe (issue 7): each ends promptly, exit 2, a clear message, no file
+  mkdir adir && mkfifo fifo
+  for f in adir fifo /dev/zero; do
+    timeout 10 "$st" check $f 2> err.txt; rc=$?
+    [ $rc -eq 2 ] || fail "check $f: exit $rc"
+    grep -q -e "is a folder, not a config file" -e "is not a regular file" err.txt || fail "$f: $(cat err.txt)"
+  done
+  timeout 10 "$st" check nothere.yaml 2> err.txt; [ $? -eq 2 ] || fail "a missing file"
+  grep -q "nothere.yaml: cannot read the file: No such file or directory" err.txt || fail "$(cat err.txt)"
+  head -c 2000000 /dev/zero | tr '\0' '#' > big.yaml
+  timeout 10 "$st" check big.yaml 2> err.txt; [ $? -eq 2 ] || fail "a 2 MB config"
+  grep -q "big.yaml: is 2000000 bytes; a config is at most 1048576 bytes" err.txt || fail "$(cat err.txt)"
+  timeout 10 "$st" check "$cfg" --set 'accelerator=&a [*a]' 2> err.txt; [ $? -eq 2 ] || fail "recursive alias in --set"
+  grep -q "nested deeper than 32 levels" err.txt || fail "$(cat err.txt)"
+  ;;
 golden_reports)
   # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
   for g in "$src"/tests/golden/*.csv; do
