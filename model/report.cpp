@@ -75,8 +75,16 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
 }
 
 std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  // Each file goes to a temporary name first (written, checked, flushed to
+  // disk), then all are renamed into place; a file that was there before is
+  // kept under a backup name until every rename has worked, so a failure
+  // puts back what was there: the files appear together or not at all.
   namespace fs = std::filesystem;
-  std::vector<std::string> temps;
+  std::vector<std::string> temps, backups(files.size());
+  std::vector<bool> existed(files.size(), false);
+  auto error = [](const std::string& path, int err) {
+    return fmt::format("cannot write {}: {}", path, std::strerror(err));
+  };
   auto cleanup = [&] {
     std::error_code ec;
     for (auto& t : temps) fs::remove(t, ec);
@@ -84,16 +92,50 @@ std::string write_files_atomically(const std::vector<std::pair<std::string, std:
   for (const auto& [path, content] : files) {
     const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
     FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) { cleanup(); return fmt::format("cannot write {}", path); }
+    if (!f) {
+      const int err = errno;
+      cleanup();
+      return error(path, err);
+    }
     temps.push_back(tmp);
-    const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-    if (std::fclose(f) != 0 || !ok) { cleanup(); return fmt::format("cannot write {}", path); }
+    bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
+              ::fsync(::fileno(f)) == 0;
+    int err = ok ? 0 : errno;
+    if (std::fclose(f) != 0 && ok) ok = false, err = errno;
+    if (!ok) {
+      cleanup();
+      return error(path, err ? err : EIO);
+    }
   }
   for (size_t i = 0; i < files.size(); ++i) {
     std::error_code ec;
-    fs::rename(temps[i], files[i].first, ec);
-    if (ec) { cleanup(); return fmt::format("cannot write {}: {}", files[i].first, ec.message()); }
+    if (fs::is_regular_file(files[i].first, ec)) {
+      backups[i] = fmt::format("{}.bak.{}", files[i].first, ::getpid());
+      if (::link(files[i].first.c_str(), backups[i].c_str()) != 0) backups[i].clear();
+      existed[i] = true;
+    }
   }
+  auto drop_backups = [&] {
+    std::error_code ec;
+    for (auto& b : backups)
+      if (!b.empty()) fs::remove(b, ec);
+  };
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    fs::rename(temps[i], files[i].first, ec);
+    if (ec) {
+      // undo the renames before this one, then drop what is left
+      for (size_t j = 0; j < i; ++j) {
+        std::error_code e2;
+        if (existed[j] && !backups[j].empty()) fs::rename(backups[j], files[j].first, e2);
+        else if (!existed[j]) fs::remove(files[j].first, e2);
+      }
+      cleanup();
+      drop_backups();
+      return fmt::format("cannot write {}: {}", files[i].first, ec.message());
+    }
+  }
+  drop_backups();
   return "";
 }
 

@@ -153,7 +153,6 @@ void Controller::idle_until(Lane& lane, int64_t cycle) {
   lane.cycle = cycle;
 }
 
-std::atomic<bool> g_interrupted{false};
 
 void Controller::issue(Lane& lane, const Tile& t) {
   if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");

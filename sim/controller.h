@@ -31,9 +31,6 @@
 
 namespace systrain {
 
-// set by SIGINT/SIGTERM (sim/main.cpp); the controller stops at the next tile
-extern std::atomic<bool> g_interrupted;
-
 // One array with the SRAM it reaches. The speculative schedule has two: they
 // share one store of values (Memory::share_storage) and count apart.
 struct Engine {

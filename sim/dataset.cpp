@@ -1,15 +1,23 @@
 #include "dataset.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 
 namespace systrain {
+
+std::atomic<bool> g_interrupted{false};
+
 namespace {
 
 std::vector<uint8_t> gunzip_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block, a device never end
+    throw DataError(fmt::format("{}: not a regular file", path));
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
   // gzip's trailer holds the uncompressed size (mod 2^32): reserve it, so
@@ -24,7 +32,13 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   }
   uint8_t buf[1 << 16];
   int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+  while ((n = gzread(f, buf, sizeof buf)) > 0) {
+    out.insert(out.end(), buf, buf + n);
+    if (g_interrupted.load(std::memory_order_relaxed)) {  // Ctrl-C while reading
+      gzclose(f);
+      throw DataError(fmt::format("{}: interrupted", path));
+    }
+  }
   int err = 0;
   const char* msg = gzerror(f, &err);
   const bool bad = n < 0 || (err != Z_OK && err != Z_STREAM_END);
@@ -49,6 +63,8 @@ Samples load_fashion_mnist(const std::string& dir, const std::string& which, int
   if (lab.size() < 8 || be32(lab, 0) != 0x00000801)
     throw DataError(fmt::format("{}: not an IDX label file (magic 0x00000801 expected)", lp));
   const int64_t n = be32(img, 4), h = be32(img, 8), w = be32(img, 12);
+  if (h == 0 || w == 0 || h > 4096 || w > 4096)
+    throw DataError(fmt::format("{}: images of {}x{} pixels", ip, h, w));
   if (static_cast<int64_t>(img.size()) != 16 + n * h * w)
     throw DataError(fmt::format("{}: truncated ({} bytes for {} images of {}x{})", ip, img.size(), n, h, w));
   if (be32(lab, 4) != n || static_cast<int64_t>(lab.size()) != 8 + n)

@@ -1,12 +1,17 @@
 // Input samples for a run: Fashion-MNIST from its IDX files (gzip), or
 // seeded synthetic data. Values are reals in [0, 1] (pixels / 255) or [-1, 1).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace systrain {
+
+// set by SIGINT, SIGTERM and SIGHUP (sim/main.cpp): long work stops at the next
+// tile or block of data and the run writes nothing
+extern std::atomic<bool> g_interrupted;
 
 struct Samples {
   int64_t count = 0, width = 0;  // samples × features

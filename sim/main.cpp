@@ -2,7 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <systemc>
@@ -133,12 +138,24 @@ extern "C" int sc_main(int argc, char* argv[]) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec || !std::filesystem::is_directory(out_dir)) {
-    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
+    fmt::print(stderr, "--out: cannot create the folder {}{}\n", out_dir, ec ? ": " + ec.message() : "");
     return kExitBadInput;
+  }
+  // the reports must be writable there: found out now, not after the simulation
+  {
+    const std::string probe = fmt::format("{}/.systrain-probe.{}", out_dir, ::getpid());
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+      fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, std::strerror(errno));
+      return kExitBadInput;
+    }
+    ::close(fd);
+    ::unlink(probe.c_str());
   }
   RunResult result;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_signal);
   std::unique_ptr<TensorDump> dump;
   if (!cfg.simulation.dump_tensors.empty()) dump = std::make_unique<TensorDump>(cfg, build_workload(cfg));
   const RunOutcome outcome = run_simulation(cfg, result, !quiet, dump.get());

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <unistd.h>
@@ -56,11 +58,20 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     test = load("t10k", cfg.training.test_samples, 0);
     if (training) train = load("train", cfg.training.train_samples, 1000003);
   } catch (const DataError& e) {
+    if (g_interrupted.load()) return {kExitSimFailure, "interrupted while reading the data set; nothing was written"};
     return {kExitBadInput, fmt::format("training.data_dir: {}", e.what())};
   }
+  // the data must be what the network takes
+  for (const Samples* s : {&train, &test})
+    if (s->count > 0 && s->width != w.input_width)
+      return {kExitBadInput,
+              fmt::format("training.data_dir: the {} images have {} features each; the network's input_shape takes {}",
+                          s == &train ? "training" : "test", s->width, w.input_width)};
   if ((training ? train.count : test.count) == 0)
-    return {kExitBadInput, fmt::format("no samples to run: training.{} is 0 and the data set is empty",
-                                       training ? "train_samples" : "test_samples")};
+    return {kExitBadInput,
+            fmt::format("no samples to run: training.{} is 0 and the {} set in {} is empty",
+                        training ? "train_samples" : "test_samples", training ? "training" : "test",
+                        cfg.training.dataset == Dataset::kFashionMnist ? cfg.training.data_dir : "the synthetic data")};
 
   // the arrays: TLM, RTL, or both behind the co-simulation decorator; the
   // speculative schedule has two engines (split: the columns of one array
@@ -126,6 +137,15 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     std::error_code ec;
     const auto parent = std::filesystem::path(vcd).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    // the trace must be writable where it goes: found out before anything runs
+    if (std::filesystem::is_directory(vcd, ec))
+      return {kExitBadInput, fmt::format("simulation.vcd: {} is a folder; give a file name", vcd)};
+    if (FILE* f = std::fopen(vcd_tmp.c_str(), "wb")) {
+      std::fclose(f);
+      std::filesystem::remove(vcd_tmp, ec);
+    } else {
+      return {kExitBadInput, fmt::format("simulation.vcd: cannot write {}: {}", vcd, std::strerror(errno))};
+    }
     try {
       if (rtl) {
         rtl->open_trace(vcd_tmp, cfg.simulation.vcd_window[0], cfg.simulation.vcd_window[1],
@@ -173,7 +193,11 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   }
   if (!vcd.empty()) {
     std::filesystem::rename(vcd_tmp, vcd, ec);
-    if (ec) return {kExitSimFailure, fmt::format("cannot write {}: {}", vcd, ec.message())};
+    if (ec) {
+      std::error_code e2;
+      std::filesystem::remove(vcd_tmp, e2);
+      return {kExitSimFailure, fmt::format("cannot write {}: {}", vcd, ec.message())};
+    }
   }
   return {};
 }

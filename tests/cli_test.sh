@@ -336,6 +336,44 @@ hostile_inputs)
   grep -q "big.yaml: is 2000000 bytes; a config is at most 1048576 bytes" err.txt || fail "$(cat err.txt)"
   timeout 10 "$st" check "$cfg" --set 'accelerator=&a [*a]' 2> err.txt; [ $? -eq 2 ] || fail "recursive alias in --set"
   grep -q "nested deeper than 32 levels" err.txt || fail "$(cat err.txt)"
+  # IDX images that are not what the network takes (1x1, 10x10, 28x29): exit 2, no garbage run
+  idx() {  # DIR H W: two images of HxW and their labels, as t10k files
+    mkdir -p $1
+    { printf '\x00\x00\x08\x03\x00\x00\x00\x02'; printf "\\x00\\x00\\x00\\x$(printf %02x $2)"; printf "\\x00\\x00\\x00\\x$(printf %02x $3)";
+      head -c $((2 * $2 * $3)) /dev/zero; } | gzip > $1/t10k-images-idx3-ubyte.gz
+    { printf '\x00\x00\x08\x01\x00\x00\x00\x02\x01\x02'; } | gzip > $1/t10k-labels-idx1-ubyte.gz
+  }
+  for hw in "1 1" "10 10" "28 29"; do
+    idx d_${hw/ /x} $hw
+    "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/d_${hw/ /x}" --out o_idx 2> err.txt; rc=$?
+    [ $rc -eq 2 ] || fail "$hw images: exit $rc"
+    grep -q "the test images have $(( ${hw% *} * ${hw#* } )) features each; the network's input_shape takes 784" err.txt \
+      || fail "$hw: $(cat err.txt)"
+  done
+  idx d_ok 28 28
+  "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/d_ok" --out o_idx --quiet || fail "28x28 images"
+  mkfifo d_fifo_dir; mkdir d_fifo && mkfifo d_fifo/t10k-images-idx3-ubyte.gz && cp d_ok/t10k-labels-idx1-ubyte.gz d_fifo/
+  timeout 10 "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/d_fifo" --out o_f 2> err.txt
+  [ $? -eq 2 ] || fail "a FIFO as a data file"
+  grep -q "t10k-images-idx3-ubyte.gz: not a regular file" err.txt || fail "$(cat err.txt)"
+  # outputs that cannot be written are found before anything runs, and leave nothing
+  echo x > afile
+  for v in afile/t.vcd /proc/t.vcd; do
+    "$st" run "$cfg" --backend tlm --vcd $v --out o_v 2> err.txt; [ $? -eq 2 ] || fail "--vcd $v"
+    grep -q "simulation.vcd: cannot write $v: " err.txt || fail "$(cat err.txt)"
+  done
+  mkdir vdir
+  "$st" run "$cfg" --backend tlm --vcd vdir --out o_v 2> err.txt; [ $? -eq 2 ] || fail "--vcd a folder"
+  grep -q "simulation.vcd: vdir is a folder" err.txt || fail "$(cat err.txt)"
+  [ -z "$(ls vdir)" ] && [ ! -e o_v/report.json ] || fail "files left: $(ls vdir o_v)"
+  # a report that cannot be written takes its partner with it (report.csv is a folder here)
+  mkdir -p pair/report.csv
+  "$st" run "$cfg" --backend tlm --quiet --out pair 2> err.txt; [ $? -eq 1 ] || fail "unwritable report.csv"
+  [ ! -e pair/report.json ] || fail "report.json was left without report.csv"
+  [ -z "$(ls pair | grep -v '^report.csv$')" ] || fail "temporary files left: $(ls pair)"
+  # the clock is bounded by what the picosecond timeline holds
+  "$st" check "$cfg" --set accelerator.clock_mhz=1e-9 2> err.txt; [ $? -eq 2 ] || fail "clock 1e-9"
+  grep -q "accelerator.clock_mhz: expected a number in \[1, 100000\], found .1e-9." err.txt || fail "$(cat err.txt)"
   ;;
 golden_reports)
   # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
