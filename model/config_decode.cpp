@@ -53,7 +53,8 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
            : t == "maxpool" ? LayerType::kMaxpool : LayerType::kFlatten;
   bool has_units = false, has_filters = false;
   for (size_t i = 0; i < n.entries.size(); ++i) {
-    const auto& [k, v] = n.entries[i];
+    const std::string& k = n.entries[i].first;
+    const Node& v = n.entries[i].second;  // (not a structured binding: lambdas below capture it)
     const std::string kp = path + "." + k;
     const SourceLoc& kl = n.key_locs[i];
     if (std::find(it->second.begin(), it->second.end(), k) == it->second.end()) {

@@ -42,7 +42,7 @@ std::string StepOp::name() const {
 
 StepLayout step_layout(const Workload& w, int64_t batch, int slots, bool per_layer_dw) {
   StepLayout l;
-  int64_t act = 0, wgt = 0, grad = 0, widest = 0, dw = 0, dw_all = 0;
+  int64_t act = 0, wgt = 0, grad = 0, widest = 0, dw = 0;
   for (const auto& p : w.layers) {
     l.x.push_back({Operand::kX, Buffer::kActivations, act, p.kw(), 1});
     act += batch * p.kw();
@@ -52,7 +52,6 @@ StepLayout step_layout(const Workload& w, int64_t batch, int slots, bool per_lay
     grad += batch * p.n;
     widest = std::max({widest, p.kw(), p.n});
     dw = std::max(dw, p.kw() * p.n);
-    dw_all += p.kw() * p.n;
   }
   const int64_t n_last = w.layers.back().n;
   l.logits = {Operand::kY, Buffer::kActivations, act, n_last, 1};

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds systrain and runs every test: the model and config tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer, then the whole suite
-# (unit, config, RTL lockstep, co-simulation, smoke, command line) in Release.
+# AddressSanitizer + UndefinedBehaviorSanitizer, the fuzz targets for a short
+# fixed budget, then the whole suite (unit, config, RTL lockstep,
+# co-simulation, smoke, command line) in Release.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -10,6 +11,12 @@ jobs=${JOBS:-2}
 cmake -S . -B build-asan -DSYSTRAIN_MODEL_ONLY=ON -DSYSTRAIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan -j"$jobs" --output-on-failure
+# fuzzing: the config loader (with --set) and the IDX reader under libFuzzer
+# with ASan and UBSan, SYSTRAIN_FUZZ_SECONDS each (README "Reliability")
+CXX=clang++ cmake -S . -B build-fuzz -DSYSTRAIN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSYSTRAIN_FUZZ_SECONDS="${SYSTRAIN_FUZZ_SECONDS:-30}" >/dev/null
+cmake --build build-fuzz -j"$jobs"
+ctest --test-dir build-fuzz -j"$jobs" --output-on-failure
 cmake -S . -B build >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure

@@ -58,6 +58,11 @@ Samples load_fashion_mnist(const std::string& dir, const std::string& which, int
   const std::string ip = fmt::format("{}/{}-images-idx3-ubyte.gz", dir, which);
   const std::string lp = fmt::format("{}/{}-labels-idx1-ubyte.gz", dir, which);
   const auto img = gunzip_file(ip), lab = gunzip_file(lp);
+  return parse_idx(img, lab, ip, lp, limit);
+}
+
+Samples parse_idx(const std::vector<uint8_t>& img, const std::vector<uint8_t>& lab, const std::string& ip,
+                  const std::string& lp, int64_t limit) {
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw DataError(fmt::format("{}: not an IDX image file (magic 0x00000803 expected)", ip));
   if (lab.size() < 8 || be32(lab, 0) != 0x00000801)

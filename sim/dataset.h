@@ -31,6 +31,10 @@ class DataError : public std::runtime_error {
 
 // `which` is "train" or "t10k"; limit 0 = all.
 Samples load_fashion_mnist(const std::string& dir, const std::string& which, int64_t limit);
+// The IDX bytes of an image file and its label file (already unzipped),
+// validated; `ip` and `lp` name them in messages. The fuzz target's entry.
+Samples parse_idx(const std::vector<uint8_t>& images, const std::vector<uint8_t>& labels, const std::string& ip,
+                  const std::string& lp, int64_t limit);
 Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed);
 
 // deterministic across platforms: a splitmix64 stream

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
@@ -90,6 +91,28 @@ Node convert(const YAML::Node& y, const std::string& file, std::vector<ConfigErr
   return n;
 }
 
+// the position of a document's first node (the parser's events, nothing kept)
+struct FirstMark : YAML::EventHandler {
+  YAML::Mark mark;
+  bool seen = false;
+  void at(const YAML::Mark& m) {
+    if (!seen) mark = m, seen = true;
+  }
+  void OnDocumentStart(const YAML::Mark& m) override { at(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { at(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { at(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { at(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    at(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    at(m);
+  }
+  void OnMapEnd() override {}
+};
+
 // CR LF and lone CR (old Mac files) are line breaks, as YAML says
 std::string normalise_line_breaks(const std::string& text) {
   std::string o;
@@ -118,14 +141,22 @@ Node parse_yaml(const std::string& raw, const std::string& file, std::vector<Con
   }
   const std::string text = normalise_line_breaks(raw);
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      errors.push_back({loc_of(docs[1].Mark(), file), "",
-                        "a second YAML document ('---'): a config is one document"});
-      return {};
+    // One document: the first is loaded, and the parser is asked for one
+    // more (never YAML::LoadAll, which loops forever on input such as ","
+    // in yaml-cpp 0.7: its issue #1040)
+    const YAML::Node root = YAML::Load(text);
+    if (root.Type() != YAML::NodeType::Null) {
+      std::stringstream stream(text);
+      YAML::Parser parser(stream);
+      FirstMark first, second;
+      parser.HandleNextDocument(first);
+      if (parser.HandleNextDocument(second)) {
+        errors.push_back({loc_of(second.mark, file), "", "a second YAML document ('---'): a config is one document"});
+        return {};
+      }
     }
     Budget budget;
-    return docs.empty() ? Node{} : convert(docs[0], file, errors, "", 0, budget);
+    return convert(root, file, errors, "", 0, budget);
   } catch (const YAML::DeepRecursion& e) {
     errors.push_back({loc_of(e.mark, file), "", "YAML nested too deeply; a config is a few levels deep"});
     return {};
@@ -164,7 +195,17 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str().substr(0, kMaxConfigBytes);
+  return load_config_text(ss.str().substr(0, kMaxConfigBytes), path, overrides);
+}
+
+LoadedConfig load_config_text(const std::string& text, const std::string& path,
+                              const std::vector<std::string>& overrides) {
+  LoadedConfig out;
+  if (static_cast<int64_t>(text.size()) > kMaxConfigBytes) {
+    out.errors.push_back({{path, 0, 0}, "", fmt::format("is {} bytes; a config is at most {} bytes", text.size(),
+                                                        kMaxConfigBytes)});
+    return out;
+  }
   Node doc = parse_yaml(text, path, out.errors);
   if (!out.errors.empty()) return out;
   if (doc.kind == Node::Kind::kNull) {
