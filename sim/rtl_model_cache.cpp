@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <vector>
 #include <cstdlib>
@@ -40,6 +41,21 @@ std::string slurp(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// a built model's fingerprint: its bytes hashed, stored beside it when it is
+// built and checked before every dlopen (a truncated or damaged library
+// would crash the process: SIGBUS, SIGSEGV)
+std::string file_fingerprint(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return "";
+  uint64_t h = 1469598103934665603ULL, size = 0;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ULL;
+    size += static_cast<uint64_t>(in.gcount());
+  }
+  return fmt::format("{} {:016x}", size, h);
 }
 
 std::string command_output(const std::string& cmd) {
@@ -96,12 +112,25 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) throw RtlModelError(fmt::format("cannot create the RTL model cache {}: {}", root.string(), ec.message()));
-  if (!fs::exists(lib)) {
+  const fs::path stamp = entry / "libsystolic.so.fingerprint";
+  auto intact = [&] {
+    std::ifstream in(stamp);
+    std::string recorded;
+    std::getline(in, recorded);
+    return fs::exists(lib) && !recorded.empty() && recorded == file_fingerprint(lib);
+  };
+  if (!intact()) {
     const fs::path lockfile = root / ".lock";
     int fd = ::open(lockfile.c_str(), O_CREAT | O_RDWR, 0644);
     if (fd < 0) throw RtlModelError(fmt::format("cannot open {}", lockfile.string()));
     ::flock(fd, LOCK_EX);
-    if (!fs::exists(lib)) {
+    if (fs::exists(entry) && !intact()) {  // damaged (or from a build before fingerprints): build it again
+      if (verbose)
+        fmt::print(stderr, "systrain: the cached RTL model {} is damaged or unverified; rebuilding it\n",
+                   entry.string());
+      fs::remove_all(entry, ec);
+    }
+    if (!intact()) {
       const fs::path tmp = root / (name + ".build");
       fs::remove_all(tmp, ec);
       fs::create_directories(tmp, ec);
@@ -113,6 +142,19 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
           fmt::format("sh {} {} {} {} {} {} {} {} {} {} > {} 2>&1", quote(script), quote(tmp), quote(rtl), quote(shim),
                       quote(runtime), key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers, quote(log));
       const int status = std::system(cmd.c_str());
+      const bool interrupted = (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) ||
+                               (WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGINT);
+      if (status != 0 && interrupted) {  // Ctrl-C: nothing is kept, not even the log
+        ::flock(fd, LOCK_UN);
+        ::close(fd);
+        fs::remove_all(tmp, ec);
+        fs::remove(log, ec);
+        throw RtlModelError(fmt::format("interrupted while building the RTL model for a {}x{} array; nothing was kept",
+                                        key.rows, key.cols));
+      }
+      if (status == 0) {
+        std::ofstream(tmp / "libsystolic.so.fingerprint") << file_fingerprint(tmp / "libsystolic.so") << "\n";
+      }
       if (status != 0) {
         ::flock(fd, LOCK_UN);
         ::close(fd);
@@ -121,9 +163,10 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
         if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
         const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         throw RtlModelError(fmt::format(
-            "building the RTL model for a {}x{} array failed (exit {}{}); the full log is {}:\n{}", key.rows,
-            key.cols, rc, rc == 127 ? ": a tool is missing; scripts/install_deps.sh installs verilator and g++" : "",
-            log.string(), tail));
+            "building the RTL model for a {}x{} array failed ({}{}); the full log is {}:\n{}", key.rows, key.cols,
+            WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status)) : fmt::format("exit {}", rc),
+            rc == 127 ? ": a tool is missing; scripts/install_deps.sh installs verilator and g++" : "", log.string(),
+            tail));
       }
       fs::rename(tmp, entry, ec);
       if (ec) {

@@ -371,6 +371,18 @@ hostile_inputs)
   "$st" run "$cfg" --backend tlm --quiet --out pair 2> err.txt; [ $? -eq 1 ] || fail "unwritable report.csv"
   [ ! -e pair/report.json ] || fail "report.json was left without report.csv"
   [ -z "$(ls pair | grep -v '^report.csv$')" ] || fail "temporary files left: $(ls pair)"
+  # a damaged cached RTL model (truncated, a flipped byte) is found before dlopen and built again
+  export SYSTRAIN_RTL_CACHE=$work/rtl_cache
+  one=(run "$cfg" --backend cosim --set accelerator.array.rows=1 --set accelerator.array.cols=1 --set training.test_samples=2)
+  "$st" "${one[@]}" --out c0 > /dev/null 2>&1 || fail "first 1x1 cosim run"
+  so=$(ls $SYSTRAIN_RTL_CACHE/*/libsystolic.so)
+  head -c 4096 $so > t.so && cat t.so > $so
+  "$st" "${one[@]}" --out c1 > /dev/null 2> err.txt || fail "a truncated model: $(cat err.txt)"
+  grep -q "is damaged or unverified; rebuilding it" err.txt || fail "no rebuild: $(cat err.txt)"
+  printf '\xff' | dd of=$so bs=1 seek=20000 conv=notrunc 2> /dev/null
+  "$st" "${one[@]}" --out c2 > /dev/null 2> err.txt || fail "a flipped byte: $(cat err.txt)"
+  grep -q "rebuilding it" err.txt || fail "no rebuild after a flipped byte"
+  unset SYSTRAIN_RTL_CACHE
   # the clock is bounded by what the picosecond timeline holds
   "$st" check "$cfg" --set accelerator.clock_mhz=1e-9 2> err.txt; [ $? -eq 2 ] || fail "clock 1e-9"
   grep -q "accelerator.clock_mhz: expected a number in \[1, 100000\], found .1e-9." err.txt || fail "$(cat err.txt)"
