@@ -1,6 +1,7 @@
 // Typed, immutable-after-load configuration of one systrain run
 // (schema_version 1, see README "Config reference").
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -100,6 +101,16 @@ struct Config {
   int forward_cols() const {
     const auto& s = schedule.speculation;
     return s.forward_cols > 0 ? s.forward_cols : accelerator.array.cols / 2;
+  }
+  // Rows the buffers are sized for: a step never has more samples than the
+  // batch or than the run has (training.train_samples / test_samples when
+  // they are set; 0 = the whole data set, whose size the config does not say)
+  int64_t buffer_rows() const {
+    const int64_t all = training.dataset == Dataset::kSynthetic ? 10000 : training.batch;  // synthetic: 10,000
+    const int64_t train = training.train_samples > 0 ? training.train_samples : all;
+    const int64_t test = training.test_samples > 0 ? training.test_samples : all;
+    const int64_t most = schedule.kind == ScheduleKind::kInference ? test : std::max(train, test);
+    return std::max<int64_t>(1, std::min<int64_t>(training.batch, most));
   }
   int vector_lanes() const { return accelerator.vector.lanes > 0 ? accelerator.vector.lanes : accelerator.array.cols; }
 };

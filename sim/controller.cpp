@@ -53,8 +53,8 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
   num_ = {nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
           nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
   spec_ = cfg.schedule.kind == ScheduleKind::kSpeculative;
-  layout_ = spec_ ? step_layout(w, cfg.training.batch, 2, cfg.schedule.speculation.policy == SpecPolicy::kGradientReuse)
-                  : step_layout(w, cfg.training.batch);
+  layout_ = spec_ ? step_layout(w, cfg.buffer_rows(), 2, cfg.schedule.speculation.policy == SpecPolicy::kGradientReuse)
+                  : step_layout(w, cfg.buffer_rows());
   if (spec_) socket_b = std::make_unique<Socket>("to_array_b");
   for (size_t i = 0; i < engines.size(); ++i) {
     auto lane = std::make_unique<Lane>();
@@ -101,12 +101,14 @@ void Controller::setup_memories() {
     const StepLayout l = layout_.view(slot);
     for (size_t li = 0; li < w_.layers.size(); ++li)
       if (w_.layers[li].bias)
-        for (int64_t i = 0; i < cfg_.training.batch; ++i) act[l.x[li].at(i, w_.layers[li].k)] = one;
+        for (int64_t i = 0; i < cfg_.buffer_rows(); ++i) act[l.x[li].at(i, w_.layers[li].k)] = one;
   }
   Memory& mem = *lanes_[0]->engine.memory;
   mem.buffer(Buffer::kWeights) = std::move(wts);
   mem.buffer(Buffer::kActivations) = std::move(act);
-  mem.buffer(Buffer::kGradients).assign(layout_.words[int(Buffer::kGradients)], 0);
+  // inference has no weight gradients: the gradients buffer holds its partial sums only
+  mem.buffer(Buffer::kGradients)
+      .assign(result_.training ? layout_.words[int(Buffer::kGradients)] : layout_.dws[0].base, 0);
 }
 
 void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m,

@@ -57,7 +57,7 @@ void Controller::setup_speculation() {
   // after the section; when they do not fit they spill). The table lives in
   // the gradients buffer when it fits beside that, else in DRAM.
   const int64_t capacity = dram_.gradients_capacity_words();
-  const int64_t batch = cfg_.training.batch;
+  const int64_t batch = cfg_.buffer_rows();
   int64_t dw_all = 0, dy_step = 0;
   for (const auto& p : w_.layers) dw_all += p.kw() * p.n, dy_step += batch * p.n;
   int64_t need = 0;

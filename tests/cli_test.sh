@@ -383,6 +383,13 @@ hostile_inputs)
   "$st" "${one[@]}" --out c2 > /dev/null 2> err.txt || fail "a flipped byte: $(cat err.txt)"
   grep -q "rebuilding it" err.txt || fail "no rebuild after a flipped byte"
   unset SYSTRAIN_RTL_CACHE
+  # buffers are sized by what runs (batch 1048576 over 20 samples), and a run that cannot fit is refused up front
+  timeout 20 "$st" run "$cfg" --backend tlm --quiet --set training.batch=1048576 --out big_batch || fail "a huge batch"
+  printf 'network: {input_shape: [200000], layers: [{type: dense, units: 100000}]}\ntraining: {dataset: synthetic, test_samples: 10}\n' > huge.yaml
+  timeout 20 "$st" run huge.yaml --out o_huge 2> err.txt; [ $? -eq 2 ] || fail "a network of 2e10 weights"
+  grep -q "GiB are available: .* make network.layers smaller, or run timing only" err.txt || fail "$(cat err.txt)"
+  [ ! -e o_huge/report.json ] || fail "a report for a refused run"
+  timeout 20 "$st" run huge.yaml --out o_huge --quiet --set simulation.functional=false || fail "timing only fits"
   # the clock is bounded by what the picosecond timeline holds
   "$st" check "$cfg" --set accelerator.clock_mhz=1e-9 2> err.txt; [ $? -eq 2 ] || fail "clock 1e-9"
   grep -q "accelerator.clock_mhz: expected a number in \[1, 100000\], found .1e-9." err.txt || fail "$(cat err.txt)"
