@@ -38,9 +38,10 @@ void RtlArray::open_trace(const std::string& path, int64_t first, int64_t last, 
   trace_last_ = last;
 }
 
-void RtlArray::close_trace() {
-  if (tracing_) api_.trace_close(model_);
+int RtlArray::close_trace() {
+  const int error = tracing_ ? api_.trace_close(model_) : 0;
   tracing_ = false;
+  return error;
 }
 
 void RtlArray::half_cycle(int clk, int64_t cycle) {

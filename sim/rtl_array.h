@@ -28,7 +28,7 @@ class RtlArray final : public ArrayModel {
   // VCD of every RTL signal for global cycles [first, last]; cycle c starts
   // at c·period_ps picoseconds (the clock rises half a period later)
   void open_trace(const std::string& path, int64_t first, int64_t last, uint64_t period_ps);
-  void close_trace();
+  int close_trace();  // 0, or the errno of a write to the trace that failed
 
  private:
   void set(int port, int lane, int64_t v) { api_.set(model_, port, lane, v); }

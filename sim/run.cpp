@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "controller.h"
@@ -184,6 +185,21 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     } else {
       return {kExitBadInput, fmt::format("simulation.vcd: cannot write {}: {}", vcd, std::strerror(errno))};
     }
+    // and there must be room for it: an upper bound of the window's size
+    // (TLM: the schedule signals of each engine, ~0.5 KB a cycle; RTL:
+    // every PE's registers, ~200 bytes a PE a cycle)
+    const double cycles = static_cast<double>(cfg.simulation.vcd_window[1] - cfg.simulation.vcd_window[0] + 1);
+    const double bound =
+        4096 + cycles * (backend == Backend::kTlm ? 512.0 * static_cast<double>(shapes.size())
+                                                  : 200.0 * shapes[0].rows * shapes[0].cols + 2048);
+    struct statvfs fs {};
+    const std::string dir = parent.empty() ? std::string(".") : parent.string();
+    if (::statvfs(dir.c_str(), &fs) == 0 &&
+        static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize) < bound)
+      return {kExitBadInput,
+              fmt::format("simulation.vcd: a window of {:.0f} cycles can take up to {:.1f} MB, and {} has {:.1f} MB "
+                          "free; narrow simulation.vcd_window or write elsewhere",
+                          cycles, bound / 1e6, dir, static_cast<double>(fs.f_bavail) * fs.f_frsize / 1e6)};
     try {
       if (rtl) {
         rtl->open_trace(vcd_tmp, cfg.simulation.vcd_window[0], cfg.simulation.vcd_window[1],
@@ -221,13 +237,29 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     result.cosim_events_compared += cosim->stats().events_compared;
     result.cosim_words_compared += cosim->stats().words_compared;
   }
-  if (rtl) rtl->close_trace();
+  const int rtl_trace_error = rtl ? rtl->close_trace() : 0;
   ctrl.close_trace();
+  // a trace the disk could not hold is an error, not a short file: the RTL
+  // trace says so itself; SystemC's does not, so a disk found full after it
+  // is taken as the same
+  std::string trace_error;
+  if (!vcd.empty()) {
+    struct statvfs fs {};
+    const auto parent = std::filesystem::path(vcd).parent_path();
+    if (rtl_trace_error)
+      trace_error = fmt::format("cannot write {}: {}", vcd, std::strerror(rtl_trace_error));
+    else if (!rtl && ::statvfs(parent.empty() ? "." : parent.c_str(), &fs) == 0 && fs.f_bavail == 0)
+      trace_error = fmt::format("cannot write {}: the disk is full (the trace may be cut short)", vcd);
+  }
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::error_code ec;
   if (!ctrl.error().empty()) {
     if (!vcd_tmp.empty()) std::filesystem::remove(vcd_tmp, ec);
     return {kExitSimFailure, ctrl.error()};
+  }
+  if (!trace_error.empty()) {
+    std::filesystem::remove(vcd_tmp, ec);
+    return {kExitSimFailure, trace_error};
   }
   if (!vcd.empty()) {
     std::filesystem::rename(vcd_tmp, vcd, ec);

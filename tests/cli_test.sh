@@ -366,6 +366,12 @@ hostile_inputs)
   "$st" run "$cfg" --backend tlm --vcd vdir --out o_v 2> err.txt; [ $? -eq 2 ] || fail "--vcd a folder"
   grep -q "simulation.vcd: vdir is a folder" err.txt || fail "$(cat err.txt)"
   [ -z "$(ls vdir)" ] && [ ! -e o_v/report.json ] || fail "files left: $(ls vdir o_v)"
+  # a VCD window no disk can hold is refused before anything runs
+  "$st" run "$cfg" --backend tlm --vcd big.vcd --set "simulation.vcd_window=[0, 1000000000000]" --out o_v 2> err.txt
+  [ $? -eq 2 ] || fail "a window of 1e12 cycles"
+  grep -q "simulation.vcd: a window of 1000000000001 cycles can take up to .* MB free; narrow simulation.vcd_window" err.txt \
+    || fail "$(cat err.txt)"
+  [ -z "$(ls | grep big.vcd)" ] || fail "a VCD was left"
   # a report that cannot be written takes its partner with it (report.csv is a folder here)
   mkdir -p pair/report.csv
   "$st" run "$cfg" --backend tlm --quiet --out pair 2> err.txt; [ $? -eq 1 ] || fail "unwritable report.csv"

@@ -6,7 +6,7 @@
 
 namespace systrain::rtl_abi {
 
-constexpr int kAbiVersion = 2;
+constexpr int kAbiVersion = 3;
 
 // Scalar inputs take lane 0; vector ports take a lane (row or column).
 // The ports are listed once, in rtl_ports.def.
@@ -28,7 +28,7 @@ struct Api {
   void (*eval)(void* model);
   int (*trace_open)(void* model, const char* path);  // 0 on success
   void (*trace_dump)(void* model, uint64_t time);
-  void (*trace_close)(void* model);
+  int (*trace_close)(void* model);  // 0, or the errno of the first write that failed (a full disk)
 };
 
 }  // namespace systrain::rtl_abi

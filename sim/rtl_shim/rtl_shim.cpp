@@ -1,6 +1,7 @@
 // Compiled once per array shape together with the Verilated model: adapts
 // Vsystolic_top's typed ports (CData .. VlWide<N>, depending on the shape) to
 // the width-independent C ABI of rtl_abi.h.
+#include <cerrno>
 #include <memory>
 #include <type_traits>
 
@@ -12,9 +13,26 @@
 namespace {
 using namespace systrain::rtl_abi;
 
+// The trace file: a write that fails (a full disk) is remembered and the
+// rest of the trace dropped, instead of Verilator's fatal error, whose flush
+// callbacks write again and hang the process.
+struct CheckedFile final : VerilatedVcdFile {
+  int error = 0;
+  ssize_t write(const char* bufp, ssize_t len) override {
+    if (error) return len;
+    const ssize_t got = VerilatedVcdFile::write(bufp, len);
+    if (got < 0 && errno != EAGAIN && errno != EINTR) {
+      error = errno;
+      return len;
+    }
+    return got;
+  }
+};
+
 struct Model {
   VerilatedContext ctx;
   std::unique_ptr<Vsystolic_top> top;
+  std::unique_ptr<CheckedFile> file;
   std::unique_ptr<VerilatedVcdC> vcd;
   Model() {
     ctx.traceEverOn(true);
@@ -119,7 +137,8 @@ void destroy(void* p) {
 void eval(void* p) { static_cast<Model*>(p)->top->eval(); }
 int trace_open(void* p, const char* path) {
   auto* m = static_cast<Model*>(p);
-  m->vcd = std::make_unique<VerilatedVcdC>();
+  m->file = std::make_unique<CheckedFile>();
+  m->vcd = std::make_unique<VerilatedVcdC>(m->file.get());
   m->top->trace(m->vcd.get(), 99);
   m->vcd->open(path);
   return m->vcd->isOpen() ? 0 : 1;
@@ -128,10 +147,13 @@ void trace_dump(void* p, uint64_t time) {
   auto* m = static_cast<Model*>(p);
   if (m->vcd) m->vcd->dump(time);
 }
-void trace_close(void* p) {
+int trace_close(void* p) {
   auto* m = static_cast<Model*>(p);
   if (m->vcd) m->vcd->close();
   m->vcd.reset();
+  const int error = m->file ? m->file->error : 0;
+  m->file.reset();
+  return error;
 }
 
 const Api kApi{kAbiVersion, kRows, kCols, kDw, kAw, kMult, create, destroy, set, get,
