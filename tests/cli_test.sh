@@ -199,6 +199,17 @@ interrupt_leaves_nothing)
   [ $rc -eq 1 ] || fail "interrupted run: exit $rc, expected 1 ($(cat err.txt))"
   grep -q "interrupted" err.txt || fail "message: $(cat err.txt)"
   [ -z "$(find o t -type f 2>/dev/null)" ] || fail "files left behind: $(find o t -type f)"
+  # the same for SIGHUP (a closed terminal) and SIGTERM, in the TLM backend with a trace
+  for sig in HUP TERM; do
+    "$st" run "$src/configs/mlp_fashion.yaml" --out o_$sig --vcd t_$sig/x.vcd --set simulation.vcd_window=[0,100000] \
+      2> err.txt > /dev/null &
+    pid=$!
+    for _ in $(seq 1 600); do [ -e t_$sig ] && break; sleep 0.1; done
+    sleep 1.5
+    kill -$sig $pid; wait $pid; rc=$?
+    [ $rc -eq 1 ] || fail "SIG$sig: exit $rc, expected 1 ($(cat err.txt))"
+    [ -z "$(find o_$sig t_$sig -type f 2>/dev/null)" ] || fail "SIG$sig: files left: $(find o_$sig t_$sig -type f)"
+  done
   ;;
 sweep)
   "$st" sweep "$cfg" --set accelerator.array.rows=2,5 --set schedule.forward_dataflow=ws,os \
@@ -366,6 +377,9 @@ hostile_inputs)
   "$st" run "$cfg" --backend tlm --vcd vdir --out o_v 2> err.txt; [ $? -eq 2 ] || fail "--vcd a folder"
   grep -q "simulation.vcd: vdir is a folder" err.txt || fail "$(cat err.txt)"
   [ -z "$(ls vdir)" ] && [ ! -e o_v/report.json ] || fail "files left: $(ls vdir o_v)"
+  # an --out where nothing can be written is found before anything runs, with the reason
+  timeout 10 "$st" run "$src/configs/mlp_fashion.yaml" --out /proc/sys 2> err.txt; [ $? -eq 2 ] || fail "--out /proc/sys"
+  grep -q "^--out: cannot write in /proc/sys: " err.txt || fail "$(cat err.txt)"
   # a VCD window no disk can hold is refused before anything runs
   "$st" run "$cfg" --backend tlm --vcd big.vcd --set "simulation.vcd_window=[0, 1000000000000]" --out o_v 2> err.txt
   [ $? -eq 2 ] || fail "a window of 1e12 cycles"
