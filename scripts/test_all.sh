@@ -2,7 +2,8 @@
 # Builds systrain and runs every test: the model and config tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer, the fuzz targets for a short
 # fixed budget, then the whole suite (unit, config, RTL lockstep,
-# co-simulation, smoke, command line) in Release.
+# co-simulation, smoke, command line) in Release, then the command-line tests
+# again against a sanitized build.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -20,3 +21,9 @@ ctest --test-dir build-fuzz -j"$jobs" --output-on-failure
 cmake -S . -B build >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure
+# the command line under AddressSanitizer + UndefinedBehaviorSanitizer: every
+# cli test against a sanitized systrain (its RTL models are built unsanitized)
+cmake -S . -B build-asan-cli -DSYSTRAIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-asan-cli -j"$jobs" --target systrain
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan-cli -R '^cli: ' -j"$jobs" \
+  --output-on-failure

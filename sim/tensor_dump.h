@@ -31,7 +31,7 @@ class TensorDump final : public StepObserver {
   std::string dir(int64_t step, int layer) const;
 
   const Config& cfg_;
-  const Workload& w_;
+  const Workload w_;  // a copy: callers pass a temporary (ASan found the dangling reference)
   StepLayout layout_;
   StepNumerics sn_;
   std::string root_;
