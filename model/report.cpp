@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -72,6 +74,15 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
                      i("cosim.tlm_cycles"), i("cosim.rtl_cycles"), i("cosim.events_compared"),
                      i("cosim.words_compared"), i("cosim.mismatches"));
   return s;
+}
+
+std::string probe_writable(const std::string& dir) {
+  const std::string probe = fmt::format("{}/.systrain-probe.{}", dir, ::getpid());
+  FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) return std::strerror(errno);
+  std::fclose(f);
+  std::remove(probe.c_str());
+  return "";
 }
 
 std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {

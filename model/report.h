@@ -21,6 +21,9 @@ double utilization_of(const RunResult& r);
 
 // Writes all files or none: each goes to a temporary beside its target, and
 // the renames happen only after every write succeeded. Returns "" or an error.
+// "" if a file can be created in `dir`, else why not (the errno text)
+std::string probe_writable(const std::string& dir);
+
 std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& path_and_content);
 
 }  // namespace systrain

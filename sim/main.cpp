@@ -142,15 +142,9 @@ extern "C" int sc_main(int argc, char* argv[]) {
     return kExitBadInput;
   }
   // the reports must be writable there: found out now, not after the simulation
-  {
-    const std::string probe = fmt::format("{}/.systrain-probe.{}", out_dir, ::getpid());
-    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) {
-      fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, std::strerror(errno));
-      return kExitBadInput;
-    }
-    ::close(fd);
-    ::unlink(probe.c_str());
+  if (const std::string why = probe_writable(out_dir); !why.empty()) {
+    fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
+    return kExitBadInput;
   }
   RunResult result;
   std::signal(SIGINT, on_signal);

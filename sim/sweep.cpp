@@ -214,6 +214,10 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
     return 2;
   }
+  if (const std::string why = probe_writable(out_dir); !why.empty()) {
+    fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
+    return 2;
+  }
   // run them (this shard's points), `jobs` at a time
   auto run_dir = [&](size_t i) { return fmt::format("{}/run_{:03}", out_dir, i); };
   std::vector<size_t> points;
