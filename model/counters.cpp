@@ -118,6 +118,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add("speculation.dw_spills", sp.dw_spills);
     c.add("speculation.cycles_saved", sp.skipped_cycles);
     c.add("speculation.reuse_cycles", sp.reuse_cycles);
+    c.add("speculation.words_saved", sp.skipped_words);
+    c.add("speculation.reuse_words", sp.reuse_words);
     c.add("speculation.recompute_cycles", sp.recompute_cycles);
     c.add("speculation.overlap_cycles", r.cycles_overlap);
     c.add("speculation.barrier_wait_cycles.forward", sp.barrier_wait_cycles[0]);

@@ -46,6 +46,8 @@ struct SpecStats {
   bool table_in_sram = true, dw_spills = false;
   int64_t skipped_cycles = 0;    // gradient_reuse: backward cycles the hits did not spend (closed form)
   int64_t reuse_cycles = 0;      // gradient_reuse: vector-unit cycles spent applying stored gradients
+  int64_t skipped_words = 0;     // gradient_reuse: SRAM words the skipped backward work would have moved
+  int64_t reuse_words = 0;       // gradient_reuse: table words moved to store and apply gradients
   int64_t recompute_cycles = 0;  // output_speculation: cycles spent recomputing after a miss
   int64_t barrier_wait_cycles[2] = {0, 0};  // per engine: waiting for the other at the end of a step
 };

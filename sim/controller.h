@@ -123,7 +123,10 @@ class Controller : public sc_core::sc_module {
   void spec_vector(Lane& lane, Stage stage, int layer, VectorKind kind, const std::function<SpecOpStats()>& fn,
                    const char* name = nullptr);
   void spec_array(Lane& lane, const StepOp& op, const char* name = nullptr);
-  int64_t backward_cycles(int64_t rows);  // closed form of a backward pass over `rows` samples
+  struct BackwardCost {
+    int64_t cycles = 0, words = 0;  // array and vector-unit cycles; SRAM words read and written
+  };
+  BackwardCost backward_cost(int64_t rows);  // closed form of a backward pass over `rows` samples
   bool assumed_hit(int64_t step, int64_t sample) const;
 
   const Config& cfg_;
@@ -157,7 +160,7 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_event b_start_, b_done_;
   bool b_running_ = false;
   std::string b_error_;
-  std::map<int64_t, int64_t> backward_cycles_cache_;
+  std::map<int64_t, BackwardCost> backward_cost_cache_;
   std::vector<int64_t> dw_ready_;  // gradient_reuse: per layer, its spilled dW is back
   int64_t epoch_hits_ = 0;
 };

@@ -163,24 +163,31 @@ void Controller::spec_array(Lane& lane, const StepOp& op, const char* name) {
   count_op(os, op, before, lane.engine.memory->counts(), lane.cycle - c0);
 }
 
-int64_t Controller::backward_cycles(int64_t rows) {
-  if (rows == 0) return 0;
-  auto it = backward_cycles_cache_.find(rows);
-  if (it != backward_cycles_cache_.end()) return it->second;
+Controller::BackwardCost Controller::backward_cost(int64_t rows) {
+  if (rows == 0) return {};
+  auto it = backward_cost_cache_.find(rows);
+  if (it != backward_cost_cache_.end()) return it->second;
   const ArrayShape& shape = lanes_[1]->engine.shape;
   const int mult = cfg_.accelerator.array.pe_multipliers;
-  int64_t cycles = 0;
-  auto pass_cycles = [&](const Pass& p) {
-    for (const Tile& t : tile_pass(p, shape, mult)) cycles += tile_cost(t, shape).cycles;
+  BackwardCost c;
+  auto pass = [&](const Pass& p) {
+    for (const Tile& t : tile_pass(p, shape, mult)) {
+      const TileCost tc = tile_cost(t, shape);
+      c.cycles += tc.cycles;
+      for (int o = 0; o < int(Operand::kCount); ++o) c.words += tc.acc.reads[o] + tc.acc.writes[o];
+    }
   };
   for (int i = static_cast<int>(w_.layers.size()) - 1; i >= 0; --i) {
     if (i > 0) {
-      pass_cycles(ag_pass(cfg_, w_, layout_, i, rows));
-      if (w_.layers[i - 1].relu) cycles += vector_cycles(VectorKind::kMask, cfg_, w_, i, rows);
+      pass(ag_pass(cfg_, w_, layout_, i, rows));
+      if (w_.layers[i - 1].relu) {  // the mask reads dx and x and writes dy
+        c.cycles += vector_cycles(VectorKind::kMask, cfg_, w_, i, rows);
+        c.words += 3 * vector_elements(VectorKind::kMask, w_, i, rows);
+      }
     }
-    pass_cycles(wg_pass(cfg_, w_, layout_, i, rows));
+    pass(wg_pass(cfg_, w_, layout_, i, rows));
   }
-  return backward_cycles_cache_[rows] = cycles;
+  return backward_cost_cache_[rows] = c;
 }
 
 void Controller::spec_backward(Lane& b, StepState& st) {
@@ -190,7 +197,9 @@ void Controller::spec_backward(Lane& b, StepState& st) {
   Memory& mem = *b.engine.memory;
   const int64_t mm = static_cast<int64_t>(st.misses.size());
   if (dual) idle_until(b, backward_stash_ready_);  // the stash and the errors have arrived
-  result_.spec.skipped_cycles += backward_cycles(st.m) - backward_cycles(mm);
+  const BackwardCost all = backward_cost(st.m), run = backward_cost(mm);
+  result_.spec.skipped_cycles += all.cycles - run.cycles;
+  result_.spec.skipped_words += all.words - run.words;
   if (mm == 0) return;
   bool packed = true;
   for (int64_t r = 0; r < mm; ++r) packed = packed && st.misses[r] == r;
@@ -214,7 +223,11 @@ void Controller::spec_backward(Lane& b, StepState& st) {
     spec_array(b, array_op(Stage::kBackward, i, wg_pass(cfg_, w_, l, i, mm)));
     if (dw_spills_) dw_ready_[i] = dram_.spill_dw(i, b.cycle);  // back before the update (spec_update waits)
   }
-  spec_vector(b, Stage::kBackward, 0, VectorKind::kTable, [&] { return gr_refresh(mem, w_, l, st, *tables_, functional); });
+  spec_vector(b, Stage::kBackward, 0, VectorKind::kTable, [&] {
+    SpecOpStats s = gr_refresh(mem, w_, l, st, *tables_, functional);
+    result_.spec.reuse_words += 2 * s.table_writes;  // read from the stash and errors, written to the table
+    return s;
+  });
 }
 
 void Controller::spec_update(Lane& b, StepState& st) {
@@ -229,6 +242,7 @@ void Controller::spec_update(Lane& b, StepState& st) {
     spec_vector(b, Stage::kUpdate, i, VectorKind::kUpdate, [&] {
       SpecOpStats s = gr_update(mem, w_, l, i, st, *tables_, num_, sn_, lr, functional);
       elements = s.elements;
+      result_.spec.reuse_words += s.table_reads;  // the stored gradients applied
       return s;
     });
     const auto& p = w_.layers[i];

@@ -284,6 +284,9 @@ speculative_hits)
   [ "$(c gradient_reuse1 speculation.cycles_saved)" -gt 0 ] || fail "no cycles saved"
   [ "$(c gradient_reuse0 speculation.cycles_saved)" -eq 0 ] || fail "cycles saved without hits"
   [ "$(c gradient_reuse1 speculation.reuse_cycles)" -gt 0 ] || fail "applying stored gradients cost nothing"
+  [ "$(c gradient_reuse1 speculation.words_saved)" -gt 0 ] && [ "$(c gradient_reuse1 speculation.reuse_words)" -gt 0 ] \
+    || fail "the traffic of reuse is not reported"
+  [ "$(c gradient_reuse0 speculation.words_saved)" -eq 0 ] || fail "words saved without hits"
   [ "$(c output_speculation1 speculation.recompute_cycles)" -lt "$(c output_speculation0 speculation.recompute_cycles)" ] \
     || fail "hits did not save recomputation"
   [ "$(c gradient_reuse1 cycles.total)" -lt "$(c gradient_reuse0 cycles.total)" ] || fail "hits made gradient_reuse slower"
