@@ -299,7 +299,7 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
   }
   const auto& net = cfg.network;
   if (!net.topology_csv.empty()) {
-    err("network.topology_csv", "not supported yet (give input_shape and layers)");
+    // read and checked by the loader (sim/yaml_loader.cpp), which also says simulating one is not supported yet
   } else {
     if (net.input_shape.empty()) err("network.input_shape", "missing key (needed with network.layers)");
     if (net.layers.empty()) err("network.layers", "missing key (a list of layers)");

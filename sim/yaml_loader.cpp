@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <unordered_set>
 #include <fstream>
 #include <tuple>
 #include <sstream>
 
 #include "config_schema.h"
+#include "topology.h"
 
 #include <map>
 
@@ -238,6 +240,34 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
   std::stable_sort(out.errors.begin(), out.errors.end(), [](const ConfigError& a, const ConfigError& b) {
     return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
   });
+  // a SCALE-Sim topology file is read and checked here (its errors located
+  // in it, after the config's own); a relative path is taken from the
+  // config's folder
+  if (!out.config.network.topology_csv.empty()) {
+    std::filesystem::path csv = out.config.network.topology_csv;
+    if (csv.is_relative() && path != "--set") csv = std::filesystem::path(path).parent_path() / csv;
+    const SourceLoc at = locs.count("network.topology_csv") ? locs.at("network.topology_csv") : SourceLoc{path, 0, 0};
+    struct stat st {};
+    if (::stat(csv.c_str(), &st) != 0) {
+      out.errors.push_back({at, "network.topology_csv", fmt::format("cannot read {}: {}", csv.string(), std::strerror(errno))});
+    } else if (!S_ISREG(st.st_mode)) {
+      out.errors.push_back({at, "network.topology_csv", fmt::format("{} is not a regular file", csv.string())});
+    } else if (st.st_size > kMaxConfigBytes * 4) {
+      out.errors.push_back({at, "network.topology_csv", fmt::format("{} is {} bytes; a topology file is at most {}",
+                                                                     csv.string(), st.st_size, kMaxConfigBytes * 4)});
+    } else {
+      std::ifstream in(csv, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      const size_t before = out.errors.size();
+      const Topology topo = parse_topology(ss.str(), csv.string(), out.errors);
+      if (out.errors.size() == before)
+        out.errors.push_back({at, "network.topology_csv",
+                              fmt::format("{} {} layers read and checked, but simulating topology files is not "
+                                          "supported yet (give input_shape and layers)",
+                                          topo.layers.size(), topo.conv ? "conv" : "GEMM")});
+    }
+  }
   return out;
 }
 

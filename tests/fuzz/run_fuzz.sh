@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs one libFuzzer target for a fixed budget from seed corpora; any
 # finding (crash, sanitizer report, leak, timeout, out-of-memory) fails.
-#   tests/fuzz/run_fuzz.sh FUZZER SOURCE_DIR WORK_DIR config|idx SECONDS
+#   tests/fuzz/run_fuzz.sh FUZZER SOURCE_DIR WORK_DIR config|idx|topology SECONDS
 set -u
 fuzzer=$1 src=$2 work=$3 kind=$4 seconds=$5
 rm -rf "$work" && mkdir -p "$work/corpus" "$work/seeds" && cd "$work" || exit 1
@@ -17,6 +17,11 @@ idx)
   { printf '\x80\x02'; printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x03'; printf '\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c';
     printf '\x00\x00\x08\x01\x00\x00\x00\x02\x03\x07'; } > seeds/pair
   { printf '\xff\x05'; printf '\x00\x00\x08\x03\xff\xff\xff\xff\x00\x00\x00\x1c\x00\x00\x00\x1c'; } > seeds/big
+  ;;
+topology)
+  cp "$src"/configs/topologies/*.csv "$src"/tests/bad_configs/*.csv seeds/
+  printf 'Layer,M,N,K\nQKT,1024,1024,64\nLinear1,1024,4800,1600\n' > seeds/gemm.csv
+  printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,,,Eh\n,,,,,,,,,,\nc1 ,224 ,224 ,7 ,7 ,3 ,64 ,2 ,,,110\n' > seeds/extra.csv
   ;;
 *) echo "unknown corpus $kind"; exit 1 ;;
 esac

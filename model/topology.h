@@ -1,0 +1,39 @@
+// SCALE-Sim topology files (network.topology_csv), read as that tool ships
+// them. Two formats, told apart by the header row:
+//   conv: Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width,
+//         Channels, Num Filter, Strides,      (a trailing comma; more columns
+//         after these are ignored, as SCALE-Sim ignores them)
+//   GEMM: Layer, M, N, K                      (Y[M×N] = X[M×K]·W[K×N])
+// Rows whose every cell is empty are skipped. A conv layer lowers to the GEMM
+// of its im2col view for one image: M = OFMAP H·W, K = Fh·Fw·C, N = filters,
+// with OFMAP = (IFMAP − F) / stride + 1 (SCALE-Sim's rule: padding is already
+// in the IFMAP size).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config_node.h"
+
+namespace systrain {
+
+struct TopologyLayer {
+  std::string name;
+  bool conv = true;
+  int64_t ifmap_h = 0, ifmap_w = 0, filter_h = 0, filter_w = 0, channels = 0, filters = 0, stride = 1;  // conv
+  int64_t m = 0, n = 0, k = 0;  // the GEMM (conv: per image)
+  int line = 0;
+  int64_t ofmap_h() const { return conv ? (ifmap_h - filter_h) / stride + 1 : 0; }
+  int64_t ofmap_w() const { return conv ? (ifmap_w - filter_w) / stride + 1 : 0; }
+};
+
+struct Topology {
+  bool conv = true;  // the file's format
+  std::vector<TopologyLayer> layers;
+};
+
+// Parses the text of a topology file; every bad row is a located error
+// (file:line:column, the column of the cell).
+Topology parse_topology(const std::string& text, const std::string& file, std::vector<ConfigError>& errors);
+
+}  // namespace systrain

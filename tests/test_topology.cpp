@@ -1,0 +1,104 @@
+// SCALE-Sim topology files (model/topology.h): both formats as SCALE-Sim
+// ships them, the GEMMs they lower to, and located errors.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "topology.h"
+
+using namespace systrain;
+
+namespace {
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+int64_t macs(const Topology& t) {
+  int64_t s = 0;
+  for (const auto& l : t.layers) s += l.m * l.k * l.n;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("the shipped AlexNet topology lowers to the GEMMs of its convolutions") {
+  std::vector<ConfigError> errors;
+  const Topology t = parse_topology(slurp(std::string(SYSTRAIN_TEST_DIR) + "/../configs/topologies/alexnet.csv"),
+                                    "alexnet.csv", errors);
+  REQUIRE(errors.empty());
+  REQUIRE(t.layers.size() == 5);
+  CHECK(t.conv);
+  // conv1: (227 − 11)/4 + 1 = 55, so M = 55², K = 11²·3, N = 96
+  CHECK(t.layers[0].ofmap_h() == 55);
+  CHECK(t.layers[0].m == 3025);
+  CHECK(t.layers[0].k == 363);
+  CHECK(t.layers[0].n == 96);
+  // conv2..5 keep 27x27 and 13x13 with their padding in the IFMAP
+  CHECK(t.layers[1].m == 27 * 27);
+  CHECK(t.layers[4].m == 13 * 13);
+  CHECK(t.layers[4].k == 9 * 384);
+  // single-tower AlexNet, conv1-5: 1.077 GMACs
+  CHECK(macs(t) == 3025LL * 363 * 96 + 729LL * 2400 * 256 + 169LL * 2304 * 384 + 169LL * 3456 * 384 + 169LL * 3456 * 256);
+}
+
+TEST_CASE("the shipped ResNet-50 topology: 53 convolutions and the classifier, about 4 GMACs") {
+  std::vector<ConfigError> errors;
+  const Topology t = parse_topology(slurp(std::string(SYSTRAIN_TEST_DIR) + "/../configs/topologies/resnet50.csv"),
+                                    "resnet50.csv", errors);
+  REQUIRE(errors.empty());
+  CHECK(t.layers.size() == 54);
+  CHECK(t.layers[0].ofmap_h() == 112);
+  CHECK(t.layers.back().m == 1);
+  CHECK(t.layers.back().k == 2048);
+  CHECK(t.layers.back().n == 1000);
+  // He et al. count 3.8·10⁹ multiply-adds without the projection shortcuts and the classifier
+  CHECK(macs(t) > 3.8e9);
+  CHECK(macs(t) < 4.3e9);
+}
+
+TEST_CASE("SCALE-Sim's own files load as they are: spaces, trailing commas, extra columns, empty rows, GEMM") {
+  std::vector<ConfigError> errors;
+  const Topology a = parse_topology(
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,,,Eh,Ew,e2\n"
+      ",,,,,,,,,,,,\n"
+      "Conv1     ,224         ,224        ,7           ,7          ,3       ,64        ,2      ,,,110,110,12100\r\n"
+      "CB2a_1,56,56,1,1,64,64,1,,,,,",
+      "r.csv", errors);
+  REQUIRE(errors.empty());
+  REQUIRE(a.layers.size() == 2);
+  CHECK(a.layers[0].name == "Conv1");
+  CHECK(a.layers[0].ofmap_h() == 109);  // SCALE-Sim's rule: no padding beyond the IFMAP
+  const Topology g = parse_topology("Layer,M,N,K\nQKT,1024,1024,64\nLinear1,1024,4800,1600\n", "g.csv", errors);
+  REQUIRE(errors.empty());
+  CHECK_FALSE(g.conv);
+  REQUIRE(g.layers.size() == 2);
+  CHECK(g.layers[1].m == 1024);
+  CHECK(g.layers[1].n == 4800);
+  CHECK(g.layers[1].k == 1600);
+}
+
+TEST_CASE("bad rows of a topology file give located errors") {
+  std::vector<ConfigError> errors;
+  parse_topology(
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+      "c1, 28, 28, 3, 3, 1, x8, 1,\n"
+      "c2, 2, 2, 3, 3, 1, 8, 1,\n"
+      "c3, 28, 28\n",
+      "t.csv", errors);
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].str() == "t.csv:2:22: network.topology_csv: Num Filter: expected an integer in [1, 16777216], found 'x8'");
+  CHECK(errors[1].str() == "t.csv:3:11: network.topology_csv: the 3x3 filter is larger than the 2x2 IFMAP");
+  CHECK(errors[2].str() ==
+        "t.csv:4:1: network.topology_csv: a row needs a name and 7 numbers (IFMAP H, W, filter H, W, channels, "
+        "filters, stride), found 3 cells");
+  errors.clear();
+  parse_topology("name,a,b\n1,2,3\n", "h.csv", errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.rfind("expected a SCALE-Sim header row", 0) == 0);
+  errors.clear();
+  parse_topology("\n,,,\n", "e.csv", errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.rfind("the file is empty", 0) == 0);
+}
