@@ -112,7 +112,6 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add("speculation.backward_cols", int64_t{sp.backward_cols});
     c.add("speculation.hit_rate",
           sp.hits + sp.misses > 0 ? static_cast<double>(sp.hits) / static_cast<double>(sp.hits + sp.misses) : 0.0);
-    c.add("speculation.hit_rate_per_epoch", sp.hit_rate);
     c.add("speculation.table_words", sp.table_words);
     c.add("speculation.table_in", std::string(sp.table_in_sram ? "sram" : "dram"));
     c.add("speculation.dw_spills", sp.dw_spills);
@@ -121,7 +120,6 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add("speculation.words_saved", sp.skipped_words);
     c.add("speculation.reuse_words", sp.reuse_words);
     c.add("speculation.recompute_cycles", sp.recompute_cycles);
-    c.add("speculation.overlap_cycles", r.cycles_overlap);
     c.add("speculation.barrier_wait_cycles.forward", sp.barrier_wait_cycles[0]);
     c.add("speculation.barrier_wait_cycles.backward", sp.barrier_wait_cycles[1]);
   }

@@ -78,6 +78,12 @@ StepLayout step_layout(const Workload& w, int64_t batch, int slots, bool per_lay
   return l;
 }
 
+StepLayout run_layout(const Config& cfg, const Workload& w) {
+  const bool spec = cfg.schedule.kind == ScheduleKind::kSpeculative;
+  return step_layout(w, cfg.buffer_rows(), spec ? 2 : 1,
+                     spec && cfg.schedule.speculation.policy == SpecPolicy::kGradientReuse);
+}
+
 StepLayout StepLayout::view(int s, int engine) const {
   StepLayout l = *this;
   for (auto& m : l.x) m.base += s * act_slot_words;

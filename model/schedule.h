@@ -44,6 +44,9 @@ struct StepLayout {
 // slots = 2 and per_layer_dw (every layer's dW kept until the update) for the
 // speculative schedule
 StepLayout step_layout(const Workload& w, int64_t batch, int slots = 1, bool per_layer_dw = false);
+// the layout a run of cfg uses: cfg.buffer_rows() rows; two slots for the
+// speculative schedule, with every layer's dW kept for gradient_reuse
+StepLayout run_layout(const Config& cfg, const Workload& w);
 
 enum class Stage : int { kForward = 0, kBackward, kUpdate, kCount };
 const char* to_string(Stage s);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace systrain {
 
@@ -85,7 +88,7 @@ double cross_entropy(const double* q, const double* p, int64_t n) {
 SpecTables::SpecTables(const Workload& w, SpecPolicy pol, int bits) : policy(pol), data_bits(bits) {
   const int L = static_cast<int>(w.layers.size());
   classes = static_cast<int>(w.layers.back().n);
-  has_q.assign(classes, 0), has_g.assign(classes, 0), has_mask.assign(classes, 0);
+  has_q.assign(classes, 0), has_g.assign(classes, 0);
   q.assign(classes * w.layers.back().n, 0);
   gx.resize(L), gdy.resize(L), mask.resize(L);
   for (int l = 0; l < L; ++l) {
@@ -181,8 +184,12 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
     const Mat dwm = l.dws[layer];
     mem.read(dwm.block(kw, n), Operand::kDw, functional ? dw.data() : nullptr);
   }
-  for (int c = 0; c < t.classes; ++c)
-    if (hits[c] > 0) s.table_reads += kw + n;
+  for (int c = 0; c < t.classes; ++c) {
+    if (hits[c] == 0) continue;
+    // a label's first sample always misses, and its gradient is stored before any update applies it
+    if (!t.has_g[c]) throw std::logic_error(fmt::format("label {} hit with no stored gradient", c));
+    s.table_reads += kw + n;
+  }
   if (functional) {
     std::vector<int> hit_labels;
     for (int c = 0; c < t.classes; ++c)
@@ -284,7 +291,6 @@ SpecOpStats os_verify(Memory& mem, const Workload& w, const StepLayout& l, const
     s.table_writes += m * mask_words(k, t.data_bits);
     s.elements += m * k;
   }
-  for (int64_t i = 0; i < m; ++i) t.has_mask[st.labels[i]] = 1;
   return s;
 }
 

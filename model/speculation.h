@@ -51,7 +51,7 @@ struct SpecTables {
   SpecTables(const Workload& w, SpecPolicy policy, int data_bits);
   SpecPolicy policy;
   int classes = 0, data_bits = 16;
-  std::vector<uint8_t> has_q, has_g, has_mask;  // per label
+  std::vector<uint8_t> has_q, has_g;  // per label: q stored; a gradient stored (a hit needs one)
   std::vector<int64_t> q;                       // [c][n_last] words
   std::vector<std::vector<int64_t>> gx, gdy;    // gradient_reuse: [l][c·kw_l + i], [l][c·n_l + j]
   std::vector<std::vector<uint8_t>> mask;       // output_speculation: [l][c·n_l + j], hidden layers

@@ -17,9 +17,13 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m) {
   return 0;
 }
 
-int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m) {
+int64_t vector_cycles(const Config& cfg, int64_t elements) {
   const int64_t lanes = cfg.vector_lanes();
-  return (vector_elements(k, w, layer, m) + lanes - 1) / lanes + cfg.accelerator.vector.latency_cycles;
+  return (elements + lanes - 1) / lanes + cfg.accelerator.vector.latency_cycles;
+}
+
+int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m) {
+  return vector_cycles(cfg, vector_elements(k, w, layer, m));
 }
 
 int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p) {

@@ -17,6 +17,8 @@ namespace systrain {
 
 int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m);
 int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m);
+// the cycles of any operation of `elements` elements: ceil(elements / lanes) + latency_cycles
+int64_t vector_cycles(const Config& cfg, int64_t elements);
 
 struct LossStats {
   double loss_sum = 0;  // Σ over the samples of −log softmax(y)[label]

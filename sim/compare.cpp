@@ -116,9 +116,10 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   if (nonzero("training.final_test_accuracy"))
     rows.insert(rows.end(), {"training.final_test_accuracy", "training.final_train_loss", "training.final_train_accuracy"});
   // accuracy per epoch beside the baseline's (when there is more than one)
-  for (int e = 0; nonzero(fmt::format("training.by_epoch.{}.test_accuracy", 1)); ++e) {
+  const bool epochs = std::any_of(csv.begin(), csv.end(), [](const auto& m) { return m.count("training.by_epoch.1.train_loss"); });
+  for (int e = 0; epochs; ++e) {
     const std::string p = fmt::format("training.by_epoch.{}.", e);
-    if (!nonzero(p + "test_accuracy") && !nonzero(p + "train_loss")) break;
+    if (!nonzero(p + "train_loss")) break;
     for (const char* k : {"test_accuracy", "train_loss", "hit_rate"})
       if (nonzero(p + k)) rows.push_back(p + k);
   }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "fixed_point.h"
+#include "fnv1a.h"
 #include "cosim_array.h"
 #include "vector_unit.h"
 
@@ -53,8 +54,7 @@ Controller::Controller(sc_core::sc_module_name n, const Config& cfg, const Workl
   num_ = {nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
           nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
   spec_ = cfg.schedule.kind == ScheduleKind::kSpeculative;
-  layout_ = spec_ ? step_layout(w, cfg.buffer_rows(), 2, cfg.schedule.speculation.policy == SpecPolicy::kGradientReuse)
-                  : step_layout(w, cfg.buffer_rows());
+  layout_ = run_layout(cfg, w);
   if (spec_) socket_b = std::make_unique<Socket>("to_array_b");
   for (size_t i = 0; i < engines.size(); ++i) {
     auto lane = std::make_unique<Lane>();
@@ -174,7 +174,7 @@ void Controller::issue(Lane& lane, const Tile& t) {
     result_.cosim_mismatches++;
     throw std::runtime_error(fmt::format(
         "co-simulation mismatch at cycle {} (step {}, {}layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), lane.step,
-        spec_ ? fmt::format("engine {}, ", lane.index) : "", t.layer, lane.op ? lane.op_name : "?", describe(t),
+        spec_ ? fmt::format("engine {}, ", lane.index) : "", t.layer, lane.op_name.empty() ? "?" : lane.op_name, describe(t),
         to_string(phase_at(t, lane.engine.shape, m.cycle() - lane.cycle)), m.what()));
   }
   if (lane.payload.is_response_error()) throw std::runtime_error("array target rejected a tile");
@@ -277,15 +277,9 @@ void Controller::count_op(OpStats& os, const StepOp& op, const AccessCounts& bef
     }
 }
 
-int64_t Controller::vector_op_cycles(int64_t elements) const {
-  const int64_t lanes = cfg_.vector_lanes();
-  return (elements + lanes - 1) / lanes + cfg_.accelerator.vector.latency_cycles;
-}
-
 void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats* ls) {
   const auto tiles = tile_pass(op.pass, lane.engine.shape, cfg_.accelerator.array.pe_multipliers);
   const Gemm& g = op.pass.g;
-  lane.op = &op;
   for (const Tile& t : tiles) {
     const int64_t c0 = lane.cycle;
     issue(lane, t);
@@ -320,10 +314,9 @@ void Controller::run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t ne
   OpStats& os = op_stats(op.layer, op.name());
   const AccessCounts before = lane.engine.memory->counts();
   const int64_t c0 = lane.cycle;
-  const int64_t stalled = lane.cycle;
   idle_until(lane, dram_.layer_ready(step_, m, next_m, op.layer, lane.cycle));
   const int64_t t0 = lane.cycle;
-  ls.stall_cycles += t0 - stalled;
+  ls.stall_cycles += t0 - c0;
   lane.op_name = op.name();
   run_pass(lane, op, os, &ls);
   ls.index = op.layer;
@@ -470,10 +463,8 @@ void Controller::run() {
   }
   for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
   if (training && cfg_.simulation.functional) {  // a fingerprint of the trained weights, to compare runs exactly
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (int64_t v : lane.engine.memory->buffer(Buffer::kWeights))
-      for (int b = 0; b < 8; ++b) h = (h ^ ((static_cast<uint64_t>(v) >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
-    result_.weights_fnv1a = h;
+    const auto& wts = lane.engine.memory->buffer(Buffer::kWeights);
+    result_.weights_fnv1a = fnv1a(wts.data(), wts.size() * sizeof(int64_t));
   }
   if (!training && cfg_.simulation.functional && result_.samples > 0)
     result_.accuracy = static_cast<double>(epoch_loss_.correct) / static_cast<double>(result_.samples);

@@ -81,8 +81,7 @@ class Controller : public sc_core::sc_module {
     tlm::tlm_generic_payload payload;
     TileExt ext;
     TileRun run;
-    const StepOp* op = nullptr;  // the operation being issued
-    std::string op_name;
+    std::string op_name;  // of the operation being issued (messages)
     int64_t cycle = 0;
     int64_t step = 0;     // the step whose work it does (traces, messages)
     int vector_unit = 0;  // which vector unit it uses (split engines share one)
@@ -109,7 +108,6 @@ class Controller : public sc_core::sc_module {
   double evaluate();  // test accuracy of the current weights (host only, no cycles)
   OpStats& op_stats(int layer, const std::string& name);
   void count_op(OpStats& os, const StepOp& op, const AccessCounts& before, const AccessCounts& after, int64_t cycles);
-  int64_t vector_op_cycles(int64_t elements) const;
 
   // the speculative schedule (spec_controller.cpp)
   void setup_speculation();
@@ -123,6 +121,11 @@ class Controller : public sc_core::sc_module {
   void spec_vector(Lane& lane, Stage stage, int layer, VectorKind kind, const std::function<SpecOpStats()>& fn,
                    const char* name = nullptr);
   void spec_array(Lane& lane, const StepOp& op, const char* name = nullptr);
+  // a baseline vector-unit operation (loss, mask, update) inside the speculative schedule
+  SpecOpStats plain_vector(Memory& mem, VectorKind kind, const StepLayout& l, int layer, int64_t m,
+                           const uint8_t* labels);
+  void join_forward();
+  void trace_idle_in_window(Lane& lane);
   struct BackwardCost {
     int64_t cycles = 0, words = 0;  // array and vector-unit cycles; SRAM words read and written
   };

@@ -1,5 +1,7 @@
 #include "rtl_model_cache.h"
 
+#include "fnv1a.h"
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -30,10 +32,7 @@ namespace fs = std::filesystem;
 namespace systrain {
 namespace {
 
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
+uint64_t fnv1a(const std::string& s, uint64_t h = kFnv1aBasis) { return systrain::fnv1a(s.data(), s.size(), h); }
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -49,10 +48,10 @@ std::string slurp(const fs::path& p) {
 std::string file_fingerprint(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return "";
-  uint64_t h = 1469598103934665603ULL, size = 0;
+  uint64_t h = kFnv1aBasis, size = 0;
   char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ULL;
+    h = systrain::fnv1a(buf, static_cast<size_t>(in.gcount()), h);
     size += static_cast<uint64_t>(in.gcount());
   }
   return fmt::format("{} {:016x}", size, h);
@@ -95,7 +94,7 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   for (const auto& e : fs::directory_iterator(rtl))
     if (e.path().extension() == ".sv") sources.push_back(e.path());
   std::sort(sources.begin(), sources.end());
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = kFnv1aBasis;
   for (const auto& p : sources) h = fnv1a(p.filename().string() + slurp(p), h);
   h = fnv1a(slurp(shim / "rtl_shim.cpp"), h);
   h = fnv1a(slurp(shim / "rtl_abi.h"), h);

@@ -43,8 +43,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   // set is held as bytes (images) or floats (synthetic). A run that cannot
   // fit in the memory this machine has available is refused.
   {
-    const bool spec = cfg.schedule.kind == ScheduleKind::kSpeculative;
-    const StepLayout l = step_layout(w, cfg.buffer_rows(), spec ? 2 : 1, spec);
+    const StepLayout l = run_layout(cfg, w);
     int64_t words = 0;
     for (int64_t v : l.words) words += v;
     if (!training) words -= l.words[int(Buffer::kGradients)] - l.dws[0].base;  // no dW in inference

@@ -92,9 +92,7 @@ void Controller::backward_thread() {
     } catch (const std::exception& e) {
       b_error_ = e.what();
     }
-    Lane& b = *lanes_[1];
-    if (trace_ && b.cycle >= cfg_.simulation.vcd_window[0] && b.cycle <= cfg_.simulation.vcd_window[1])
-      trace_idle(*b.sig);
+    trace_idle_in_window(*lanes_[1]);
     b_running_ = false;
     b_done_.notify(sc_core::SC_ZERO_TIME);
   }
@@ -112,8 +110,7 @@ void Controller::section(const std::function<void()>& forward, const std::functi
   } catch (const std::exception& e) {
     f_error = e.what();
   }
-  if (trace_ && f.cycle >= cfg_.simulation.vcd_window[0] && f.cycle <= cfg_.simulation.vcd_window[1])
-    trace_idle(*f.sig);
+  trace_idle_in_window(f);
   while (b_running_) wait(b_done_);  // the main thread is now at max(forward end, backward end)
   b_work_ = nullptr;
   if (!f_error.empty()) throw std::runtime_error(f_error);
@@ -147,11 +144,34 @@ void Controller::spec_vector(Lane& lane, Stage stage, int layer, VectorKind kind
   if (table_in_sram_) mem.count(Buffer::kGradients, Operand::kTable, st.table_reads, st.table_writes);
   else if (st.table_reads > 0) idle_until(lane, dram_.fetch(lane.cycle, Operand::kTable, st.table_reads));
   epoch_loss_.loss_sum += st.loss.loss_sum, epoch_loss_.correct += st.loss.correct;
-  const int64_t cycles = vector_op_cycles(st.elements);
+  const int64_t cycles = vector_cycles(cfg_, st.elements);
   advance_vector(lane, cycles);
   (stage == Stage::kUpdate ? result_.cycles_update : result_.cycles_backward) += cycles;
   if (!table_in_sram_ && st.table_writes > 0) dram_.store(lane.cycle, Operand::kTable, st.table_writes);
   count_op(os, op, before, mem.counts(), lane.cycle - c0);
+}
+
+SpecOpStats Controller::plain_vector(Memory& mem, VectorKind kind, const StepLayout& l, int layer, int64_t m,
+                                     const uint8_t* labels) {
+  // the loss a plain op computes is not counted: verify (output_speculation) already counted it
+  run_vector(kind, mem, w_, l, layer, m, num_, sn_, static_cast<float>(cfg_.training.learning_rate), labels,
+             cfg_.simulation.functional);
+  SpecOpStats s;
+  s.elements = vector_elements(kind, w_, layer, m);
+  return s;
+}
+
+void Controller::join_forward() {  // the forward engine waits for the backward engine's update
+  Lane& f = *lanes_[0];
+  Lane& b = *lanes_[1];
+  result_.spec.barrier_wait_cycles[0] += b.cycle - f.cycle;
+  f.engine.array->idle(f.cycle, b.cycle);
+  f.cycle = b.cycle;
+}
+
+void Controller::trace_idle_in_window(Lane& lane) {
+  if (trace_ && lane.cycle >= cfg_.simulation.vcd_window[0] && lane.cycle <= cfg_.simulation.vcd_window[1])
+    trace_idle(*lane.sig);
 }
 
 void Controller::spec_array(Lane& lane, const StepOp& op, const char* name) {
@@ -211,14 +231,9 @@ void Controller::spec_backward(Lane& b, StepState& st) {
     if (i > 0) {
       const StepOp ag = array_op(Stage::kBackward, i, ag_pass(cfg_, w_, l, i, mm));
       spec_array(b, ag);
-      if (w_.layers[i - 1].relu) {
-        const StepOp mask = vector_op(Stage::kBackward, i, VectorKind::kMask);
-        OpStats& os = op_stats(i, mask.name());
-        const AccessCounts before = mem.counts();
-        const int64_t c0 = b.cycle;
-        run_vector_op(b, mask, l, mm, nullptr);
-        count_op(os, mask, before, mem.counts(), b.cycle - c0);
-      }
+      if (w_.layers[i - 1].relu)
+        spec_vector(b, Stage::kBackward, i, VectorKind::kMask,
+                    [&] { return plain_vector(mem, VectorKind::kMask, l, i, mm, nullptr); });
     }
     spec_array(b, array_op(Stage::kBackward, i, wg_pass(cfg_, w_, l, i, mm)));
     if (dw_spills_) dw_ready_[i] = dram_.spill_dw(i, b.cycle);  // back before the update (spec_update waits)
@@ -246,7 +261,7 @@ void Controller::spec_update(Lane& b, StepState& st) {
       return s;
     });
     const auto& p = w_.layers[i];
-    result_.spec.reuse_cycles += vector_op_cycles(elements) - vector_op_cycles(p.kw() * p.n);
+    result_.spec.reuse_cycles += vector_cycles(cfg_, elements) - vector_cycles(cfg_, p.kw() * p.n);
     dram_.backward_done(i, b.cycle);
   }
 }
@@ -321,35 +336,22 @@ void Controller::run_spec_step(const std::vector<int64_t>& order, int64_t first,
                 [&] { return os_verify(mem, w_, bl, num_, *tables_, sp.threshold, functional, hit_fn, cur); });
     if (!cur.misses.empty()) {  // recompute the error chain with the true values
       const int64_t c0 = b.cycle;
-      spec_vector(b, Stage::kBackward, L - 1, VectorKind::kLoss, [&] {
-        SpecOpStats s;
-        run_vector(VectorKind::kLoss, mem, w_, bl, L - 1, m, num_, sn_, 0, cur.labels.data(), functional);
-        s.elements = vector_elements(VectorKind::kLoss, w_, L - 1, m);
-        return s;  // the loss was counted by verify
-      });
+      spec_vector(b, Stage::kBackward, L - 1, VectorKind::kLoss,
+                  [&] { return plain_vector(mem, VectorKind::kLoss, bl, L - 1, m, cur.labels.data()); });
       for (int i = L - 1; i >= 1; --i) {
         spec_array(b, array_op(Stage::kBackward, i, ag_pass(cfg_, w_, bl, i, m)));
         if (w_.layers[i - 1].relu)
-          spec_vector(b, Stage::kBackward, i, VectorKind::kMask, [&] {
-            SpecOpStats s;
-            run_vector(VectorKind::kMask, mem, w_, bl, i, m, num_, sn_, 0, nullptr, functional);
-            s.elements = vector_elements(VectorKind::kMask, w_, i, m);
-            return s;
-          });
+          spec_vector(b, Stage::kBackward, i, VectorKind::kMask,
+                      [&] { return plain_vector(mem, VectorKind::kMask, bl, i, m, nullptr); });
       }
       result_.spec.recompute_cycles += b.cycle - c0;
     }
-    const float lr = static_cast<float>(cfg_.training.learning_rate);
     for (int i = L - 1; i >= 0; --i) {
       idle_until(b, dram_.backward_ready(m, i, b.cycle));
       spec_array(b, array_op(Stage::kBackward, i, wg_pass(cfg_, w_, bl, i, m)));
       if (dram_.gradients_spill(m, i)) idle_until(b, dram_.spill_dw(i, b.cycle));
-      spec_vector(b, Stage::kUpdate, i, VectorKind::kUpdate, [&] {
-        SpecOpStats s;
-        run_vector(VectorKind::kUpdate, mem, w_, bl, i, m, num_, sn_, lr, nullptr, functional);
-        s.elements = vector_elements(VectorKind::kUpdate, w_, i, m);
-        return s;
-      });
+      spec_vector(b, Stage::kUpdate, i, VectorKind::kUpdate,
+                  [&] { return plain_vector(mem, VectorKind::kUpdate, bl, i, m, nullptr); });
       dram_.backward_done(i, b.cycle);
     }
   }
@@ -358,10 +360,7 @@ void Controller::run_spec_step(const std::vector<int64_t>& order, int64_t first,
     dram_.store(b.cycle, Operand::kW, weight_words);
     forward_weights_ready_ = dram_.fetch(b.cycle, Operand::kW, weight_words);
   }
-  // the next section starts when both engines are free
-  result_.spec.barrier_wait_cycles[0] += b.cycle - f.cycle;
-  f.engine.array->idle(f.cycle, b.cycle);
-  f.cycle = b.cycle;
+  join_forward();  // the next section starts when both engines are free
   result_.spec.hits += cur.hits();
   result_.spec.misses += static_cast<int64_t>(cur.misses.size());
   epoch_hits_ += cur.hits();
@@ -370,14 +369,11 @@ void Controller::run_spec_step(const std::vector<int64_t>& order, int64_t first,
 
 void Controller::finish_speculation() {
   if (prev_.step < 0) return;
-  Lane& f = *lanes_[0];
   Lane& b = *lanes_[1];
   b.step = prev_.step;
   section([] {}, [&] { spec_backward(b, prev_); });
   spec_update(b, prev_);
-  result_.spec.barrier_wait_cycles[0] += b.cycle - f.cycle;
-  f.engine.array->idle(f.cycle, b.cycle);
-  f.cycle = b.cycle;
+  join_forward();
   prev_ = {};
 }
 

@@ -37,7 +37,7 @@ void write_npy(const std::string& path, const void* data, size_t bytes, const st
 }
 
 TensorDump::TensorDump(const Config& cfg, const Workload& w)
-    : cfg_(cfg), w_(w), layout_(step_layout(w, cfg.buffer_rows())), sn_(step_numerics(cfg)),
+    : cfg_(cfg), w_(w), layout_(run_layout(cfg, w)), sn_(step_numerics(cfg)),
       root_(cfg.simulation.dump_tensors) {}
 
 std::string TensorDump::dir(int64_t step, int layer) const {

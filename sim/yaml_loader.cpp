@@ -168,36 +168,33 @@ Node parse_yaml(const std::string& raw, const std::string& file, std::vector<Con
   }
 }
 
-LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  LoadedConfig out;
-  // a regular file of bounded size, checked before it is opened (a FIFO
-  // would block, /dev/zero never ends)
+namespace {
+// Reads a text file that must be a regular file (a FIFO would block,
+// /dev/zero never end) of at most max_bytes, checked before it is opened;
+// "" on success, else why not ("is a folder, not <what>", ...).
+std::string read_text_file(const std::string& path, const char* what, int64_t max_bytes, std::string& text) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    out.errors.push_back({{path, 0, 0}, "", fmt::format("cannot read the file: {}", std::strerror(errno))});
-    return out;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    out.errors.push_back({{path, 0, 0}, "", "is a folder, not a config file"});
-    return out;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    out.errors.push_back({{path, 0, 0}, "", "is not a regular file (a device, FIFO or socket); give a YAML file"});
-    return out;
-  }
-  if (st.st_size > kMaxConfigBytes) {
-    out.errors.push_back({{path, 0, 0}, "", fmt::format("is {} bytes; a config is at most {} bytes", st.st_size,
-                                                        kMaxConfigBytes)});
-    return out;
-  }
+  if (::stat(path.c_str(), &st) != 0) return fmt::format("cannot read the file: {}", std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fmt::format("is a folder, not {}", what);
+  if (!S_ISREG(st.st_mode)) return fmt::format("is not a regular file (a device, FIFO or socket); give {}", what);
+  if (st.st_size > max_bytes) return fmt::format("is {} bytes; {} is at most {} bytes", st.st_size, what, max_bytes);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    out.errors.push_back({{path, 0, 0}, "", fmt::format("cannot read the file: {}", std::strerror(errno))});
-    return out;
-  }
+  if (!in) return fmt::format("cannot read the file: {}", std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_config_text(ss.str().substr(0, kMaxConfigBytes), path, overrides);
+  text = ss.str().substr(0, static_cast<size_t>(max_bytes));
+  return "";
+}
+}  // namespace
+
+LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::string text;
+  if (const std::string why = read_text_file(path, "a config file", kMaxConfigBytes, text); !why.empty()) {
+    LoadedConfig out;
+    out.errors.push_back({{path, 0, 0}, "", why});
+    return out;
+  }
+  return load_config_text(text, path, overrides);
 }
 
 LoadedConfig load_config_text(const std::string& text, const std::string& path,
@@ -247,20 +244,13 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
     std::filesystem::path csv = out.config.network.topology_csv;
     if (csv.is_relative() && path != "--set") csv = std::filesystem::path(path).parent_path() / csv;
     const SourceLoc at = locs.count("network.topology_csv") ? locs.at("network.topology_csv") : SourceLoc{path, 0, 0};
-    struct stat st {};
-    if (::stat(csv.c_str(), &st) != 0) {
-      out.errors.push_back({at, "network.topology_csv", fmt::format("cannot read {}: {}", csv.string(), std::strerror(errno))});
-    } else if (!S_ISREG(st.st_mode)) {
-      out.errors.push_back({at, "network.topology_csv", fmt::format("{} is not a regular file", csv.string())});
-    } else if (st.st_size > kMaxConfigBytes * 4) {
-      out.errors.push_back({at, "network.topology_csv", fmt::format("{} is {} bytes; a topology file is at most {}",
-                                                                     csv.string(), st.st_size, kMaxConfigBytes * 4)});
+    std::string text;
+    if (const std::string why = read_text_file(csv.string(), "a topology file", 4 * kMaxConfigBytes, text);
+        !why.empty()) {
+      out.errors.push_back({at, "network.topology_csv", fmt::format("{}: {}", csv.string(), why)});
     } else {
-      std::ifstream in(csv, std::ios::binary);
-      std::ostringstream ss;
-      ss << in.rdbuf();
       const size_t before = out.errors.size();
-      const Topology topo = parse_topology(ss.str(), csv.string(), out.errors);
+      const Topology topo = parse_topology(text, csv.string(), out.errors);
       if (out.errors.size() == before)
         out.errors.push_back({at, "network.topology_csv",
                               fmt::format("{} {} layers read and checked, but simulating topology files is not "

@@ -8,18 +8,14 @@
 #include <sstream>
 
 #include "config_schema.h"
+#include "file_util.h"
 #include "yaml_loader.h"
 
 using namespace systrain;
 namespace fs = std::filesystem;
+using systrain::test::slurp;
 
 namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 std::string messages(const LoadedConfig& lc, const std::string& strip) {
   std::string out;
   for (const auto& e : lc.errors) {
@@ -104,6 +100,6 @@ TEST_CASE("did_you_mean picks the closest key and refuses far ones") {
 }
 
 TEST_CASE("the README's config reference is the one the schema generates") {
-  const std::string readme = slurp(fs::path(SYSTRAIN_TEST_DIR) / ".." / "README.md");
+  const std::string readme = slurp(systrain::test::source_file("README.md"));
   CHECK(readme.find(config_reference_markdown()) != std::string::npos);
 }

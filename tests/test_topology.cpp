@@ -2,32 +2,28 @@
 // ships them, the GEMMs they lower to, and located errors.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "file_util.h"
 #include "topology.h"
 
 using namespace systrain;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 int64_t macs(const Topology& t) {
   int64_t s = 0;
   for (const auto& l : t.layers) s += l.m * l.k * l.n;
   return s;
 }
+// a topology file of configs/topologies/, which must read without an error
+Topology shipped(const std::string& name) {
+  std::vector<ConfigError> errors;
+  const Topology t = parse_topology(test::slurp(test::source_file("configs/topologies/" + name)), name, errors);
+  for (const auto& e : errors) FAIL_CHECK(e.str());
+  return t;
+}
 }  // namespace
 
 TEST_CASE("the shipped AlexNet topology lowers to the GEMMs of its convolutions") {
-  std::vector<ConfigError> errors;
-  const Topology t = parse_topology(slurp(std::string(SYSTRAIN_TEST_DIR) + "/../configs/topologies/alexnet.csv"),
-                                    "alexnet.csv", errors);
-  REQUIRE(errors.empty());
+  const Topology t = shipped("alexnet.csv");
   REQUIRE(t.layers.size() == 5);
   CHECK(t.conv);
   // conv1: (227 − 11)/4 + 1 = 55, so M = 55², K = 11²·3, N = 96
@@ -44,10 +40,7 @@ TEST_CASE("the shipped AlexNet topology lowers to the GEMMs of its convolutions"
 }
 
 TEST_CASE("the shipped ResNet-50 topology: 53 convolutions and the classifier, about 4 GMACs") {
-  std::vector<ConfigError> errors;
-  const Topology t = parse_topology(slurp(std::string(SYSTRAIN_TEST_DIR) + "/../configs/topologies/resnet50.csv"),
-                                    "resnet50.csv", errors);
-  REQUIRE(errors.empty());
+  const Topology t = shipped("resnet50.csv");
   CHECK(t.layers.size() == 54);
   CHECK(t.layers[0].ofmap_h() == 112);
   CHECK(t.layers.back().m == 1);
