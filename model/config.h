@@ -29,7 +29,18 @@ struct LayerConfig {
   int padding = 0;      // conv2d
   int size = 2;         // maxpool
   Activation activation = Activation::kNone;
-  bool bias = false;    // dense
+  bool bias = false;    // dense, conv2d
+};
+
+// One row of a SCALE-Sim topology file (model/topology.h reads them).
+struct TopologyLayer {
+  std::string name;
+  bool conv = true;
+  int64_t ifmap_h = 0, ifmap_w = 0, filter_h = 0, filter_w = 0, channels = 0, filters = 0, stride = 1;  // conv
+  int64_t m = 0, n = 0, k = 0;  // the GEMM (conv: per image)
+  int line = 0;
+  int64_t ofmap_h() const { return conv ? (ifmap_h - filter_h) / stride + 1 : 0; }
+  int64_t ofmap_w() const { return conv ? (ifmap_w - filter_w) / stride + 1 : 0; }
 };
 
 struct Config {
@@ -57,6 +68,7 @@ struct Config {
     std::vector<int> input_shape;
     std::vector<LayerConfig> layers;
     std::string topology_csv;
+    std::vector<TopologyLayer> topology;  // the file, as the loader read it
   } network;
   struct {
     Dataset dataset = Dataset::kFashionMnist;

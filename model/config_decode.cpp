@@ -9,6 +9,7 @@
 
 #include "config_detail.h"
 #include "config_schema.h"
+#include "workload.h"
 
 namespace systrain {
 namespace {
@@ -18,7 +19,7 @@ using namespace config_detail;
 const std::map<std::string, std::vector<std::string>>& layer_keys() {
   static const std::map<std::string, std::vector<std::string>> k{
       {"dense", {"type", "units", "activation", "bias"}},
-      {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation"}},
+      {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation", "bias"}},
       {"maxpool", {"type", "size"}},
       {"flatten", {"type"}},
   };
@@ -299,22 +300,107 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
   }
   const auto& net = cfg.network;
   if (!net.topology_csv.empty()) {
-    // read and checked by the loader (sim/yaml_loader.cpp), which also says simulating one is not supported yet
+    // read and checked by the loader (sim/yaml_loader.cpp)
+    if (!net.layers.empty() || !net.input_shape.empty())
+      err("network.topology_csv", "give either topology_csv or input_shape and layers, not both");
+    if (cfg.simulation.functional)
+      err("simulation.functional", "a topology file carries no data: it runs timing only (set simulation.functional: "
+                                   "false)");
+    if (cfg.schedule.kind == ScheduleKind::kSpeculative)
+      err("schedule.kind", "the speculative schedule needs a network with data (input_shape and layers), not a "
+                           "topology file");
   } else {
     if (net.input_shape.empty()) err("network.input_shape", "missing key (needed with network.layers)");
     if (net.layers.empty()) err("network.layers", "missing key (a list of layers)");
   }
-  for (size_t i = 0; i < net.layers.size(); ++i)
-    if (net.layers[i].type != LayerType::kDense)
-      err(fmt::format("network.layers[{}]", i),
-          fmt::format("{} layers are not supported yet (this build simulates dense layers)",
-                      to_string(net.layers[i].type)));
-  if (!net.layers.empty() && net.input_shape.size() == 3)
-    err("network.input_shape", "[C, H, W] inputs need conv2d/flatten layers, which are not supported yet; use [N]");
+  // the shapes through the layers: [N] vectors and [C, H, W] images
+  {
+    bool image = net.input_shape.size() == 3;
+    int64_t c = net.input_shape.empty() ? 0 : net.input_shape[0];
+    int64_t h = image ? net.input_shape[1] : 1, wd = image ? net.input_shape[2] : 1;
+    auto shape = [&] { return image ? fmt::format("[{}, {}, {}]", c, h, wd) : fmt::format("[{}]", c); };
+    bool ok = !net.input_shape.empty();
+    for (size_t i = 0; i < net.layers.size() && ok; ++i) {
+      const LayerConfig& lc = net.layers[i];
+      const std::string at = fmt::format("network.layers[{}]", i);
+      switch (lc.type) {
+        case LayerType::kConv2d: {
+          if (!image) {
+            err(at, fmt::format("a conv2d layer takes a [C, H, W] image, but its input is {} (give "
+                                "network.input_shape as [C, H, W] and put conv2d layers before flatten)", shape()));
+            ok = false;
+            break;
+          }
+          const int64_t oh = conv_out(h, lc.kernel, lc.stride, lc.padding), ow = conv_out(wd, lc.kernel, lc.stride, lc.padding);
+          if (oh < 1 || ow < 1) {
+            err(at + ".kernel", fmt::format("a {0}x{0} kernel does not fit the {1}x{2} input with padding {3}", lc.kernel,
+                                            h, wd, lc.padding));
+            ok = false;
+            break;
+          }
+          if (lc.padding >= lc.kernel) {
+            err(at + ".padding", fmt::format("must be less than kernel ({}), found {} (a window of padding only)",
+                                             lc.kernel, lc.padding));
+            ok = false;
+            break;
+          }
+          c = lc.filters, h = oh, wd = ow;
+          break;
+        }
+        case LayerType::kMaxpool:
+          if (!image) {
+            err(at, fmt::format("a maxpool layer takes a [C, H, W] image, but its input is {}", shape()));
+            ok = false;
+          } else if (lc.size > h || lc.size > wd) {
+            err(at + ".size", fmt::format("a {0}x{0} window does not fit the {1}x{2} input", lc.size, h, wd));
+            ok = false;
+          } else {
+            h /= lc.size, wd /= lc.size;
+          }
+          break;
+        case LayerType::kFlatten:
+          if (image) c = c * h * wd, h = wd = 1, image = false;
+          break;
+        case LayerType::kDense:
+          if (image) {
+            err(at, fmt::format("a dense layer takes a vector, but its input is the image {} (put {{type: flatten}} "
+                                "before it)", shape()));
+            ok = false;
+          } else {
+            c = lc.units;
+          }
+          break;
+      }
+      if (ok && (lc.type == LayerType::kConv2d || lc.type == LayerType::kMaxpool) && c * h * wd > (int64_t{1} << 28)) {
+        err(at, fmt::format("its output {} has more than 2^28 elements a sample", shape()));
+        ok = false;
+      }
+    }
+    if (ok && !net.layers.empty() && net.layers.back().type != LayerType::kDense)
+      err(fmt::format("network.layers[{}]", net.layers.size() - 1),
+          fmt::format("the last layer must be dense (it feeds softmax and cross-entropy), found {}",
+                      to_string(net.layers.back().type)));
+    const bool convnet = std::any_of(net.layers.begin(), net.layers.end(),
+                                     [](const LayerConfig& l) { return l.type != LayerType::kDense; });
+    if (convnet && cfg.schedule.kind == ScheduleKind::kSpeculative)
+      err("schedule.kind", "the speculative schedule runs dense layers only (conv2d, maxpool and flatten run under "
+                           "inference, baseline and interleaved)");
+  }
+  if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 3 &&
+      !(net.input_shape[0] == 1 && net.input_shape[1] == 28 && net.input_shape[2] == 28))
+    err("network.input_shape", fmt::format("fashion-mnist images are [1, 28, 28], found [{}, {}, {}]; use [1, 28, 28] or "
+                                           "training.dataset: synthetic", net.input_shape[0], net.input_shape[1],
+                                           net.input_shape[2]));
+  if (cfg.training.dataset == Dataset::kFashionMnist && !net.layers.empty() && net.layers.back().type == LayerType::kDense &&
+      net.layers.back().units >= 2 && net.layers.back().units < 10)
+    err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
+        fmt::format("fashion-mnist has 10 classes: the last layer needs at least 10 units, found {}",
+                    net.layers.back().units));
   if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784)
     err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28), found [{}]; "
                                            "use [784] or training.dataset: synthetic", net.input_shape[0]));
-  if (cfg.schedule.kind != ScheduleKind::kInference && !net.layers.empty() && net.layers.back().units < 2)
+  if (cfg.schedule.kind != ScheduleKind::kInference && !net.layers.empty() &&
+      net.layers.back().type == LayerType::kDense && net.layers.back().units < 2)
     err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
         "training needs at least 2 classes in the last layer (it feeds softmax and cross-entropy)");
   if (!net.layers.empty() && net.layers.back().type == LayerType::kDense &&

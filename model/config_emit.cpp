@@ -29,7 +29,8 @@ std::string layer_fields(const LayerConfig& l, const char* q) {
   if (l.type == LayerType::kMaxpool) s += fmt::format(", {0}size{0}: {1}", q, l.size);
   if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
     s += fmt::format(", {0}activation{0}: {0}{1}{0}", q, l.activation == Activation::kRelu ? "relu" : "none");
-  if (l.type == LayerType::kDense) s += fmt::format(", {0}bias{0}: {1}", q, l.bias ? "true" : "false");
+  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
+    s += fmt::format(", {0}bias{0}: {1}", q, l.bias ? "true" : "false");
   return "{" + s + "}";
 }
 

@@ -11,8 +11,9 @@ namespace systrain {
 // bias is W's last row); y: the last layer's outputs (logits); psum: partial
 // sums between blocks of a reduction; dy: the error at a layer's
 // pre-activation output; dx: dY·Wᵀ before the ReLU mask; dw: Xᵀ·dY; table:
-// the speculative schedule's per-label tables (speculation.h).
-enum class Operand : int { kX = 0, kW, kY, kPsum, kDy, kDx, kDw, kTable, kCount };
+// the speculative schedule's per-label tables (speculation.h); mask: a
+// maxpool's argmax (one word an output element).
+enum class Operand : int { kX = 0, kW, kY, kPsum, kDy, kDx, kDw, kTable, kMask, kCount };
 const char* to_string(Operand op);
 
 enum class Buffer : int { kActivations = 0, kWeights, kGradients, kCount };

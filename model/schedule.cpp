@@ -25,6 +25,12 @@ const char* to_string(VectorKind v) {
     case VectorKind::kGather: return "gather";
     case VectorKind::kTable: return "table";
     case VectorKind::kVerify: return "verify";
+    case VectorKind::kIm2col: return "im2col";
+    case VectorKind::kCol2im: return "col2im";
+    case VectorKind::kPool: return "maxpool";
+    case VectorKind::kUnpool: return "unpool";
+    case VectorKind::kFlatten: return "flatten";
+    case VectorKind::kUnflatten: return "unflatten";
   }
   return "?";
 }
@@ -42,20 +48,70 @@ std::string StepOp::name() const {
 
 StepLayout step_layout(const Workload& w, int64_t batch, int slots, bool per_layer_dw) {
   StepLayout l;
+  const int L = static_cast<int>(w.layers.size());
+  const bool chained = !w.from_topology;  // a topology file's rows do not feed each other
   int64_t act = 0, wgt = 0, grad = 0, widest = 0, dw = 0;
-  for (const auto& p : w.layers) {
-    l.x.push_back({Operand::kX, Buffer::kActivations, act, p.kw(), 1});
-    act += batch * p.kw();
+  auto region = [&](int64_t& top, Operand op, Buffer b, int64_t rows, int64_t lanes) {
+    const Mat m{op, b, top, lanes, 1};
+    top += rows * lanes;
+    return m;
+  };
+  auto act_region = [&](Operand op, int64_t rows, int64_t lanes) {
+    return region(act, op, Buffer::kActivations, rows, lanes);
+  };
+  auto grad_region = [&](Operand op, int64_t rows, int64_t lanes) {
+    return region(grad, op, Buffer::kGradients, rows, lanes);
+  };
+  l.prep.resize(L);
+  l.y.resize(L);
+  std::vector<bool> own_y(L, false);
+  for (int i = 0; i < L; ++i) {
+    const auto& p = w.layers[i];
+    auto& pl = l.prep[i];
+    for (size_t s = 0; s < p.prep.size(); ++s) {
+      const Prep& st = p.prep[s];
+      if (s == 0) pl.in.push_back(i == 0 || !chained ? act_region(Operand::kX, batch * st.in.pixels(), st.in.c) : Mat{});
+      else pl.in.push_back(pl.out[s - 1]);
+      pl.mask.push_back(st.kind == PrepKind::kPool ? act_region(Operand::kMask, batch * st.out.pixels(), st.out.c) : Mat{});
+      // the last stage writes X (allocated below)
+      pl.out.push_back(s + 1 < p.prep.size() ? act_region(Operand::kX, batch * st.out.pixels(), st.out.c) : Mat{});
+    }
+    l.x.push_back(act_region(Operand::kX, batch * p.rows, p.kw()));
+    if (!p.prep.empty()) pl.out.back() = l.x[i];
+    own_y[i] = i + 1 < L && (!chained || !w.layers[i + 1].prep.empty());
+    if (own_y[i]) l.y[i] = act_region(Operand::kX, batch * p.rows, p.n);
     l.w.push_back({Operand::kW, Buffer::kWeights, wgt, p.n, 1});
     wgt += p.kw() * p.n;
-    l.dy.push_back({Operand::kDy, Buffer::kGradients, grad, p.n, 1});
-    grad += batch * p.n;
-    widest = std::max({widest, p.kw(), p.n});
+    widest = std::max(widest, p.rows * std::max(p.kw(), p.n));
     dw = std::max(dw, p.kw() * p.n);
   }
   const int64_t n_last = w.layers.back().n;
-  l.logits = {Operand::kY, Buffer::kActivations, act, n_last, 1};
-  act += batch * n_last;
+  l.logits = act_region(Operand::kY, batch, n_last);
+  for (int i = 0; i < L; ++i) {
+    if (i + 1 == L) l.y[i] = l.logits;
+    else if (!own_y[i]) l.y[i] = l.x[i + 1];
+    if (chained && i > 0 && !w.layers[i].prep.empty()) l.prep[i].in[0] = l.y[i - 1];
+  }
+  l.input = w.layers[0].prep.empty() ? l.x[0] : l.prep[0].in[0];
+  for (const auto& p : w.layers) l.dy.push_back(grad_region(Operand::kDy, batch * p.rows, p.n));
+  // backward: the AG result, and the gradients of the prep stages
+  l.dx.resize(L);
+  for (int i = 1; i < L; ++i) {
+    const auto& p = w.layers[i];
+    auto& pl = l.prep[i];
+    if (p.prep.empty()) {
+      l.dx[i] = chained ? l.dy[i - 1].as(Operand::kDx) : grad_region(Operand::kDx, batch * p.rows, p.k);
+      continue;
+    }
+    pl.din.resize(p.prep.size());
+    pl.dout.resize(p.prep.size());
+    for (size_t s = 0; s < p.prep.size(); ++s) {
+      const Prep& st = p.prep[s];
+      pl.din[s] = s == 0 && chained ? l.dy[i - 1].as(Operand::kDx) : grad_region(Operand::kDx, batch * st.in.pixels(), st.in.c);
+    }
+    for (size_t s = 0; s + 1 < p.prep.size(); ++s) pl.dout[s] = pl.din[s + 1];
+    pl.dout.back() = l.dx[i] = grad_region(Operand::kDx, batch * p.rows, p.k);
+  }
   l.slots = slots;
   l.act_slot_words = act, l.grad_slot_words = grad;
   act *= slots, grad *= slots;
@@ -86,9 +142,19 @@ StepLayout run_layout(const Config& cfg, const Workload& w) {
 
 StepLayout StepLayout::view(int s, int engine) const {
   StepLayout l = *this;
-  for (auto& m : l.x) m.base += s * act_slot_words;
-  for (auto& m : l.dy) m.base += s * grad_slot_words;
-  l.logits.base += s * act_slot_words;
+  // everything of slot 0 moves to slot s: the activations buffer up to the
+  // slot's end, the gradients buffer below its psum
+  auto shift = [&](Mat& m) {
+    if (m.buf == Buffer::kActivations && m.base < act_slot_words) m.base += s * act_slot_words;
+    else if (m.buf == Buffer::kGradients && m.base < grad_slot_words) m.base += s * grad_slot_words;
+  };
+  for (auto* v : {&l.x, &l.y, &l.dy, &l.dx})
+    for (auto& m : *v) shift(m);
+  for (auto& pl : l.prep)
+    for (auto* v : {&pl.in, &pl.out, &pl.mask, &pl.din, &pl.dout})
+      for (auto& m : *v) shift(m);
+  shift(l.input);
+  shift(l.logits);
   if (engine == 1) l.psum = psum2;
   return l;
 }
@@ -104,6 +170,14 @@ StepNumerics step_numerics(const Config& cfg) {
   return s;
 }
 
+VectorKind prep_forward(PrepKind k) {
+  return k == PrepKind::kIm2col ? VectorKind::kIm2col : k == PrepKind::kPool ? VectorKind::kPool : VectorKind::kFlatten;
+}
+
+VectorKind prep_backward(PrepKind k) {
+  return k == PrepKind::kIm2col ? VectorKind::kCol2im : k == PrepKind::kPool ? VectorKind::kUnpool : VectorKind::kUnflatten;
+}
+
 StepOp array_op(Stage st, int layer, const Pass& p) {
   StepOp o;
   o.array = true, o.stage = st, o.layer = layer, o.pass = p;
@@ -111,23 +185,22 @@ StepOp array_op(Stage st, int layer, const Pass& p) {
   return o;
 }
 
-StepOp vector_op(Stage st, int layer, VectorKind v) {
+StepOp vector_op(Stage st, int layer, VectorKind v, int sub) {
   StepOp o;
-  o.array = false, o.stage = st, o.layer = layer, o.vector = v;
+  o.array = false, o.stage = st, o.layer = layer, o.vector = v, o.sub = sub;
   return o;
 }
 
 Pass forward_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m) {
   const auto& p = w.layers[i];
-  const int L = static_cast<int>(w.layers.size());
   Pass f;
   f.mode = cfg.schedule.forward_dataflow == Dataflow::kOs ? Mode::kOs : Mode::kWs;
-  f.g = {m, p.kw(), p.n};
+  f.g = {p.gemm_rows(m), p.kw(), p.n};
   f.a = l.x[i];
   f.w = f.b = l.w[i];
   f.psum = l.psum.as(Operand::kPsum);
   f.psum.rs = p.n;
-  f.out = i + 1 < L ? l.x[i + 1].as(Operand::kX) : l.logits;  // the next layer's input, or the logits
+  f.out = l.y[i];  // the next layer's input (or its prep's), or the logits
   f.relu = p.relu;
   f.shift = step_numerics(cfg).fwd_shift;
   return f;
@@ -139,14 +212,14 @@ Mat psum_view(const StepLayout& l, const LayerPlan& p) {
   psum.rs = p.k;
   return psum;
 }
-Mat dx_view(const StepLayout& l, int i) { return i > 0 ? l.dy[i - 1].as(Operand::kDx) : Mat{}; }
+Mat dx_view(const StepLayout& l, int i) { return i > 0 ? l.dx[i] : Mat{}; }
 }  // namespace
 
 Pass ag_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m) {
   const auto& p = w.layers[i];
   Pass ag;
   ag.mode = Mode::kAg;
-  ag.g = {m, p.k, p.n};  // the bias row has no dX
+  ag.g = {p.gemm_rows(m), p.k, p.n};  // the bias row has no dX
   ag.b = l.dy[i], ag.w = l.w[i], ag.psum = psum_view(l, p), ag.out = dx_view(l, i);
   ag.dx_rows = p.k;
   ag.shift = step_numerics(cfg).ag_shift;
@@ -157,7 +230,7 @@ Pass wg_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, i
   const auto& p = w.layers[i];
   Pass wg;
   wg.mode = Mode::kOs;
-  wg.g = {p.kw(), m, p.n};
+  wg.g = {p.kw(), p.gemm_rows(m), p.n};
   wg.a = l.x[i].t(), wg.b = l.dy[i];
   wg.out = l.dws[i];
   wg.shift = step_numerics(cfg).wg_shift;
@@ -169,7 +242,7 @@ Pass il_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, i
   const StepNumerics sn = step_numerics(cfg);
   Pass il;
   il.mode = Mode::kIl;
-  il.g = {m, p.kw(), p.n};
+  il.g = {p.gemm_rows(m), p.kw(), p.n};
   il.a = l.x[i], il.b = l.dy[i], il.w = l.w[i], il.psum = psum_view(l, p), il.out = dx_view(l, i);
   il.dx_rows = p.k, il.ag = i > 0;
   il.shift = sn.ag_shift, il.g_shift = sn.wg_shift, il.upd_shift = sn.upd_shift, il.lr = sn.lr;
@@ -178,8 +251,11 @@ Pass il_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, i
 
 std::vector<StepOp> forward_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m) {
   std::vector<StepOp> ops;
-  for (int i = 0; i < static_cast<int>(w.layers.size()); ++i)
+  for (int i = 0; i < static_cast<int>(w.layers.size()); ++i) {
+    for (size_t s = 0; s < w.layers[i].prep.size(); ++s)
+      ops.push_back(vector_op(Stage::kForward, i, prep_forward(w.layers[i].prep[s].kind), static_cast<int>(s)));
     ops.push_back(array_op(Stage::kForward, i, forward_pass(cfg, w, l, i, m)));
+  }
   return ops;
 }
 
@@ -191,14 +267,21 @@ std::vector<StepOp> step_ops(const Config& cfg, const Workload& w, const StepLay
   ops.push_back(vector_op(Stage::kBackward, L - 1, VectorKind::kLoss));
   for (int i = L - 1; i >= 0; --i) {
     const bool mask = i > 0 && w.layers[i - 1].relu;
+    // after the AG result: the prep stages backward, then the ReLU mask below
+    auto below = [&] {
+      if (i == 0) return;
+      for (int s = static_cast<int>(w.layers[i].prep.size()) - 1; s >= 0; --s)
+        ops.push_back(vector_op(Stage::kBackward, i, prep_backward(w.layers[i].prep[s].kind), s));
+      if (mask) ops.push_back(vector_op(Stage::kBackward, i, VectorKind::kMask));
+    };
     if (kind == ScheduleKind::kInterleaved) {
       ops.push_back(array_op(Stage::kBackward, i, il_pass(cfg, w, l, i, m)));
-      if (mask) ops.push_back(vector_op(Stage::kBackward, i, VectorKind::kMask));
+      below();
       continue;
     }
     if (i > 0) {
       ops.push_back(array_op(Stage::kBackward, i, ag_pass(cfg, w, l, i, m)));
-      if (mask) ops.push_back(vector_op(Stage::kBackward, i, VectorKind::kMask));
+      below();
     }
     ops.push_back(array_op(Stage::kBackward, i, wg_pass(cfg, w, l, i, m)));
     ops.push_back(vector_op(Stage::kUpdate, i, VectorKind::kUpdate));

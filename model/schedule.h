@@ -8,13 +8,19 @@
 //              in the vector unit
 // interleaved: forward passes; loss; then for each layer from the last: one
 //              IL pass (dX and the update of W in the PEs), ReLU mask
+// A layer with prep stages (conv networks) runs them in the vector unit
+// before its forward pass, and their backward stages after its AG (or IL)
+// pass, before the ReLU mask of the layer below.
 //
 // Buffer layout (row-major, sized for a full batch B; a partial step uses
-// the first m rows): the activations buffer holds every layer's input X_l
-// (B × kw_l; kw = k + 1 with a bias, whose last column holds 1.0) and the
-// logits (B × n_last); the weights buffer W_l (kw_l × n_l: a bias is the last
-// row); the gradients buffer dY_l (B × n_l) for every layer, the partial sums
-// (B × the widest row, acc_bits values) and dW (the largest kw·n).
+// the first m rows; a conv layer has B·rows GEMM rows): the activations
+// buffer holds every layer's input X_l (B × kw_l; kw = k + 1 with a bias,
+// whose last column holds 1.0), the logits (B × n_last) and, in conv
+// networks, the input image, the outputs that prep stages read and their
+// intermediates and pool masks; the weights buffer W_l (kw_l × n_l: a bias is
+// the last row); the gradients buffer dY_l (B × n_l) for every layer, the
+// prep stages' gradients, the partial sums (B × the widest row, acc_bits
+// values) and dW (the largest kw·n).
 #pragma once
 #include <string>
 #include <vector>
@@ -25,8 +31,21 @@
 
 namespace systrain {
 
+// The regions of one layer's prep stages (workload.h): stage s reads `in[s]`
+// and writes `out[s]` (the last stage's out is the layer's X); a pool keeps
+// its argmax in `mask[s]`. Backward, stage s reads `dout[s]` and writes
+// `din[s]` (the first stage's din is the previous layer's dY, or nothing for
+// the first layer).
+struct PrepLayout {
+  std::vector<Mat> in, out, mask, din, dout;
+};
+
 struct StepLayout {
   std::vector<Mat> x, w, dy;  // per layer
+  std::vector<Mat> y;         // per layer: where its forward result goes (the next X, a prep input, the logits)
+  std::vector<Mat> dx;        // per layer: where its AG result goes (the previous dY, or its prep's dout)
+  std::vector<PrepLayout> prep;  // per layer
+  Mat input;                  // where a step's input batch is loaded
   std::vector<Mat> dws;       // per layer: where its dW goes (rs = n); one shared region unless per-layer
   Mat logits, psum, dw;
   int64_t words[int(Buffer::kCount)] = {};  // elements each buffer holds
@@ -55,7 +74,13 @@ const char* to_string(Stage s);
 // gather (compact the stash rows of the samples that missed), table (refresh
 // the per-label table) and verify (compare the true outputs with the
 // speculated ones), see speculation.h.
-enum class VectorKind : int { kLoss = 0, kMask, kUpdate, kGather, kTable, kVerify };
+// Conv networks add the prep stages (workload.h) and their backward:
+// im2col/col2im, pool/unpool (maxpool and its argmax scatter),
+// flatten/unflatten.
+enum class VectorKind : int {
+  kLoss = 0, kMask, kUpdate, kGather, kTable, kVerify,
+  kIm2col, kCol2im, kPool, kUnpool, kFlatten, kUnflatten
+};
 const char* to_string(VectorKind v);
 
 struct StepOp {
@@ -64,6 +89,7 @@ struct StepOp {
   int layer = 0;
   Pass pass;
   VectorKind vector = VectorKind::kLoss;
+  int sub = 0;  // prep operations: the stage of the layer's prep
   std::string name() const;  // "forward", "ag", "wg", "il", "loss", "mask", "update"
   bool writes_dw() const { return array && stage == Stage::kBackward && pass.mode == Mode::kOs; }  // the WG pass
 };
@@ -88,7 +114,9 @@ Pass ag_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, i
 Pass wg_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m);
 Pass il_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m);
 StepOp array_op(Stage st, int layer, const Pass& p);
-StepOp vector_op(Stage st, int layer, VectorKind v);
+VectorKind prep_forward(PrepKind k);   // im2col, maxpool, flatten
+VectorKind prep_backward(PrepKind k);  // col2im, unpool, unflatten
+StepOp vector_op(Stage st, int layer, VectorKind v, int sub = 0);
 // the forward passes of every layer
 std::vector<StepOp> forward_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m);
 

@@ -18,6 +18,7 @@ const char* to_string(Operand op) {
     case Operand::kDx: return "dx";
     case Operand::kDw: return "dw";
     case Operand::kTable: return "table";
+    case Operand::kMask: return "mask";
     case Operand::kCount: break;
   }
   return "?";

@@ -13,19 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "config_node.h"
 
 namespace systrain {
 
-struct TopologyLayer {
-  std::string name;
-  bool conv = true;
-  int64_t ifmap_h = 0, ifmap_w = 0, filter_h = 0, filter_w = 0, channels = 0, filters = 0, stride = 1;  // conv
-  int64_t m = 0, n = 0, k = 0;  // the GEMM (conv: per image)
-  int line = 0;
-  int64_t ofmap_h() const { return conv ? (ifmap_h - filter_h) / stride + 1 : 0; }
-  int64_t ofmap_w() const { return conv ? (ifmap_w - filter_w) / stride + 1 : 0; }
-};
+// TopologyLayer is in config.h (the config carries the parsed file)
+
 
 struct Topology {
   bool conv = true;  // the file's format

@@ -6,12 +6,21 @@
 
 namespace systrain {
 
-int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m) {
+int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m, int sub) {
   const auto& p = w.layers[layer];
   switch (k) {
     case VectorKind::kLoss: return m * p.n;
-    case VectorKind::kMask: return m * p.k;
+    case VectorKind::kMask: return m * w.layers[layer - 1].rows * w.layers[layer - 1].n;
     case VectorKind::kUpdate: return p.kw() * p.n;
+    case VectorKind::kIm2col:
+    case VectorKind::kCol2im:
+    case VectorKind::kPool:
+    case VectorKind::kUnpool:
+    case VectorKind::kFlatten:
+    case VectorKind::kUnflatten: {
+      const Prep& st = p.prep[sub];
+      return m * std::max({st.reads_per_sample(), st.writes_per_sample(), st.in.elements()});
+    }
     default: break;  // the speculative operations size themselves (speculation.h)
   }
   return 0;
@@ -22,9 +31,147 @@ int64_t vector_cycles(const Config& cfg, int64_t elements) {
   return (elements + lanes - 1) / lanes + cfg.accelerator.vector.latency_cycles;
 }
 
-int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m) {
-  return vector_cycles(cfg, vector_elements(k, w, layer, m));
+int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m, int sub) {
+  return vector_cycles(cfg, vector_elements(k, w, layer, m, sub));
 }
+
+namespace {
+
+// The prep stages (workload.h) on the SRAM's words; a timing-only memory
+// holds none, so only the counts are kept.
+void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int sub, int64_t m,
+              const Numerics& num, bool functional) {
+  const Prep& st = w.layers[layer].prep[sub];
+  const PrepLayout& pl = l.prep[layer];
+  const ImageShape in = st.in, out = st.out;
+  const int64_t zero = num.is_float ? f2w(0.0f) : 0;
+  switch (k) {
+    case VectorKind::kIm2col: {
+      const Mat I = pl.in[sub], X = pl.out[sub];
+      mem.count(I.buf, I.op, m * st.reads_per_sample(), 0);
+      mem.count(X.buf, X.op, 0, m * st.writes_per_sample());
+      if (!functional) return;
+      const auto& src = mem.buffer(I.buf);
+      auto& dst = mem.buffer(X.buf);
+      const int kh = st.kernel, kw = st.kernel_w;
+      for (int64_t b = 0; b < m; ++b)
+        for (int64_t oh = 0; oh < out.h; ++oh)
+          for (int64_t ow = 0; ow < out.w; ++ow) {
+            const int64_t r = (b * out.h + oh) * out.w + ow;
+            for (int64_t c = 0; c < in.c; ++c)
+              for (int i = 0; i < kh; ++i)
+                for (int j = 0; j < kw; ++j) {
+                  const int64_t ih = oh * st.stride - st.padding + i, iw = ow * st.stride - st.padding + j;
+                  const bool inside = ih >= 0 && ih < in.h && iw >= 0 && iw < in.w;
+                  dst[X.at(r, (c * kh + i) * kw + j)] = inside ? src[I.at((b * in.h + ih) * in.w + iw, c)] : zero;
+                }
+          }
+      return;
+    }
+    case VectorKind::kCol2im: {
+      const Mat D = pl.dout[sub], G = pl.din[sub];
+      mem.count(D.buf, D.op, m * st.reads_per_sample(), 0);
+      mem.count(G.buf, G.op, 0, m * in.elements());
+      if (!functional) return;
+      auto& buf = mem.buffer(D.buf);  // both in the gradients buffer
+      const int kh = st.kernel, kw = st.kernel_w;
+      // each input element sums the windows that cover it, in the windows' order
+      std::vector<int64_t> acc_i(num.is_float ? 0 : in.elements());
+      std::vector<float> acc_f(num.is_float ? in.elements() : 0);
+      for (int64_t b = 0; b < m; ++b) {
+        std::fill(acc_i.begin(), acc_i.end(), 0);
+        std::fill(acc_f.begin(), acc_f.end(), 0.0f);
+        for (int64_t oh = 0; oh < out.h; ++oh)
+          for (int64_t ow = 0; ow < out.w; ++ow) {
+            const int64_t r = (b * out.h + oh) * out.w + ow;
+            for (int64_t c = 0; c < in.c; ++c)
+              for (int i = 0; i < kh; ++i)
+                for (int j = 0; j < kw; ++j) {
+                  const int64_t ih = oh * st.stride - st.padding + i, iw = ow * st.stride - st.padding + j;
+                  if (ih < 0 || ih >= in.h || iw < 0 || iw >= in.w) continue;
+                  const int64_t e = (ih * in.w + iw) * in.c + c;
+                  const int64_t v = buf[D.at(r, (c * kh + i) * kw + j)];
+                  if (num.is_float) acc_f[e] += w2f(v);
+                  else acc_i[e] += v;
+                }
+          }
+        for (int64_t px = 0; px < in.pixels(); ++px)
+          for (int64_t c = 0; c < in.c; ++c) {
+            const int64_t e = px * in.c + c;
+            buf[G.at(b * in.pixels() + px, c)] = num.is_float ? f2w(acc_f[e]) : saturate(acc_i[e], num.data_bits);
+          }
+      }
+      return;
+    }
+    case VectorKind::kPool: {
+      const Mat I = pl.in[sub], O = pl.out[sub], M = pl.mask[sub];
+      mem.count(I.buf, I.op, m * st.reads_per_sample(), 0);
+      mem.count(O.buf, O.op, 0, m * out.elements());
+      mem.count(M.buf, M.op, 0, m * out.elements());
+      if (!functional) return;
+      auto& buf = mem.buffer(I.buf);  // all three in the activations buffer
+      const int s = st.kernel;
+      for (int64_t b = 0; b < m; ++b)
+        for (int64_t oh = 0; oh < out.h; ++oh)
+          for (int64_t ow = 0; ow < out.w; ++ow)
+            for (int64_t c = 0; c < in.c; ++c) {
+              int64_t best = 0, best_v = 0;
+              for (int i = 0; i < s; ++i)
+                for (int j = 0; j < s; ++j) {
+                  const int64_t v = buf[I.at((b * in.h + oh * s + i) * in.w + ow * s + j, c)];
+                  const bool first = i == 0 && j == 0;
+                  // the first of equal maxima wins, as in PyTorch
+                  if (first || (num.is_float ? w2f(v) > w2f(best_v) : v > best_v)) best = i * s + j, best_v = v;
+                }
+              const int64_t r = (b * out.h + oh) * out.w + ow;
+              buf[O.at(r, c)] = best_v;
+              buf[M.at(r, c)] = best;
+            }
+      return;
+    }
+    case VectorKind::kUnpool: {
+      const Mat D = pl.dout[sub], M = pl.mask[sub], G = pl.din[sub];
+      mem.count(D.buf, D.op, m * out.elements(), 0);
+      mem.count(M.buf, M.op, m * out.elements(), 0);
+      mem.count(G.buf, G.op, 0, m * in.elements());
+      if (!functional) return;
+      auto& grad = mem.buffer(G.buf);
+      const auto& mask = mem.buffer(M.buf);
+      const int s = st.kernel;
+      for (int64_t r = 0; r < m * in.pixels(); ++r)
+        for (int64_t c = 0; c < in.c; ++c) grad[G.at(r, c)] = zero;
+      for (int64_t b = 0; b < m; ++b)
+        for (int64_t oh = 0; oh < out.h; ++oh)
+          for (int64_t ow = 0; ow < out.w; ++ow)
+            for (int64_t c = 0; c < in.c; ++c) {
+              const int64_t r = (b * out.h + oh) * out.w + ow, a = mask[M.at(r, c)];
+              grad[G.at((b * in.h + oh * s + a / s) * in.w + ow * s + a % s, c)] = grad[D.at(r, c)];
+            }
+      return;
+    }
+    case VectorKind::kFlatten:
+    case VectorKind::kUnflatten: {
+      const bool fwd = k == VectorKind::kFlatten;
+      const Mat I = fwd ? pl.in[sub] : pl.dout[sub], O = fwd ? pl.out[sub] : pl.din[sub];
+      mem.count(I.buf, I.op, m * in.elements(), 0);
+      mem.count(O.buf, O.op, 0, m * in.elements());
+      if (!functional) return;
+      auto& buf = mem.buffer(I.buf);  // one buffer each way
+      const int64_t P = in.pixels();
+      // image element (b, px, c) is feature c·H·W + px of sample b
+      for (int64_t b = 0; b < m; ++b)
+        for (int64_t px = 0; px < P; ++px)
+          for (int64_t c = 0; c < in.c; ++c) {
+            if (fwd) buf[O.at(b, c * P + px)] = buf[I.at(b * P + px, c)];
+            else buf[O.at(b * P + px, c)] = buf[I.at(b, c * P + px)];
+          }
+      return;
+    }
+    default: return;
+  }
+}
+
+}  // namespace
 
 int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p) {
   double mx = -1e300;
@@ -41,7 +188,8 @@ int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p)
 }
 
 LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int64_t m,
-                     const Numerics& num, const StepNumerics& sn, float lr, const uint8_t* labels, bool functional) {
+                     const Numerics& num, const StepNumerics& sn, float lr, const uint8_t* labels, bool functional,
+                     int sub) {
   LossStats st;
   const auto& p = w.layers[layer];
   std::vector<int64_t> a, b;
@@ -72,8 +220,9 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
       break;
     }
     case VectorKind::kMask: {
-      const int64_t kk = p.k;
-      const Access2D dx = l.dy[layer - 1].block(m, kk), x = l.x[layer].block(m, kk);
+      // the layer below's ReLU output (its y) says where dX passes
+      const auto& below = w.layers[layer - 1];
+      const Access2D dx = l.dy[layer - 1].block(m * below.rows, below.n), x = l.y[layer - 1].block(m * below.rows, below.n);
       rd(dx, Operand::kDx, a);
       rd(x, Operand::kX, b);
       if (functional)
@@ -93,6 +242,12 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
       wr(wa, Operand::kW, a);
       break;
     }
+    case VectorKind::kIm2col:
+    case VectorKind::kCol2im:
+    case VectorKind::kPool:
+    case VectorKind::kUnpool:
+    case VectorKind::kFlatten:
+    case VectorKind::kUnflatten: run_prep(k, mem, w, l, layer, sub, m, num, functional); break;
     default: break;  // speculation.h
   }
   return st;

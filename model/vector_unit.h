@@ -6,6 +6,18 @@
 //   loss   (m·n elements): reads y, writes dy = (softmax(y) − onehot)/m
 //   mask   (m·k):          reads dx and x (the stashed ReLU output), writes dy
 //   update (kw·n):         reads w and dw, writes w = sgd_update(w, dw)
+// Conv networks (workload.h: prep stages, per sample; elements = the larger
+// of the words read and written):
+//   im2col:   reads the input taps inside the image (padding is not read),
+//             writes the H'·W' × C·kh·kw columns
+//   col2im:   reads those columns' gradients at the same taps and sums, per
+//             input element, those of every window that covers it (in the
+//             order of the windows, row-major); writes the C·H·W gradient
+//   maxpool:  reads the windows, writes the pooled image and its argmax mask
+//   unpool:   reads the pooled gradient and the mask, writes the input's
+//             gradient (zero but at each window's argmax)
+//   flatten / unflatten: C·H·W words each way (NHWC to C, H, W and back)
+//   mask:     a conv layer's ReLU covers its H'·W' × filters outputs
 #pragma once
 #include <cstdint>
 
@@ -15,8 +27,8 @@
 
 namespace systrain {
 
-int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m);
-int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m);
+int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m, int sub = 0);
+int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m, int sub = 0);
 // the cycles of any operation of `elements` elements: ceil(elements / lanes) + latency_cycles
 int64_t vector_cycles(const Config& cfg, int64_t elements);
 
@@ -33,8 +45,10 @@ inline int64_t error_word(double g, const Numerics& num) {
 }
 
 // Runs one operation on `mem` (counting its accesses); with functional false
-// only counts. `labels` are the step's m labels (loss only).
+// only counts. `labels` are the step's m labels (loss only); `sub` is the
+// prep stage of a conv operation.
 LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int64_t m,
-                     const Numerics& num, const StepNumerics& sn, float lr, const uint8_t* labels, bool functional);
+                     const Numerics& num, const StepNumerics& sn, float lr, const uint8_t* labels, bool functional,
+                     int sub = 0);
 
 }  // namespace systrain

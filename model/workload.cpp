@@ -7,22 +7,145 @@
 
 namespace systrain {
 
-Workload build_workload(const Config& cfg) {
+int64_t conv_out(int64_t in, int kernel, int stride, int padding) {
+  const int64_t span = in + 2 * int64_t{padding} - kernel;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding) {
+  int64_t taps = 0;
+  const int64_t out = conv_out(in, kernel, stride, padding);
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t lo = o * stride - padding;  // the window covers [lo, lo + kernel)
+    taps += std::max<int64_t>(0, std::min<int64_t>(lo + kernel, in) - std::max<int64_t>(lo, 0));
+  }
+  return taps;
+}
+
+int64_t Prep::reads_per_sample() const {
+  switch (kind) {
+    case PrepKind::kPool: return out.h * kernel * out.w * kernel * in.c;  // the windows (floor: the rest is unread)
+    case PrepKind::kFlatten: return in.elements();
+    case PrepKind::kIm2col:
+      return in.c * conv_valid_taps(in.h, kernel, stride, padding) * conv_valid_taps(in.w, kernel_w, stride, padding);
+  }
+  return 0;
+}
+
+int64_t Prep::writes_per_sample() const { return out.elements(); }
+
+namespace {
+ImageShape image_of(const std::vector<int>& shape) {
+  if (shape.size() == 3) return {shape[0], shape[1], shape[2]};
+  return {shape.empty() ? 0 : shape[0], 1, 1};
+}
+
+LayerPlan gemm_layer(int index, int64_t k, int64_t n, int64_t rows, bool relu, bool bias) {
+  LayerPlan p;
+  p.index = index;
+  p.k = k, p.n = n, p.rows = rows, p.relu = relu, p.bias = bias;
+  return p;
+}
+
+// a topology file: every row its own GEMM, a conv with its own im2col of
+// the IFMAP the row gives (timing only: the rows need not chain)
+Workload topology_workload(const Config& cfg) {
   Workload w;
-  int64_t k = cfg.network.input_shape.empty() ? 0 : cfg.network.input_shape[0];
-  w.input_width = k;
-  int idx = 0;
-  for (const auto& lc : cfg.network.layers) {
+  w.from_topology = true;
+  for (const auto& t : cfg.network.topology) {
     LayerPlan p;
-    p.index = idx++;
-    p.k = k;
-    p.n = lc.units;
-    p.relu = lc.activation == Activation::kRelu;
-    p.bias = lc.bias;
+    if (t.conv) {
+      p = gemm_layer(static_cast<int>(w.layers.size()), t.k, t.n, t.m, false, false);
+      p.conv = true;
+      Prep im;
+      im.kind = PrepKind::kIm2col;
+      im.in = {t.channels, t.ifmap_h, t.ifmap_w};
+      im.out = {t.k, t.ofmap_h(), t.ofmap_w()};
+      im.kernel = static_cast<int>(t.filter_h), im.kernel_w = static_cast<int>(t.filter_w);
+      im.stride = static_cast<int>(t.stride);
+      p.prep.push_back(im);
+    } else {
+      p = gemm_layer(static_cast<int>(w.layers.size()), t.k, t.n, t.m, false, false);
+    }
+    p.name = t.name;
+    p.out_shape = {p.n, 1, 1};
     p.w_addr = w.weight_words;
     w.weight_words += p.kw() * p.n;
     w.layers.push_back(p);
-    k = p.n;
+  }
+  const auto& first = w.layers.front();
+  w.image_input = !first.prep.empty();
+  w.input = w.image_input ? first.prep.front().in : ImageShape{first.k, 1, 1};
+  w.input_width = w.input.elements();
+  return w;
+}
+}  // namespace
+
+Workload build_workload(const Config& cfg) {
+  if (!cfg.network.topology.empty()) return topology_workload(cfg);
+  Workload w;
+  w.input = image_of(cfg.network.input_shape);
+  w.input_width = w.input.elements();
+  w.image_input = cfg.network.input_shape.size() == 3;
+  bool image = w.image_input;  // the current tensor is an image (else a vector of cur.c features)
+  ImageShape cur = w.input;
+  std::vector<Prep> pending;
+  int idx = 0;
+  for (const auto& lc : cfg.network.layers) {
+    switch (lc.type) {
+      case LayerType::kMaxpool: {
+        Prep p;
+        p.kind = PrepKind::kPool;
+        p.in = cur;
+        p.kernel = p.kernel_w = p.stride = lc.size;
+        p.out = {cur.c, cur.h / lc.size, cur.w / lc.size};
+        pending.push_back(p);
+        cur = p.out;
+        break;
+      }
+      case LayerType::kFlatten: {
+        if (!image) break;  // flattening a vector changes nothing
+        Prep p;
+        p.kind = PrepKind::kFlatten;
+        p.in = cur;
+        p.out = {cur.elements(), 1, 1};
+        pending.push_back(p);
+        cur = p.out;
+        image = false;
+        break;
+      }
+      case LayerType::kConv2d: {
+        Prep p;
+        p.kind = PrepKind::kIm2col;
+        p.in = cur;
+        p.kernel = p.kernel_w = lc.kernel, p.stride = lc.stride, p.padding = lc.padding;
+        const int64_t oh = conv_out(cur.h, lc.kernel, lc.stride, lc.padding);
+        const int64_t ow = conv_out(cur.w, lc.kernel, lc.stride, lc.padding);
+        p.out = {cur.c * lc.kernel * lc.kernel, oh, ow};
+        pending.push_back(p);
+        LayerPlan g = gemm_layer(idx++, p.out.c, lc.filters, oh * ow, lc.activation == Activation::kRelu, lc.bias);
+        g.conv = true;
+        g.prep = std::move(pending);
+        pending.clear();
+        g.out_shape = cur = {lc.filters, oh, ow};
+        image = true;
+        g.w_addr = w.weight_words;
+        w.weight_words += g.kw() * g.n;
+        w.layers.push_back(std::move(g));
+        break;
+      }
+      case LayerType::kDense: {
+        LayerPlan g = gemm_layer(idx++, cur.elements(), lc.units, 1, lc.activation == Activation::kRelu, lc.bias);
+        g.prep = std::move(pending);
+        pending.clear();
+        g.out_shape = cur = {lc.units, 1, 1};
+        image = false;
+        g.w_addr = w.weight_words;
+        w.weight_words += g.kw() * g.n;
+        w.layers.push_back(std::move(g));
+        break;
+      }
+    }
   }
   return w;
 }

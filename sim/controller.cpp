@@ -101,7 +101,7 @@ void Controller::setup_memories() {
     const StepLayout l = layout_.view(slot);
     for (size_t li = 0; li < w_.layers.size(); ++li)
       if (w_.layers[li].bias)
-        for (int64_t i = 0; i < cfg_.buffer_rows(); ++i) act[l.x[li].at(i, w_.layers[li].k)] = one;
+        for (int64_t i = 0; i < w_.layers[li].gemm_rows(cfg_.buffer_rows()); ++i) act[l.x[li].at(i, w_.layers[li].k)] = one;
   }
   Memory& mem = *lanes_[0]->engine.memory;
   mem.buffer(Buffer::kWeights) = std::move(wts);
@@ -113,23 +113,26 @@ void Controller::setup_memories() {
 
 void Controller::load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m,
                             Memory& mem, const Mat& x0) {
-  // a DMA fill from DRAM: counted at the DRAM interface, not at the array edge
+  // a DMA fill from DRAM: counted at the DRAM interface, not at the array
+  // edge. A sample's features are in C, H, W order; an input image is
+  // stored NHWC (feature c·H·W + px goes to row b·H·W + px, lane c)
   auto& act = mem.buffer(Buffer::kActivations);
-  const int64_t K = w_.input_width;
+  const int64_t K = w_.input_width, P = w_.image_input ? w_.input.pixels() : 1;
+  auto at = [&](int64_t i, int64_t j) { return x0.at(i * P + j % P, j / P); };
   if (!s.pixels.empty()) {  // images: 256 possible values, quantised once
     int64_t word[256];
     for (int b = 0; b < 256; ++b)
       word[b] = num_.is_float ? f2w(b / 255.0f) : quantize(b / 255.0f, num_.fa, num_.data_bits);
     for (int64_t i = 0; i < m; ++i) {
       const uint8_t* src = &s.pixels[order[first + i] * K];
-      for (int64_t j = 0; j < K; ++j) act[x0.at(i, j)] = word[src[j]];
+      for (int64_t j = 0; j < K; ++j) act[at(i, j)] = word[src[j]];
     }
     return;
   }
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < K; ++j) {
       const float v = s.at(order[first + i], j);
-      act[x0.at(i, j)] = num_.is_float ? f2w(v) : quantize(v, num_.fa, num_.data_bits);
+      act[at(i, j)] = num_.is_float ? f2w(v) : quantize(v, num_.fa, num_.data_bits);
     }
 }
 
@@ -301,29 +304,38 @@ void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats*
 }
 
 void Controller::run_vector_op(Lane& lane, const StepOp& op, const StepLayout& l, int64_t m, const uint8_t* labels) {
-  const int64_t cycles = vector_cycles(op.vector, cfg_, w_, op.layer, m);
+  const int64_t cycles = vector_cycles(op.vector, cfg_, w_, op.layer, m, op.sub);
   const LossStats st = run_vector(op.vector, *lane.engine.memory, w_, l, op.layer, m, num_, sn_,
-                                  static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional);
+                                  static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional,
+                                  op.sub);
   epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
   advance_vector(lane, cycles);
-  (op.stage == Stage::kUpdate ? result_.cycles_update : result_.cycles_backward) += cycles;
+  (op.stage == Stage::kUpdate     ? result_.cycles_update
+   : op.stage == Stage::kForward ? result_.cycles_forward
+                                 : result_.cycles_backward) += cycles;
 }
 
-void Controller::run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t next_m) {
+void Controller::run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t next_m, bool first_of_layer) {
+  // a layer's forward work (its prep stages in the vector unit, then its
+  // pass) starts when DRAM has brought what it needs
   LayerStats& ls = result_.layers[op.layer];
   OpStats& os = op_stats(op.layer, op.name());
   const AccessCounts before = lane.engine.memory->counts();
   const int64_t c0 = lane.cycle;
-  idle_until(lane, dram_.layer_ready(step_, m, next_m, op.layer, lane.cycle));
+  if (first_of_layer) idle_until(lane, dram_.layer_ready(step_, m, next_m, op.layer, lane.cycle));
   const int64_t t0 = lane.cycle;
   ls.stall_cycles += t0 - c0;
   lane.op_name = op.name();
-  run_pass(lane, op, os, &ls);
   ls.index = op.layer;
-  if (ls.gemm.m == 0) ls.gemm = op.pass.g;
+  if (op.array) {
+    run_pass(lane, op, os, &ls);
+    if (ls.gemm.m == 0) ls.gemm = op.pass.g;
+    ls.macs += pass_macs(op.pass);
+  } else {
+    run_vector_op(lane, op, layout_, m, nullptr);
+  }
   ls.cycles += lane.cycle - t0;
-  ls.macs += pass_macs(op.pass);
-  dram_.layer_done(m, op.layer, lane.cycle, result_.training);
+  if (op.array) dram_.layer_done(m, op.layer, lane.cycle, result_.training);
   count_op(os, op, before, lane.engine.memory->counts(), lane.cycle - c0);
 }
 
@@ -334,14 +346,15 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
   const Samples& s = result_.training ? train_ : test_;
   labels_.resize(m);
   for (int64_t i = 0; i < m; ++i) labels_[i] = s.labels[order[first + i]];
-  if (cfg_.simulation.functional) load_batch(s, order, first, m, mem, layout_.x[0]);
+  if (cfg_.simulation.functional) load_batch(s, order, first, m, mem, layout_.input);
   if (observer_) observer_->before_step(step_, mem, labels_);
   const auto ops = step_ops(cfg_, w_, layout_, m);
-  int backward_layer = -1;
+  int backward_layer = -1, forward_layer = -1;
   int64_t dw_ready = -1;  // a spilled dW is back in SRAM
   for (const StepOp& op : ops) {
-    if (op.array && op.stage == Stage::kForward) {
-      run_forward(lane, op, m, next_m);
+    if (op.stage == Stage::kForward) {
+      run_forward(lane, op, m, next_m, op.layer != forward_layer);
+      forward_layer = op.layer;
     } else {
       OpStats& os = op_stats(op.layer, op.name());
       const AccessCounts before = mem.counts();
@@ -387,10 +400,15 @@ double Controller::evaluate() {
   int64_t correct = 0;
   for (int64_t first = 0; first < test_.count; first += batch) {
     const int64_t m = std::min(batch, test_.count - first);
-    load_batch(test_, order, first, m, scratch, layout_.x[0]);
-    for (const StepOp& op : step_ops(inf, w_, layout_, m))
+    load_batch(test_, order, first, m, scratch, layout_.input);
+    for (const StepOp& op : step_ops(inf, w_, layout_, m)) {
+      if (!op.array) {
+        run_vector(op.vector, scratch, w_, layout_, op.layer, m, num_, sn_, 0.0f, nullptr, true, op.sub);
+        continue;
+      }
       for (const Tile& t : tile_pass(op.pass, shape, cfg_.accelerator.array.pe_multipliers))
         array.run_tile(t, scratch, 0, false);
+    }
     const auto& act = scratch.buffer(Buffer::kActivations);
     for (int64_t i = 0; i < m; ++i) {
       int64_t best = 0;

@@ -95,7 +95,7 @@ class Controller : public sc_core::sc_module {
   void load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m, Memory& mem,
                   const Mat& x0);
   void run_step(const std::vector<int64_t>& order, int64_t first, int64_t m, int64_t next_m);
-  void run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t next_m);
+  void run_forward(Lane& lane, const StepOp& op, int64_t m, int64_t next_m, bool first_of_layer);
   void run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats* ls);
   double logit(int64_t word) const { return num_.is_float ? w2f(word) : static_cast<double>(word); }
   void run_vector_op(Lane& lane, const StepOp& op, const StepLayout& l, int64_t m, const uint8_t* labels);

@@ -86,7 +86,7 @@ Samples parse_idx(const std::vector<uint8_t>& img, const std::vector<uint8_t>& l
   return s;
 }
 
-Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed) {
+Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed, int classes) {
   Samples s;
   s.count = count;
   s.width = width;
@@ -94,7 +94,7 @@ Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed) {
   s.labels.resize(count);
   Rng rng(seed * 2 + 1);
   for (auto& v : s.x) v = static_cast<float>(rng.uniform() * 2 - 1);
-  for (auto& l : s.labels) l = static_cast<uint8_t>(rng.next() % 10);
+  for (auto& l : s.labels) l = static_cast<uint8_t>(rng.next() % static_cast<uint64_t>(std::min(classes, 10)));
   return s;
 }
 

@@ -90,7 +90,8 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     }
     if (cfg.training.dataset == Dataset::kFashionMnist) return load_fashion_mnist(cfg.training.data_dir, which, wanted);
     return synthetic_samples(wanted > 0 ? wanted : 10000, w.input_width,
-                             static_cast<uint64_t>(cfg.training.seed) + seed_offset);
+                             static_cast<uint64_t>(cfg.training.seed) + seed_offset,
+                             static_cast<int>(std::min<int64_t>(10, w.layers.back().n)));
   };
   try {
     test = load("t10k", cfg.training.test_samples, 0);

@@ -281,7 +281,7 @@ void Controller::run_spec_step(const std::vector<int64_t>& order, int64_t first,
   cur.labels.resize(m);
   for (int64_t i = 0; i < m; ++i) cur.labels[i] = train_.labels[order[first + i]];
   const StepLayout fl = layout_.view(cur.slot, 0);
-  if (functional) load_batch(train_, order, first, m, *f.engine.memory, fl.x[0]);
+  if (functional) load_batch(train_, order, first, m, *f.engine.memory, fl.input);
   const auto hit_fn = [this, step = step_](int64_t i) { return assumed_hit(step, i); };
   int64_t stash_words = 0;  // every layer's input
   for (const auto& p : w_.layers) stash_words += m * p.kw();
@@ -289,7 +289,7 @@ void Controller::run_spec_step(const std::vector<int64_t>& order, int64_t first,
   for (const auto& p : w_.layers) weight_words += p.kw() * p.n;
   auto forward = [&] {
     if (dual) idle_until(f, forward_weights_ready_);  // the updated weights have arrived
-    for (const StepOp& op : forward_ops(cfg_, w_, fl, m)) run_forward(f, op, m, next_m);
+    for (const StepOp& op : forward_ops(cfg_, w_, fl, m)) run_forward(f, op, m, next_m, true);
     if (sp.policy == SpecPolicy::kGradientReuse) {
       spec_vector(f, Stage::kBackward, L - 1, VectorKind::kLoss, [&] {
         return gr_loss(*f.engine.memory, w_, fl, num_, *tables_, sp.threshold, functional, hit_fn, cur);

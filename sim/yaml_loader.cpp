@@ -250,12 +250,8 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
       out.errors.push_back({at, "network.topology_csv", fmt::format("{}: {}", csv.string(), why)});
     } else {
       const size_t before = out.errors.size();
-      const Topology topo = parse_topology(text, csv.string(), out.errors);
-      if (out.errors.size() == before)
-        out.errors.push_back({at, "network.topology_csv",
-                              fmt::format("{} {} layers read and checked, but simulating topology files is not "
-                                          "supported yet (give input_shape and layers)",
-                                          topo.layers.size(), topo.conv ? "conv" : "GEMM")});
+      Topology topo = parse_topology(text, csv.string(), out.errors);
+      if (out.errors.size() == before) out.config.network.topology = std::move(topo.layers);
     }
   }
   return out;
