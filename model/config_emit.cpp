@@ -101,8 +101,10 @@ std::string config_reference_markdown() {
     for (char c : f.type_name) type += c == '|' ? std::string("\\|") : std::string(1, c);
     out += fmt::format("| `{}` | {} | `{}` | {} |\n", f.path, type, def, f.help);
   }
-  out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none, bias: false\\|true}` "
-         "(conv2d, maxpool, flatten parse but are not built yet) | (none) | the layers, in order |\n";
+  out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none, bias: false\\|true}`, "
+         "`{type: conv2d, filters: F, kernel: 3, stride: 1, padding: 0, activation: relu\\|none, bias: false\\|true}`, "
+         "`{type: maxpool, size: 2}` (stride = size), `{type: flatten}` | (none) | the layers, in order; the last is "
+         "dense |\n";
   return out;
 }
 

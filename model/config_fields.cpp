@@ -296,7 +296,7 @@ std::vector<FieldSpec> make_fields() {
                  return s + "]";
                }});
   f.push_back(str_field("network.topology_csv", [](C& c) -> std::string& { return c.network.topology_csv; },
-                        true, "SCALE-Sim topology file (conv or GEMM format) instead of input_shape/layers; read and checked, not simulated yet"));
+                        true, "SCALE-Sim topology file (conv or GEMM format) instead of input_shape/layers; timing only (simulation.functional: false); a relative path is taken from the config's folder"));
   f.push_back(enum_field<Dataset>("training.dataset", [](C& c) -> Dataset& { return c.training.dataset; },
                                   {{"fashion-mnist", Dataset::kFashionMnist}, {"synthetic", Dataset::kSynthetic}},
                                   "input data"));

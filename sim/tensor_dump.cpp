@@ -59,8 +59,22 @@ std::vector<float> TensorDump::real(const Memory& mem, const Mat& m, int64_t row
   return v;
 }
 
+std::vector<float> TensorDump::image(const Memory& mem, const Mat& m, const ImageShape& s, int frac) const {
+  // NHWC rows (b, h, w) × lanes c  ->  [B, C, H, W]
+  const std::vector<float> v = real(mem, m, m_ * s.pixels(), s.c, frac);
+  std::vector<float> out(v.size());
+  for (int64_t b = 0; b < m_; ++b)
+    for (int64_t px = 0; px < s.pixels(); ++px)
+      for (int64_t c = 0; c < s.c; ++c) out[(b * s.c + c) * s.pixels() + px] = v[(b * s.pixels() + px) * s.c + c];
+  return out;
+}
+
 void TensorDump::write(const std::string& path, const std::vector<float>& v, int64_t rows, int64_t cols) const {
   write_npy(path, v.data(), v.size() * sizeof(float), "<f4", {rows, cols});
+}
+
+void TensorDump::write_image(const std::string& path, const std::vector<float>& v, const ImageShape& s) const {
+  write_npy(path, v.data(), v.size() * sizeof(float), "<f4", {m_, s.c, s.h, s.w});
 }
 
 void TensorDump::before_step(int64_t step, const Memory& mem, const std::vector<uint8_t>& labels) {
@@ -78,29 +92,48 @@ void TensorDump::after_op(int64_t step, const StepOp& op, const Memory& mem) {
   const auto& nu = cfg_.accelerator.numerics;
   const int i = op.layer;
   const auto& p = w_.layers[i];
-  const int L = static_cast<int>(w_.layers.size());
   const std::string d = dir(step, i);
+  // a conv layer's input is the image its im2col stage reads
+  const Prep* im2col = p.conv ? &p.prep.back() : nullptr;
   auto split_w = [&](const std::vector<float>& wv, const std::string& wname, const std::string& bname) {
+    if (im2col) {  // [K, N] with K = (c, i, j) -> PyTorch's [F, C, kh, kw]; the bias [F]
+      std::vector<float> t(p.k * p.n);
+      for (int64_t r = 0; r < p.k; ++r)
+        for (int64_t f = 0; f < p.n; ++f) t[f * p.k + r] = wv[r * p.n + f];
+      write_npy(d + "/" + wname + ".npy", t.data(), t.size() * sizeof(float), "<f4",
+                {p.n, im2col->in.c, im2col->kernel, im2col->kernel_w});
+      if (p.bias) write_npy(d + "/" + bname + ".npy", wv.data() + p.k * p.n, p.n * sizeof(float), "<f4", {p.n});
+      return;
+    }
     write(d + "/" + wname + ".npy", std::vector<float>(wv.begin(), wv.begin() + p.k * p.n), p.k, p.n);
     if (p.bias) write(d + "/" + bname + ".npy", std::vector<float>(wv.begin() + p.k * p.n, wv.end()), 1, p.n);
   };
   const std::string name = op.name();
   if (op.array && op.stage == Stage::kForward) {
-    write(d + "/x.npy", real(mem, layout_.x[i], m_, p.k, nu.activation_frac()), m_, p.k);
-    const Mat y = i + 1 < L ? layout_.x[i + 1] : layout_.logits;
-    write(d + "/y.npy", real(mem, y, m_, p.n, nu.activation_frac()), m_, p.n);
+    if (im2col) {
+      const auto& pl = layout_.prep[i];
+      write_image(d + "/x.npy", image(mem, pl.in.back(), im2col->in, nu.activation_frac()), im2col->in);
+      write_image(d + "/y.npy", image(mem, layout_.y[i], p.out_shape, nu.activation_frac()), p.out_shape);
+    } else {
+      write(d + "/x.npy", real(mem, layout_.x[i], m_, p.k, nu.activation_frac()), m_, p.k);
+      write(d + "/y.npy", real(mem, layout_.y[i], m_, p.n, nu.activation_frac()), m_, p.n);
+    }
     return;
   }
-  if (name == "ag" || (name == "il" && i > 0))
-    write(d + "/dx.npy", real(mem, layout_.dy[i - 1], m_, p.k, nu.error_frac()), m_, p.k);
+  // dx: the gradient at the layer's input (a conv's after col2im)
+  if (im2col && i > 0 && name == "col2im" && op.sub + 1 == static_cast<int>(p.prep.size()))
+    write_image(d + "/dx.npy", image(mem, layout_.prep[i].din.back(), im2col->in, nu.error_frac()), im2col->in);
+  if (!im2col && (name == "ag" || (name == "il" && i > 0)))
+    write(d + "/dx.npy", real(mem, layout_.dx[i], m_, p.k, nu.error_frac()), m_, p.k);
   if (name == "wg" || name == "il") {
-    write(d + "/dy.npy", real(mem, layout_.dy[i], m_, p.n, nu.error_frac()), m_, p.n);
+    if (im2col) write_image(d + "/dy.npy", image(mem, layout_.dy[i], p.out_shape, nu.error_frac()), p.out_shape);
+    else write(d + "/dy.npy", real(mem, layout_.dy[i], m_, p.n, nu.error_frac()), m_, p.n);
     std::vector<float> dw;
     if (name == "wg") {
       Mat dwm = layout_.dw;
       dwm.rs = p.n;
       dw = real(mem, dwm, p.kw(), p.n, nu.gradient_frac());
-    } else {  // recompute G = Xᵀ·dY with the array's arithmetic (its sums run over the samples in order)
+    } else {  // recompute G = Xᵀ·dY with the array's arithmetic (its sums run over the GEMM rows in order)
       const auto& act = mem.buffer(Buffer::kActivations);
       const auto& grad = mem.buffer(Buffer::kGradients);
       dw.resize(p.kw() * p.n);
@@ -108,7 +141,7 @@ void TensorDump::after_op(int64_t step, const StepOp& op, const Memory& mem) {
         for (int64_t c = 0; c < p.n; ++c) {
           uint64_t gi = 0;
           float gf = 0;
-          for (int64_t j = 0; j < m_; ++j) {
+          for (int64_t j = 0; j < p.gemm_rows(m_); ++j) {
             const int64_t xv = act[layout_.x[i].at(j, r)], ev = grad[layout_.dy[i].at(j, c)];
             if (cfg_.is_float()) gf += w2f(xv) * w2f(ev);
             else gi += static_cast<uint64_t>(xv) * static_cast<uint64_t>(ev);

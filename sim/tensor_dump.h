@@ -8,6 +8,10 @@
 // 0), dw [K,N] = Xᵀ·dY. The interleaved schedule never writes dW to SRAM: its
 // dw.npy is requant(Xᵀ·dY) computed here with the array's arithmetic from the
 // x and dy it read (the value the PEs' G registers held).
+// Conv layers use PyTorch's layouts, so torch.nn.functional.conv2d applies
+// directly: x [B,C,H,W] (the image the conv reads), y and dy [B,F,H',W'], dx
+// [B,C,H,W] (after col2im), w/dw [F,C,kh,kw], b/db [F]. A dense layer after
+// flatten has x [B, C·H·W] in PyTorch's flatten order.
 #pragma once
 #include <string>
 #include <vector>
@@ -28,6 +32,9 @@ class TensorDump final : public StepObserver {
  private:
   std::vector<float> real(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int frac) const;
   void write(const std::string& path, const std::vector<float>& v, int64_t rows, int64_t cols) const;
+  // an NHWC image of the step's samples as [B, C, H, W]
+  std::vector<float> image(const Memory& mem, const Mat& m, const ImageShape& s, int frac) const;
+  void write_image(const std::string& path, const std::vector<float>& v, const ImageShape& s) const;
   std::string dir(int64_t step, int layer) const;
 
   const Config& cfg_;

@@ -136,6 +136,19 @@ dumps_identical_across_schedules)
       --set accelerator.numerics.kind=float32 --set simulation.dump_tensors=$work/f_$s/d || fail "$s float run"
   done
   diff -r f_baseline/d f_interleaved/d > /dev/null || fail "float32 dumps differ"
+  # a CNN: the same dumps from both schedules, in PyTorch's layouts
+  ccfg=$src/configs/lockstep_cnn.yaml
+  for s in baseline interleaved; do
+    "$st" run "$ccfg" --backend tlm --schedule $s --quiet --out c_$s --set simulation.max_steps=2 \
+      --set simulation.dump_tensors=$work/c_$s/d || fail "cnn $s run"
+  done
+  diff -r c_baseline/d c_interleaved/d > /dev/null || fail "cnn dumps differ: $(diff -rq c_baseline/d c_interleaved/d)"
+  shape() { head -c 128 "$1" | tr -d '\000' | grep -ao "'shape': ([^)]*)"; }
+  for fs in "layer_0/x.npy:(3, 2, 11, 9)" "layer_0/y.npy:(3, 5, 11, 9)" "layer_0/w_after.npy:(5, 2, 5, 5)" \
+            "layer_1/x.npy:(3, 5, 5, 4)" "layer_1/dx.npy:(3, 5, 5, 4)" "layer_1/db.npy:(3,)" "layer_1/dy.npy:(3, 3, 3, 2)" \
+            "layer_2/dw.npy:(4, 3, 1, 1)" "layer_3/x.npy:(3, 24)" "layer_3/dx.npy:(3, 24)"; do
+    [ "$(shape c_baseline/d/step_1/${fs%%:*})" = "'shape': ${fs#*:}" ] || fail "${fs%%:*}: $(shape c_baseline/d/step_1/${fs%%:*})"
+  done
   ;;
 training_config_rules)
   tcfg=$src/configs/lockstep_training.yaml

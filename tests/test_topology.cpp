@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "file_util.h"
+#include "schedule.h"
 #include "topology.h"
 
 using namespace systrain;
@@ -94,4 +95,39 @@ TEST_CASE("bad rows of a topology file give located errors") {
   parse_topology("\n,,,\n", "e.csv", errors);
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].message.rfind("the file is empty", 0) == 0);
+}
+
+TEST_CASE("AlexNet forward on a 32x32 array: our cycles against SCALE-Sim's per-fold closed forms") {
+  // SCALE-Sim v2 counts a fold as WS 2R + C + M − 2, OS R + C + K − 2 (the
+  // lengths of its skewed demand matrices). Ours (model/tile.h): WS
+  // ru + M + R + C, OS K + 2R + C − 1: ru − R + 2 more a WS tile (we load
+  // only the rows in use, it always loads R), R + 1 more an OS tile (we drain
+  // after the flush, it overlaps the drain with the next fold).
+  Config cfg;
+  cfg.network.topology = shipped("alexnet.csv").layers;
+  cfg.accelerator.array.rows = cfg.accelerator.array.cols = 32;
+  cfg.schedule.kind = ScheduleKind::kInference;
+  cfg.training.batch = 1;
+  const Workload w = build_workload(cfg);
+  const StepLayout l = step_layout(w, 1);
+  const ArrayShape a{32, 32, 2};
+  const int64_t R = 32, C = 32;
+  for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
+    cfg.schedule.forward_dataflow = df;
+    for (int i = 0; i < static_cast<int>(w.layers.size()); ++i) {
+      CAPTURE(i);
+      const Pass p = forward_pass(cfg, w, l, i, 1);
+      const auto tiles = tile_pass(p, a, 1);
+      int64_t ours = 0, extra = 0;
+      for (const Tile& t : tiles) {
+        ours += tile_cost(t, a).cycles;
+        extra += df == Dataflow::kWs ? t.ru - R + 2 : R + 1;
+      }
+      const int64_t M = p.g.m, K = p.g.k, N = p.g.n;
+      const int64_t folds = df == Dataflow::kWs ? (K + R - 1) / R * ((N + C - 1) / C) : (M + R - 1) / R * ((N + C - 1) / C);
+      const int64_t scalesim = folds * (df == Dataflow::kWs ? 2 * R + C + M - 2 : R + C + K - 2);
+      CHECK(static_cast<int64_t>(tiles.size()) == folds);
+      CHECK(ours == scalesim + extra);
+    }
+  }
 }
