@@ -62,7 +62,7 @@ struct Config {
     struct { int activations_kib = 128, weights_kib = 128, gradients_kib = 128, banks = 16, words_per_cycle = 32; } sram;
     struct { int bytes_per_cycle = 16, latency_cycles = 100; } dram;
     struct { int lanes = 0, latency_cycles = 4; } vector;  // lanes 0 = array cols
-    struct { double mac = 0.5, sram_word = 2.0, dram_word = 100.0; } energy_pj;
+    struct { double mac = 0.5, sram_word = 2.0, dram_word = 100.0, vector_element = 0.5; } energy_pj;
   } accelerator;
   struct {
     std::vector<int> input_shape;

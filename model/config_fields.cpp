@@ -271,6 +271,10 @@ std::vector<FieldSpec> make_fields() {
   f.push_back(num_field("accelerator.energy_pj.dram_word",
                         [](C& c) -> double& { return c.accelerator.energy_pj.dram_word; }, 0, 1e9, false,
                         "energy of one DRAM word access"));
+  f.push_back(num_field("accelerator.energy_pj.vector_element",
+                        [](C& c) -> double& { return c.accelerator.energy_pj.vector_element; }, 0, 1e9, false,
+                        "energy of the vector unit's work on one element (loss, masks, update, im2col, col2im, pooling; "
+                        "its SRAM words are counted as sram_word)"));
   // network.input_shape and network.layers are decoded specially (lists)
   f.push_back({"network.input_shape", "list of 1 or 3 positive integers: [N] or [C, H, W]",
                "input tensor shape",

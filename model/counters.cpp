@@ -74,10 +74,27 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add(fmt::format("memory.dram.by_operand.{}.reads", to_string(Operand(o))), r.dram.reads[o]);
     c.add(fmt::format("memory.dram.by_operand.{}.writes", to_string(Operand(o))), r.dram.writes[o]);
   }
-  c.add("energy_pj.total", e.total());
-  c.add("energy_pj.mac", e.mac);
-  c.add("energy_pj.sram", e.sram);
-  c.add("energy_pj.dram", e.dram);
+  auto add_energy = [&](const std::string& p, const Energy& en) {
+    c.add(p + ".total", en.total());
+    c.add(p + ".mac", en.mac);
+    c.add(p + ".sram", en.sram());
+    for (int b = 0; b < int(Buffer::kCount); ++b)
+      c.add(fmt::format("{}.sram_by_buffer.{}", p, to_string(Buffer(b))), en.sram_buffer[b]);
+    c.add(p + ".dram", en.dram);
+    c.add(p + ".vector", en.vector);
+  };
+  add_energy("energy_pj", e);
+  for (int st = 0; st < 3; ++st) {
+    const std::string p = fmt::format("memory.by_phase.{}", st == 0 ? "forward" : st == 1 ? "backward" : "update");
+    c.add(p + ".sram.reads", r.stages[st].sram.total_reads());
+    c.add(p + ".sram.writes", r.stages[st].sram.total_writes());
+    c.add(p + ".dram.reads", r.stages[st].dram.total_reads());
+    c.add(p + ".dram.writes", r.stages[st].dram.total_writes());
+  }
+  c.add("vector_elements", r.vector_elements);
+  for (int st = 0; st < 3; ++st)
+    add_energy(fmt::format("energy_pj.by_phase.{}", st == 0 ? "forward" : st == 1 ? "backward" : "update"),
+               energy_of(cfg, r.stages[st]));
   c.add("training.steps", r.steps);
   c.add("training.samples", r.samples);
   c.add("training.epochs", static_cast<int64_t>(r.epoch_cycles.size()));

@@ -13,14 +13,25 @@
 
 namespace systrain {
 
-Energy energy_of(const Config& cfg, const RunResult& r) {
+namespace {
+Energy energy(const Config& cfg, int64_t macs, int64_t vector_elements, const AccessCounts& sram, const DramCounts& dram) {
   const auto& e = cfg.accelerator.energy_pj;
   Energy out;
-  out.mac = static_cast<double>(r.macs) * e.mac;
-  out.sram = static_cast<double>(r.sram.total_reads() + r.sram.total_writes()) * e.sram_word;
-  out.dram = static_cast<double>(r.dram.total_reads() + r.dram.total_writes()) * e.dram_word;
+  out.mac = static_cast<double>(macs) * e.mac;
+  for (int b = 0; b < int(Buffer::kCount); ++b) {
+    int64_t words = 0;
+    for (int o = 0; o < int(Operand::kCount); ++o) words += sram.reads[b][o] + sram.writes[b][o];
+    out.sram_buffer[b] = static_cast<double>(words) * e.sram_word;
+  }
+  out.dram = static_cast<double>(dram.total_reads() + dram.total_writes()) * e.dram_word;
+  out.vector = static_cast<double>(vector_elements) * e.vector_element;
   return out;
 }
+}  // namespace
+
+Energy energy_of(const Config& cfg, const RunResult& r) { return energy(cfg, r.macs, r.vector_elements, r.sram, r.dram); }
+
+Energy energy_of(const Config& cfg, const StageTotals& s) { return energy(cfg, s.macs, s.vector_elements, s.sram, s.dram); }
 
 double utilization_of(const RunResult& r) {
   // dual speculative engines are two arrays
@@ -63,8 +74,13 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
   }
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "total", i("memory.sram.reads"), i("memory.sram.writes"),
                    i("memory.dram.reads"), i("memory.dram.writes"));
-  s += fmt::format("  energy {:.4g} uJ (MAC {:.4g}, SRAM {:.4g}, DRAM {:.4g})\n", n("energy_pj.total") * 1e-6,
-                   n("energy_pj.mac") * 1e-6, n("energy_pj.sram") * 1e-6, n("energy_pj.dram") * 1e-6);
+  s += fmt::format("  energy {:.4g} uJ (MAC {:.4g}, SRAM {:.4g}, DRAM {:.4g}, vector {:.4g})\n",
+                   n("energy_pj.total") * 1e-6, n("energy_pj.mac") * 1e-6, n("energy_pj.sram") * 1e-6,
+                   n("energy_pj.dram") * 1e-6, n("energy_pj.vector") * 1e-6);
+  if (r.training)
+    s += fmt::format("    by phase: forward {:.4g}, backward {:.4g}, update {:.4g} uJ\n",
+                     n("energy_pj.by_phase.forward.total") * 1e-6, n("energy_pj.by_phase.backward.total") * 1e-6,
+                     n("energy_pj.by_phase.update.total") * 1e-6);
   if (r.accuracy) s += fmt::format("  top-1 accuracy {:.2f}% (untrained weights)\n", 100 * n("inference.accuracy"));
   for (size_t e = 0; e < r.test_accuracy.size(); ++e)
     s += fmt::format("  epoch {}: test accuracy {:.2f}%, mean training loss {:.4f}, cycles {}\n", e + 1,

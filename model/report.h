@@ -12,11 +12,16 @@ std::string report_json(const Config& cfg, const RunResult& r);
 std::string report_csv(const Config& cfg, const RunResult& r);
 std::string report_summary(const Config& cfg, const RunResult& r);
 
+// Energy by level: MACs, each SRAM buffer, DRAM, the vector unit.
 struct Energy {
-  double mac = 0, sram = 0, dram = 0;
-  double total() const { return mac + sram + dram; }
+  double mac = 0, dram = 0, vector = 0;
+  std::array<double, int(Buffer::kCount)> sram_buffer{};
+  double sram() const { return sram_buffer[0] + sram_buffer[1] + sram_buffer[2]; }
+  double total() const { return mac + sram() + dram + vector; }
 };
 Energy energy_of(const Config& cfg, const RunResult& r);
+// the same for one stage of the run (schedule.h Stage: forward, backward, update)
+Energy energy_of(const Config& cfg, const StageTotals& s);
 double utilization_of(const RunResult& r);
 
 // Writes all files or none: each goes to a temporary beside its target, and

@@ -36,6 +36,14 @@ struct LayerStats {
 };
 
 // The speculative schedule's own figures (README "Speculative backpropagation").
+// What one stage (forward, backward, update) of the run used: the energy by
+// phase is built from these. An interleaved pass is backward work.
+struct StageTotals {
+  int64_t macs = 0, vector_elements = 0;
+  AccessCounts sram;
+  DramCounts dram;
+};
+
 struct SpecStats {
   bool ran = false;
   std::string policy, engines;
@@ -59,6 +67,8 @@ struct RunResult {
   int64_t cycles_overlap = 0;  // both engines busy (speculative); 0 otherwise
   SpecStats spec;
   int64_t macs = 0, tiles = 0;
+  int64_t vector_elements = 0;
+  std::array<StageTotals, 3> stages;  // by schedule.h Stage
   AccessCounts sram;
   DramCounts dram;
   int64_t steps = 0, samples = 0;

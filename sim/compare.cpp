@@ -112,7 +112,13 @@ int run_compare(const std::string& self, const std::string& config, const std::s
         if (nonzero(key)) rows.push_back(key);
       }
   }
+  // energy by level and by phase
   rows.push_back("energy_pj.total");
+  for (const char* key : {"energy_pj.mac", "energy_pj.sram_by_buffer.activations", "energy_pj.sram_by_buffer.weights",
+                          "energy_pj.sram_by_buffer.gradients", "energy_pj.dram", "energy_pj.vector",
+                          "energy_pj.by_phase.forward.total", "energy_pj.by_phase.backward.total",
+                          "energy_pj.by_phase.update.total"})
+    if (nonzero(key)) rows.push_back(key);
   if (nonzero("training.final_test_accuracy"))
     rows.insert(rows.end(), {"training.final_test_accuracy", "training.final_train_loss", "training.final_train_accuracy"});
   // accuracy per epoch beside the baseline's (when there is more than one)

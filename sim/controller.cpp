@@ -265,14 +265,29 @@ OpStats& Controller::op_stats(int layer, const std::string& name) {
   return result_.ops.back();
 }
 
+void Controller::take_dram(int stage) {
+  const DramCounts& now = dram_.counts();
+  auto& d = result_.stages[stage].dram;
+  for (int o = 0; o < int(Operand::kCount); ++o) {
+    d.reads[o] += now.reads[o] - dram_seen_.reads[o];
+    d.writes[o] += now.writes[o] - dram_seen_.writes[o];
+  }
+  dram_seen_ = now;
+  last_stage_ = stage;
+}
+
 void Controller::count_op(OpStats& os, const StepOp& op, const AccessCounts& before, const AccessCounts& after,
                           int64_t cycles) {
   os.count++;
   os.cycles += cycles;
+  StageTotals& st = result_.stages[int(op.stage)];
+  take_dram(int(op.stage));
   for (int b = 0; b < int(Buffer::kCount); ++b)
     for (int o = 0; o < int(Operand::kCount); ++o) {
       os.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
       os.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
+      st.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
+      st.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
       if (op.array && op.stage == Stage::kForward) {
         result_.layers[op.layer].sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
         result_.layers[op.layer].sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
@@ -300,11 +315,15 @@ void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats*
   os.tiles += static_cast<int64_t>(tiles.size());
   if (ls) ls->tiles += static_cast<int64_t>(tiles.size());
   os.macs += pass_macs(op.pass);
+  result_.stages[int(op.stage)].macs += pass_macs(op.pass);
   if (os.count == 0) os.gemm = g;
 }
 
 void Controller::run_vector_op(Lane& lane, const StepOp& op, const StepLayout& l, int64_t m, const uint8_t* labels) {
-  const int64_t cycles = vector_cycles(op.vector, cfg_, w_, op.layer, m, op.sub);
+  const int64_t elements = vector_elements(op.vector, w_, op.layer, m, op.sub);
+  const int64_t cycles = vector_cycles(cfg_, elements);
+  result_.vector_elements += elements;
+  result_.stages[int(op.stage)].vector_elements += elements;
   const LossStats st = run_vector(op.vector, *lane.engine.memory, w_, l, op.layer, m, num_, sn_,
                                   static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional,
                                   op.sub);
@@ -470,6 +489,7 @@ void Controller::run() {
   }
   if (tty) fmt::print(stderr, "\n");
   idle_until(lane, dram_.end());  // the last results reach DRAM
+  take_dram(last_stage_);
   result_.steps = step_;
   result_.cycles_total = lane.cycle;
   result_.dram = dram_.counts();
@@ -480,6 +500,18 @@ void Controller::run() {
         result_.sram.reads[b][o] += c.reads[b][o], result_.sram.writes[b][o] += c.writes[b][o];
   }
   for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
+  {  // every MAC, vector element and word belongs to exactly one stage
+    StageTotals sum;
+    for (const auto& st : result_.stages) {
+      sum.macs += st.macs, sum.vector_elements += st.vector_elements;
+      sum.sram.reads[0][0] += st.sram.total_reads(), sum.sram.writes[0][0] += st.sram.total_writes();
+      sum.dram.reads[0] += st.dram.total_reads(), sum.dram.writes[0] += st.dram.total_writes();
+    }
+    if (sum.macs != result_.macs || sum.vector_elements != result_.vector_elements ||
+        sum.sram.total_reads() != result_.sram.total_reads() || sum.sram.total_writes() != result_.sram.total_writes() ||
+        sum.dram.total_reads() != result_.dram.total_reads() || sum.dram.total_writes() != result_.dram.total_writes())
+      throw std::logic_error("the work by stage does not add up to the run's");
+  }
   if (training && cfg_.simulation.functional) {  // a fingerprint of the trained weights, to compare runs exactly
     const auto& wts = lane.engine.memory->buffer(Buffer::kWeights);
     result_.weights_fnv1a = fnv1a(wts.data(), wts.size() * sizeof(int64_t));

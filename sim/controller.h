@@ -166,6 +166,11 @@ class Controller : public sc_core::sc_module {
   std::map<int64_t, BackwardCost> backward_cost_cache_;
   std::vector<int64_t> dw_ready_;  // gradient_reuse: per layer, its spilled dW is back
   int64_t epoch_hits_ = 0;
+  // the energy by phase: DRAM traffic is given to the stage of the operation
+  // that next finishes (count_op), the rest at the run's end to the last one
+  DramCounts dram_seen_;
+  int last_stage_ = 0;
+  void take_dram(int stage);
 };
 
 }  // namespace systrain

@@ -145,6 +145,8 @@ void Controller::spec_vector(Lane& lane, Stage stage, int layer, VectorKind kind
   else if (st.table_reads > 0) idle_until(lane, dram_.fetch(lane.cycle, Operand::kTable, st.table_reads));
   epoch_loss_.loss_sum += st.loss.loss_sum, epoch_loss_.correct += st.loss.correct;
   const int64_t cycles = vector_cycles(cfg_, st.elements);
+  result_.vector_elements += st.elements;
+  result_.stages[int(stage)].vector_elements += st.elements;
   advance_vector(lane, cycles);
   (stage == Stage::kUpdate ? result_.cycles_update : result_.cycles_backward) += cycles;
   if (!table_in_sram_ && st.table_writes > 0) dram_.store(lane.cycle, Operand::kTable, st.table_writes);

@@ -101,6 +101,18 @@ report_keys)
     > /dev/null 2> err.txt || fail "32x32 run failed"
   [ "$(grep -c 'systrain: warning: the .* buffer must move up to' err.txt)" -eq 2 ] || fail "warnings: $(cat err.txt)"
   grep -q '"warnings": \["the activations buffer must move up to 64 words' w32/report.json || fail "report warnings"
+  # energy: the levels and the phases each add up to the total; the vector unit's share is its elements
+  "$st" run "$src/configs/lockstep_cnn.yaml" --backend tlm --quiet --out cnn || fail "cnn run"
+  v() { grep "^$1," cnn/report.csv | cut -d, -f2; }
+  awk -v t="$(v energy_pj.total)" -v a="$(v energy_pj.mac)" -v b="$(v energy_pj.sram_by_buffer.activations)" \
+      -v c="$(v energy_pj.sram_by_buffer.weights)" -v d="$(v energy_pj.sram_by_buffer.gradients)" \
+      -v e="$(v energy_pj.dram)" -v f="$(v energy_pj.vector)" -v p="$(v energy_pj.by_phase.forward.total)" \
+      -v q="$(v energy_pj.by_phase.backward.total)" -v r="$(v energy_pj.by_phase.update.total)" \
+      -v n="$(v vector_elements)" -v s="$(v memory.sram.reads)" -v w="$(v memory.sram.writes)" 'BEGIN {
+        bad = (a + b + c + d + e + f - t) ^ 2 > 1e-6 * t * t || (p + q + r - t) ^ 2 > 1e-6 * t * t
+        bad = bad || (f - 0.5 * n) ^ 2 > 1e-6 * f * f || (b + c + d - 2 * (s + w)) ^ 2 > 1e-6 * t * t
+        bad = bad || n <= 0 || r <= 0
+        exit bad }' || fail "energy does not add up: $(grep '^energy_pj' cnn/report.csv)"
   ;;
 compare_schedules)
   tcfg=$src/configs/lockstep_training.yaml
