@@ -92,6 +92,9 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add(p + ".dram.writes", r.stages[st].dram.total_writes());
   }
   c.add("vector_elements", r.vector_elements);
+  c.add("footprint.weight_words", r.weight_words);
+  c.add("footprint.input_words_per_sample", r.input_words);
+  c.add("footprint.stash_words_per_sample", r.stash_words);
   for (int st = 0; st < 3; ++st)
     add_energy(fmt::format("energy_pj.by_phase.{}", st == 0 ? "forward" : st == 1 ? "backward" : "update"),
                energy_of(cfg, r.stages[st]));

@@ -18,7 +18,25 @@ DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
                         int64_t{cfg.accelerator.sram.weights_kib} * 8192 / cfg.word_bits()),
       act_capacity_words_(int64_t{cfg.accelerator.sram.activations_kib} * 8192 / cfg.word_bits()),
       grad_capacity_words_(int64_t{cfg.accelerator.sram.gradients_kib} * 8192 / cfg.word_bits()),
-      weights_ready_(w.layers.size(), 0) {}
+      weights_ready_(w.layers.size(), 0) {
+  const int L = static_cast<int>(w.layers.size());
+  for (int i = 0; i < L; ++i) {
+    const auto& p = w.layers[i];
+    int64_t stash = p.rows * p.kw();
+    for (const Prep& s : p.prep)
+      if (s.kind == PrepKind::kPool) stash += s.out.elements();  // its argmax mask
+    // the ReLU output of the layer below, when a prep stage sits between it and X
+    if (i > 0 && w.layers[i - 1].relu && (!p.prep.empty() || w.from_topology))
+      stash += w.layers[i - 1].rows * w.layers[i - 1].n;
+    stash_ps_.push_back(stash);
+    int64_t grad = p.rows * p.n + 2 * p.rows * std::max(p.kw(), p.n);
+    if (i > 0) {
+      grad += p.rows * p.k;
+      for (const Prep& s : p.prep) grad += s.in.elements();
+    }
+    grad_ps_.push_back(grad);
+  }
+}
 
 int64_t DramSchedule::read(int64_t cycle, Operand op, int64_t words) {
   counts_.reads[int(op)] += words;
@@ -32,7 +50,7 @@ void DramSchedule::write(int64_t cycle, Operand op, int64_t words) {
 
 bool DramSchedule::spills(int64_t m, int layer) const {
   const auto& p = w_.layers[layer];
-  return layer + 1 < static_cast<int>(w_.layers.size()) && m * p.kw() + m * p.n > act_capacity_words_;
+  return layer + 1 < static_cast<int>(w_.layers.size()) && m * p.rows * (p.kw() + p.n) > act_capacity_words_;
 }
 
 int64_t DramSchedule::layer_ready(int64_t step, int64_t m, int64_t next_m, int layer, int64_t cycle) {
@@ -55,7 +73,7 @@ int64_t DramSchedule::layer_ready(int64_t step, int64_t m, int64_t next_m, int l
 
 bool DramSchedule::stash_spills(int64_t m) const {
   int64_t words = m * w_.layers.back().n;
-  for (const auto& p : w_.layers) words += m * p.kw();
+  for (int64_t s : stash_ps_) words += m * s;
   return words * stash_slots_ > act_capacity_words_;
 }
 
@@ -71,9 +89,15 @@ bool DramSchedule::gradients_spill(int64_t m, int layer) const {
   return gradients_working_set(m, layer) + p.kw() * p.n > grad_capacity_words_;
 }
 
-int64_t DramSchedule::gradients_working_set(int64_t m, int layer) const {
+int64_t DramSchedule::gradients_working_set(int64_t m, int layer) const { return m * grad_ps_[layer]; }
+
+bool DramSchedule::dy_spills(int64_t m, int layer) const { return gradients_working_set(m, layer) > grad_capacity_words_; }
+
+int64_t DramSchedule::dy_ready(int64_t m, int layer, int64_t cycle, bool first) {
+  if (!dy_spills(m, layer)) return cycle;
   const auto& p = w_.layers[layer];
-  return m * p.n + m * p.k + 2 * m * std::max(p.kw(), p.n);
+  if (first) write(cycle, Operand::kDy, m * p.rows * p.n);
+  return read(cycle, Operand::kDy, m * p.rows * p.n);
 }
 
 int64_t DramSchedule::spill_dw(int layer, int64_t cycle) {
@@ -86,7 +110,7 @@ int64_t DramSchedule::backward_ready(int64_t m, int layer, int64_t cycle) {
   const auto& p = w_.layers[layer];
   int64_t ready = cycle;
   if (!weights_resident_) ready = std::max(ready, read(cycle, Operand::kW, p.kw() * p.n));
-  if (stash_spills(m)) ready = std::max(ready, read(cycle, Operand::kX, m * p.kw()));
+  if (stash_spills(m)) ready = std::max(ready, read(cycle, Operand::kX, m * stash_ps_[layer]));
   return ready;
 }
 
@@ -97,13 +121,15 @@ void DramSchedule::backward_done(int layer, int64_t cycle) {
 
 void DramSchedule::layer_done(int64_t m, int layer, int64_t cycle, bool training_step) {
   const auto& p = w_.layers[layer];
-  // the stash keeps the output for the backward pass; a forward spill below
-  // already puts it in DRAM
-  if (training_step && layer + 1 < static_cast<int>(w_.layers.size()) && stash_spills(m) && !spills(m, layer))
-    write(cycle, Operand::kX, m * p.n);
+  // the stash of the layer goes to DRAM for its backward pass (the first
+  // layer's input is there already)
+  if (training_step && stash_spills(m)) {
+    const int64_t input = layer == 0 && p.prep.empty() ? p.rows * p.kw() : 0;
+    if (stash_ps_[layer] > input) write(cycle, Operand::kX, m * (stash_ps_[layer] - input));
+  }
   if (spills(m, layer)) {
-    write(cycle, Operand::kX, m * p.n);
-    spill_ready_ = read(cycle, Operand::kX, m * p.n);
+    write(cycle, Operand::kX, m * p.rows * p.n);
+    spill_ready_ = read(cycle, Operand::kX, m * p.rows * p.n);
   }
   if (layer + 1 == static_cast<int>(w_.layers.size())) write(cycle, Operand::kY, m * p.n);
 }

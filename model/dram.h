@@ -22,17 +22,23 @@
 //   - the last layer's outputs are written when the step ends (posted: they
 //     do not stop the next step, but they hold the channel).
 // Training adds, per step (training_step = true):
-//   - the X stash: when every layer's input and the logits together exceed
-//     sram.activations_kib, each layer's output (the next layer's input) is
-//     also written to DRAM as it is made, and read back before that layer's
-//     backward pass (which waits for it);
+//   - the stash: what each layer's backward pass reads from the activations
+//     buffer: its X (a conv's im2col columns), the argmax masks of its
+//     maxpools, and the ReLU output of the layer below when that is not
+//     already its X. When the stash of every layer and the logits together
+//     exceed sram.activations_kib, each layer's stash is written to DRAM when
+//     its forward pass ends (not the first layer's input, which is in DRAM
+//     already), and read back before its backward pass (which waits for it);
 //   - weights that are not resident are read again before each layer's
 //     backward pass (it waits for them) and written back after its update;
-//   - when a layer's backward working set in the gradients buffer (its dY,
-//     the dX it produces, the partial sums at two words each and its dW)
-//     exceeds sram.gradients_kib, the baseline's dW is written to DRAM after
-//     the WG pass and read back before the update (which waits). The
-//     interleaved schedule never stores dW.
+//   - a layer's backward working set in the gradients buffer is its dY, the
+//     dX it produces (a conv's column gradients and what col2im, unpool and
+//     unflatten make of them), and the partial sums at two words each. When
+//     that and its dW exceed sram.gradients_kib, the baseline's dW is
+//     written to DRAM after the WG pass and read back before the update
+//     (which waits); the interleaved schedule never stores dW. When the
+//     working set alone exceeds it, dY is written to DRAM too and read back
+//     before every pass that reads it (AG and WG; one IL pass).
 // The run ends when the last tile and the last DRAM write are done; cycles
 // the array spends idle until then count as stall too.
 // Worked example (tests/test_dram.cpp): latency 10, 4 bytes a cycle, 16-bit
@@ -88,6 +94,12 @@ class DramSchedule {
   void backward_done(int layer, int64_t cycle);
   bool stash_spills(int64_t m) const;
   bool gradients_spill(int64_t m, int layer) const;
+  bool dy_spills(int64_t m, int layer) const;
+  // a backward pass of `layer` reads its dY: when dY spills, the cycle it is
+  // back (`first`: the first pass of the layer also writes it out), else cycle
+  int64_t dy_ready(int64_t m, int layer, int64_t cycle, bool first);
+  // words a sample of the layer's stash holds (see above)
+  int64_t stash_words(int layer) const { return stash_ps_[layer]; }
   // words of a layer's backward working set in the gradients buffer (its dY,
   // the dX it produces, the partial sums at two words each), without dW
   int64_t gradients_working_set(int64_t m, int layer) const;
@@ -115,6 +127,7 @@ class DramSchedule {
   bool spills(int64_t m, int layer) const;
 
   const Workload& w_;
+  std::vector<int64_t> stash_ps_, grad_ps_;  // per layer, words a sample: stash; backward working set without dW
   DmaChannel dma_;
   bool weights_resident_;
   int64_t act_capacity_words_, grad_capacity_words_;

@@ -68,6 +68,9 @@ struct RunResult {
   SpecStats spec;
   int64_t macs = 0, tiles = 0;
   int64_t vector_elements = 0;
+  // the network's footprints (words): all weights, one input sample, one
+  // sample's backward stash (dram.h)
+  int64_t weight_words = 0, input_words = 0, stash_words = 0;
   std::array<StageTotals, 3> stages;  // by schedule.h Stage
   AccessCounts sram;
   DramCounts dram;

@@ -378,10 +378,14 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
       OpStats& os = op_stats(op.layer, op.name());
       const AccessCounts before = mem.counts();
       const int64_t c0 = lane.cycle;
-      if (op.array && op.layer != backward_layer) {  // the first pass of a layer's backward
-        if (backward_layer >= 0) dram_.backward_done(backward_layer, lane.cycle);
-        backward_layer = op.layer;
-        idle_until(lane, dram_.backward_ready(m, op.layer, lane.cycle));
+      if (op.array) {
+        const bool first = op.layer != backward_layer;  // the first pass of a layer's backward
+        if (first) {
+          if (backward_layer >= 0) dram_.backward_done(backward_layer, lane.cycle);
+          backward_layer = op.layer;
+          idle_until(lane, dram_.backward_ready(m, op.layer, lane.cycle));
+        }
+        idle_until(lane, dram_.dy_ready(m, op.layer, lane.cycle, first));  // every pass reads dY
       }
       if (!op.array && op.vector == VectorKind::kUpdate && dw_ready >= 0) idle_until(lane, dw_ready), dw_ready = -1;
       lane.op_name = op.name();
@@ -490,6 +494,9 @@ void Controller::run() {
   if (tty) fmt::print(stderr, "\n");
   idle_until(lane, dram_.end());  // the last results reach DRAM
   take_dram(last_stage_);
+  result_.weight_words = w_.weight_words;
+  result_.input_words = w_.input_width;
+  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) result_.stash_words += dram_.stash_words(i);
   result_.steps = step_;
   result_.cycles_total = lane.cycle;
   result_.dram = dram_.counts();

@@ -162,6 +162,49 @@ dumps_identical_across_schedules)
     [ "$(shape c_baseline/d/step_1/${fs%%:*})" = "'shape': ${fs#*:}" ] || fail "${fs%%:*}: $(shape c_baseline/d/step_1/${fs%%:*})"
   done
   ;;
+dram_invariants)
+  # capacity-driven DRAM traffic (model/dram.h) on the small CNN, timing only, two full steps:
+  # more SRAM never means more DRAM traffic; a tensor that goes to DRAM moves
+  # at least its footprint; stalls are never negative
+  ccfg=$src/configs/lockstep_cnn.yaml
+  v() { grep "^$2," "$1/report.csv" | cut -d, -f2; }
+  for s in baseline interleaved; do
+    for buf in activations gradients weights; do
+      prev=""
+      for kib in 1 2 4 8 16 32 64 128; do
+        d=r_${s}_${buf}_$kib
+        "$st" run "$ccfg" --backend tlm --quiet --out $d --schedule $s --set simulation.functional=false \
+          --set accelerator.sram.activations_kib=128 --set accelerator.sram.gradients_kib=128 \
+          --set accelerator.sram.weights_kib=128 --set accelerator.sram.${buf}_kib=$kib --set training.train_samples=6 \
+          || fail "$d"
+        traffic=$(( $(v $d memory.dram.reads) + $(v $d memory.dram.writes) ))
+        [ -z "$prev" ] || [ "$traffic" -le "$prev" ] || fail "$s: $buf $kib KiB moves $traffic DRAM words, more than $prev"
+        prev=$traffic
+        steps=$(v $d training.steps); samples=$(v $d training.samples)
+        [ "$(v $d cycles.stall)" -ge 0 ] || fail "$d: negative stall"
+        ! grep -q '^layers\.[0-9]*\.stall_cycles,-' $d/report.csv || fail "$d: a negative layer stall"
+        [ "$(v $d memory.dram.by_operand.w.reads)" -ge "$(v $d footprint.weight_words)" ] || fail "$d: weights"
+        [ "$(v $d memory.dram.by_operand.x.reads)" -ge $(( samples * $(v $d footprint.input_words_per_sample) )) ] || fail "$d: inputs"
+        [ "$(v $d memory.dram.by_operand.y.writes)" -eq $(( samples * 3 )) ] || fail "$d: logits"
+        xw=$(v $d memory.dram.by_operand.x.writes)
+        if [ "$xw" -gt 0 ]; then  # the stash went out: all of it but the inputs, every step, and came back
+          [ "$xw" -ge $(( samples * ($(v $d footprint.stash_words_per_sample) - $(v $d footprint.input_words_per_sample)) )) ] || fail "$d: stash out $xw"
+          [ "$(v $d memory.dram.by_operand.x.reads)" -ge $(( samples * $(v $d footprint.stash_words_per_sample) )) ] || fail "$d: stash back"
+        fi
+        # what goes out comes back: dY once per pass that reads it, dW once
+        [ "$(v $d memory.dram.by_operand.dy.reads)" -ge "$(v $d memory.dram.by_operand.dy.writes)" ] || fail "$d: dy"
+        [ "$(v $d memory.dram.by_operand.dw.reads)" -eq "$(v $d memory.dram.by_operand.dw.writes)" ] || fail "$d: dw"
+      done
+    done
+    # the smallest buffers spill every kind of tensor
+    [ "$(v r_${s}_activations_1 memory.dram.by_operand.x.writes)" -gt 0 ] || fail "$s: no stash spill at 1 KiB"
+    [ "$(v r_${s}_gradients_1 memory.dram.by_operand.dy.writes)" -gt 0 ] || fail "$s: no dY spill at 1 KiB"
+  done
+  [ "$(v r_baseline_gradients_1 memory.dram.by_operand.dw.writes)" -gt 0 ] || fail "baseline: no dW spill at 1 KiB"
+  [ "$(v r_interleaved_gradients_1 memory.dram.by_operand.dw.writes)" -eq 0 ] || fail "interleaved stores no dW"
+  # interleaving reads a spilled dY once a layer, the baseline twice (AG and WG)
+  [ "$(v r_baseline_gradients_1 memory.dram.by_operand.dy.reads)" -gt "$(v r_interleaved_gradients_1 memory.dram.by_operand.dy.reads)" ] || fail "dy reads"
+  ;;
 training_config_rules)
   tcfg=$src/configs/lockstep_training.yaml
   "$st" run "$tcfg" --set accelerator.numerics.kind=float32 --out o 2> err.txt; [ $? -eq 2 ] || fail "float32 on cosim"
