@@ -7,6 +7,7 @@
 #include <array>
 #include <vector>
 
+#include "bandwidth.h"
 #include "fixed_point.h"
 #include "memory.h"
 #include "tile.h"
@@ -15,6 +16,7 @@ namespace systrain {
 
 struct TileRun {
   int64_t cycles = 0;
+  int64_t stall_cycles = 0;         // of them, frozen for SRAM bandwidth or banks (bandwidth.h)
   std::vector<AccessEvent> events;  // filled when asked to record
   std::vector<uint8_t> phases;      // the Phase of every cycle, when recording
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};  // always

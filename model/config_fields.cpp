@@ -248,10 +248,10 @@ std::vector<FieldSpec> make_fields() {
                         [](C& c) -> int& { return c.accelerator.sram.gradients_kib; }, 1, 1 << 20,
                         "gradient buffer size: errors dY, partial sums, the baseline's dW (a dW that does not fit spills to DRAM)"));
   f.push_back(int_field("accelerator.sram.banks", [](C& c) -> int& { return c.accelerator.sram.banks; },
-                        1, 1024, "banks per buffer (not modelled yet: bank conflicts never stall the array)"));
+                        1, 1024, "banks per buffer; word address a is in bank a mod banks, and a bank serves max(1, words_per_cycle / banks) words a cycle: more stalls the array"));
   f.push_back(int_field("accelerator.sram.words_per_cycle",
                         [](C& c) -> int& { return c.accelerator.sram.words_per_cycle; }, 1, 1 << 16,
-                        "bandwidth of each buffer in words per cycle (must cover the array edge)"));
+                        "words each buffer moves a cycle, reads and writes together: a cycle that needs more stalls the array"));
   f.push_back(int_field("accelerator.dram.bytes_per_cycle",
                         [](C& c) -> int& { return c.accelerator.dram.bytes_per_cycle; }, 1, 1 << 16,
                         "DRAM bandwidth"));

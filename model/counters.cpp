@@ -57,6 +57,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("cycles.update", r.cycles_update);
   c.add("cycles.stall", r.cycles_stall);
   c.add("cycles.overlap", r.cycles_overlap);
+  c.add("cycles.bandwidth_stall", r.cycles_bandwidth_stall);
   c.add("simulated_seconds", static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6));
   c.add("macs", r.macs);
   c.add("tiles", r.tiles);
@@ -160,6 +161,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add(p + ".tiles", l.tiles);
     c.add(p + ".cycles", l.cycles);
     c.add(p + ".stall_cycles", l.stall_cycles);
+    c.add(p + ".bandwidth_stall_cycles", l.bandwidth_stall_cycles);
     c.add(p + ".macs", l.macs);
     for (int ph = int(Phase::kLoad); ph < int(Phase::kCount); ++ph)
       c.add(fmt::format("{}.phase_cycles.{}", p, to_string(Phase(ph))), l.phase_cycles[ph]);
@@ -174,6 +176,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add(p + ".tiles", o.tiles);
     c.add(p + ".cycles", o.cycles);
     c.add(p + ".macs", o.macs);
+    c.add(p + ".bandwidth_stall_cycles", o.bandwidth_stall_cycles);
     for (int ph = int(Phase::kLoad); ph < int(Phase::kCount); ++ph)
       c.add(fmt::format("{}.phase_cycles.{}", p, to_string(Phase(ph))), o.phase_cycles[ph]);
     add_access(c, p + ".sram", o.sram);

@@ -64,6 +64,8 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
                      r.spec.policy, cfg.schedule.speculation.threshold, r.spec.hits, r.spec.misses,
                      100 * n("speculation.hit_rate"), r.spec.table_words, r.spec.table_in_sram ? "SRAM" : "DRAM");
   }
+  if (i("cycles.bandwidth_stall") > 0)
+    s += fmt::format("    of the tiles' cycles, frozen for SRAM bandwidth or banks: {}\n", i("cycles.bandwidth_stall"));
   s += fmt::format("  MACs {:>13}\n", i("macs"));
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
   for (int o = 0; o < int(Operand::kCount); ++o) {

@@ -22,6 +22,7 @@ struct OpStats {
   std::string op;
   Gemm gemm;  // m of one full step (array passes)
   int64_t count = 0, tiles = 0, cycles = 0, macs = 0;
+  int64_t bandwidth_stall_cycles = 0;  // of the cycles, the array frozen by the SRAM's limits
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
 };
@@ -31,6 +32,7 @@ struct LayerStats {
   Gemm gemm;  // the forward GEMM, m of one full step
   int64_t tiles = 0, cycles = 0, macs = 0;
   int64_t stall_cycles = 0;  // waiting for DRAM before the layer could start
+  int64_t bandwidth_stall_cycles = 0;  // its forward tiles frozen by the SRAM's limits
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
 };
@@ -65,6 +67,9 @@ struct RunResult {
   int rows = 0, cols = 0;
   int64_t cycles_total = 0, cycles_forward = 0, cycles_backward = 0, cycles_update = 0, cycles_stall = 0;
   int64_t cycles_overlap = 0;  // both engines busy (speculative); 0 otherwise
+  // tile cycles the array was frozen by the SRAM's bandwidth or banks (part
+  // of forward/backward/update, not of stall, which is DRAM's)
+  int64_t cycles_bandwidth_stall = 0;
   SpecStats spec;
   int64_t macs = 0, tiles = 0;
   int64_t vector_elements = 0;

@@ -48,6 +48,13 @@ const char* to_string(Phase p) {
   return "?";
 }
 
+ArrayShape array_shape(const Config& cfg) {
+  ArrayShape a{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()};
+  a.banks = cfg.accelerator.sram.banks;
+  a.words_per_cycle = cfg.accelerator.sram.words_per_cycle;
+  return a;
+}
+
 std::array<int64_t, int(Phase::kCount)> tile_phases(const Tile& t, const ArrayShape& a) {
   return mode_schedule(t.mode).phases(t, a);
 }

@@ -73,8 +73,13 @@ struct Tile {
 struct ArrayShape {
   int rows = 0, cols = 0;
   int words_per_psum = 2;
+  // the SRAM's limits (model/bandwidth.h); 0 = none
+  int banks = 0, words_per_cycle = 0;
   int64_t words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum : 1; }
 };
+
+// the array of a config, with its SRAM's limits
+ArrayShape array_shape(const Config& cfg);
 
 // words moved at the array boundary by one tile, per operand
 struct TileAccesses {

@@ -137,12 +137,25 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
 
 TileRun TlmArray::run_tile(const Tile& t, MemoryPort& mem, int64_t /*start_cycle*/, bool record_events) {
   TileRun run;
+  // the closed form's cycles, and the cycles the SRAM's limits freeze the
+  // array (each before the logical cycle whose accesses it delays)
+  const TileStalls stalls = tile_stalls(t, shape_, record_events);
   run.phase_cycles = tile_phases(t, shape_);
-  for (int64_t v : run.phase_cycles) run.cycles += v;
+  int64_t logical = 0;
+  for (int64_t v : run.phase_cycles) logical += v;
+  for (int p = 0; p < int(Phase::kCount); ++p) run.phase_cycles[p] += stalls.by_phase[p];
+  run.stall_cycles = stalls.total;
+  run.cycles = logical + stalls.total;
   if (record_events) {
+    std::vector<int64_t> at(static_cast<size_t>(logical));  // the physical cycle of each logical one
+    for (int64_t c = 0, phys = 0; c < logical; ++c) {
+      phys += stalls.per_cycle[c];
+      at[c] = phys++;
+      const auto ph = static_cast<uint8_t>(phase_at(t, shape_, c));
+      for (int64_t k = 0; k <= stalls.per_cycle[c]; ++k) run.phases.push_back(ph);
+    }
     run.events = tile_events(t, shape_);
-    run.phases.resize(run.cycles);
-    for (int64_t c = 0; c < run.cycles; ++c) run.phases[c] = static_cast<uint8_t>(phase_at(t, shape_, c));
+    for (auto& e : run.events) e.cycle = at[e.cycle];
   }
   const int64_t L = t.len, ru = t.ru, cu = t.cu;
   const bool il = t.mode == Mode::kIl, os = t.mode == Mode::kOs;

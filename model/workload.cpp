@@ -151,24 +151,7 @@ Workload build_workload(const Config& cfg) {
 }
 
 std::vector<std::string> config_warnings(const Config& cfg) {
-  const int64_t R = cfg.accelerator.array.rows, C = cfg.accelerator.array.cols, wpp = cfg.words_per_psum();
-  const bool ws = cfg.schedule.forward_dataflow == Dataflow::kWs;
-  // WS: activation rows in and output rows out in the same cycle, partial
-  // sums read and written in the same cycle; OS: the stream and the drain
-  // do not overlap
-  const std::pair<const char*, int64_t> peak[] = {
-      {"activations", ws ? R + C : std::max(R, C)},
-      {"weights", C},
-      {"gradients", ws ? 2 * C * wpp : 0},
-  };
   std::vector<std::string> out;
-  const int64_t have = cfg.accelerator.sram.words_per_cycle;
-  for (const auto& [buffer, need] : peak)
-    if (need > have)
-      out.push_back(fmt::format(
-          "the {} buffer must move up to {} words a cycle at the array edge but accelerator.sram.words_per_cycle "
-          "is {}; bandwidth stalls are not modelled yet, so the cycle counts are optimistic",
-          buffer, need, have));
   const auto& nu = cfg.accelerator.numerics;
   if (!cfg.is_float()) {
     const std::pair<const char*, int> fracs[] = {{"activation", nu.activation_frac()}, {"weight", nu.weight_frac()},

@@ -74,11 +74,9 @@ Workload build_workload(const Config& cfg);
 int64_t conv_out(int64_t in, int kernel, int stride, int padding);
 int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding);
 
-// Warnings about a valid config whose results a user should doubt: SRAM
-// bandwidth shortfalls (the most words the array edge moves to or from a
-// buffer in one cycle exceed sram.words_per_cycle; bandwidth stalls are not
-// modelled, so the cycle counts are optimistic), and fixed-point formats
-// whose every operand saturates.
+// Warnings about a valid config whose results a user should doubt:
+// fixed-point formats whose every operand saturates. (SRAM bandwidth
+// shortfalls are not warnings: they stall the array, model/bandwidth.h.)
 std::vector<std::string> config_warnings(const Config& cfg);
 
 

@@ -15,6 +15,7 @@ module edge_feed
 ) (
   input  logic                 clk,
   input  logic                 rst,
+  input  logic                 stall,
   input  logic                 tick,
   input  logic [2:0]           st,
   input  logic [1:0]           d_mode,
@@ -37,8 +38,9 @@ module edge_feed
   logic signed [AW-1:0] top_vec [COLS];
 
   always_ff @(posedge clk) begin
-    for (int c = 0; c < COLS; c++)
-      w_vec[c] <= (!rst && st == S_LOAD && c < 32'(d_cu)) ? top_rd_data[c*DW +: DW] : '0;
+    if (rst || !stall)
+      for (int c = 0; c < COLS; c++)
+        w_vec[c] <= (!rst && st == S_LOAD && c < 32'(d_cu)) ? top_rd_data[c*DW +: DW] : '0;
     if (rst || tick) begin
       for (int r = 0; r < ROWS; r++) begin
         act_vec[r] <= (!rst && left_rd_en && r < 32'(d_ru)) ? left_rd_data[r*DW +: DW] : '0;

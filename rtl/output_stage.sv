@@ -15,6 +15,7 @@ module output_stage
 ) (
   input  logic                 clk,
   input  logic                 rst,
+  input  logic                 stall,
   input  logic                 tick,
   input  logic                 launching,
   input  logic                 streams_out,  // a stream row whose results will leave is read this cycle
@@ -55,8 +56,8 @@ module output_stage
   always_ff @(posedge clk) begin
     if (rst) vd <= '0;
     else if (tick) vd <= {vd[VD-2:0], streams_out};
-    if (rst || launching) row_out_cnt <= 0;
-    else if (row_out) row_out_cnt <= row_out_cnt + 1;
+    if (rst || (launching && !stall)) row_out_cnt <= 0;
+    else if (row_out && !stall) row_out_cnt <= row_out_cnt + 1;
   end
 
   function automatic logic signed [AW-1:0] requant(input logic signed [AW-1:0] x,

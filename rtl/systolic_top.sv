@@ -4,6 +4,11 @@
 // a run-time input (systrain_pkg: WS forward, OS, AG, interleaved AG+WG with
 // the weight update).
 //
+// SRAM limits: while `stall` is high the array is frozen (no register
+// changes; the requests of the cycle stay raised): the SRAM model holds it
+// for the cycles a cycle's accesses need beyond one (model/bandwidth.h), and
+// serves them in the cycle it lowers `stall`.
+//
 // Memory side: synchronous read ports. The controller raises *_rd_en with an
 // index in cycle t; the SRAM model drives *_rd_data in the same cycle; the
 // data is captured at the end of cycle t. Results leave through out_wr_* (one
@@ -40,6 +45,7 @@ module systolic_top
 ) (
   input  logic                 clk,
   input  logic                 rst,
+  input  logic                 stall,
   input  logic                 start,
   input  logic [1:0]           mode,
   input  logic                 first,
@@ -72,7 +78,7 @@ module systolic_top
 );
   logic [2:0]  st, state;
   logic [31:0] cnt;
-  logic        launching, rd_cycle, tick;
+  logic        launching, rd_cycle, tick, tick_free;
   logic [1:0]  d_mode, r_mode;
   logic        d_ag, r_last, r_relu, r_ag, r_slow;
   logic [15:0] d_ru, d_cu, d_xu, r_ru, r_cu, r_xu;
@@ -80,12 +86,12 @@ module systolic_top
   logic [23:0] r_lr;
 
   tile_ctrl #(.ROWS(ROWS), .COLS(COLS), .MULT(MULT)) u_ctrl (
-    .clk, .rst, .start, .mode, .first, .last, .relu, .ag_en, .shift, .g_shift, .lr, .upd_shift,
+    .clk, .rst, .stall, .start, .mode, .first, .last, .relu, .ag_en, .shift, .g_shift, .lr, .upd_shift,
     .rows_used, .cols_used, .xu, .len,
     .st, .launching, .d_mode, .d_ag, .d_ru, .d_cu, .d_xu, .busy, .last_cycle, .phase, .rd_cycle,
     .top_rd_en, .top_rd_idx, .left_rd_en, .left_rd_idx, .psum_rd_en, .psum_rd_idx,
     .state, .cnt, .r_mode, .r_last, .r_relu, .r_ag, .r_slow, .r_shift, .r_gsh, .r_ush, .r_lr,
-    .r_ru, .r_cu, .r_xu, .tick
+    .r_ru, .r_cu, .r_xu, .tick, .tick_free
   );
 
   logic signed [DW-1:0] w_vec  [COLS];
@@ -93,7 +99,7 @@ module systolic_top
   logic signed [AW-1:0] h_edge [ROWS];
   logic signed [AW-1:0] t_edge [COLS];
   edge_feed #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW)) u_feed (
-    .clk, .rst, .tick, .st, .d_mode, .d_ru, .d_cu, .d_xu, .top_rd_en, .left_rd_en, .psum_rd_en,
+    .clk, .rst, .stall, .tick, .st, .d_mode, .d_ru, .d_cu, .d_xu, .top_rd_en, .left_rd_en, .psum_rd_en,
     .top_rd_data, .left_rd_data, .psum_rd_data, .w_vec, .a_edge, .h_edge, .t_edge
   );
 
@@ -113,12 +119,13 @@ module systolic_top
   logic ws_mac, ag_mac, g_mac, g_shift_c, w_shift, w_update;
   assign ws_mac    = r_mode == M_WS;
   assign ag_mac    = r_mode == M_AG || (r_mode == M_IL && r_ag && tick);
-  assign g_mac     = (r_mode == M_OS && (state == S_STREAM || state == S_FLUSH)) ||
-                     (r_mode == M_IL && (state == S_STREAM || state == S_DRAIN) && !(r_slow && tick));
-  assign g_shift_c = r_mode == M_OS && state == S_DRAIN;
-  assign w_shift   = (r_mode != M_OS && ((state == S_LOAD && cnt != 0) || (state == S_STREAM && cnt == 0))) ||
-                     state == S_WRITEBACK;
-  assign w_update  = state == S_UPDATE;
+  // (tick is low while stalled; so are the other register enables)
+  assign g_mac     = !stall && ((r_mode == M_OS && (state == S_STREAM || state == S_FLUSH)) ||
+                     (r_mode == M_IL && (state == S_STREAM || state == S_DRAIN) && !(r_slow && tick_free)));
+  assign g_shift_c = !stall && r_mode == M_OS && state == S_DRAIN;
+  assign w_shift   = !stall && ((r_mode != M_OS && ((state == S_LOAD && cnt != 0) || (state == S_STREAM && cnt == 0))) ||
+                     state == S_WRITEBACK);
+  assign w_update  = !stall && state == S_UPDATE;
 
   for (genvar r = 0; r < ROWS; r++) begin : g_row
     for (genvar c = 0; c < COLS; c++) begin : g_col
@@ -164,7 +171,7 @@ module systolic_top
   logic streams_out;
   assign streams_out = rd_cycle && (d_mode == M_WS || d_mode == M_AG || (d_mode == M_IL && d_ag));
   output_stage #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW)) u_out (
-    .clk, .rst, .tick, .launching, .streams_out, .state, .cnt, .r_mode, .r_last, .r_relu, .r_slow, .r_shift,
+    .clk, .rst, .stall, .tick, .launching, .streams_out, .state, .cnt, .r_mode, .r_last, .r_relu, .r_slow, .r_shift,
     .r_ru, .r_cu, .r_xu, .bottom_v, .right_h, .bottom_g, .bottom_w, .out_wr_en, .out_wr_idx, .out_wr_data
   );
 endmodule

@@ -20,6 +20,7 @@ module tile_ctrl
 ) (
   input  logic        clk,
   input  logic        rst,
+  input  logic        stall,       // frozen: no register changes
   input  logic        start,
   input  logic [1:0]  mode,
   input  logic        first,
@@ -67,7 +68,8 @@ module tile_ctrl
   output logic [15:0] r_ru,
   output logic [15:0] r_cu,
   output logic [15:0] r_xu,
-  output logic        tick         // the pipeline advances (low in a slow tile's odd cycles)
+  output logic        tick,        // the pipeline advances (low in a slow tile's odd cycles, and while stalled)
+  output logic        tick_free    // the same regardless of stall
 );
   localparam int VD = ROWS + COLS;
   logic [31:0] cnt_e, ncnt, r_len, d_len, stream_n, drain_n;
@@ -115,7 +117,7 @@ module tile_ctrl
       r_mode <= M_WS; r_first <= 0; r_last <= 0; r_relu <= 0; r_ag <= 0; r_slow <= 0;
       r_shift <= 0; r_gsh <= 0; r_ush <= 0; r_lr <= 0;
       r_ru <= 0; r_cu <= 0; r_xu <= 0; r_len <= 0;
-    end else begin
+    end else if (!stall) begin
       state <= nstate; cnt <= ncnt;
       if (launching) begin
         r_mode <= mode; r_first <= first; r_last <= last; r_relu <= relu; r_ag <= ag_en;
@@ -140,5 +142,6 @@ module tile_ctrl
                        (d_mode == M_WS || d_mode == M_AG || (d_mode == M_IL && d_ag));
   assign psum_rd_idx = sidx;
 
-  assign tick = !(r_slow && (state == S_STREAM || state == S_DRAIN) && cnt[0]);
+  assign tick_free = !(r_slow && (state == S_STREAM || state == S_DRAIN) && cnt[0]);
+  assign tick      = tick_free && !stall;
 endmodule

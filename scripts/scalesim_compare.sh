@@ -7,7 +7,8 @@
 # (the lengths of its skewed demand matrices: systolic_compute_ws.py and
 # systolic_compute_os.py). Ours is the array's cycles of the layer's forward
 # pass (the sum of its phase cycles; im2col in the vector unit and DRAM
-# waits are not in SCALE-Sim's compute cycles).
+# waits are not in SCALE-Sim's compute cycles). The SRAM is made wide enough never to stall
+# (SCALE-Sim's compute cycles assume so).
 #   scripts/scalesim_compare.sh [BUILD_DIR] [CONFIG] [ws|os]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -17,6 +18,7 @@ df=${3:-ws}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$build/systrain" run "$cfg" --quiet --out "$out" --schedule inference --set schedule.forward_dataflow="$df" \
+  --set accelerator.sram.words_per_cycle=65536 --set accelerator.sram.banks=1024 \
   --set training.batch=1 --set training.test_samples=1
 R=$(grep '^config.accelerator.array.rows,' "$out/report.csv" | cut -d, -f2 || true)
 C=$(grep '^config.accelerator.array.cols,' "$out/report.csv" | cut -d, -f2 || true)

@@ -302,6 +302,9 @@ void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats*
     const int64_t c0 = lane.cycle;
     issue(lane, t);
     const auto& pc = lane.run.phase_cycles;
+    result_.cycles_bandwidth_stall += lane.run.stall_cycles;
+    os.bandwidth_stall_cycles += lane.run.stall_cycles;
+    if (ls) ls->bandwidth_stall_cycles += lane.run.stall_cycles;
     for (int p = 0; p < int(Phase::kCount); ++p) {
       os.phase_cycles[p] += pc[p];
       if (ls) ls->phase_cycles[p] += pc[p];
@@ -411,7 +414,7 @@ void Controller::run_step(const std::vector<int64_t>& order, int64_t first, int6
 double Controller::evaluate() {
   // the forward passes of the test set on a scratch copy of the buffers,
   // through the same TLM numerics; not timed, not counted
-  const ArrayShape shape{cfg_.accelerator.array.rows, cfg_.accelerator.array.cols, cfg_.words_per_psum()};
+  const ArrayShape shape = array_shape(cfg_);
   Memory scratch(shape.words_per_psum);
   for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = lanes_[0]->engine.memory->buffer(Buffer(b));
   TlmArray array(shape, num_, true, static_cast<float>(cfg_.training.learning_rate));

@@ -15,6 +15,7 @@ RtlArray::RtlArray(const ArrayShape& shape, const Numerics& num, int multipliers
       api_(load_rtl_model({shape.rows, shape.cols, num.data_bits, num.acc_bits, multipliers}, verbose)) {
   model_ = api_.create();
   set(kStart, 0, 0);
+  set(kStall, 0, 0);
   set(kRst, 0, 1);
   for (int i = 0; i < 2; ++i) {  // reset cycles precede cycle 0 and are not counted
     set(kClk, 0, 0);
@@ -74,8 +75,11 @@ TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, 
   set(kColsUsed, 0, t.cu);
   set(kXu, 0, t.xu);
   set(kLen, 0, t.len);
-  const int64_t limit = tile_cost(t, shape_).cycles * 4 + 64;  // a hung controller is a failure, not a hang
+  // a hung controller is a failure, not a hang
+  const int64_t limit = (tile_cost(t, shape_).cycles + tile_stalls(t, shape_).total) * 4 + 64;
   const int64_t psum_lanes = t.mode == Mode::kWs ? t.cu : t.xu;
+  int64_t pending = -1;  // stall cycles left before this logical cycle's accesses (-1: not yet priced)
+  std::vector<RowAccess> asked;
   for (int64_t c = 0;; ++c) {
     if (c > limit) throw std::runtime_error(fmt::format("RTL did not finish {} within {} cycles", describe(t), limit));
     const int64_t cycle = start_cycle + c;
@@ -85,6 +89,30 @@ TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, 
     const int64_t phase = get(kPhase);
     if (phase > 0 && phase < int(Phase::kCount)) run.phase_cycles[phase]++;
     if (record_events) run.phases.push_back(static_cast<uint8_t>(phase));
+    const bool loading = phase == int(Phase::kLoad);
+    const bool wb = phase == int(Phase::kWriteback);
+    const Mat& top = loading ? t.io.load : t.io.top;
+    const Mat& out = wb ? t.io.wb : t.io.out;
+    const int64_t out_lanes = wb || t.mode == Mode::kWs || t.mode == Mode::kOs ? t.cu : t.xu;
+    // the SRAM prices the cycle's requests (bandwidth.h) and freezes the
+    // array for what they need beyond one cycle
+    if (pending < 0) {
+      asked.clear();
+      if (get(kTopRdEn)) asked.push_back({top, get(kTopRdIdx), t.cu});
+      if (get(kLeftRdEn)) asked.push_back({t.io.left, get(kLeftRdIdx), t.ru});
+      if (get(kPsumRdEn)) asked.push_back({t.io.psum, get(kPsumRdIdx), psum_lanes});
+      if (get(kOutWrEn)) asked.push_back({out, get(kOutWrIdx), out_lanes});
+      pending = access_cost(asked, shape_) - 1;
+    }
+    if (pending > 0) {
+      --pending;
+      run.stall_cycles++;
+      set(kStall, 0, 1);
+      half_cycle(1, cycle);
+      continue;
+    }
+    pending = -1;
+    set(kStall, 0, 0);
     // the SRAM answers a read request in the cycle it is made
     auto serve = [&](int en, int idx_port, int data_port, const Mat& m, int64_t lanes, int port_lanes, systrain::Port port) {
       if (!get(en)) return;
@@ -94,19 +122,15 @@ TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, 
       for (int i = 0; i < port_lanes; ++i) set(data_port, i, i < lanes ? buf_[i] : 0);
       if (record_events) run.events.push_back({c, m.op, false, idx, lanes * shape_.words_per_element(m.op), port});
     };
-    const bool loading = phase == int(Phase::kLoad);
-    serve(kTopRdEn, kTopRdIdx, kTopRdData, loading ? t.io.load : t.io.top, t.cu, shape_.cols, systrain::Port::kTop);
+    serve(kTopRdEn, kTopRdIdx, kTopRdData, top, t.cu, shape_.cols, systrain::Port::kTop);
     serve(kLeftRdEn, kLeftRdIdx, kLeftRdData, t.io.left, t.ru, shape_.rows, systrain::Port::kLeft);
     serve(kPsumRdEn, kPsumRdIdx, kPsumRdData, t.io.psum, psum_lanes, std::max(shape_.rows, shape_.cols), systrain::Port::kPsum);
     if (get(kOutWrEn)) {
       const int64_t idx = get(kOutWrIdx);
-      const bool wb = phase == int(Phase::kWriteback);
-      const Mat& m = wb ? t.io.wb : t.io.out;
-      const int64_t lanes = wb || t.mode == Mode::kWs || t.mode == Mode::kOs ? t.cu : t.xu;
-      const Access2D a = m.row(idx, lanes);
-      for (int64_t i = 0; i < lanes; ++i) buf_[i] = get(kOutWrData, static_cast<int>(i));
-      mem.write(a, m.op, buf_.data());
-      if (record_events) run.events.push_back({c, m.op, true, idx, lanes * shape_.words_per_element(m.op), systrain::Port::kOut});
+      const Access2D a = out.row(idx, out_lanes);
+      for (int64_t i = 0; i < out_lanes; ++i) buf_[i] = get(kOutWrData, static_cast<int>(i));
+      mem.write(a, out.op, buf_.data());
+      if (record_events) run.events.push_back({c, out.op, true, idx, out_lanes * shape_.words_per_element(out.op), systrain::Port::kOut});
     }
     const bool last = get(kLastCycle) != 0;
     half_cycle(1, cycle);

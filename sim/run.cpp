@@ -22,7 +22,7 @@ namespace systrain {
 RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer) {
   const auto t0 = std::chrono::steady_clock::now();
   const Workload w = build_workload(cfg);
-  const ArrayShape shape{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()};
+  const ArrayShape shape = array_shape(cfg);
   const auto& nu = cfg.accelerator.numerics;
   const Numerics num{nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
                      nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};

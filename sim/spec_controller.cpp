@@ -195,7 +195,7 @@ Controller::BackwardCost Controller::backward_cost(int64_t rows) {
   auto pass = [&](const Pass& p) {
     for (const Tile& t : tile_pass(p, shape, mult)) {
       const TileCost tc = tile_cost(t, shape);
-      c.cycles += tc.cycles;
+      c.cycles += tc.cycles + tile_stalls(t, shape).total;
       for (int o = 0; o < int(Operand::kCount); ++o) c.words += tc.acc.reads[o] + tc.acc.writes[o];
     }
   };

@@ -95,12 +95,19 @@ report_keys)
   done
   grep -q '^cycles.total,' o/report.csv || fail "report.csv lacks cycles.total"
   grep -q '"warnings": \[\]' o/report.json || fail "unexpected warnings: $(grep warnings o/report.json)"
-  # a 32x32 array works with the default bandwidth and says its counts are optimistic: the edge moves
-  # R+C = 64 activation words and 2·C·2 = 128 partial-sum words a cycle, both over 32
-  "$st" run "$cfg" --backend tlm --out w32 --set accelerator.array.rows=32 --set accelerator.array.cols=32 \
-    > /dev/null 2> err.txt || fail "32x32 run failed"
-  [ "$(grep -c 'systrain: warning: the .* buffer must move up to' err.txt)" -eq 2 ] || fail "warnings: $(cat err.txt)"
-  grep -q '"warnings": \["the activations buffer must move up to 64 words' w32/report.json || fail "report warnings"
+  # a 32x32 array on the default SRAM (32 words a cycle, 16 banks) stalls: a WS stream cycle moves
+  # R+C = 64 activation words and 2·C·2 = 128 partial-sum words; with 128 words a cycle and 64 banks it
+  # does not, and the difference is all in cycles.bandwidth_stall
+  for wpc in 32 128; do
+    "$st" run "$cfg" --backend tlm --quiet --out w32_$wpc --set accelerator.array.rows=32 --set accelerator.array.cols=32 \
+      --set accelerator.sram.words_per_cycle=$wpc --set accelerator.sram.banks=$((wpc / 2)) 2> err.txt || fail "32x32 run failed"
+    [ ! -s err.txt ] || fail "stderr: $(cat err.txt)"
+  done
+  b32=$(grep '^cycles.bandwidth_stall,' w32_32/report.csv | cut -d, -f2)
+  [ "$b32" -gt 0 ] || fail "no bandwidth stall at 32 words a cycle"
+  [ "$(grep '^cycles.bandwidth_stall,' w32_128/report.csv | cut -d, -f2)" -eq 0 ] || fail "a stall at 128 words a cycle"
+  t32=$(grep '^cycles.total,' w32_32/report.csv | cut -d, -f2); t128=$(grep '^cycles.total,' w32_128/report.csv | cut -d, -f2)
+  [ $((t32 - t128)) -eq "$b32" ] || fail "the stall is not the difference: $t32 - $t128 != $b32"
   # energy: the levels and the phases each add up to the total; the vector unit's share is its elements
   "$st" run "$src/configs/lockstep_cnn.yaml" --backend tlm --quiet --out cnn || fail "cnn run"
   v() { grep "^$1," cnn/report.csv | cut -d, -f2; }

@@ -223,22 +223,6 @@ TEST_CASE("float32: every mode is within 1e-5 relative of a double-precision ref
     for (bool bias : {false, true}) check_values(num, {r, c, 1}, {7, 37, 12, bias}, 7);
 }
 
-TEST_CASE("SRAM bandwidth warnings follow the array edge's peak demand") {
-  Config c;
-  c.accelerator.array.rows = 16;
-  c.accelerator.array.cols = 16;
-  c.accelerator.sram.words_per_cycle = 64;  // WS: act 32, grads 2*16*2 = 64, weights 16
-  CHECK(config_warnings(c).empty());
-  c.accelerator.sram.words_per_cycle = 63;
-  auto w = config_warnings(c);
-  REQUIRE(w.size() == 1);
-  CHECK(w[0].find("the gradients buffer must move up to 64 words a cycle") == 0);
-  c.accelerator.sram.words_per_cycle = 16;
-  CHECK(config_warnings(c).size() == 2);  // activations (32) and gradients (64)
-  c.schedule.forward_dataflow = Dataflow::kOs;  // OS: max(R, C) = 16, weights 16, no partial sums
-  CHECK(config_warnings(c).empty());
-}
-
 TEST_CASE("a fixed-point format whose every operand saturates is warned about") {
   Config c;
   c.accelerator.sram.words_per_cycle = 1 << 12;
