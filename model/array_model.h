@@ -47,6 +47,7 @@ class TlmArray final : public ArrayModel {
   bool functional_;
   float lr_;
   std::vector<int64_t> left_, top_, w_, p_, out_, wb_;  // the tile's blocks, kept between tiles
+  std::vector<int64_t> shadow_;  // WS double-buffering: the next tile's weights
   template <class In, class Acc>
   struct Scratch {  // the blocks as operand values (left, top, w) and accumulator values (p)
     std::vector<In> left, top, w;

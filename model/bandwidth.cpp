@@ -22,12 +22,13 @@ std::vector<AccessStream> tile_streams(const Tile& t, const ArrayShape& a) {
     return out;
   }
   // WS, AG, IL: LOAD, then the stream (model/mode.cpp stationary_events)
-  const int64_t lanes = t.mode == Mode::kWs ? t.cu : t.xu;
-  add(t.io.load, false, Port::kTop, t.cu, 0, 1, ru, ru - 1, -1);
-  if (t.mode != Mode::kWs) add(t.io.top, false, Port::kTop, t.cu, ru, s, L, 0, 1);
-  if (t.mode != Mode::kAg) add(t.io.left, false, Port::kLeft, ru, ru, s, L, 0, 1);
-  if (t.reads_psum()) add(t.io.psum, false, Port::kPsum, lanes, ru, s, L, 0, 1);
-  if (t.row_outputs()) add(t.io.out, true, Port::kOut, lanes, ru + s * vd - (s - 1), s, L, 0, 1);
+  const int64_t lanes = t.mode == Mode::kWs ? t.cu : t.xu, load = t.loads() ? ru : 0;
+  if (t.loads()) add(t.io.load, false, Port::kTop, t.cu, 0, 1, ru, ru - 1, -1);
+  if (t.pf_rows > 0) add(t.io.next_load, false, Port::kTop, t.pf_cols, load, 1, t.pf_rows, t.pf_rows - 1, -1);
+  if (t.mode != Mode::kWs) add(t.io.top, false, Port::kTop, t.cu, load, s, L, 0, 1);
+  if (t.mode != Mode::kAg) add(t.io.left, false, Port::kLeft, ru, load, s, L, 0, 1);
+  if (t.reads_psum()) add(t.io.psum, false, Port::kPsum, lanes, load, s, L, 0, 1);
+  if (t.row_outputs()) add(t.io.out, true, Port::kOut, lanes, load + s * vd - (s - 1), s, L, 0, 1);
   if (t.mode == Mode::kIl) add(t.io.wb, true, Port::kOut, t.cu, ru + s * (L + vd) + 1 + R - ru, 1, ru, ru - 1, -1);
   return out;
 }
@@ -104,7 +105,8 @@ TileStalls tile_stalls(const Tile& t, const ArrayShape& a, bool per_cycle) {
   const std::vector<AccessStream> streams = tile_streams(t, a);
   // tiles that differ only in where their blocks start, modulo the banks,
   // stall alike: the answer is kept per signature (per thread)
-  std::vector<int64_t> key{int64_t(t.mode), t.s(), a.rows, a.cols, a.banks, a.words_per_cycle, a.words_per_psum};
+  std::vector<int64_t> key{int64_t(t.mode), t.s(), a.rows, a.cols, a.banks, a.words_per_cycle, a.words_per_psum,
+                           int64_t(streams.size())};
   for (int64_t v : phases) key.push_back(v);
   const int64_t B = a.banks;
   auto mod = [B](int64_t v) { return (v % B + B) % B; };

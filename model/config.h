@@ -48,7 +48,10 @@ struct Config {
   std::string name = "systrain";
   struct {
     double clock_mhz = 500;
-    struct { int rows = 16, cols = 16, pe_multipliers = 1; } array;
+    struct {
+      int rows = 16, cols = 16, pe_multipliers = 1;
+      bool weight_double_buffer = false;
+    } array;
     struct {
       NumericsKind kind = NumericsKind::kFixed;
       int data_bits = 16, frac_bits = 8, acc_bits = 32;

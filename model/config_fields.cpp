@@ -213,6 +213,10 @@ std::vector<FieldSpec> make_fields() {
   f.push_back(int_field("accelerator.array.pe_multipliers",
                         [](C& c) -> int& { return c.accelerator.array.pe_multipliers; }, 1, 2,
                         "multipliers per PE (2 lets the interleaved schedule do AG and WG MACs in one cycle)"));
+  f.push_back(bool_field("accelerator.array.weight_double_buffer",
+                         [](C& c) -> bool& { return c.accelerator.array.weight_double_buffer; },
+                         "WS tiles load the next tile's weights into shadow registers behind their stream, so the "
+                         "next tile skips its LOAD phase"));
   f.push_back(enum_field<NumericsKind>("accelerator.numerics.kind",
                                        [](C& c) -> NumericsKind& { return c.accelerator.numerics.kind; },
                                        {{"fixed", NumericsKind::kFixed}, {"float32", NumericsKind::kFloat32}},

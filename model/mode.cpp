@@ -29,10 +29,11 @@ Tile base_tile(const Pass& p, int64_t index, int64_t m0, int64_t k0, int64_t n0)
 void stationary_events(const Tile& t, const ArrayShape& a, bool top, bool left, int64_t lanes,
                        std::vector<AccessEvent>& ev) {
   const int64_t vd = a.rows + a.cols, L = t.len, ru = t.ru, s = t.s();
-  for (int64_t j = 0; j < ru; ++j)
+  const int64_t load = t.loads() ? ru : 0;  // a preloaded tile has no LOAD
+  for (int64_t j = 0; j < load; ++j)
     ev.push_back({j, t.io.load.op, false, ru - 1 - j, words(a, t.io.load, t.cu), Port::kTop});
   for (int64_t rel = 0; rel < s * (L + vd); ++rel) {
-    const int64_t c = ru + rel;
+    const int64_t c = load + rel;
     if (rel % s == 0 && rel / s < L) {
       const int64_t j = rel / s;
       if (top) ev.push_back({c, t.io.top.op, false, j, words(a, t.io.top, t.cu), Port::kTop});

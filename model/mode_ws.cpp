@@ -24,11 +24,20 @@ class WsMode final : public ModeSchedule {
         t.io.out = (t.last ? p.out : p.psum).sub(0, n0);
         tiles.push_back(t);
       }
+    // double-buffered weights: each tile preloads the next one's block
+    // behind its stream (its top port is free), when the stream is long enough
+    if (a.weight_double_buffer)
+      for (size_t i = 0; i + 1 < tiles.size(); ++i)
+        if (tiles[i].len >= tiles[i + 1].ru) {
+          tiles[i].pf_rows = tiles[i + 1].ru, tiles[i].pf_cols = tiles[i + 1].cu;
+          tiles[i].io.next_load = tiles[i + 1].io.load;
+          tiles[i + 1].preloaded = true;
+        }
     return tiles;
   }
   std::array<int64_t, int(Phase::kCount)> phases(const Tile& t, const ArrayShape& a) const override {
     std::array<int64_t, int(Phase::kCount)> p{};
-    p[int(Phase::kLoad)] = t.ru;
+    p[int(Phase::kLoad)] = t.preloaded ? 0 : t.ru;
     p[int(Phase::kStream)] = t.len;
     p[int(Phase::kDrain)] = a.rows + a.cols;
     return p;
@@ -36,13 +45,31 @@ class WsMode final : public ModeSchedule {
   void accesses(const Tile& t, const ArrayShape& a, TileAccesses& c) const override {
     using mode_detail::words;
     const int64_t L = t.len, ru = t.ru, cu = t.cu;
-    c.reads[int(t.io.load.op)] += words(a, t.io.load, ru * cu);
+    if (t.loads()) c.reads[int(t.io.load.op)] += words(a, t.io.load, ru * cu);
+    if (t.pf_rows > 0) c.reads[int(t.io.next_load.op)] += words(a, t.io.next_load, int64_t{t.pf_rows} * t.pf_cols);
     c.reads[int(t.io.left.op)] += words(a, t.io.left, L * ru);
     if (t.reads_psum()) c.reads[int(t.io.psum.op)] += words(a, t.io.psum, L * cu);
     c.writes[int(t.io.out.op)] += words(a, t.io.out, L * cu);
   }
   void events(const Tile& t, const ArrayShape& a, std::vector<AccessEvent>& ev) const override {
     mode_detail::stationary_events(t, a, false, true, t.cu, ev);
+    // the next tile's weights, behind the stream (in stream cycle order)
+    const int64_t load = t.loads() ? t.ru : 0;
+    std::vector<AccessEvent> pf;
+    for (int64_t j = 0; j < t.pf_rows; ++j)
+      pf.push_back({load + j, t.io.next_load.op, false, t.pf_rows - 1 - j,
+                    mode_detail::words(a, t.io.next_load, t.pf_cols), Port::kTop});
+    // a cycle's events are ordered top, left, psum, out: the preload read
+    // goes first among its cycle's events
+    std::vector<AccessEvent> merged;
+    merged.reserve(ev.size() + pf.size());
+    size_t i = 0;
+    for (const auto& e : ev) {
+      while (i < pf.size() && pf[i].cycle <= e.cycle) merged.push_back(pf[i++]);
+      merged.push_back(e);
+    }
+    while (i < pf.size()) merged.push_back(pf[i++]);
+    ev.swap(merged);
   }
 };
 

@@ -52,6 +52,7 @@ ArrayShape array_shape(const Config& cfg) {
   ArrayShape a{cfg.accelerator.array.rows, cfg.accelerator.array.cols, cfg.words_per_psum()};
   a.banks = cfg.accelerator.sram.banks;
   a.words_per_cycle = cfg.accelerator.sram.words_per_cycle;
+  a.weight_double_buffer = cfg.accelerator.array.weight_double_buffer;
   return a;
 }
 
@@ -82,9 +83,11 @@ std::vector<AccessEvent> tile_events(const Tile& t, const ArrayShape& a) {
 }
 
 std::string describe(const Tile& t) {
-  return fmt::format("{} tile {} (m0={} k0={} n0={} rows_used={} cols_used={} len={}{}{}{}{})", to_string(t.mode),
+  return fmt::format("{} tile {} (m0={} k0={} n0={} rows_used={} cols_used={} len={}{}{}{}{}{}{})", to_string(t.mode),
                      t.index, t.m0, t.k0, t.n0, t.ru, t.cu, t.len, t.first ? " first" : "", t.last ? " last" : "",
-                     t.mode == Mode::kIl && t.ag ? fmt::format(" dx_lanes={}", t.xu) : "", t.slow ? " s=2" : "");
+                     t.mode == Mode::kIl && t.ag ? fmt::format(" dx_lanes={}", t.xu) : "", t.slow ? " s=2" : "",
+                     t.preloaded ? " preloaded" : "",
+                     t.pf_rows > 0 ? fmt::format(" preloads={}x{}", t.pf_rows, t.pf_cols) : "");
 }
 
 std::string describe(const AccessEvent& e) {

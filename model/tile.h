@@ -6,6 +6,12 @@
 // s = 2 for an interleaved tile that computes dX on one-multiplier PEs, else 1.
 //   WS (forward Y = X·W; tile = a (k0, n0) block of W):
 //       LOAD ru, STREAM L, DRAIN VD:            cycles = ru + L + VD
+//       With weight double-buffering (array.weight_double_buffer) a WS
+//       tile reads the next tile's block (pf_rows × pf_cols, row
+//       pf_rows−1−j in stream cycle j, through the top port the WS stream
+//       leaves free) into shadow registers, and that tile (`preloaded`)
+//       skips LOAD:                             cycles = L + VD
+//       (a pass's first tile loads; a tile preloads when L >= the next ru).
 //   AG (dX = dY·Wᵀ on the same stationary block of W):
 //       LOAD ru, STREAM L, DRAIN VD:            cycles = ru + L + VD
 //   OS (forward Y = X·W or WG dW = Xᵀ·dY; tile = an output block):
@@ -48,6 +54,7 @@ struct TileIo {
   Mat out;   // results (WS: cu lanes of sample j; OS: cu lanes of tile row i;
              // AG, IL: xu lanes of sample j); a psum view unless `last`
   Mat wb;    // IL WRITEBACK: updated weight row i (cu lanes)
+  Mat next_load;  // WS double-buffering: the next tile's weight block (pf_cols lanes)
 };
 
 struct Tile {
@@ -60,12 +67,14 @@ struct Tile {
   bool first = true, last = true, relu = false;
   bool ag = false;            // AG, or IL that also computes dX
   bool slow = false;          // IL on one multiplier with ag: s = 2
+  bool preloaded = false;     // WS: the weights are in the shadow registers; no LOAD
+  int pf_rows = 0, pf_cols = 0;  // WS: preload the next tile's block (0: none)
   int shift = 0;              // requantisation shift of results
   int g_shift = 0, upd_shift = 0;  // IL update (see fixed_point.h: sgd_update)
   int64_t lr = 0;
   TileIo io;
   int s() const { return slow ? 2 : 1; }
-  bool loads() const { return mode != Mode::kOs; }
+  bool loads() const { return mode != Mode::kOs && !preloaded; }
   bool reads_psum() const { return !first && (mode == Mode::kWs || ag); }
   bool row_outputs() const { return mode == Mode::kWs || ag; }
 };
@@ -75,6 +84,7 @@ struct ArrayShape {
   int words_per_psum = 2;
   // the SRAM's limits (model/bandwidth.h); 0 = none
   int banks = 0, words_per_cycle = 0;
+  bool weight_double_buffer = false;  // WS tiles preload the next tile's weights
   int64_t words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum : 1; }
 };
 

@@ -172,6 +172,8 @@ TileRun TlmArray::run_tile(const Tile& t, MemoryPort& mem, int64_t /*start_cycle
   };
   w_.clear(), top_.clear(), left_.clear(), p_.clear();
   if (t.loads()) read(t.io.load, ru, cu, w_);
+  if (t.preloaded) w_.swap(shadow_);  // the block the previous tile read into the shadow registers
+  if (t.pf_rows > 0) read(t.io.next_load, t.pf_rows, t.pf_cols, shadow_);
   if (t.mode != Mode::kWs) read(t.io.top, L, cu, top_);
   if (t.mode != Mode::kAg) read(t.io.left, L, ru, left_);
   if (t.reads_psum()) read(t.io.psum, L, out_lanes, p_);

@@ -31,16 +31,26 @@ module edge_feed
   output logic signed [DW-1:0] w_vec  [COLS],
   output logic signed [DW-1:0] a_edge [ROWS],
   output logic signed [AW-1:0] h_edge [ROWS],
-  output logic signed [AW-1:0] t_edge [COLS]
+  output logic signed [AW-1:0] t_edge [COLS],
+  input  logic                 pf_rd,
+  input  logic [15:0]          d_pf_cols,
+  output logic signed [DW-1:0] w2_vec [COLS],
+  output logic                 s_shift   // w2_vec holds a preloaded row: shift it into the shadow chain
 );
+  logic pf_valid;
+  assign s_shift = pf_valid && !stall;
   logic signed [DW-1:0] act_vec [ROWS];
   logic signed [AW-1:0] lps_vec [ROWS];
   logic signed [AW-1:0] top_vec [COLS];
 
   always_ff @(posedge clk) begin
-    if (rst || !stall)
-      for (int c = 0; c < COLS; c++)
-        w_vec[c] <= (!rst && st == S_LOAD && c < 32'(d_cu)) ? top_rd_data[c*DW +: DW] : '0;
+    if (rst || !stall) begin
+      for (int c = 0; c < COLS; c++) begin
+        w_vec[c]  <= (!rst && st == S_LOAD && c < 32'(d_cu)) ? top_rd_data[c*DW +: DW] : '0;
+        w2_vec[c] <= (!rst && pf_rd && c < 32'(d_pf_cols)) ? top_rd_data[c*DW +: DW] : '0;
+      end
+      pf_valid <= !rst && pf_rd;
+    end
     if (rst || tick) begin
       for (int r = 0; r < ROWS; r++) begin
         act_vec[r] <= (!rst && left_rd_en && r < 32'(d_ru)) ? left_rd_data[r*DW +: DW] : '0;

@@ -31,6 +31,10 @@ module pe #(
   input  logic                 g_shift,
   input  logic                 w_shift,
   input  logic                 w_update,
+  input  logic                 w_swap,   // W <= the shadow S (a preloaded tile's launch)
+  input  logic                 s_shift,  // the shadow chain shifts down
+  input  logic signed [DW-1:0] s_in,
+  output logic signed [DW-1:0] s_q,
   input  logic [5:0]           g_sh,
   input  logic [23:0]          lr,
   input  logic [5:0]           upd_sh,
@@ -85,13 +89,16 @@ module pe #(
       h_q <= '0;
       w_q <= '0;
       g_q <= '0;
+      s_q <= '0;
     end else begin
+      if (s_shift) s_q <= s_in;
       if (tick) begin
         a_q <= a_in;
         v_q <= ws_mac ? v_in + p_main : v_in;
         h_q <= ag_mac ? h_in + p_main : h_in;
       end
       if (w_update) w_q <= updated(w_q, g_q);
+      else if (w_swap) w_q <= s_q;
       else if (w_shift) w_q <= w_in;
       if (w_update) g_q <= '0;
       else if (g_shift) g_q <= g_in;

@@ -22,6 +22,12 @@
 //         drained accumulators; AG/IL: dX or partial sums (right edge, `xu`
 //         lanes); IL WRITEBACK: the updated weight rows (bottom)
 //
+// Double-buffered weights: a WS tile with pf_rows > 0 reads the next tile's
+// weight block through the top port in its first pf_rows stream cycles (row
+// pf_rows-1-j in cycle j; pf_cols lanes) into a shadow register chain; a tile
+// launched with `preloaded` skips LOAD and copies the shadow into W at the
+// end of its launch cycle.
+//
 // Tile descriptor (sampled in the cycle `start` is high while idle; that cycle
 // is the tile's first busy cycle, so tiles issued back to back have no bubble).
 // VD = ROWS + COLS; s = 2 for an IL tile with ag_en on a one-multiplier PE,
@@ -60,6 +66,9 @@ module systolic_top
   input  logic [15:0]          cols_used,
   input  logic [15:0]          xu,         // AG/IL: lanes of dX (rows below it)
   input  logic [31:0]          len,
+  input  logic                 preloaded,  // WS: W is in the shadow registers; no LOAD
+  input  logic [15:0]          pf_rows,    // WS: preload the next tile's block (0: none)
+  input  logic [15:0]          pf_cols,
   output logic                 busy,
   output logic                 last_cycle,
   output logic [2:0]           phase,
@@ -78,7 +87,8 @@ module systolic_top
 );
   logic [2:0]  st, state;
   logic [31:0] cnt;
-  logic        launching, rd_cycle, tick, tick_free;
+  logic        launching, rd_cycle, tick, tick_free, pf_rd, w_swap, s_shift;
+  logic [15:0] d_pf_cols;
   logic [1:0]  d_mode, r_mode;
   logic        d_ag, r_last, r_relu, r_ag, r_slow;
   logic [15:0] d_ru, d_cu, d_xu, r_ru, r_cu, r_xu;
@@ -87,7 +97,7 @@ module systolic_top
 
   tile_ctrl #(.ROWS(ROWS), .COLS(COLS), .MULT(MULT)) u_ctrl (
     .clk, .rst, .stall, .start, .mode, .first, .last, .relu, .ag_en, .shift, .g_shift, .lr, .upd_shift,
-    .rows_used, .cols_used, .xu, .len,
+    .rows_used, .cols_used, .xu, .len, .preloaded, .pf_rows, .pf_cols, .pf_rd, .d_pf_cols, .w_swap,
     .st, .launching, .d_mode, .d_ag, .d_ru, .d_cu, .d_xu, .busy, .last_cycle, .phase, .rd_cycle,
     .top_rd_en, .top_rd_idx, .left_rd_en, .left_rd_idx, .psum_rd_en, .psum_rd_idx,
     .state, .cnt, .r_mode, .r_last, .r_relu, .r_ag, .r_slow, .r_shift, .r_gsh, .r_ush, .r_lr,
@@ -95,12 +105,14 @@ module systolic_top
   );
 
   logic signed [DW-1:0] w_vec  [COLS];
+  logic signed [DW-1:0] w2_vec [COLS];  // a preloaded weight row, on its way into the shadow chain
   logic signed [DW-1:0] a_edge [ROWS];
   logic signed [AW-1:0] h_edge [ROWS];
   logic signed [AW-1:0] t_edge [COLS];
   edge_feed #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW)) u_feed (
     .clk, .rst, .stall, .tick, .st, .d_mode, .d_ru, .d_cu, .d_xu, .top_rd_en, .left_rd_en, .psum_rd_en,
-    .top_rd_data, .left_rd_data, .psum_rd_data, .w_vec, .a_edge, .h_edge, .t_edge
+    .top_rd_data, .left_rd_data, .psum_rd_data, .w_vec, .a_edge, .h_edge, .t_edge,
+    .pf_rd, .d_pf_cols, .w2_vec, .s_shift
   );
 
   // ---------------- PE grid ----------------
@@ -111,6 +123,7 @@ module systolic_top
   logic signed [AW-1:0] h_q [ROWS][COLS];
   logic signed [DW-1:0] w_q [ROWS][COLS];
   logic signed [AW-1:0] g_q [ROWS][COLS];
+  logic signed [DW-1:0] s_q [ROWS][COLS];  // the shadow weights
   /* verilator lint_on UNUSEDSIGNAL */
   // WS/AG/IL: a weight row read in LOAD cycle j is captured in w_vec and
   // shifted in at the end of cycle j+1 (the last one in stream cycle 0, one
@@ -129,7 +142,7 @@ module systolic_top
 
   for (genvar r = 0; r < ROWS; r++) begin : g_row
     for (genvar c = 0; c < COLS; c++) begin : g_col
-      logic signed [DW-1:0] a_in, w_in;
+      logic signed [DW-1:0] a_in, w_in, s_in;
       logic signed [AW-1:0] v_in, h_in, g_in;
       if (c == 0) begin : ga0
         assign a_in = a_edge[r];
@@ -141,14 +154,17 @@ module systolic_top
       if (r == 0) begin : gv0
         assign v_in = t_edge[c];
         assign w_in = w_vec[c];
+        assign s_in = w2_vec[c];
         assign g_in = '0;
       end else begin : gvn
         assign v_in = v_q[r-1][c];
         assign w_in = w_q[r-1][c];
+        assign s_in = s_q[r-1][c];
         assign g_in = g_q[r-1][c];
       end
       pe #(.DW(DW), .AW(AW), .MULT(MULT)) u_pe (
         .clk, .rst, .tick, .ws_mac, .ag_mac, .g_mac, .g_shift(g_shift_c), .w_shift, .w_update,
+        .w_swap, .s_shift, .s_in, .s_q(s_q[r][c]),
         .g_sh(r_gsh), .lr(r_lr), .upd_sh(r_ush),
         .a_in, .v_in, .h_in, .w_in, .g_in,
         .a_q(a_q[r][c]), .v_q(v_q[r][c]), .h_q(h_q[r][c]), .w_q(w_q[r][c]), .g_q(g_q[r][c])

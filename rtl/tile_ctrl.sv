@@ -2,6 +2,10 @@
 // (that cycle is already the tile's first busy cycle), walks the phase table
 // of the tile's mode, raises the read requests, and drives the pipeline tick.
 //
+// A WS tile launched `preloaded` starts in STREAM (its weights are in the
+// shadow registers); one with pf_rows > 0 reads the next block in its first
+// pf_rows stream cycles (systolic_top.sv).
+//
 // Phase table (VD = ROWS + COLS; s = 2 for an IL tile with ag_en on a
 // one-multiplier PE, else 1):
 //   WS, AG: LOAD rows_used, STREAM len, DRAIN VD
@@ -35,6 +39,12 @@ module tile_ctrl
   input  logic [15:0] cols_used,
   input  logic [15:0] xu,
   input  logic [31:0] len,
+  input  logic        preloaded,
+  input  logic [15:0] pf_rows,
+  input  logic [15:0] pf_cols,
+  output logic        pf_rd,       // a preload read this cycle (WS)
+  output logic [15:0] d_pf_cols,
+  output logic        w_swap,      // copy the shadow weights into W (a preloaded tile's launch)
   // this cycle (launch-aware)
   output logic [2:0]  st,
   output logic        launching,
@@ -75,6 +85,7 @@ module tile_ctrl
   logic [31:0] cnt_e, ncnt, r_len, d_len, stream_n, drain_n;
   logic [2:0]  nstate;
   logic        r_first, d_first, d_slow;
+  logic [15:0] r_pf_rows, r_pf_cols, d_pf_rows;
 
   assign launching = (state == S_IDLE) && start;
   assign d_mode  = launching ? mode      : r_mode;
@@ -85,7 +96,10 @@ module tile_ctrl
   assign d_xu    = launching ? xu        : r_xu;
   assign d_len   = launching ? len       : r_len;
   assign d_slow  = (d_mode == M_IL) && d_ag && (MULT == 1);
-  assign st      = launching ? (mode == M_OS ? S_STREAM : S_LOAD) : state;
+  assign d_pf_rows = launching ? pf_rows : r_pf_rows;
+  assign d_pf_cols = launching ? pf_cols : r_pf_cols;
+  assign st      = launching ? (mode == M_OS || preloaded ? S_STREAM : S_LOAD) : state;
+  assign w_swap  = launching && preloaded && !stall;
   assign cnt_e   = launching ? 32'd0 : cnt;
 
   assign stream_n = d_slow ? {d_len[30:0], 1'b0} : d_len;
@@ -116,13 +130,14 @@ module tile_ctrl
       state <= S_IDLE; cnt <= 0;
       r_mode <= M_WS; r_first <= 0; r_last <= 0; r_relu <= 0; r_ag <= 0; r_slow <= 0;
       r_shift <= 0; r_gsh <= 0; r_ush <= 0; r_lr <= 0;
-      r_ru <= 0; r_cu <= 0; r_xu <= 0; r_len <= 0;
+      r_ru <= 0; r_cu <= 0; r_xu <= 0; r_len <= 0; r_pf_rows <= 0; r_pf_cols <= 0;
     end else if (!stall) begin
       state <= nstate; cnt <= ncnt;
       if (launching) begin
         r_mode <= mode; r_first <= first; r_last <= last; r_relu <= relu; r_ag <= ag_en;
         r_slow <= d_slow; r_shift <= shift; r_gsh <= g_shift; r_ush <= upd_shift; r_lr <= lr;
         r_ru <= rows_used; r_cu <= cols_used; r_xu <= xu; r_len <= len;
+        r_pf_rows <= pf_rows; r_pf_cols <= pf_cols;
       end
     end
   end
@@ -134,8 +149,10 @@ module tile_ctrl
   logic [31:0] sidx;
   assign rd_cycle    = (st == S_STREAM) && !(d_slow && cnt_e[0]);
   assign sidx        = d_slow ? {1'b0, cnt_e[31:1]} : cnt_e;
-  assign top_rd_en   = (st == S_LOAD) || (rd_cycle && d_mode != M_WS);
-  assign top_rd_idx  = (st == S_LOAD) ? (32'(d_ru) - 32'd1 - cnt_e) : sidx;
+  assign pf_rd       = d_mode == M_WS && st == S_STREAM && cnt_e < 32'(d_pf_rows);
+  assign top_rd_en   = (st == S_LOAD) || (rd_cycle && d_mode != M_WS) || pf_rd;
+  assign top_rd_idx  = (st == S_LOAD) ? (32'(d_ru) - 32'd1 - cnt_e)
+                     : pf_rd ? (32'(d_pf_rows) - 32'd1 - cnt_e) : sidx;
   assign left_rd_en  = rd_cycle && d_mode != M_AG;
   assign left_rd_idx = sidx;
   assign psum_rd_en  = rd_cycle && !d_first &&

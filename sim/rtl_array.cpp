@@ -75,6 +75,9 @@ TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, 
   set(kColsUsed, 0, t.cu);
   set(kXu, 0, t.xu);
   set(kLen, 0, t.len);
+  set(kPreloaded, 0, t.preloaded);
+  set(kPfRows, 0, t.pf_rows);
+  set(kPfCols, 0, t.pf_cols);
   // a hung controller is a failure, not a hang
   const int64_t limit = (tile_cost(t, shape_).cycles + tile_stalls(t, shape_).total) * 4 + 64;
   const int64_t psum_lanes = t.mode == Mode::kWs ? t.cu : t.xu;
@@ -91,14 +94,16 @@ TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, 
     if (record_events) run.phases.push_back(static_cast<uint8_t>(phase));
     const bool loading = phase == int(Phase::kLoad);
     const bool wb = phase == int(Phase::kWriteback);
-    const Mat& top = loading ? t.io.load : t.io.top;
+    // the top port: the weight load, a WS tile's preload of the next block, or the stream
+    const Mat& top = loading ? t.io.load : t.mode == Mode::kWs ? t.io.next_load : t.io.top;
+    const int64_t top_lanes = !loading && t.mode == Mode::kWs ? t.pf_cols : t.cu;
     const Mat& out = wb ? t.io.wb : t.io.out;
     const int64_t out_lanes = wb || t.mode == Mode::kWs || t.mode == Mode::kOs ? t.cu : t.xu;
     // the SRAM prices the cycle's requests (bandwidth.h) and freezes the
     // array for what they need beyond one cycle
     if (pending < 0) {
       asked.clear();
-      if (get(kTopRdEn)) asked.push_back({top, get(kTopRdIdx), t.cu});
+      if (get(kTopRdEn)) asked.push_back({top, get(kTopRdIdx), top_lanes});
       if (get(kLeftRdEn)) asked.push_back({t.io.left, get(kLeftRdIdx), t.ru});
       if (get(kPsumRdEn)) asked.push_back({t.io.psum, get(kPsumRdIdx), psum_lanes});
       if (get(kOutWrEn)) asked.push_back({out, get(kOutWrIdx), out_lanes});
@@ -122,7 +127,7 @@ TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, 
       for (int i = 0; i < port_lanes; ++i) set(data_port, i, i < lanes ? buf_[i] : 0);
       if (record_events) run.events.push_back({c, m.op, false, idx, lanes * shape_.words_per_element(m.op), port});
     };
-    serve(kTopRdEn, kTopRdIdx, kTopRdData, top, t.cu, shape_.cols, systrain::Port::kTop);
+    serve(kTopRdEn, kTopRdIdx, kTopRdData, top, top_lanes, shape_.cols, systrain::Port::kTop);
     serve(kLeftRdEn, kLeftRdIdx, kLeftRdData, t.io.left, t.ru, shape_.rows, systrain::Port::kLeft);
     serve(kPsumRdEn, kPsumRdIdx, kPsumRdData, t.io.psum, psum_lanes, std::max(shape_.rows, shape_.cols), systrain::Port::kPsum);
     if (get(kOutWrEn)) {

@@ -78,8 +78,10 @@ TEST_CASE("the closed-form counts equal the enumerated schedule, which is cycle-
   for (auto [r, c] : {std::pair{1, 1}, {1, 4}, {4, 1}, {3, 5}, {7, 4}})
     for (int mult : {1, 2})
       for (Kind kind : kAllKinds)
-        for (bool bias : {false, true}) {
-          const ArrayShape a{r, c, 2};
+        for (bool bias : {false, true})
+          for (bool db : {false, true}) {
+          ArrayShape a{r, c, 2};
+          a.weight_double_buffer = db;
           LayerCase lc{6, 13, 11, bias};
           for (const Tile& t : tile_pass(make_pass(kind, lc, false, 8, 8, 16, 1), a, mult)) {
             CAPTURE(describe(t));
@@ -98,11 +100,40 @@ TEST_CASE("the closed-form counts equal the enumerated schedule, which is cycle-
             int64_t sum = 0;
             for (auto v : tile_phases(t, a)) sum += v;
             CHECK(sum == cost.cycles);
-            CHECK(phase_at(t, a, 0) == (t.mode == Mode::kOs ? Phase::kStream : Phase::kLoad));
+            CHECK(phase_at(t, a, 0) == (t.mode == Mode::kOs || t.preloaded ? Phase::kStream : Phase::kLoad));
             CHECK(phase_at(t, a, cost.cycles - 1) == (t.mode == Mode::kIl ? Phase::kWriteback : Phase::kDrain));
             CHECK(phase_at(t, a, cost.cycles) == Phase::kIdle);
           }
         }
+}
+
+TEST_CASE("double-buffered weights: a WS pass loads its first block only; each tile preloads the next behind its stream") {
+  ArrayShape a{4, 4, 2};
+  a.weight_double_buffer = true;
+  LayerCase lc{6, 13, 11, false};  // 4 k blocks (4, 4, 4, 1 rows) x 3 n blocks (4, 4, 3 columns)
+  const auto tiles = tile_pass(make_pass(Kind::kFwdWs, lc, false, 8, 8, 16, 1), a, 1);
+  REQUIRE(tiles.size() == 12);
+  int64_t cycles = 0, w_reads = 0;
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    const Tile& t = tiles[i];
+    CAPTURE(describe(t));
+    CHECK(t.preloaded == (i > 0));
+    CHECK(t.pf_rows == (i + 1 < tiles.size() ? tiles[i + 1].ru : 0));
+    cycles += tile_cost(t, a).cycles;
+    w_reads += tile_cost(t, a).acc.reads[int(Operand::kW)];
+  }
+  CHECK(cycles == tiles[0].ru + 12 * (6 + 8));  // one LOAD, then L + VD a tile
+  CHECK(w_reads == lc.kw() * lc.n);             // every weight read once
+  // the preload reads go in the first stream cycles, through the top port
+  const auto ev = tile_events(tiles[0], a);
+  CHECK(ev[4].cycle == 4);
+  CHECK(ev[4].port == Port::kTop);
+  CHECK(ev[4].index == tiles[1].ru - 1);
+  // a stream shorter than the next block cannot hide it
+  LayerCase one{2, 13, 11, false};
+  const auto short_tiles = tile_pass(make_pass(Kind::kFwdWs, one, false, 8, 8, 16, 1), a, 1);
+  CHECK(!short_tiles[1].preloaded);
+  CHECK(short_tiles[3].preloaded);  // after the 1-row block: a 2-row stream hides 1 row
 }
 
 TEST_CASE("the AG and IL tiles cover every W block once and skip the bias row's dX") {
@@ -213,7 +244,12 @@ void check_values(const Numerics& num, const ArrayShape& a, const LayerCase& lc,
 TEST_CASE("fixed point: every mode computes what an untiled integer reference computes") {
   const Numerics num{16, 8, 32};
   for (auto [r, c] : {std::pair{1, 1}, {3, 5}, {7, 4}, {4, 16}})
-    for (bool bias : {false, true}) check_values(num, {r, c, 2}, {5, 23, 9, bias}, 42);
+    for (bool bias : {false, true})
+      for (bool db : {false, true}) {  // double-buffered weights: the same values
+        ArrayShape a{r, c, 2};
+        a.weight_double_buffer = db;
+        check_values(num, a, {5, 23, 9, bias}, 42);
+      }
 }
 
 TEST_CASE("float32: every mode is within 1e-5 relative of a double-precision reference") {

@@ -6,7 +6,7 @@
 
 namespace systrain::rtl_abi {
 
-constexpr int kAbiVersion = 4;
+constexpr int kAbiVersion = 5;
 
 // Scalar inputs take lane 0; vector ports take a lane (row or column).
 // The ports are listed once, in rtl_ports.def.

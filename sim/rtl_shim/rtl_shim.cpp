@@ -82,7 +82,8 @@ constexpr int kRows = SYSTRAIN_ROWS, kCols = SYSTRAIN_COLS, kDw = SYSTRAIN_DW, k
 // the Verilog widths of the scalar inputs (rtl/systolic_top.sv)
 constexpr int kWidth_clk = 1, kWidth_rst = 1, kWidth_stall = 1, kWidth_start = 1, kWidth_mode = 2, kWidth_first = 1, kWidth_last = 1,
               kWidth_relu = 1, kWidth_ag_en = 1, kWidth_shift = 6, kWidth_g_shift = 6, kWidth_lr = 24,
-              kWidth_upd_shift = 6, kWidth_rows_used = 16, kWidth_cols_used = 16, kWidth_xu = 16, kWidth_len = 32;
+              kWidth_upd_shift = 6, kWidth_rows_used = 16, kWidth_cols_used = 16, kWidth_xu = 16, kWidth_len = 32,
+              kWidth_preloaded = 1, kWidth_pf_rows = 16, kWidth_pf_cols = 16;
 
 // a scalar input takes the low bits of the value (Verilator masks nothing:
 // the port's C type is at least as wide, so mask to the Verilog width)
