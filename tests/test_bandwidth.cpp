@@ -51,6 +51,7 @@ TEST_CASE("a tile's streams are its schedule; the periodic stall count equals th
         for (auto [banks, wpc] : {std::pair{4, 4}, {4, 8}, {3, 5}, {8, 8}, {16, 64}}) {
           ArrayShape a{r, c, 2};
           a.banks = banks, a.words_per_cycle = wpc;
+          a.weight_double_buffer = banks != 8;  // with and without preloads
           LayerCase lc{37, 13, 11, true};  // long enough for several periods of 2·banks cycles
           for (const Tile& t : tile_pass(make_pass(kind, lc, false, 8, 8, 16, 1), a, mult)) {
             CAPTURE(describe(t));
