@@ -29,9 +29,10 @@ DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
     if (i > 0 && w.layers[i - 1].relu && (!p.prep.empty() || w.from_topology))
       stash += w.layers[i - 1].rows * w.layers[i - 1].n;
     stash_ps_.push_back(stash);
-    int64_t grad = p.rows * p.n + 2 * p.rows * std::max(p.kw(), p.n);
+    // (the first layer has no AG pass: no dX, no partial sums)
+    int64_t grad = p.rows * p.n;
     if (i > 0) {
-      grad += p.rows * p.k;
+      grad += p.rows * p.k + 2 * p.rows * std::max(p.kw(), p.n);
       for (const Prep& s : p.prep) grad += s.in.elements();
     }
     grad_ps_.push_back(grad);

@@ -33,7 +33,8 @@
 //     backward pass (it waits for them) and written back after its update;
 //   - a layer's backward working set in the gradients buffer is its dY, the
 //     dX it produces (a conv's column gradients and what col2im, unpool and
-//     unflatten make of them), and the partial sums at two words each. When
+//     unflatten make of them), and its AG pass's partial sums at two words
+//     each (the first layer has no AG pass, so only its dY). When
 //     that and its dW exceed sram.gradients_kib, the baseline's dW is
 //     written to DRAM after the WG pass and read back before the update
 //     (which waits); the interleaved schedule never stores dW. When the

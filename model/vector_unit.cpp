@@ -37,6 +37,26 @@ int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int la
 
 namespace {
 
+// Every tap of an im2col stage's windows, in order: sample b, the column
+// row r (an output pixel), channel c, the column `col` (c, i, j) and the
+// input pixel (ih, iw) the tap reads, inside the image or in the padding.
+template <class F>
+void for_each_tap(const Prep& st, int64_t m, F&& f) {
+  const ImageShape in = st.in, out = st.out;
+  const int kh = st.kernel, kw = st.kernel_w;
+  for (int64_t b = 0; b < m; ++b)
+    for (int64_t oh = 0; oh < out.h; ++oh)
+      for (int64_t ow = 0; ow < out.w; ++ow) {
+        const int64_t r = (b * out.h + oh) * out.w + ow;
+        for (int64_t c = 0; c < in.c; ++c)
+          for (int i = 0; i < kh; ++i)
+            for (int j = 0; j < kw; ++j) {
+              const int64_t ih = oh * st.stride - st.padding + i, iw = ow * st.stride - st.padding + j;
+              f(b, r, c, (c * kh + i) * kw + j, ih, iw, ih >= 0 && ih < in.h && iw >= 0 && iw < in.w);
+            }
+      }
+}
+
 // The prep stages (workload.h) on the SRAM's words; a timing-only memory
 // holds none, so only the counts are kept.
 void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l, int layer, int sub, int64_t m,
@@ -53,19 +73,9 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
       if (!functional) return;
       const auto& src = mem.buffer(I.buf);
       auto& dst = mem.buffer(X.buf);
-      const int kh = st.kernel, kw = st.kernel_w;
-      for (int64_t b = 0; b < m; ++b)
-        for (int64_t oh = 0; oh < out.h; ++oh)
-          for (int64_t ow = 0; ow < out.w; ++ow) {
-            const int64_t r = (b * out.h + oh) * out.w + ow;
-            for (int64_t c = 0; c < in.c; ++c)
-              for (int i = 0; i < kh; ++i)
-                for (int j = 0; j < kw; ++j) {
-                  const int64_t ih = oh * st.stride - st.padding + i, iw = ow * st.stride - st.padding + j;
-                  const bool inside = ih >= 0 && ih < in.h && iw >= 0 && iw < in.w;
-                  dst[X.at(r, (c * kh + i) * kw + j)] = inside ? src[I.at((b * in.h + ih) * in.w + iw, c)] : zero;
-                }
-          }
+      for_each_tap(st, m, [&](int64_t b, int64_t r, int64_t c, int64_t col, int64_t ih, int64_t iw, bool inside) {
+        dst[X.at(r, col)] = inside ? src[I.at((b * in.h + ih) * in.w + iw, c)] : zero;
+      });
       return;
     }
     case VectorKind::kCol2im: {
@@ -74,33 +84,20 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
       mem.count(G.buf, G.op, 0, m * in.elements());
       if (!functional) return;
       auto& buf = mem.buffer(D.buf);  // both in the gradients buffer
-      const int kh = st.kernel, kw = st.kernel_w;
       // each input element sums the windows that cover it, in the windows' order
-      std::vector<int64_t> acc_i(num.is_float ? 0 : in.elements());
-      std::vector<float> acc_f(num.is_float ? in.elements() : 0);
-      for (int64_t b = 0; b < m; ++b) {
-        std::fill(acc_i.begin(), acc_i.end(), 0);
-        std::fill(acc_f.begin(), acc_f.end(), 0.0f);
-        for (int64_t oh = 0; oh < out.h; ++oh)
-          for (int64_t ow = 0; ow < out.w; ++ow) {
-            const int64_t r = (b * out.h + oh) * out.w + ow;
-            for (int64_t c = 0; c < in.c; ++c)
-              for (int i = 0; i < kh; ++i)
-                for (int j = 0; j < kw; ++j) {
-                  const int64_t ih = oh * st.stride - st.padding + i, iw = ow * st.stride - st.padding + j;
-                  if (ih < 0 || ih >= in.h || iw < 0 || iw >= in.w) continue;
-                  const int64_t e = (ih * in.w + iw) * in.c + c;
-                  const int64_t v = buf[D.at(r, (c * kh + i) * kw + j)];
-                  if (num.is_float) acc_f[e] += w2f(v);
-                  else acc_i[e] += v;
-                }
-          }
-        for (int64_t px = 0; px < in.pixels(); ++px)
-          for (int64_t c = 0; c < in.c; ++c) {
-            const int64_t e = px * in.c + c;
-            buf[G.at(b * in.pixels() + px, c)] = num.is_float ? f2w(acc_f[e]) : saturate(acc_i[e], num.data_bits);
-          }
-      }
+      std::vector<int64_t> acc_i(num.is_float ? 0 : m * in.elements());
+      std::vector<float> acc_f(num.is_float ? m * in.elements() : 0);
+      for_each_tap(st, m, [&](int64_t b, int64_t r, int64_t c, int64_t col, int64_t ih, int64_t iw, bool inside) {
+        if (!inside) return;
+        const int64_t e = ((b * in.h + ih) * in.w + iw) * in.c + c, v = buf[D.at(r, col)];
+        if (num.is_float) acc_f[e] += w2f(v);
+        else acc_i[e] += v;
+      });
+      for (int64_t px = 0; px < m * in.pixels(); ++px)
+        for (int64_t c = 0; c < in.c; ++c) {
+          const int64_t e = px * in.c + c;
+          buf[G.at(px, c)] = num.is_float ? f2w(acc_f[e]) : saturate(acc_i[e], num.data_bits);
+        }
       return;
     }
     case VectorKind::kPool: {

@@ -99,7 +99,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     return false;
   };
   // the speculative schedule's engines overlap; its hits and what they saved
-  for (const char* key : {"cycles.overlap", "speculation.hits", "speculation.misses", "speculation.hit_rate",
+  for (const char* key : {"cycles.bandwidth_stall", "cycles.overlap", "speculation.hits", "speculation.misses", "speculation.hit_rate",
                           "speculation.cycles_saved", "speculation.reuse_cycles", "speculation.words_saved", "speculation.reuse_words",
                           "speculation.recompute_cycles"})
     if (nonzero(key)) rows.push_back(key);

@@ -87,7 +87,7 @@ namespace {
 // the columns of sweep.csv after the settings
 const std::vector<std::string> kSweepColumns{
     "cycles.total",       "cycles.forward",     "cycles.backward",   "cycles.update",
-    "cycles.stall",       "cycles.overlap",     "macs",              "utilization",
+    "cycles.stall",       "cycles.overlap",     "cycles.bandwidth_stall", "macs",    "utilization",
     "memory.sram.reads",  "memory.sram.writes", "memory.dram.reads", "memory.dram.writes",
     "energy_pj.total",    "speculation.hits",   "speculation.misses", "training.final_test_accuracy",
     "training.final_train_loss"};
