@@ -31,6 +31,17 @@ int64_t vector_cycles(const Config& cfg, int64_t elements) {
   return (elements + lanes - 1) / lanes + cfg.accelerator.vector.latency_cycles;
 }
 
+int64_t vector_cycles(const Config& cfg, int64_t elements, const AccessCounts& moved) {
+  const int64_t lanes = cfg.vector_lanes(), wpc = cfg.accelerator.sram.words_per_cycle;
+  int64_t busy = (elements + lanes - 1) / lanes;
+  for (int b = 0; b < int(Buffer::kCount); ++b) {
+    int64_t words = 0;
+    for (int o = 0; o < int(Operand::kCount); ++o) words += moved.reads[b][o] + moved.writes[b][o];
+    busy = std::max(busy, (words + wpc - 1) / wpc);
+  }
+  return busy + cfg.accelerator.vector.latency_cycles;
+}
+
 int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m, int sub) {
   return vector_cycles(cfg, vector_elements(k, w, layer, m, sub));
 }

@@ -31,6 +31,10 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m, i
 int64_t vector_cycles(VectorKind k, const Config& cfg, const Workload& w, int layer, int64_t m, int sub = 0);
 // the cycles of any operation of `elements` elements: ceil(elements / lanes) + latency_cycles
 int64_t vector_cycles(const Config& cfg, int64_t elements);
+// the same when the operation moved `moved` words through the SRAM: no
+// buffer gives it more than sram.words_per_cycle words a cycle, so
+// ceil(words of the busiest buffer / words_per_cycle) cycles at least
+int64_t vector_cycles(const Config& cfg, int64_t elements, const AccessCounts& moved);
 
 struct LossStats {
   double loss_sum = 0;  // Σ over the samples of −log softmax(y)[label]

@@ -256,6 +256,22 @@ void Controller::advance_vector(Lane& lane, int64_t cycles) {
   lane.cycle += cycles;
 }
 
+AccessCounts Controller::moved(const AccessCounts& before, const AccessCounts& after) {
+  AccessCounts d;
+  for (int b = 0; b < int(Buffer::kCount); ++b)
+    for (int o = 0; o < int(Operand::kCount); ++o) {
+      d.reads[b][o] = after.reads[b][o] - before.reads[b][o];
+      d.writes[b][o] = after.writes[b][o] - before.writes[b][o];
+    }
+  return d;
+}
+
+void Controller::slowed_vector(int layer, const std::string& name, int64_t extra) {
+  if (extra <= 0) return;
+  result_.cycles_bandwidth_stall += extra;
+  op_stats(layer, name).bandwidth_stall_cycles += extra;
+}
+
 OpStats& Controller::op_stats(int layer, const std::string& name) {
   for (auto& o : result_.ops)
     if (o.layer == layer && o.op == name) return o;
@@ -324,13 +340,15 @@ void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats*
 
 void Controller::run_vector_op(Lane& lane, const StepOp& op, const StepLayout& l, int64_t m, const uint8_t* labels) {
   const int64_t elements = vector_elements(op.vector, w_, op.layer, m, op.sub);
-  const int64_t cycles = vector_cycles(cfg_, elements);
   result_.vector_elements += elements;
   result_.stages[int(op.stage)].vector_elements += elements;
+  const AccessCounts before = lane.engine.memory->counts();
   const LossStats st = run_vector(op.vector, *lane.engine.memory, w_, l, op.layer, m, num_, sn_,
                                   static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional,
                                   op.sub);
   epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
+  const int64_t cycles = vector_cycles(cfg_, elements, moved(before, lane.engine.memory->counts()));
+  slowed_vector(op.layer, op.name(), cycles - vector_cycles(cfg_, elements));
   advance_vector(lane, cycles);
   (op.stage == Stage::kUpdate     ? result_.cycles_update
    : op.stage == Stage::kForward ? result_.cycles_forward

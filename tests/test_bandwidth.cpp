@@ -8,6 +8,7 @@
 
 #include "bandwidth.h"
 #include "pass_util.h"
+#include "vector_unit.h"
 
 using namespace systrain;
 using namespace systrain::test;
@@ -88,4 +89,20 @@ TEST_CASE("a tile's streams are its schedule; the periodic stall count equals th
           }
         }
   CHECK(stalled_tiles > 100);  // the cases do stall
+}
+
+TEST_CASE("the vector unit gets at most words_per_cycle words a cycle from each buffer") {
+  Config cfg;
+  cfg.accelerator.array.cols = 16;  // 16 lanes
+  cfg.accelerator.vector.latency_cycles = 4;
+  cfg.accelerator.sram.words_per_cycle = 32;
+  AccessCounts moved;
+  CHECK(vector_cycles(cfg, 100, moved) == 7 + 4);  // ceil(100 / 16)
+  moved.reads[int(Buffer::kActivations)][int(Operand::kX)] = 200;
+  moved.writes[int(Buffer::kActivations)][int(Operand::kX)] = 100;
+  CHECK(vector_cycles(cfg, 100, moved) == 10 + 4);  // 300 words of one buffer: ceil(300 / 32)
+  moved.writes[int(Buffer::kActivations)][int(Operand::kX)] = 0;
+  moved.writes[int(Buffer::kGradients)][int(Operand::kDy)] = 100;
+  CHECK(vector_cycles(cfg, 100, moved) == 7 + 4);  // 200 and 100 words in two buffers: ceil(200 / 32) = 7
+  CHECK(vector_cycles(cfg, 100) == 7 + 4);
 }
