@@ -175,10 +175,17 @@ void Controller::issue(Lane& lane, const Tile& t) {
     (*lane.socket)->b_transport(lane.payload, delay);
   } catch (const CosimMismatch& m) {  // say where in the run it happened
     result_.cosim_mismatches++;
+    // the phase of the tile's cycle it happened in: a cycle frozen by the
+    // SRAM's limits is in the phase of the cycle it delays
+    const TileStalls st = tile_stalls(t, lane.engine.shape, true);
+    const int64_t rel = m.cycle() - lane.cycle;
+    int64_t logical = 0;
+    for (int64_t phys = -1; logical < static_cast<int64_t>(st.per_cycle.size()); ++logical)
+      if ((phys += st.per_cycle[logical] + 1) >= rel) break;
     throw std::runtime_error(fmt::format(
         "co-simulation mismatch at cycle {} (step {}, {}layer {}, {} pass, {}, {} phase):\n  {}", m.cycle(), lane.step,
         spec_ ? fmt::format("engine {}, ", lane.index) : "", t.layer, lane.op_name.empty() ? "?" : lane.op_name, describe(t),
-        to_string(phase_at(t, lane.engine.shape, m.cycle() - lane.cycle)), m.what()));
+        to_string(phase_at(t, lane.engine.shape, logical)), m.what()));
   }
   if (lane.payload.is_response_error()) throw std::runtime_error("array target rejected a tile");
   advance(lane, t, lane.run);
