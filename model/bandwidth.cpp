@@ -82,53 +82,10 @@ int64_t cost_at(const std::vector<AccessStream>& streams, int64_t c, const Array
   return any ? cost_of(loads, a) : 1;
 }
 
-}  // namespace
-
-TileStalls tile_stalls_uncached(const Tile& t, const ArrayShape& a, bool per_cycle,
-                                const std::array<int64_t, int(Phase::kCount)>& phases, int64_t n,
-                                const std::vector<AccessStream>& streams);
-
-int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
-  if (!limited(a) || acc.empty()) return 1;
-  auto loads = empty_loads(a);
-  for (const auto& r : acc) add_row(r.view, r.row, r.lanes, a, loads[int(r.view.buf)]);
-  return cost_of(loads, a);
-}
-
-TileStalls tile_stalls(const Tile& t, const ArrayShape& a, bool per_cycle) {
-  TileStalls out;
-  const auto phases = tile_phases(t, a);
-  int64_t n = 0;
-  for (int64_t v : phases) n += v;
-  if (per_cycle) out.per_cycle.assign(static_cast<size_t>(n), 0);
-  if (!limited(a)) return out;
-  const std::vector<AccessStream> streams = tile_streams(t, a);
-  // tiles that differ only in where their blocks start, modulo the banks,
-  // stall alike: the answer is kept per signature (per thread)
-  std::vector<int64_t> key{int64_t(t.mode), t.s(), a.rows, a.cols, a.banks, a.words_per_cycle, a.words_per_psum,
-                           int64_t(streams.size())};
-  for (int64_t v : phases) key.push_back(v);
-  const int64_t B = a.banks;
-  auto mod = [B](int64_t v) { return (v % B + B) % B; };
-  for (const auto& st : streams) {
-    const int64_t wpe = a.words_per_element(st.view.op);
-    key.insert(key.end(), {int64_t(st.view.buf), wpe, st.lanes, st.first, st.step, st.count, st.dir,
-                           mod(st.view.at(st.row0, 0) * wpe), mod(st.view.rs * wpe), mod(st.view.cs * wpe)});
-  }
-  thread_local std::map<std::vector<int64_t>, TileStalls> cache;
-  if (!per_cycle) {
-    const auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
-  }
-  if (cache.size() > 200000) cache.clear();
-  out = tile_stalls_uncached(t, a, per_cycle, phases, n, streams);
-  if (!per_cycle) cache.emplace(std::move(key), out);
-  return out;
-}
-
-TileStalls tile_stalls_uncached(const Tile& t, const ArrayShape& a, bool per_cycle,
-                                const std::array<int64_t, int(Phase::kCount)>& phases, int64_t n,
-                                const std::vector<AccessStream>& streams) {
+// The stall cycles of a tile of n cycles (per logical cycle when asked)
+TileStalls stalls_of(const Tile& t, const ArrayShape& a, bool per_cycle,
+                     const std::array<int64_t, int(Phase::kCount)>& phases, int64_t n,
+                     const std::vector<AccessStream>& streams) {
   TileStalls out;
   if (per_cycle) out.per_cycle.assign(static_cast<size_t>(n), 0);
   // no cycle can exceed the limits: the sums over every stream of its words
@@ -188,6 +145,45 @@ TileStalls tile_stalls_uncached(const Tile& t, const ArrayShape& a, bool per_cyc
     out.by_phase[p] += st;
   }
   return out;
+}
+
+}  // namespace
+
+int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
+  if (!limited(a) || acc.empty()) return 1;
+  auto loads = empty_loads(a);
+  for (const auto& r : acc) add_row(r.view, r.row, r.lanes, a, loads[int(r.view.buf)]);
+  return cost_of(loads, a);
+}
+
+TileStalls tile_stalls(const Tile& t, const ArrayShape& a, bool per_cycle) {
+  const auto phases = tile_phases(t, a);
+  int64_t n = 0;
+  for (int64_t v : phases) n += v;
+  if (!limited(a)) {
+    TileStalls none;
+    if (per_cycle) none.per_cycle.assign(static_cast<size_t>(n), 0);
+    return none;
+  }
+  const std::vector<AccessStream> streams = tile_streams(t, a);
+  if (per_cycle) return stalls_of(t, a, true, phases, n, streams);  // a recorded tile: cycle by cycle
+  // tiles that differ only in where their blocks start, modulo the banks,
+  // stall alike: the answer is kept per signature (per thread)
+  std::vector<int64_t> key{int64_t(t.mode), t.s(), a.rows, a.cols, a.banks, a.words_per_cycle, a.words_per_psum,
+                           int64_t(streams.size())};
+  for (int64_t v : phases) key.push_back(v);
+  const int64_t B = a.banks;
+  auto mod = [B](int64_t v) { return (v % B + B) % B; };
+  for (const auto& st : streams) {
+    const int64_t wpe = a.words_per_element(st.view.op);
+    key.insert(key.end(), {int64_t(st.view.buf), wpe, st.lanes, st.first, st.step, st.count, st.dir,
+                           mod(st.view.at(st.row0, 0) * wpe), mod(st.view.rs * wpe), mod(st.view.cs * wpe)});
+  }
+  thread_local std::map<std::vector<int64_t>, TileStalls> cache;
+  const auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 200000) cache.clear();
+  return cache.emplace(std::move(key), stalls_of(t, a, false, phases, n, streams)).first->second;
 }
 
 }  // namespace systrain

@@ -64,10 +64,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("utilization", utilization_of(r));
   add_access(c, "memory.sram", r.sram);
   for (int b = 0; b < int(Buffer::kCount); ++b) {
-    int64_t rd = 0, wr = 0;
-    for (int o = 0; o < int(Operand::kCount); ++o) rd += r.sram.reads[b][o], wr += r.sram.writes[b][o];
-    c.add(fmt::format("memory.sram.by_buffer.{}.reads", to_string(Buffer(b))), rd);
-    c.add(fmt::format("memory.sram.by_buffer.{}.writes", to_string(Buffer(b))), wr);
+    c.add(fmt::format("memory.sram.by_buffer.{}.reads", to_string(Buffer(b))), r.sram.buffer_reads(Buffer(b)));
+    c.add(fmt::format("memory.sram.by_buffer.{}.writes", to_string(Buffer(b))), r.sram.buffer_writes(Buffer(b)));
   }
   c.add("memory.dram.reads", r.dram.total_reads());
   c.add("memory.dram.writes", r.dram.total_writes());

@@ -38,6 +38,28 @@ int64_t AccessCounts::operand_writes(Operand op) const {
   for (auto& b : writes) s += b[int(op)];
   return s;
 }
+int64_t AccessCounts::buffer_reads(Buffer b) const {
+  int64_t s = 0;
+  for (auto v : reads[int(b)]) s += v;
+  return s;
+}
+int64_t AccessCounts::buffer_writes(Buffer b) const {
+  int64_t s = 0;
+  for (auto v : writes[int(b)]) s += v;
+  return s;
+}
+AccessCounts& AccessCounts::operator+=(const AccessCounts& o) {
+  for (int b = 0; b < int(Buffer::kCount); ++b)
+    for (int op = 0; op < int(Operand::kCount); ++op) reads[b][op] += o.reads[b][op], writes[b][op] += o.writes[b][op];
+  return *this;
+}
+AccessCounts operator-(const AccessCounts& after, const AccessCounts& before) {
+  AccessCounts d;
+  for (int b = 0; b < int(Buffer::kCount); ++b)
+    for (int op = 0; op < int(Operand::kCount); ++op)
+      d.reads[b][op] = after.reads[b][op] - before.reads[b][op], d.writes[b][op] = after.writes[b][op] - before.writes[b][op];
+  return d;
+}
 
 namespace {
 void check_bounds(const Access2D& a, size_t size, Operand op) {

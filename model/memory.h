@@ -26,6 +26,11 @@ struct AccessCounts {
   int64_t total_writes() const;
   int64_t operand_reads(Operand op) const;
   int64_t operand_writes(Operand op) const;
+  int64_t buffer_reads(Buffer b) const;
+  int64_t buffer_writes(Buffer b) const;
+  AccessCounts& operator+=(const AccessCounts& o);
+  // what happened between two snapshots of a memory's counters
+  friend AccessCounts operator-(const AccessCounts& after, const AccessCounts& before);
 };
 
 class Memory final : public MemoryPort {

@@ -18,11 +18,8 @@ Energy energy(const Config& cfg, int64_t macs, int64_t vector_elements, const Ac
   const auto& e = cfg.accelerator.energy_pj;
   Energy out;
   out.mac = static_cast<double>(macs) * e.mac;
-  for (int b = 0; b < int(Buffer::kCount); ++b) {
-    int64_t words = 0;
-    for (int o = 0; o < int(Operand::kCount); ++o) words += sram.reads[b][o] + sram.writes[b][o];
-    out.sram_buffer[b] = static_cast<double>(words) * e.sram_word;
-  }
+  for (int b = 0; b < int(Buffer::kCount); ++b)
+    out.sram_buffer[b] = static_cast<double>(sram.buffer_reads(Buffer(b)) + sram.buffer_writes(Buffer(b))) * e.sram_word;
   out.dram = static_cast<double>(dram.total_reads() + dram.total_writes()) * e.dram_word;
   out.vector = static_cast<double>(vector_elements) * e.vector_element;
   return out;

@@ -12,15 +12,13 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m, i
     case VectorKind::kLoss: return m * p.n;
     case VectorKind::kMask: return m * w.layers[layer - 1].rows * w.layers[layer - 1].n;
     case VectorKind::kUpdate: return p.kw() * p.n;
-    case VectorKind::kIm2col:
-    case VectorKind::kCol2im:
-    case VectorKind::kPool:
-    case VectorKind::kUnpool:
+    // the prep stages: the larger of the words they read and write (run_prep counts them)
+    case VectorKind::kIm2col: return m * std::max(p.prep[sub].reads_per_sample(), p.prep[sub].writes_per_sample());
+    case VectorKind::kCol2im: return m * std::max(p.prep[sub].reads_per_sample(), p.prep[sub].in.elements());
+    case VectorKind::kPool: return m * std::max(p.prep[sub].reads_per_sample(), 2 * p.prep[sub].out.elements());
+    case VectorKind::kUnpool: return m * std::max(2 * p.prep[sub].out.elements(), p.prep[sub].in.elements());
     case VectorKind::kFlatten:
-    case VectorKind::kUnflatten: {
-      const Prep& st = p.prep[sub];
-      return m * std::max({st.reads_per_sample(), st.writes_per_sample(), st.in.elements()});
-    }
+    case VectorKind::kUnflatten: return m * p.prep[sub].in.elements();
     default: break;  // the speculative operations size themselves (speculation.h)
   }
   return 0;
@@ -35,8 +33,7 @@ int64_t vector_cycles(const Config& cfg, int64_t elements, const AccessCounts& m
   const int64_t lanes = cfg.vector_lanes(), wpc = cfg.accelerator.sram.words_per_cycle;
   int64_t busy = (elements + lanes - 1) / lanes;
   for (int b = 0; b < int(Buffer::kCount); ++b) {
-    int64_t words = 0;
-    for (int o = 0; o < int(Operand::kCount); ++o) words += moved.reads[b][o] + moved.writes[b][o];
+    const int64_t words = moved.buffer_reads(Buffer(b)) + moved.buffer_writes(Buffer(b));
     busy = std::max(busy, (words + wpc - 1) / wpc);
   }
   return busy + cfg.accelerator.vector.latency_cycles;

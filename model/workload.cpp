@@ -53,9 +53,8 @@ Workload topology_workload(const Config& cfg) {
   Workload w;
   w.from_topology = true;
   for (const auto& t : cfg.network.topology) {
-    LayerPlan p;
+    LayerPlan p = gemm_layer(static_cast<int>(w.layers.size()), t.k, t.n, t.m, false, false);
     if (t.conv) {
-      p = gemm_layer(static_cast<int>(w.layers.size()), t.k, t.n, t.m, false, false);
       p.conv = true;
       Prep im;
       im.kind = PrepKind::kIm2col;
@@ -64,8 +63,6 @@ Workload topology_workload(const Config& cfg) {
       im.kernel = static_cast<int>(t.filter_h), im.kernel_w = static_cast<int>(t.filter_w);
       im.stride = static_cast<int>(t.stride);
       p.prep.push_back(im);
-    } else {
-      p = gemm_layer(static_cast<int>(w.layers.size()), t.k, t.n, t.m, false, false);
     }
     p.name = t.name;
     p.out_shape = {p.n, 1, 1};

@@ -263,16 +263,6 @@ void Controller::advance_vector(Lane& lane, int64_t cycles) {
   lane.cycle += cycles;
 }
 
-AccessCounts Controller::moved(const AccessCounts& before, const AccessCounts& after) {
-  AccessCounts d;
-  for (int b = 0; b < int(Buffer::kCount); ++b)
-    for (int o = 0; o < int(Operand::kCount); ++o) {
-      d.reads[b][o] = after.reads[b][o] - before.reads[b][o];
-      d.writes[b][o] = after.writes[b][o] - before.writes[b][o];
-    }
-  return d;
-}
-
 void Controller::slowed_vector(int layer, const std::string& name, int64_t extra) {
   if (extra <= 0) return;
   result_.cycles_bandwidth_stall += extra;
@@ -303,19 +293,11 @@ void Controller::count_op(OpStats& os, const StepOp& op, const AccessCounts& bef
                           int64_t cycles) {
   os.count++;
   os.cycles += cycles;
-  StageTotals& st = result_.stages[int(op.stage)];
   take_dram(int(op.stage));
-  for (int b = 0; b < int(Buffer::kCount); ++b)
-    for (int o = 0; o < int(Operand::kCount); ++o) {
-      os.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
-      os.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
-      st.sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
-      st.sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
-      if (op.array && op.stage == Stage::kForward) {
-        result_.layers[op.layer].sram.reads[b][o] += after.reads[b][o] - before.reads[b][o];
-        result_.layers[op.layer].sram.writes[b][o] += after.writes[b][o] - before.writes[b][o];
-      }
-    }
+  const AccessCounts d = after - before;
+  os.sram += d;
+  result_.stages[int(op.stage)].sram += d;
+  if (op.array && op.stage == Stage::kForward) result_.layers[op.layer].sram += d;
 }
 
 void Controller::run_pass(Lane& lane, const StepOp& op, OpStats& os, LayerStats* ls) {
@@ -354,7 +336,7 @@ void Controller::run_vector_op(Lane& lane, const StepOp& op, const StepLayout& l
                                   static_cast<float>(cfg_.training.learning_rate), labels, cfg_.simulation.functional,
                                   op.sub);
   epoch_loss_.loss_sum += st.loss_sum, epoch_loss_.correct += st.correct;
-  const int64_t cycles = vector_cycles(cfg_, elements, moved(before, lane.engine.memory->counts()));
+  const int64_t cycles = vector_cycles(cfg_, elements, lane.engine.memory->counts() - before);
   slowed_vector(op.layer, op.name(), cycles - vector_cycles(cfg_, elements));
   advance_vector(lane, cycles);
   (op.stage == Stage::kUpdate     ? result_.cycles_update
@@ -528,23 +510,18 @@ void Controller::run() {
   result_.steps = step_;
   result_.cycles_total = lane.cycle;
   result_.dram = dram_.counts();
-  for (const auto& l : lanes_) {
-    const AccessCounts& c = l->engine.memory->counts();
-    for (int b = 0; b < int(Buffer::kCount); ++b)
-      for (int o = 0; o < int(Operand::kCount); ++o)
-        result_.sram.reads[b][o] += c.reads[b][o], result_.sram.writes[b][o] += c.writes[b][o];
-  }
+  for (const auto& l : lanes_) result_.sram += l->engine.memory->counts();
   for (const auto& o : result_.ops) result_.macs += o.macs, result_.tiles += o.tiles;
   {  // every MAC, vector element and word belongs to exactly one stage
-    StageTotals sum;
+    int64_t macs = 0, elements = 0, dram_reads = 0, dram_writes = 0;
+    AccessCounts sram;
     for (const auto& st : result_.stages) {
-      sum.macs += st.macs, sum.vector_elements += st.vector_elements;
-      sum.sram.reads[0][0] += st.sram.total_reads(), sum.sram.writes[0][0] += st.sram.total_writes();
-      sum.dram.reads[0] += st.dram.total_reads(), sum.dram.writes[0] += st.dram.total_writes();
+      macs += st.macs, elements += st.vector_elements, sram += st.sram;
+      dram_reads += st.dram.total_reads(), dram_writes += st.dram.total_writes();
     }
-    if (sum.macs != result_.macs || sum.vector_elements != result_.vector_elements ||
-        sum.sram.total_reads() != result_.sram.total_reads() || sum.sram.total_writes() != result_.sram.total_writes() ||
-        sum.dram.total_reads() != result_.dram.total_reads() || sum.dram.total_writes() != result_.dram.total_writes())
+    if (macs != result_.macs || elements != result_.vector_elements || sram.total_reads() != result_.sram.total_reads() ||
+        sram.total_writes() != result_.sram.total_writes() || dram_reads != result_.dram.total_reads() ||
+        dram_writes != result_.dram.total_writes())
       throw std::logic_error("the work by stage does not add up to the run's");
   }
   if (training && cfg_.simulation.functional) {  // a fingerprint of the trained weights, to compare runs exactly

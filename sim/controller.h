@@ -107,7 +107,6 @@ class Controller : public sc_core::sc_module {
   void mark_busy(Lane& lane, int64_t from, int64_t to);
   double evaluate();  // test accuracy of the current weights (host only, no cycles)
   OpStats& op_stats(int layer, const std::string& name);
-  static AccessCounts moved(const AccessCounts& before, const AccessCounts& after);
   // a vector-unit operation the SRAM's bandwidth slowed by `extra` cycles
   void slowed_vector(int layer, const std::string& name, int64_t extra);
   void count_op(OpStats& os, const StepOp& op, const AccessCounts& before, const AccessCounts& after, int64_t cycles);

@@ -144,7 +144,7 @@ void Controller::spec_vector(Lane& lane, Stage stage, int layer, VectorKind kind
   if (table_in_sram_) mem.count(Buffer::kGradients, Operand::kTable, st.table_reads, st.table_writes);
   else if (st.table_reads > 0) idle_until(lane, dram_.fetch(lane.cycle, Operand::kTable, st.table_reads));
   epoch_loss_.loss_sum += st.loss.loss_sum, epoch_loss_.correct += st.loss.correct;
-  const int64_t cycles = vector_cycles(cfg_, st.elements, moved(before, mem.counts()));
+  const int64_t cycles = vector_cycles(cfg_, st.elements, mem.counts() - before);
   slowed_vector(layer, name ? name : op.name(), cycles - vector_cycles(cfg_, st.elements));
   result_.vector_elements += st.elements;
   result_.stages[int(stage)].vector_elements += st.elements;
