@@ -10,6 +10,8 @@
 
 namespace systrain {
 
+// the kind of accelerator: which hardware the schedules run on
+enum class AcceleratorKind { kSystolic };
 enum class NumericsKind { kFixed, kFloat32 };
 enum class LayerType { kConv2d, kMaxpool, kFlatten, kDense };
 enum class Activation { kNone, kRelu };
@@ -47,6 +49,7 @@ struct Config {
   int schema_version = 1;
   std::string name = "systrain";
   struct {
+    AcceleratorKind kind = AcceleratorKind::kSystolic;
     double clock_mhz = 500;
     struct {
       int rows = 16, cols = 16, pe_multipliers = 1;

@@ -202,6 +202,10 @@ std::vector<FieldSpec> make_fields() {
                         "configuration format version"));
   f.push_back(str_field("name", [](C& c) -> std::string& { return c.name; }, false,
                         "run name, used in titles"));
+  f.push_back(enum_field<AcceleratorKind>("accelerator.kind",
+                                          [](C& c) -> AcceleratorKind& { return c.accelerator.kind; },
+                                          {{"systolic", AcceleratorKind::kSystolic}},
+                                          "the accelerator: an R×C systolic array (accelerator.array) with a vector unit"));
   f.push_back(num_field("accelerator.clock_mhz", [](C& c) -> double& { return c.accelerator.clock_mhz; },
                         1, 1e5, false,
                         "clock frequency (reports wall-clock time of the simulated run; at 1 MHz SystemC's 64-bit "

@@ -57,6 +57,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("cycles.update", r.cycles_update);
   c.add("cycles.stall", r.cycles_stall);
   c.add("cycles.overlap", r.cycles_overlap);
+  c.add("cycles.drain", r.cycles_drain);
   c.add("cycles.bandwidth_stall", r.cycles_bandwidth_stall);
   c.add("simulated_seconds", static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6));
   c.add("macs", r.macs);
@@ -173,6 +174,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add(p + ".count", o.count);
     c.add(p + ".tiles", o.tiles);
     c.add(p + ".cycles", o.cycles);
+    c.add(p + ".dram_wait_cycles", o.dram_wait_cycles);
+    c.add(p + ".engine_wait_cycles", o.engine_wait_cycles);
     c.add(p + ".macs", o.macs);
     c.add(p + ".bandwidth_stall_cycles", o.bandwidth_stall_cycles);
     for (int ph = int(Phase::kLoad); ph < int(Phase::kCount); ++ph)

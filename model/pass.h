@@ -38,5 +38,7 @@ int64_t pass_macs(const Pass& p);
 // `multipliers` is pe_multipliers: with one, an IL tile that computes dX
 // takes two cycles a sample.
 std::vector<Tile> tile_pass(const Pass& p, const ArrayShape& a, int multipliers);
+// the same with the array's own multipliers
+inline std::vector<Tile> tile_pass(const Pass& p, const ArrayShape& a) { return tile_pass(p, a, a.multipliers); }
 
 }  // namespace systrain

@@ -21,8 +21,11 @@ struct OpStats {
   int layer = 0;
   std::string op;
   Gemm gemm;  // m of one full step (array passes)
-  int64_t count = 0, tiles = 0, cycles = 0, macs = 0;
+  int64_t count = 0, tiles = 0, macs = 0;
+  int64_t cycles = 0;  // its own: its tiles' or the vector unit's cycles, no waits
   int64_t bandwidth_stall_cycles = 0;  // of the cycles, the array frozen by the SRAM's limits
+  int64_t dram_wait_cycles = 0;    // waiting for DRAM before it (or for a table inside it)
+  int64_t engine_wait_cycles = 0;  // waiting for a vector unit the other engine was using
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
 };
@@ -67,6 +70,7 @@ struct RunResult {
   int rows = 0, cols = 0;
   int64_t cycles_total = 0, cycles_forward = 0, cycles_backward = 0, cycles_update = 0, cycles_stall = 0;
   int64_t cycles_overlap = 0;  // both engines busy (speculative); 0 otherwise
+  int64_t cycles_drain = 0;    // waiting for the last DRAM writes after the last op (part of stall)
   // tile cycles the array was frozen by the SRAM's bandwidth or banks (part
   // of forward/backward/update, not of stall, which is DRAM's)
   int64_t cycles_bandwidth_stall = 0;

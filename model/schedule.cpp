@@ -1,5 +1,7 @@
 #include "schedule.h"
 
+#include "backward.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -31,11 +33,38 @@ const char* to_string(VectorKind v) {
     case VectorKind::kUnpool: return "unpool";
     case VectorKind::kFlatten: return "flatten";
     case VectorKind::kUnflatten: return "unflatten";
+    case VectorKind::kReuseLoss: return "loss";
+    case VectorKind::kReuseUpdate: return "update";
+    case VectorKind::kSpecLoss: return "spec_loss";
+    case VectorKind::kSpecMask: return "spec_mask";
   }
   return "?";
 }
 
+bool is_speculative(VectorKind v) {
+  switch (v) {
+    case VectorKind::kGather:
+    case VectorKind::kTable:
+    case VectorKind::kVerify:
+    case VectorKind::kReuseLoss:
+    case VectorKind::kReuseUpdate:
+    case VectorKind::kSpecLoss:
+    case VectorKind::kSpecMask: return true;
+    case VectorKind::kLoss:
+    case VectorKind::kMask:
+    case VectorKind::kUpdate:
+    case VectorKind::kIm2col:
+    case VectorKind::kCol2im:
+    case VectorKind::kPool:
+    case VectorKind::kUnpool:
+    case VectorKind::kFlatten:
+    case VectorKind::kUnflatten: return false;
+  }
+  return false;
+}
+
 std::string StepOp::name() const {
+  if (label) return label;
   if (!array) return to_string(vector);
   switch (pass.mode) {
     case Mode::kWs: return "forward";
@@ -252,8 +281,10 @@ Pass il_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, i
 std::vector<StepOp> forward_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m) {
   std::vector<StepOp> ops;
   for (int i = 0; i < static_cast<int>(w.layers.size()); ++i) {
-    for (size_t s = 0; s < w.layers[i].prep.size(); ++s)
+    for (size_t s = 0; s < w.layers[i].prep.size(); ++s) {
       ops.push_back(vector_op(Stage::kForward, i, prep_forward(w.layers[i].prep[s].kind), static_cast<int>(s)));
+      ops.back().m = m, ops.back().layout = &l;
+    }
     ops.push_back(array_op(Stage::kForward, i, forward_pass(cfg, w, l, i, m)));
   }
   return ops;
@@ -265,27 +296,10 @@ std::vector<StepOp> step_ops(const Config& cfg, const Workload& w, const StepLay
   const ScheduleKind kind = cfg.schedule.kind;
   if (kind == ScheduleKind::kInference) return ops;
   ops.push_back(vector_op(Stage::kBackward, L - 1, VectorKind::kLoss));
-  for (int i = L - 1; i >= 0; --i) {
-    const bool mask = i > 0 && w.layers[i - 1].relu;
-    // after the AG result: the prep stages backward, then the ReLU mask below
-    auto below = [&] {
-      if (i == 0) return;
-      for (int s = static_cast<int>(w.layers[i].prep.size()) - 1; s >= 0; --s)
-        ops.push_back(vector_op(Stage::kBackward, i, prep_backward(w.layers[i].prep[s].kind), s));
-      if (mask) ops.push_back(vector_op(Stage::kBackward, i, VectorKind::kMask));
-    };
-    if (kind == ScheduleKind::kInterleaved) {
-      ops.push_back(array_op(Stage::kBackward, i, il_pass(cfg, w, l, i, m)));
-      below();
-      continue;
-    }
-    if (i > 0) {
-      ops.push_back(array_op(Stage::kBackward, i, ag_pass(cfg, w, l, i, m)));
-      below();
-    }
-    ops.push_back(array_op(Stage::kBackward, i, wg_pass(cfg, w, l, i, m)));
-    ops.push_back(vector_op(Stage::kUpdate, i, VectorKind::kUpdate));
-  }
+  ops.back().m = m, ops.back().layout = &l;
+  BackwardParts parts;
+  parts.interleaved = kind == ScheduleKind::kInterleaved;
+  for (int i = L - 1; i >= 0; --i) backward_ops(cfg, w, l, i, m, parts, ops);
   return ops;
 }
 

@@ -71,18 +71,27 @@ enum class Stage : int { kForward = 0, kBackward, kUpdate, kCount };
 const char* to_string(Stage s);
 
 // Vector-unit operations (vector_unit.h); the speculative schedule adds
-// gather (compact the stash rows of the samples that missed), table (refresh
-// the per-label table) and verify (compare the true outputs with the
-// speculated ones), see speculation.h.
+// (speculation.h) gather (compact the stash rows of the samples that
+// missed), table (refresh the per-label table), verify (compare the true
+// outputs with the speculated ones), and its own loss, update and mask:
+// reuse_loss (the loss that decides hits, reported as "loss"), reuse_update
+// (the update with the stored gradients, "update"), spec_loss and spec_mask
+// (the error chain from the table).
 // Conv networks add the prep stages (workload.h) and their backward:
 // im2col/col2im, pool/unpool (maxpool and its argmax scatter),
 // flatten/unflatten.
 enum class VectorKind : int {
   kLoss = 0, kMask, kUpdate, kGather, kTable, kVerify,
-  kIm2col, kCol2im, kPool, kUnpool, kFlatten, kUnflatten
+  kIm2col, kCol2im, kPool, kUnpool, kFlatten, kUnflatten,
+  kReuseLoss, kReuseUpdate, kSpecLoss, kSpecMask
 };
+// the speculative ones read or write the per-label tables (speculation.h)
+bool is_speculative(VectorKind v);
 const char* to_string(VectorKind v);
 
+struct SpecContext;  // speculation.h
+
+// One operation of a step, for one engine (model/train/executor.h runs it).
 struct StepOp {
   bool array = true;  // an array pass, or a vector-unit operation
   Stage stage = Stage::kForward;
@@ -90,7 +99,15 @@ struct StepOp {
   Pass pass;
   VectorKind vector = VectorKind::kLoss;
   int sub = 0;  // prep operations: the stage of the layer's prep
-  std::string name() const;  // "forward", "ag", "wg", "il", "loss", "mask", "update"
+  // vector operations: the rows (samples) they cover, the regions they
+  // work on, the step's labels (the loss) and, for the speculative ones,
+  // the tables and the step's decisions
+  int64_t m = 0;
+  const StepLayout* layout = nullptr;
+  const uint8_t* labels = nullptr;
+  SpecContext* spec = nullptr;
+  const char* label = nullptr;  // the name it is reported under, when not name()
+  std::string name() const;  // label, or "forward", "ag", "wg", "il", "loss", "mask", "update", ...
   bool writes_dw() const { return array && stage == Stage::kBackward && pass.mode == Mode::kOs; }  // the WG pass
 };
 

@@ -294,4 +294,31 @@ SpecOpStats os_verify(Memory& mem, const Workload& w, const StepLayout& l, const
   return s;
 }
 
+SpecOpStats run_speculative(const StepOp& op, Memory& mem, const Workload& w, const Numerics& num,
+                            const StepNumerics& sn, float lr, bool functional) {
+  SpecContext& c = *op.spec;
+  const StepLayout& l = *op.layout;
+  switch (op.vector) {
+    case VectorKind::kReuseLoss:
+      return gr_loss(mem, w, l, num, *c.tables, c.threshold, functional, c.assumed_hit, *c.state);
+    case VectorKind::kGather: return gr_gather(mem, w, l, *c.state, functional);
+    case VectorKind::kTable: return gr_refresh(mem, w, l, *c.state, *c.tables, functional);
+    case VectorKind::kReuseUpdate: return gr_update(mem, w, l, op.layer, *c.state, *c.tables, num, sn, lr, functional);
+    case VectorKind::kSpecLoss: return os_loss(mem, w, l, num, *c.tables, *c.state, functional);
+    case VectorKind::kSpecMask: return os_mask(mem, w, l, op.layer, *c.tables, *c.state, num, functional);
+    case VectorKind::kVerify:
+      return os_verify(mem, w, l, num, *c.tables, c.threshold, functional, c.assumed_hit, *c.state);
+    case VectorKind::kLoss:
+    case VectorKind::kMask:
+    case VectorKind::kUpdate:
+    case VectorKind::kIm2col:
+    case VectorKind::kCol2im:
+    case VectorKind::kPool:
+    case VectorKind::kUnpool:
+    case VectorKind::kFlatten:
+    case VectorKind::kUnflatten: break;
+  }
+  throw std::logic_error(std::string("run_speculative: ") + to_string(op.vector) + " is not a speculative operation");
+}
+
 }  // namespace systrain

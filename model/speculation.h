@@ -75,6 +75,21 @@ struct StepState {
   int64_t hits() const { return m - static_cast<int64_t>(misses.size()); }
 };
 
+// What a speculative vector operation (schedule.h) works on beside the
+// memory: the tables, the step in flight and how samples are decided; and
+// where the tables live (the gradients buffer, or DRAM: see above).
+struct SpecContext {
+  SpecTables* tables = nullptr;
+  StepState* state = nullptr;
+  double threshold = 0;
+  std::function<bool(int64_t)> assumed_hit;
+  bool table_in_sram = true;
+};
+
+// Runs one speculative operation (is_speculative(op.vector)) on `mem`.
+SpecOpStats run_speculative(const StepOp& op, Memory& mem, const Workload& w, const Numerics& num,
+                            const StepNumerics& sn, float lr, bool functional);
+
 // `assumed_hit(i)`: timing-only runs decide sample i by the assumed hit rate.
 SpecOpStats gr_loss(Memory& mem, const Workload& w, const StepLayout& l, const Numerics& num, SpecTables& t,
                     double threshold, bool functional, const std::function<bool(int64_t)>& assumed_hit,

@@ -53,6 +53,7 @@ ArrayShape array_shape(const Config& cfg) {
   a.banks = cfg.accelerator.sram.banks;
   a.words_per_cycle = cfg.accelerator.sram.words_per_cycle;
   a.weight_double_buffer = cfg.accelerator.array.weight_double_buffer;
+  a.multipliers = cfg.accelerator.array.pe_multipliers;
   return a;
 }
 

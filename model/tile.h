@@ -82,6 +82,7 @@ struct Tile {
 struct ArrayShape {
   int rows = 0, cols = 0;
   int words_per_psum = 2;
+  int multipliers = 1;  // per PE (accelerator.array.pe_multipliers)
   // the SRAM's limits (model/bandwidth.h); 0 = none
   int banks = 0, words_per_cycle = 0;
   bool weight_double_buffer = false;  // WS tiles preload the next tile's weights

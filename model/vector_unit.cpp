@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace systrain {
@@ -19,7 +21,14 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m, i
     case VectorKind::kUnpool: return m * std::max(2 * p.prep[sub].out.elements(), p.prep[sub].in.elements());
     case VectorKind::kFlatten:
     case VectorKind::kUnflatten: return m * p.prep[sub].in.elements();
-    default: break;  // the speculative operations size themselves (speculation.h)
+    case VectorKind::kGather:
+    case VectorKind::kTable:
+    case VectorKind::kVerify:
+    case VectorKind::kReuseLoss:
+    case VectorKind::kReuseUpdate:
+    case VectorKind::kSpecLoss:
+    case VectorKind::kSpecMask:
+      throw std::logic_error("the speculative operations size themselves (speculation.h)");
   }
   return 0;
 }
@@ -253,7 +262,14 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
     case VectorKind::kUnpool:
     case VectorKind::kFlatten:
     case VectorKind::kUnflatten: run_prep(k, mem, w, l, layer, sub, m, num, functional); break;
-    default: break;  // speculation.h
+    case VectorKind::kGather:
+    case VectorKind::kTable:
+    case VectorKind::kVerify:
+    case VectorKind::kReuseLoss:
+    case VectorKind::kReuseUpdate:
+    case VectorKind::kSpecLoss:
+    case VectorKind::kSpecMask:
+      throw std::logic_error(std::string("run_vector: ") + to_string(k) + " is a speculative operation (speculation.h)");
   }
   return st;
 }

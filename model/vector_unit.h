@@ -39,6 +39,10 @@ int64_t vector_cycles(const Config& cfg, int64_t elements, const AccessCounts& m
 struct LossStats {
   double loss_sum = 0;  // Σ over the samples of −log softmax(y)[label]
   int64_t correct = 0;  // argmax(y) == label
+  LossStats& operator+=(const LossStats& o) {
+    loss_sum += o.loss_sum, correct += o.correct;
+    return *this;
+  }
 };
 
 // softmax of one row of logits (words) into p[0..n); returns the argmax

@@ -10,7 +10,6 @@
 
 namespace systrain {
 
-std::atomic<bool> g_interrupted{false};
 
 namespace {
 

@@ -9,10 +9,10 @@ namespace systrain {
 
 using namespace rtl_abi;
 
-RtlArray::RtlArray(const ArrayShape& shape, const Numerics& num, int multipliers, bool verbose)
+RtlArray::RtlArray(const ArrayShape& shape, const Numerics& num, bool verbose)
     : shape_(shape),
       num_(num),
-      api_(load_rtl_model({shape.rows, shape.cols, num.data_bits, num.acc_bits, multipliers}, verbose)) {
+      api_(load_rtl_model({shape.rows, shape.cols, num.data_bits, num.acc_bits, shape.multipliers}, verbose)) {
   model_ = api_.create();
   set(kStart, 0, 0);
   set(kStall, 0, 0);

@@ -16,7 +16,7 @@ namespace systrain {
 
 class RtlArray final : public ArrayModel {
  public:
-  RtlArray(const ArrayShape& shape, const Numerics& num, int multipliers, bool verbose);
+  RtlArray(const ArrayShape& shape, const Numerics& num, bool verbose);
   ~RtlArray() override;
   RtlArray(const RtlArray&) = delete;
   RtlArray& operator=(const RtlArray&) = delete;

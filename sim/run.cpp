@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "dataset.h"
 #include "cosim_array.h"
 #include "rtl_array.h"
 
@@ -148,7 +149,7 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
         }
       }
       if (backend != Backend::kTlm) {
-        rtls.push_back(std::make_unique<RtlArray>(shapes[e], num, cfg.accelerator.array.pe_multipliers, progress));
+        rtls.push_back(std::make_unique<RtlArray>(shapes[e], num, progress));
         rtl = rtls.back().get();
         if (backend == Backend::kRtl) array = rtl;
       }
@@ -220,7 +221,8 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   const sc_core::sc_time period(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS);
   std::vector<Engine> engines;
   for (size_t e = 0; e < shapes.size(); ++e) engines.push_back({arrays[e], memories[e].get(), shapes[e]});
-  Controller ctrl("controller", cfg, w, train, test, engines, result, tlm_trace, progress, observer);
+  RunContext ctx(cfg, w, result);
+  Controller ctrl("controller", ctx, train, test, engines, tlm_trace, progress, observer);
   std::vector<std::unique_ptr<SramTarget>> srams;
   std::vector<std::unique_ptr<ArrayTarget>> targets;
   for (size_t e = 0; e < shapes.size(); ++e) {

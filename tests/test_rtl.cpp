@@ -16,8 +16,9 @@ namespace {
 
 void check_shape(int rows, int cols, int multipliers, const Numerics& num, int cases) {
   ArrayShape shape{rows, cols, (num.acc_bits + num.data_bits - 1) / num.data_bits};
+  shape.multipliers = multipliers;
   TlmArray tlm(shape, num, true);
-  RtlArray rtl(shape, num, multipliers, false);
+  RtlArray rtl(shape, num, false);
   Rng rng(static_cast<uint64_t>(rows * 1000 + cols * 10 + multipliers));
   for (int i = 0; i < cases; ++i) {
     LayerCase c;
@@ -67,7 +68,7 @@ TEST_CASE("the co-simulation decorator catches a wrong value, a wrong cycle coun
   const Numerics num{16, 8, 32};
   const ArrayShape shape{3, 5, 2};
   TlmArray tlm(shape, num, true);
-  RtlArray rtl(shape, num, 1, false);
+  RtlArray rtl(shape, num, false);
   LayerCase c{5, 11, 7, true};
   const Pass p = make_pass(Kind::kIl, c, false, 8, 8, 16, 3277);
   CosimStats stats;

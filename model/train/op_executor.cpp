@@ -1,0 +1,234 @@
+#include "op_executor.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "array_model.h"
+#include "pass.h"
+#include "samples.h"
+#include "speculation.h"
+#include "vector_unit.h"
+
+namespace systrain {
+
+namespace {
+int64_t intersection(const std::vector<std::pair<int64_t, int64_t>>& a,
+                     const std::vector<std::pair<int64_t, int64_t>>& b) {
+  int64_t total = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const int64_t lo = std::max(a[i].first, b[j].first), hi = std::min(a[i].second, b[j].second);
+    if (hi > lo) total += hi - lo;
+    if (a[i].second < b[j].second) ++i;
+    else ++j;
+  }
+  return total;
+}
+}  // namespace
+
+OpExecutor::OpExecutor(RunContext& ctx, std::vector<EngineSetup> engines, StepObserver* observer)
+    : ctx_(ctx), observer_(observer) {
+  const bool dual = ctx.cfg.schedule.speculation.engines == Engines::kDual;
+  for (size_t e = 0; e < engines.size(); ++e) {
+    EngineState s;
+    s.memory = engines[e].memory;
+    s.shape = engines[e].shape;
+    s.vector_unit = dual ? static_cast<int>(e) : 0;
+    eng_.push_back(std::move(s));
+  }
+  vector_free_.assign(dual ? engines.size() : 1, 0);
+}
+
+int64_t OpExecutor::idle_to(int e, int64_t cycle) {
+  EngineState& en = eng_[e];
+  if (cycle <= en.cycle) return 0;
+  backend_idle(e, cycle);
+  const int64_t waited = cycle - en.cycle;
+  if (engines() == 1) ctx_.result.cycles_stall += waited;  // with two engines, derived at the end
+  en.cycle = cycle;
+  return waited;
+}
+
+void OpExecutor::wait_until(int e, int64_t cycle, Wait why) {
+  const int64_t waited = idle_to(e, cycle);
+  if (why == Wait::kDram) eng_[e].dram_wait += waited;
+}
+
+void OpExecutor::mark_busy(int e, int64_t from, int64_t to) {
+  if (engines() == 1 || to <= from) return;
+  auto& busy = eng_[e].busy;
+  if (!busy.empty() && busy.back().second == from) busy.back().second = to;
+  else busy.emplace_back(from, to);
+}
+
+OpStats& OpExecutor::op_stats(int layer, const std::string& name) {
+  for (auto& o : ctx_.result.ops)
+    if (o.layer == layer && o.op == name) return o;
+  ctx_.result.ops.push_back({});
+  ctx_.result.ops.back().layer = layer;
+  ctx_.result.ops.back().op = name;
+  return ctx_.result.ops.back();
+}
+
+void OpExecutor::take_dram(int stage) {
+  const DramCounts& now = ctx_.dram.counts();
+  auto& d = ctx_.result.stages[stage].dram;
+  for (int o = 0; o < int(Operand::kCount); ++o) {
+    d.reads[o] += now.reads[o] - dram_seen_.reads[o];
+    d.writes[o] += now.writes[o] - dram_seen_.writes[o];
+  }
+  dram_seen_ = now;
+  last_stage_ = stage;
+}
+
+int64_t OpExecutor::finish() {
+  take_dram(last_stage_);
+  const int64_t drain = eng_[0].dram_wait;
+  eng_[0].dram_wait = 0;
+  return drain;
+}
+
+OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& then) {
+  EngineState& en = eng_[e];
+  RunResult& r = ctx_.result;
+  // the op's record first: two engines list their ops in the order they begin
+  en.op_name = op.name();
+  OpStats& os = op_stats(op.layer, en.op_name);
+  Memory& mem = *en.memory;
+  const AccessCounts before = mem.counts();
+  en.dram_wait += idle_to(e, ready);
+  const int64_t waited = en.dram_wait;
+  en.dram_wait = 0;
+  const int64_t t0 = en.cycle;
+  // the forward work of a layer: its prep stages and its pass
+  LayerStats* ls = op.stage == Stage::kForward ? &r.layers[op.layer] : nullptr;
+  if (ls) ls->stall_cycles += waited, ls->index = op.layer;
+  OpOutcome out;
+  int64_t dram_inside = 0, engine_inside = 0;
+  if (op.array) {
+    run_pass(e, op, os, ls);
+    if (ls) {
+      if (ls->gemm.m == 0) ls->gemm = op.pass.g;
+      ls->macs += pass_macs(op.pass);
+    }
+  } else {
+    out = run_vector_op(e, op, os, dram_inside, engine_inside);
+  }
+  if (ls) ls->cycles += en.cycle - t0;
+  out.cycles = en.cycle - t0 - dram_inside - engine_inside;
+  os.count++;
+  os.cycles += out.cycles;
+  os.dram_wait_cycles += waited + dram_inside;
+  os.engine_wait_cycles += engine_inside;
+  if (then) then(en.cycle);
+  take_dram(int(op.stage));
+  const AccessCounts d = mem.counts() - before;
+  os.sram += d;
+  r.stages[int(op.stage)].sram += d;
+  if (op.array && op.stage == Stage::kForward) r.layers[op.layer].sram += d;
+  if (observer_) observer_->after_op(en.step, op, mem);
+  return out;
+}
+
+void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) {
+  EngineState& en = eng_[e];
+  RunResult& r = ctx_.result;
+  const auto tiles = tile_pass(op.pass, en.shape);
+  for (const Tile& t : tiles) {
+    if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
+    const TileRun& run = backend_tile(e, t);
+    const int64_t c0 = en.cycle;
+    mark_busy(e, c0, c0 + run.cycles);
+    en.cycle += run.cycles;
+    const auto& pc = run.phase_cycles;
+    r.cycles_bandwidth_stall += run.stall_cycles;
+    os.bandwidth_stall_cycles += run.stall_cycles;
+    if (ls) ls->bandwidth_stall_cycles += run.stall_cycles;
+    for (int p = 0; p < int(Phase::kCount); ++p) {
+      os.phase_cycles[p] += pc[p];
+      if (ls) ls->phase_cycles[p] += pc[p];
+    }
+    // an interleaved tile's update and write-back count as update cycles
+    const int64_t upd = pc[int(Phase::kUpdate)] + pc[int(Phase::kWriteback)];
+    if (op.stage == Stage::kForward) r.cycles_forward += run.cycles;
+    else r.cycles_backward += run.cycles - upd, r.cycles_update += upd;
+  }
+  os.tiles += static_cast<int64_t>(tiles.size());
+  if (ls) ls->tiles += static_cast<int64_t>(tiles.size());
+  os.macs += pass_macs(op.pass);
+  r.stages[int(op.stage)].macs += pass_macs(op.pass);
+  if (os.count == 0) os.gemm = op.pass.g;
+}
+
+OpOutcome OpExecutor::run_vector_op(int e, const StepOp& op, OpStats& os, int64_t& dram_wait, int64_t& engine_wait) {
+  EngineState& en = eng_[e];
+  RunResult& r = ctx_.result;
+  const Config& cfg = ctx_.cfg;
+  Memory& mem = *en.memory;
+  const AccessCounts before = mem.counts();
+  SpecOpStats st;
+  if (is_speculative(op.vector)) {
+    st = run_speculative(op, mem, ctx_.w, ctx_.num, ctx_.sn, ctx_.lr(), ctx_.functional());
+    // the table's words: in the gradients buffer, or read from DRAM first
+    if (op.spec->table_in_sram) mem.count(Buffer::kGradients, Operand::kTable, st.table_reads, st.table_writes);
+    else if (st.table_reads > 0) dram_wait += idle_to(e, ctx_.dram.fetch(en.cycle, Operand::kTable, st.table_reads));
+  } else {
+    st.elements = vector_elements(op.vector, ctx_.w, op.layer, op.m, op.sub);
+    st.loss = run_vector(op.vector, mem, ctx_.w, *op.layout, op.layer, op.m, ctx_.num, ctx_.sn, ctx_.lr(), op.labels,
+                         ctx_.functional(), op.sub);
+  }
+  const int64_t cycles = vector_cycles(cfg, st.elements, mem.counts() - before);
+  // the SRAM's bandwidth slowed it by the difference
+  const int64_t extra = cycles - vector_cycles(cfg, st.elements);
+  if (extra > 0) r.cycles_bandwidth_stall += extra, os.bandwidth_stall_cycles += extra;
+  r.vector_elements += st.elements;
+  r.stages[int(op.stage)].vector_elements += st.elements;
+  engine_wait += vector_time(e, cycles);
+  (op.stage == Stage::kUpdate    ? r.cycles_update
+   : op.stage == Stage::kForward ? r.cycles_forward
+                                 : r.cycles_backward) += cycles;
+  if (op.spec && !op.spec->table_in_sram && st.table_writes > 0)
+    ctx_.dram.store(en.cycle, Operand::kTable, st.table_writes);
+  OpOutcome out;
+  out.elements = st.elements;
+  out.table_reads = st.table_reads, out.table_writes = st.table_writes;
+  out.loss = st.loss;
+  return out;
+}
+
+int64_t OpExecutor::vector_time(int e, int64_t cycles) {
+  EngineState& en = eng_[e];
+  int64_t waited = 0;
+  if (engines() > 1) {  // a vector unit shared by two engines serves one operation at a time
+    waited = idle_to(e, vector_free_[en.vector_unit]);
+    vector_free_[en.vector_unit] = en.cycle + cycles;
+  }
+  backend_vector(e, cycles);
+  mark_busy(e, en.cycle, en.cycle + cycles);
+  en.cycle += cycles;
+  return waited;
+}
+
+void OpExecutor::in_parallel(const std::function<void()>& on_engine0, const std::function<void()>& on_engine1) {
+  backend_parallel(on_engine0, on_engine1);
+  // the barrier: both engines continue from the later end
+  EngineState& f = eng_[0];
+  EngineState& b = eng_[1];
+  const int64_t t = std::max(f.cycle, b.cycle);
+  ctx_.result.cycles_overlap += intersection(f.busy, b.busy);
+  f.busy.clear(), b.busy.clear();
+  for (int e = 0; e < 2; ++e) {
+    ctx_.result.spec.barrier_wait_cycles[e] += t - eng_[e].cycle;
+    backend_hold(e, t);
+    eng_[e].cycle = t;
+  }
+  backend_sync(t);
+}
+
+void OpExecutor::join(int e, int other) {
+  ctx_.result.spec.barrier_wait_cycles[e] += eng_[other].cycle - eng_[e].cycle;
+  backend_hold(e, eng_[other].cycle);
+  eng_[e].cycle = eng_[other].cycle;
+}
+
+}  // namespace systrain

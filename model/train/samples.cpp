@@ -1,0 +1,7 @@
+#include "samples.h"
+
+namespace systrain {
+
+std::atomic<bool> g_interrupted{false};
+
+}  // namespace systrain

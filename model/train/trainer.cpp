@@ -1,0 +1,237 @@
+#include "trainer.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "array_model.h"
+#include "fnv1a.h"
+
+namespace systrain {
+
+Trainer::Trainer(RunContext& ctx, OpExecutor& ex, TrainingSchedule& schedule, const Samples& train,
+                 const Samples& test, bool progress)
+    : ctx_(ctx), ex_(ex), schedule_(schedule), train_(train), test_(test), progress_(progress) {}
+
+void Trainer::setup_memories() {
+  if (!ctx_.functional()) return;  // timing only: no tensor storage at all
+  const Workload& w = ctx_.w;
+  const StepLayout& layout = ctx_.layout;
+  const Numerics& num = ctx_.num;
+  // Glorot-uniform weights from the run's seed (a bias starts at 0); the same
+  // words go to every engine
+  Rng rng(static_cast<uint64_t>(ctx_.cfg.training.seed));
+  std::vector<int64_t> wts(layout.words[int(Buffer::kWeights)]);
+  for (size_t li = 0; li < w.layers.size(); ++li) {
+    const auto& p = w.layers[li];
+    const double lim = std::sqrt(6.0 / static_cast<double>(p.k + p.n));
+    for (int64_t i = 0; i < p.kw(); ++i)
+      for (int64_t j = 0; j < p.n; ++j) {
+        const double v = i < p.k ? (rng.uniform() * 2 - 1) * lim : 0.0;
+        wts[layout.w[li].at(i, j)] = num.is_float ? f2w(static_cast<float>(v)) : quantize(v, num.fw, num.data_bits);
+      }
+  }
+  // the constant-1 column that meets a bias row (written once; never overwritten)
+  std::vector<int64_t> act(layout.words[int(Buffer::kActivations)], num.is_float ? f2w(0.0f) : 0);
+  const int64_t one = num.is_float ? f2w(1.0f) : quantize(1.0, num.fa, num.data_bits);
+  for (int slot = 0; slot < layout.slots; ++slot) {
+    const StepLayout l = layout.view(slot);
+    for (size_t li = 0; li < w.layers.size(); ++li)
+      if (w.layers[li].bias)
+        for (int64_t i = 0; i < w.layers[li].gemm_rows(ctx_.cfg.buffer_rows()); ++i) act[l.x[li].at(i, w.layers[li].k)] = one;
+  }
+  Memory& mem = ex_.memory(0);
+  mem.buffer(Buffer::kWeights) = std::move(wts);
+  mem.buffer(Buffer::kActivations) = std::move(act);
+  // inference has no weight gradients: the gradients buffer holds its partial sums only
+  mem.buffer(Buffer::kGradients)
+      .assign(ctx_.result.training ? layout.words[int(Buffer::kGradients)] : layout.dws[0].base, 0);
+}
+
+void Trainer::load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m, Memory& mem,
+                         const Mat& x0) {
+  // a DMA fill from DRAM: counted at the DRAM interface, not at the array
+  // edge. A sample's features are in C, H, W order; an input image is
+  // stored NHWC (feature c·H·W + px goes to row b·H·W + px, lane c)
+  const Workload& w = ctx_.w;
+  const Numerics& num = ctx_.num;
+  auto& act = mem.buffer(Buffer::kActivations);
+  const int64_t K = w.input_width, P = w.image_input ? w.input.pixels() : 1;
+  auto at = [&](int64_t i, int64_t j) { return x0.at(i * P + j % P, j / P); };
+  if (!s.pixels.empty()) {  // images: 256 possible values, quantised once
+    int64_t word[256];
+    for (int b = 0; b < 256; ++b)
+      word[b] = num.is_float ? f2w(b / 255.0f) : quantize(b / 255.0f, num.fa, num.data_bits);
+    for (int64_t i = 0; i < m; ++i) {
+      const uint8_t* src = &s.pixels[order[first + i] * K];
+      for (int64_t j = 0; j < K; ++j) act[at(i, j)] = word[src[j]];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < K; ++j) {
+      const float v = s.at(order[first + i], j);
+      act[at(i, j)] = num.is_float ? f2w(v) : quantize(v, num.fa, num.data_bits);
+    }
+}
+
+double Trainer::evaluate() {
+  // the forward passes of the test set on a scratch copy of the buffers,
+  // through the same TLM numerics; not timed, not counted
+  const Config& cfg = ctx_.cfg;
+  const Workload& w = ctx_.w;
+  const StepLayout& layout = ctx_.layout;
+  const ArrayShape shape = array_shape(cfg);
+  Memory scratch(shape.words_per_psum);
+  for (int b = 0; b < int(Buffer::kCount); ++b) scratch.buffer(Buffer(b)) = ex_.memory(0).buffer(Buffer(b));
+  TlmArray array(shape, ctx_.num, true, ctx_.lr());
+  Config inf = cfg;
+  inf.schedule.kind = ScheduleKind::kInference;
+  const int64_t batch = cfg.training.batch, n = w.layers.back().n;
+  std::vector<int64_t> order(test_.count);
+  for (int64_t i = 0; i < test_.count; ++i) order[i] = i;
+  int64_t correct = 0;
+  for (int64_t first = 0; first < test_.count; first += batch) {
+    const int64_t m = std::min(batch, test_.count - first);
+    load_batch(test_, order, first, m, scratch, layout.input);
+    for (const StepOp& op : step_ops(inf, w, layout, m)) {
+      if (!op.array) {
+        run_vector(op.vector, scratch, w, layout, op.layer, m, ctx_.num, ctx_.sn, 0.0f, nullptr, true, op.sub);
+        continue;
+      }
+      for (const Tile& t : tile_pass(op.pass, shape))
+        array.run_tile(t, scratch, 0, false);
+    }
+    const auto& act = scratch.buffer(Buffer::kActivations);
+    for (int64_t i = 0; i < m; ++i) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < n; ++j)
+        if (ctx_.logit(act[layout.logits.at(i, j)]) > ctx_.logit(act[layout.logits.at(i, best)])) best = j;
+      correct += best == test_.labels[first + i];
+    }
+  }
+  return test_.count > 0 ? static_cast<double>(correct) / static_cast<double>(test_.count) : 0.0;
+}
+
+void Trainer::run() {
+  RunResult& r = ctx_.result;
+  const Config& cfg = ctx_.cfg;
+  const Workload& w = ctx_.w;
+  setup_memories();
+  r.layers.resize(w.layers.size());
+  const bool training = r.training;
+  const Samples& s = training ? train_ : test_;
+  const int64_t batch = cfg.training.batch;
+  const int64_t steps_per_epoch = (s.count + batch - 1) / batch;
+  const int epochs = training ? cfg.training.epochs : 1;
+  int64_t steps = steps_per_epoch * epochs;
+  if (cfg.simulation.max_steps > 0) steps = std::min(steps, cfg.simulation.max_steps);
+  const bool tty = progress_ && isatty(2);
+  std::vector<int64_t> order(s.count);
+  std::vector<uint8_t> labels;
+  Rng shuffle(static_cast<uint64_t>(cfg.training.seed) * 7919 + 17);
+  LossStats inference;  // top-1 of the inference steps
+  int64_t step = 0;
+  for (int epoch = 0; epoch < epochs && step < steps; ++epoch) {
+    for (int64_t i = 0; i < s.count; ++i) order[i] = i;
+    if (training)  // Fisher-Yates from the seed: the same order every run
+      for (int64_t i = s.count - 1; i > 0; --i) std::swap(order[i], order[shuffle.next() % uint64_t(i + 1)]);
+    LossStats epoch_loss;
+    int64_t epoch_hits = 0, samples = 0;
+    for (int64_t k = 0; k < steps_per_epoch && step < steps; ++k, ++step) {
+      const int64_t first = k * batch, m = std::min(batch, s.count - first);
+      const bool more = step + 1 < steps;
+      StepInput in;
+      in.step = step, in.m = m;
+      in.next_m = !more ? 0 : k + 1 < steps_per_epoch ? std::min(batch, s.count - first - m) : std::min(batch, s.count);
+      labels.resize(m);
+      for (int64_t i = 0; i < m; ++i) labels[i] = s.labels[order[first + i]];
+      in.labels = &labels;
+      in.load = [&](const Mat& input) {
+        load_batch(s, order, first, m, ex_.memory(0), input);
+        if (ex_.observer()) ex_.observer()->before_step(step, ex_.memory(0), labels);
+      };
+      const StepOutcome out = schedule_.step(in, ex_);
+      epoch_loss += out.loss;
+      epoch_hits += out.hits;
+      if (!training && ctx_.functional()) {  // inference: score the logits of the step
+        const auto& act = ex_.memory(0).buffer(Buffer::kActivations);
+        const StepLayout& l = ctx_.layout;
+        for (int64_t i = 0; i < m; ++i) {
+          int64_t best = 0;
+          for (int64_t j = 1; j < w.layers.back().n; ++j)
+            if (ctx_.logit(act[l.logits.at(i, j)]) > ctx_.logit(act[l.logits.at(i, best)])) best = j;
+          inference.correct += best == labels[i];
+        }
+      }
+      samples += m;
+      r.samples += m;
+      if (tty && (step % 8 == 7 || step + 1 == steps))
+        fmt::print(stderr, "\rsystrain: epoch {}/{} step {}/{}  cycle {}", epoch + 1, epochs, step + 1, steps, ex_.now(0));
+    }
+    // a pipelined schedule drains only at the end of the run: an epoch's
+    // last update lands in the next epoch's first step
+    if (step == steps) schedule_.finish(ex_);
+    if (training) {
+      r.epoch_cycles.push_back(ex_.now(0));
+      if (r.spec.ran)
+        r.spec.hit_rate.push_back(static_cast<double>(epoch_hits) / static_cast<double>(std::max<int64_t>(1, samples)));
+      if (ctx_.functional()) {
+        r.test_accuracy.push_back(evaluate());
+        r.train_loss.push_back(epoch_loss.loss_sum / static_cast<double>(std::max<int64_t>(1, samples)));
+        r.train_accuracy.push_back(static_cast<double>(epoch_loss.correct) /
+                                   static_cast<double>(std::max<int64_t>(1, samples)));
+      }
+    }
+  }
+  if (tty) fmt::print(stderr, "\n");
+  r.steps = step;
+  if (!training && ctx_.functional() && r.samples > 0)
+    r.accuracy = static_cast<double>(inference.correct) / static_cast<double>(r.samples);
+  finish_run();
+}
+
+void Trainer::finish_run() {
+  RunResult& r = ctx_.result;
+  const Workload& w = ctx_.w;
+  ex_.wait_until(0, ctx_.dram.end());  // the last results reach DRAM
+  r.cycles_drain = ex_.finish();
+  r.weight_words = w.weight_words;
+  r.input_words = w.input_width;
+  for (int i = 0; i < static_cast<int>(w.layers.size()); ++i) r.stash_words += ctx_.dram.stash_words(i);
+  const int64_t total = ex_.now(0);
+  r.cycles_total = total;
+  r.dram = ctx_.dram.counts();
+  for (int e = 0; e < ex_.engines(); ++e) r.sram += ex_.memory(e).counts();
+  for (const auto& o : r.ops) r.macs += o.macs, r.tiles += o.tiles;
+  {  // every MAC, vector element and word belongs to exactly one stage
+    int64_t macs = 0, elements = 0, dram_reads = 0, dram_writes = 0;
+    AccessCounts sram;
+    for (const auto& st : r.stages) {
+      macs += st.macs, elements += st.vector_elements, sram += st.sram;
+      dram_reads += st.dram.total_reads(), dram_writes += st.dram.total_writes();
+    }
+    if (macs != r.macs || elements != r.vector_elements || sram.total_reads() != r.sram.total_reads() ||
+        sram.total_writes() != r.sram.total_writes() || dram_reads != r.dram.total_reads() ||
+        dram_writes != r.dram.total_writes())
+      throw std::logic_error("the work by stage does not add up to the run's");
+  }
+  if (r.training && ctx_.functional()) {  // a fingerprint of the trained weights, to compare runs exactly
+    const auto& wts = ex_.memory(0).buffer(Buffer::kWeights);
+    r.weights_fnv1a = fnv1a(wts.data(), wts.size() * sizeof(int64_t));
+  }
+  const int64_t worked = r.cycles_forward + r.cycles_backward + r.cycles_update - r.cycles_overlap;
+  if (ex_.engines() > 1) r.cycles_stall = total - worked;  // cycles in which neither engine worked
+  if (worked + r.cycles_stall != total || r.cycles_stall < 0)
+    throw std::logic_error("the cycles by stage do not add up to the total");
+  if (ex_.engines() == 1) {  // and every cycle of one engine belongs to an op or to the final drain
+    int64_t ops = r.cycles_drain;
+    for (const auto& o : r.ops) ops += o.cycles + o.dram_wait_cycles + o.engine_wait_cycles;
+    if (ops != total) throw std::logic_error("the cycles of the ops do not add up to the total");
+  }
+}
+
+}  // namespace systrain

@@ -1,0 +1,36 @@
+// The training loop around a schedule: weight initialisation, epochs,
+// shuffling, batch loading, test-set evaluation after each epoch, and the
+// run's end (the last DRAM writes, totals and their checks). Pure C++: it
+// drives an OpExecutor, which a backend gives time to.
+#pragma once
+#include <vector>
+
+#include "op_executor.h"
+#include "samples.h"
+#include "training_schedule.h"
+
+namespace systrain {
+
+class Trainer {
+ public:
+  Trainer(RunContext& ctx, OpExecutor& ex, TrainingSchedule& schedule, const Samples& train, const Samples& test,
+          bool progress);
+  // the whole run; throws on a simulation failure
+  void run();
+
+ private:
+  void setup_memories();
+  void load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m, Memory& mem,
+                  const Mat& input);
+  double evaluate();  // test accuracy of the current weights (host only, no cycles)
+  void finish_run();
+
+  RunContext& ctx_;
+  OpExecutor& ex_;
+  TrainingSchedule& schedule_;
+  const Samples& train_;
+  const Samples& test_;
+  bool progress_;
+};
+
+}  // namespace systrain
