@@ -1,5 +1,5 @@
-// Fixed-point arithmetic exactly as the RTL does it (rtl/pe.sv,
-// rtl/systolic_top.sv): products and sums wrap modulo 2^acc_bits; results
+// Fixed-point arithmetic exactly as the RTL does it (rtl/systolic/pe.sv,
+// rtl/systolic/systolic_top.sv): products and sums wrap modulo 2^acc_bits; results
 // leaving the array are rounded half up, shifted right and saturated to
 // data_bits. In float32 numerics a memory word holds a float's bit pattern.
 #pragma once
@@ -18,7 +18,7 @@ struct Numerics {
 };
 
 // η in the RTL's update datapath: an unsigned integer with kLrFracBits
-// fractional bits (rtl/pe.sv: the lr port)
+// fractional bits (rtl/systolic/pe.sv: the lr port)
 constexpr int kLrFracBits = 16;
 
 // the low `bits` bits of v, sign-extended (bits in [1, 64])
@@ -52,7 +52,7 @@ inline int64_t requant(int64_t acc, int shift, int data_bits, bool relu) {
 }
 
 // The SGD step the PEs do in the interleaved mode and the vector unit does in
-// the baseline: W − round(lr·dW / 2^upd_shift), saturated (rtl/pe.sv).
+// the baseline: W − round(lr·dW / 2^upd_shift), saturated (rtl/systolic/pe.sv).
 inline int64_t sgd_update(int64_t w, int64_t dw, int64_t lr, int upd_shift, int data_bits) {
   return saturate(w - round_shift(lr * dw, upd_shift), data_bits);
 }

@@ -170,7 +170,7 @@ dumps_identical_across_schedules)
   done
   ;;
 dram_invariants)
-  # capacity-driven DRAM traffic (model/dram.h) on the small CNN, timing only, two full steps:
+  # capacity-driven DRAM traffic (model/mem/dram.h) on the small CNN, timing only, two full steps:
   # more SRAM never means more DRAM traffic; a tensor that goes to DRAM moves
   # at least its footprint; stalls are never negative
   ccfg=$src/configs/lockstep_cnn.yaml

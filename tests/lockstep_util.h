@@ -1,5 +1,5 @@
 // Runs one pass, tile by tile, through the co-simulation decorator
-// (model/cosim_array.h) on one memory, and reports the first difference
+// (model/cosim/cosim_array.h) on one memory, and reports the first difference
 // between the two arrays (events, phases, cycles, written words). Used by the
 // RTL-vs-closed-form tests, as the run uses it.
 #pragma once

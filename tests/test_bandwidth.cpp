@@ -1,4 +1,4 @@
-// SRAM bandwidth and bank stalls (model/bandwidth.h): the cost of one cycle's
+// SRAM bandwidth and bank stalls (model/systolic/bandwidth.h): the cost of one cycle's
 // accesses against hand-worked cases, the streams against the enumerated
 // schedule, and the periodic closed form against a cycle-by-cycle count.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Conv networks (model/workload.h): one training step of a small CNN through
+// Conv networks (model/workload/workload.h): one training step of a small CNN through
 // the model (the array's GEMMs on the TLM array, im2col, col2im, maxpool and
 // flatten in the vector unit) against an independent reference: direct
 // convolution loops in double precision, on PyTorch's [B, C, H, W] and

@@ -29,7 +29,7 @@ TEST_CASE("a DMA transfer takes latency + ceil(bytes / bytes_per_cycle), one at 
   CHECK(ch.transfer(100, 1) == 111); // the channel was idle
 }
 
-TEST_CASE("the worked example of model/dram.h: resident weights, input prefetched") {
+TEST_CASE("the worked example of model/mem/dram.h: resident weights, input prefetched") {
   Config c = dense_config({4}, 8);
   c.accelerator.dram.latency_cycles = 10;
   c.accelerator.dram.bytes_per_cycle = 4;

@@ -1,5 +1,5 @@
 // The speculative schedule's tables and vector-unit operations
-// (model/speculation.h) against closed forms and against the array.
+// (model/train/speculation.h) against closed forms and against the array.
 #include <doctest/doctest.h>
 
 #include <cmath>

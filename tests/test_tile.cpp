@@ -28,7 +28,7 @@ int64_t sum_words(const std::vector<AccessEvent>& ev, Operand op, bool write) {
 }
 }  // namespace
 
-TEST_CASE("the worked examples of model/tile.h") {
+TEST_CASE("the worked examples of model/systolic/tile.h") {
   const ArrayShape a{4, 4, 2};
   LayerCase c{3, 6, 5, false};
   const auto tiles = tile_pass(make_pass(Kind::kFwdWs, c, false, 8, 0, 0, 0), a, 1);
@@ -270,8 +270,8 @@ TEST_CASE("a fixed-point format whose every operand saturates is warned about") 
 }
 
 TEST_CASE("the RTL package and the C++ model name the same modes and phases with the same codes") {
-  // rtl/systrain_pkg.sv: M_WS = 2'd0, ..., S_IDLE = 3'd0, ...
-  std::ifstream in(std::string(SYSTRAIN_TEST_DIR) + "/../rtl/systrain_pkg.sv");
+  // rtl/common/systrain_pkg.sv: M_WS = 2'd0, ..., S_IDLE = 3'd0, ...
+  std::ifstream in(std::string(SYSTRAIN_TEST_DIR) + "/../rtl/common/systrain_pkg.sv");
   REQUIRE(in.good());
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::regex entry(R"(\b([MS])_([A-Z]+)\s*=\s*\d+'d(\d+))");

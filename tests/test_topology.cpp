@@ -1,4 +1,4 @@
-// SCALE-Sim topology files (model/topology.h): both formats as SCALE-Sim
+// SCALE-Sim topology files (model/workload/topology.h): both formats as SCALE-Sim
 // ships them, the GEMMs they lower to, and located errors.
 #include <doctest/doctest.h>
 
@@ -99,7 +99,7 @@ TEST_CASE("bad rows of a topology file give located errors") {
 
 TEST_CASE("AlexNet forward on a 32x32 array: our cycles against SCALE-Sim's per-fold closed forms") {
   // SCALE-Sim v2 counts a fold as WS 2R + C + M − 2, OS R + C + K − 2 (the
-  // lengths of its skewed demand matrices). Ours (model/tile.h): WS
+  // lengths of its skewed demand matrices). Ours (model/systolic/tile.h): WS
   // ru + M + R + C, OS K + 2R + C − 1: ru − R + 2 more a WS tile (we load
   // only the rows in use, it always loads R), R + 1 more an OS tile (we drain
   // after the flush, it overlaps the drain with the next fold).

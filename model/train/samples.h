@@ -1,6 +1,6 @@
 // The samples a run trains on or scores, and the seeded random stream every
 // seeded choice of a run draws from (weight init, shuffling, synthetic data,
-// assumed hits). Pure C++: the data set readers (sim/dataset.h) fill Samples.
+// assumed hits). Pure C++: the data set readers (sim/io/dataset.h) fill Samples.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 namespace systrain {
 
-// set by SIGINT, SIGTERM and SIGHUP (sim/main.cpp): long work stops at the next
+// set by SIGINT, SIGTERM and SIGHUP (sim/cli/main.cpp): long work stops at the next
 // tile or block of data and the run writes nothing
 extern std::atomic<bool> g_interrupted;
 

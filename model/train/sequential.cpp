@@ -1,6 +1,6 @@
-// The one-engine schedules (model/schedule.h step_ops): inference, baseline
+// The one-engine schedules (model/train/schedule.h step_ops): inference, baseline
 // and interleaved. A step's operations run in order on engine 0; before each
-// the engine waits for what DRAM must bring (model/dram.h):
+// the engine waits for what DRAM must bring (model/mem/dram.h):
 //   forward: a layer's first operation waits for its input and weights
 //            (layer_ready); a pass's end lets a spilled output leave
 //   backward: a layer's first pass waits for its stash and weights

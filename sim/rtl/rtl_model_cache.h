@@ -1,4 +1,4 @@
-// Verilated models of rtl/systolic_top.sv, one per (rows, cols, data_bits,
+// Verilated models of rtl/systolic/systolic_top.sv, one per (rows, cols, data_bits,
 // acc_bits, pe_multipliers), built on first use by scripts/build_rtl_model.sh and cached as
 // shared libraries under $SYSTRAIN_RTL_CACHE (default
 // ${XDG_CACHE_HOME:-~/.cache}/systrain/rtl/). An entry's name carries a hash of
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "rtl_shim/rtl_abi.h"
+#include "shim/rtl_abi.h"
 
 namespace systrain {
 

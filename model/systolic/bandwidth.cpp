@@ -21,7 +21,7 @@ std::vector<AccessStream> tile_streams(const Tile& t, const ArrayShape& a) {
     add(t.io.out, true, Port::kOut, t.cu, L + vd - 1 + R - ru, 1, ru, ru - 1, -1);
     return out;
   }
-  // WS, AG, IL: LOAD, then the stream (model/mode.cpp stationary_events)
+  // WS, AG, IL: LOAD, then the stream (model/systolic/mode.cpp stationary_events)
   const int64_t lanes = t.mode == Mode::kWs ? t.cu : t.xu, load = t.loads() ? ru : 0;
   if (t.loads()) add(t.io.load, false, Port::kTop, t.cu, 0, 1, ru, ru - 1, -1);
   if (t.pf_rows > 0) add(t.io.next_load, false, Port::kTop, t.pf_cols, load, 1, t.pf_rows, t.pf_rows - 1, -1);

@@ -76,7 +76,7 @@ int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding);
 
 // Warnings about a valid config whose results a user should doubt:
 // fixed-point formats whose every operand saturates. (SRAM bandwidth
-// shortfalls are not warnings: they stall the array, model/bandwidth.h.)
+// shortfalls are not warnings: they stall the array, model/systolic/bandwidth.h.)
 std::vector<std::string> config_warnings(const Config& cfg);
 
 

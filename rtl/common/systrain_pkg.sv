@@ -1,5 +1,5 @@
 // The enumerations shared by the array's modules and mirrored by the C++
-// model (model/tile.h: Mode, Phase; sim/rtl_shim/rtl_abi.h: ports).
+// model (model/systolic/tile.h: Mode, Phase; sim/rtl/shim/rtl_abi.h: ports).
 package systrain_pkg;
   // the array's run-time modes (a tile descriptor field)
   localparam logic [1:0] M_WS = 2'd0,  // forward, weight-stationary: Y = X·W

@@ -7,7 +7,7 @@
 // word address a is in bank a mod banks. An element at address e of an
 // operand of w words (a partial sum: ceil(acc_bits / data_bits)) occupies
 // word addresses w·e … w·e + w − 1. The accesses the array makes in one of
-// its cycles (a row of each active port: model/tile.h tile_events) take
+// its cycles (a row of each active port: model/systolic/tile.h tile_events) take
 //   cost = max over buffers of max(ceil(words / words_per_cycle),
 //                                  ceil(words in the busiest bank / width))
 // cycles, at least 1: the array freezes for cost − 1 cycles (the RTL's

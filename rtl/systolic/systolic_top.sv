@@ -6,7 +6,7 @@
 //
 // SRAM limits: while `stall` is high the array is frozen (no register
 // changes; the requests of the cycle stay raised): the SRAM model holds it
-// for the cycles a cycle's accesses need beyond one (model/bandwidth.h), and
+// for the cycles a cycle's accesses need beyond one (model/systolic/bandwidth.h), and
 // serves them in the cycle it lowers `stall`.
 //
 // Memory side: synchronous read ports. The controller raises *_rd_en with an

@@ -1,6 +1,6 @@
 // The RTL array: the Verilated systolic_top clocked cycle by cycle. Each cycle
 // it serves the controller's read requests from the MemoryPort (the SRAM
-// model answers in the same cycle, see rtl/systolic_top.sv) and writes the
+// model answers in the same cycle, see rtl/systolic/systolic_top.sv) and writes the
 // output rows it emits. Cycles are counted from the tile's first busy cycle
 // to its last (`last_cycle`), so consecutive tiles run back to back.
 #pragma once

@@ -34,7 +34,7 @@ struct LayerConfig {
   bool bias = false;    // dense, conv2d
 };
 
-// One row of a SCALE-Sim topology file (model/topology.h reads them).
+// One row of a SCALE-Sim topology file (model/workload/topology.h reads them).
 struct TopologyLayer {
   std::string name;
   bool conv = true;

@@ -1,8 +1,8 @@
 // What an array implementation does with one tile: move its operands through
 // a MemoryPort, compute, and say how many cycles it took. Two implementations
 // share this contract: TlmArray (closed form, C++ values) and RtlArray
-// (sim/rtl_array.h: the Verilated RTL clocked cycle by cycle); CosimArray
-// (model/cosim_array.h) runs both and compares them.
+// (sim/rtl/rtl_array.h: the Verilated RTL clocked cycle by cycle); CosimArray
+// (model/cosim/cosim_array.h) runs both and compares them.
 #pragma once
 #include <array>
 #include <vector>

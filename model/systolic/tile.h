@@ -1,6 +1,6 @@
 // A tile: one pass of an operand block through the array in one mode, and its
 // closed-form timing and memory accesses (the contract the RTL controller in
-// rtl/systolic_top.sv keeps, cycle for cycle).
+// rtl/systolic/systolic_top.sv keeps, cycle for cycle).
 //
 // R×C array, VD = R + C; ru/cu = rows/columns in use, L = len (stream rows);
 // s = 2 for an interleaved tile that computes dX on one-multiplier PEs, else 1.
@@ -83,7 +83,7 @@ struct ArrayShape {
   int rows = 0, cols = 0;
   int words_per_psum = 2;
   int multipliers = 1;  // per PE (accelerator.array.pe_multipliers)
-  // the SRAM's limits (model/bandwidth.h); 0 = none
+  // the SRAM's limits (model/systolic/bandwidth.h); 0 = none
   int banks = 0, words_per_cycle = 0;
   bool weight_double_buffer = false;  // WS tiles preload the next tile's weights
   int64_t words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum : 1; }
@@ -122,7 +122,7 @@ struct AccessEvent {
   }
 };
 
-// The controller's phases (the `phase` output of rtl/systolic_top.sv).
+// The controller's phases (the `phase` output of rtl/systolic/systolic_top.sv).
 enum class Phase : int { kIdle = 0, kLoad, kStream, kFlush, kDrain, kUpdate, kWriteback, kCount };
 const char* to_string(Phase p);
 

@@ -88,14 +88,16 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   std::lock_guard<std::mutex> lock(mu);
 
   const fs::path src = SYSTRAIN_SOURCE_DIR;
-  const fs::path rtl = src / "rtl", shim = src / "sim" / "rtl_shim", script = src / "scripts" / "build_rtl_model.sh";
+  const fs::path rtl = src / "rtl", shim = src / "sim" / "rtl" / "shim", script = src / "scripts" / "build_rtl_model.sh";
   const fs::path runtime = SYSTRAIN_VERILATED_RT;
-  std::vector<fs::path> sources;
-  for (const auto& e : fs::directory_iterator(rtl))
-    if (e.path().extension() == ".sv") sources.push_back(e.path());
-  std::sort(sources.begin(), sources.end());
-  uint64_t h = kFnv1aBasis;
-  for (const auto& p : sources) h = fnv1a(p.filename().string() + slurp(p), h);
+  // the RTL's one file list (what the build script verilates)
+  const fs::path list = rtl / "systolic" / "sources.f";
+  uint64_t h = fnv1a(slurp(list), kFnv1aBasis);
+  {
+    std::istringstream in(slurp(list));
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) h = fnv1a(line + slurp(rtl / line), h);
+  }
   h = fnv1a(slurp(shim / "rtl_shim.cpp"), h);
   h = fnv1a(slurp(shim / "rtl_abi.h"), h);
   h = fnv1a(slurp(shim / "rtl_ports.def"), h);

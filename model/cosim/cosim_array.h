@@ -48,7 +48,7 @@ class CosimArray final : public ArrayModel {
   CosimStats stats_;
 };
 
-// A test hook (sim/run.cpp arms it from SYSTRAIN_INJECT_FAULT=KIND:N): corrupts
+// A test hook (sim/tlm/run.cpp arms it from SYSTRAIN_INJECT_FAULT=KIND:N): corrupts
 // what the wrapped array did on its N-th tile, so the tests can show that
 // co-simulation catches each kind of difference. KIND: value (the first word
 // written is off by one bit), cycles (one cycle more), event (an access

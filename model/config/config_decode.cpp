@@ -300,7 +300,7 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
   }
   const auto& net = cfg.network;
   if (!net.topology_csv.empty()) {
-    // read and checked by the loader (sim/yaml_loader.cpp)
+    // read and checked by the loader (sim/io/yaml_loader.cpp)
     if (!net.layers.empty() || !net.input_shape.empty())
       err("network.topology_csv", "give either topology_csv or input_shape and layers, not both");
     if (cfg.simulation.functional)

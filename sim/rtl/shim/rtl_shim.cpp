@@ -79,7 +79,7 @@ int64_t sext(uint64_t v, int width) {
 
 constexpr int kRows = SYSTRAIN_ROWS, kCols = SYSTRAIN_COLS, kDw = SYSTRAIN_DW, kAw = SYSTRAIN_AW,
               kMult = SYSTRAIN_MULT;
-// the Verilog widths of the scalar inputs (rtl/systolic_top.sv)
+// the Verilog widths of the scalar inputs (rtl/systolic/systolic_top.sv)
 constexpr int kWidth_clk = 1, kWidth_rst = 1, kWidth_stall = 1, kWidth_start = 1, kWidth_mode = 2, kWidth_first = 1, kWidth_last = 1,
               kWidth_relu = 1, kWidth_ag_en = 1, kWidth_shift = 6, kWidth_g_shift = 6, kWidth_lr = 24,
               kWidth_upd_shift = 6, kWidth_rows_used = 16, kWidth_cols_used = 16, kWidth_xu = 16, kWidth_len = 32,

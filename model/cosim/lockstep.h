@@ -1,6 +1,6 @@
 // The co-simulation checker: compares what two arrays did for one tile.
 // Unit-tested on its own (tests/test_lockstep.cpp); the controller calls it
-// for every tile of a cosim run (model/cosim_array.h).
+// for every tile of a cosim run (model/cosim/cosim_array.h).
 #pragma once
 #include <optional>
 #include <string>
