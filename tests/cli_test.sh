@@ -307,31 +307,38 @@ speculative_equivalence)
   # output_speculation that never hits recomputes every error chain: the
   # weights it trains are the baseline's, bit for bit (fixed point: any
   # tiling sums the same integers; float32: the dual engines tile as the
-  # baseline does). gradient_reuse over one step (no delayed update yet) is
-  # the baseline's step.
-  tcfg=$src/configs/lockstep_training.yaml
+  # baseline does), whether it verifies per sample or per batch.
+  # gradient_reuse over one step (no delayed update yet) is the baseline's
+  # step. On the MLP and on the CNN (conv, maxpool, flatten: its prep stages
+  # run on the backward engine).
   hash() { sed -n 's/.*"final_weights_fnv1a": "\([0-9a-f]*\)".*/\1/p' "$1/report.json"; }
-  run() { "$st" run "$tcfg" --backend tlm --quiet "$@" || fail "run $*"; }
-  run --out base
-  for e in split dual; do
-    run --out os_$e --set schedule.kind=speculative --set schedule.speculation.policy=output_speculation \
-      --set schedule.speculation.threshold=0 --set schedule.speculation.engines=$e
-    [ -n "$(hash base)" ] && [ "$(hash base)" = "$(hash os_$e)" ] || fail "output_speculation $e: $(hash os_$e) != $(hash base)"
+  for net in lockstep_training lockstep_cnn; do
+    tcfg=$src/configs/$net.yaml
+    run() { "$st" run "$tcfg" --backend tlm --quiet "$@" || fail "$net: run $*"; }
+    run --out $net/base
+    for e in split dual; do
+      for v in sample batch; do
+        run --out $net/os_${e}_$v --set schedule.kind=speculative --set schedule.speculation.policy=output_speculation \
+          --set schedule.speculation.threshold=0 --set schedule.speculation.engines=$e --set schedule.speculation.verify=$v
+        [ -n "$(hash $net/base)" ] && [ "$(hash $net/base)" = "$(hash $net/os_${e}_$v)" ] ||
+          fail "$net: output_speculation $e $v: $(hash $net/os_${e}_$v) != $(hash $net/base)"
+      done
+    done
+    run --out $net/base_f --set accelerator.numerics.kind=float32
+    run --out $net/os_f --set accelerator.numerics.kind=float32 --set schedule.kind=speculative \
+      --set schedule.speculation.policy=output_speculation --set schedule.speculation.threshold=0 --set schedule.speculation.engines=dual
+    [ "$(hash $net/base_f)" = "$(hash $net/os_f)" ] || fail "$net: float32 output_speculation dual differs from the baseline"
+    run --out $net/base1 --set simulation.max_steps=1
+    for e in split dual; do
+      run --out $net/gr_$e --set simulation.max_steps=1 --set schedule.kind=speculative --set schedule.speculation.threshold=0 \
+        --set schedule.speculation.engines=$e
+      [ "$(hash $net/base1)" = "$(hash $net/gr_$e)" ] || fail "$net: gradient_reuse $e, one step: $(hash $net/gr_$e) != $(hash $net/base1)"
+    done
+    # and over two steps the delayed update makes it differ
+    run --out $net/base2 --set simulation.max_steps=2
+    run --out $net/gr2 --set simulation.max_steps=2 --set schedule.kind=speculative --set schedule.speculation.threshold=0
+    [ "$(hash $net/base2)" != "$(hash $net/gr2)" ] || fail "$net: two steps of gradient_reuse equal the baseline's: no delayed update?"
   done
-  run --out base_f --set accelerator.numerics.kind=float32
-  run --out os_f --set accelerator.numerics.kind=float32 --set schedule.kind=speculative \
-    --set schedule.speculation.policy=output_speculation --set schedule.speculation.threshold=0 --set schedule.speculation.engines=dual
-  [ "$(hash base_f)" = "$(hash os_f)" ] || fail "float32 output_speculation dual differs from the baseline"
-  run --out base1 --set simulation.max_steps=1
-  for e in split dual; do
-    run --out gr_$e --set simulation.max_steps=1 --set schedule.kind=speculative --set schedule.speculation.threshold=0 \
-      --set schedule.speculation.engines=$e
-    [ "$(hash base1)" = "$(hash gr_$e)" ] || fail "gradient_reuse $e, one step: $(hash gr_$e) != $(hash base1)"
-  done
-  # and over two steps the delayed update makes it differ
-  run --out base2 --set simulation.max_steps=2
-  run --out gr2 --set simulation.max_steps=2 --set schedule.kind=speculative --set schedule.speculation.threshold=0
-  [ "$(hash base2)" != "$(hash gr2)" ] || fail "two steps of gradient_reuse equal the baseline's: no delayed update?"
   ;;
 speculative_hits)
   # timing only: labels cycle through the 10 classes, so with every sample

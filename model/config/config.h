@@ -20,6 +20,7 @@ enum class ScheduleKind { kInference, kBaseline, kInterleaved, kSpeculative };
 enum class Dataflow { kWs, kOs };
 enum class SpecPolicy { kGradientReuse, kOutputSpeculation };
 enum class Engines { kSplit, kDual };
+enum class VerifyMode { kSample, kBatch };
 enum class Backend { kTlm, kRtl, kCosim };
 
 struct LayerConfig {
@@ -91,6 +92,7 @@ struct Config {
       SpecPolicy policy = SpecPolicy::kGradientReuse;
       double threshold = 0.25;
       Engines engines = Engines::kSplit;
+      VerifyMode verify = VerifyMode::kSample;  // output_speculation: recompute the misses, or the batch
       int forward_cols = 0;           // split: array columns of the forward engine; 0 = cols / 2
       double assumed_hit_rate = 0.5;  // functional: false (no outputs to compare)
     } speculation;

@@ -380,11 +380,6 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
       err(fmt::format("network.layers[{}]", net.layers.size() - 1),
           fmt::format("the last layer must be dense (it feeds softmax and cross-entropy), found {}",
                       to_string(net.layers.back().type)));
-    const bool convnet = std::any_of(net.layers.begin(), net.layers.end(),
-                                     [](const LayerConfig& l) { return l.type != LayerType::kDense; });
-    if (convnet && cfg.schedule.kind == ScheduleKind::kSpeculative)
-      err("schedule.kind", "the speculative schedule runs dense layers only (conv2d, maxpool and flatten run under "
-                           "inference, baseline and interleaved)");
   }
   if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 3 &&
       !(net.input_shape[0] == 1 && net.input_shape[1] == 28 && net.input_shape[2] == 28))

@@ -347,6 +347,11 @@ std::vector<FieldSpec> make_fields() {
                                   {{"split", Engines::kSplit}, {"dual", Engines::kDual}},
                                   "split: one array's columns shared between a forward and a backward engine; dual: "
                                   "two arrays with their own buffers and one DRAM channel"));
+  f.push_back(enum_field<VerifyMode>("schedule.speculation.verify",
+                                     [](C& c) -> VerifyMode& { return c.schedule.speculation.verify; },
+                                     {{"sample", VerifyMode::kSample}, {"batch", VerifyMode::kBatch}},
+                                     "output_speculation: recompute only the samples whose speculation missed (their "
+                                     "rows packed), or the whole batch on any miss"));
   f.push_back(int_field("schedule.speculation.forward_cols",
                         [](C& c) -> int& { return c.schedule.speculation.forward_cols; }, 0, 255,
                         "split: array columns that run the forward pass (the rest run the backward pass); 0 = cols/2"));

@@ -37,6 +37,9 @@ const char* to_string(VectorKind v) {
     case VectorKind::kReuseUpdate: return "update";
     case VectorKind::kSpecLoss: return "spec_loss";
     case VectorKind::kSpecMask: return "spec_mask";
+    case VectorKind::kSpecUnpool: return "spec_unpool";
+    case VectorKind::kSpecGather: return "gather";
+    case VectorKind::kScatter: return "scatter";
   }
   return "?";
 }
@@ -49,7 +52,10 @@ bool is_speculative(VectorKind v) {
     case VectorKind::kReuseLoss:
     case VectorKind::kReuseUpdate:
     case VectorKind::kSpecLoss:
-    case VectorKind::kSpecMask: return true;
+    case VectorKind::kSpecMask:
+    case VectorKind::kSpecUnpool:
+    case VectorKind::kSpecGather:
+    case VectorKind::kScatter: return true;
     case VectorKind::kLoss:
     case VectorKind::kMask:
     case VectorKind::kUpdate:

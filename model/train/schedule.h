@@ -75,15 +75,17 @@ const char* to_string(Stage s);
 // missed), table (refresh the per-label table), verify (compare the true
 // outputs with the speculated ones), and its own loss, update and mask:
 // reuse_loss (the loss that decides hits, reported as "loss"), reuse_update
-// (the update with the stored gradients, "update"), spec_loss and spec_mask
-// (the error chain from the table).
+// (the update with the stored gradients, "update"), spec_loss, spec_mask and
+// spec_unpool (the error chain from the table), and, when output speculation
+// verifies per sample, gather (the rows the misses' recomputation reads, to
+// the other slot) and scatter (their recomputed errors, back).
 // Conv networks add the prep stages (workload.h) and their backward:
 // im2col/col2im, pool/unpool (maxpool and its argmax scatter),
 // flatten/unflatten.
 enum class VectorKind : int {
   kLoss = 0, kMask, kUpdate, kGather, kTable, kVerify,
   kIm2col, kCol2im, kPool, kUnpool, kFlatten, kUnflatten,
-  kReuseLoss, kReuseUpdate, kSpecLoss, kSpecMask
+  kReuseLoss, kReuseUpdate, kSpecLoss, kSpecMask, kSpecUnpool, kSpecGather, kScatter
 };
 // the speculative ones read or write the per-label tables (speculation.h)
 bool is_speculative(VectorKind v);

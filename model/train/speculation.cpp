@@ -20,6 +20,46 @@ double word_prob(int64_t v, const Numerics& num) {
 }
 int64_t mask_words(int64_t units, int data_bits) { return (units + data_bits - 1) / data_bits; }
 bool hidden_relu(const Workload& w, int l) { return l + 1 < static_cast<int>(w.layers.size()) && w.layers[l].relu; }
+// the units a sample's ReLU output of layer l has (its GEMM rows × n)
+int64_t relu_units(const Workload& w, int l) { return w.layers[l].rows * w.layers[l].n; }
+
+// copies block `from` of a to block `to` of b, blocks of `rows` rows of
+// `lanes` words (a sample's rows of a region); returns the words moved
+int64_t move_rows(Memory& mem, const Mat& a, int64_t from, const Mat& b, int64_t to, int64_t rows, int64_t lanes,
+                  Operand op, bool functional, std::vector<int64_t>& buf) {
+  buf.resize(functional ? rows * lanes : 0);
+  mem.read(a.sub(from * rows, 0).block(rows, lanes), op, functional ? buf.data() : nullptr);
+  mem.write(b.sub(to * rows, 0).block(rows, lanes), op, functional ? buf.data() : nullptr);
+  return rows * lanes;
+}
+
+// What a sample's backward pass reads from its forward pass beside the
+// errors, region by region (the stash, model/mem/dram.h): every layer's X
+// (a conv's columns), its maxpools' argmax masks and, when a prep stage sits
+// between them, the ReLU output of the layer below.
+struct StashRegion {
+  Mat (*pick)(const StepLayout&, int layer, int sub);
+  int layer, sub;
+  int64_t rows, lanes;  // a sample's
+  Operand op;
+};
+Mat pick_x(const StepLayout& l, int li, int) { return l.x[li]; }
+Mat pick_pool_mask(const StepLayout& l, int li, int si) { return l.prep[li].mask[si]; }
+Mat pick_relu_below(const StepLayout& l, int li, int) { return l.y[li - 1]; }
+std::vector<StashRegion> stash_regions(const Workload& w, bool with_x) {
+  std::vector<StashRegion> r;
+  const int L = static_cast<int>(w.layers.size());
+  for (int i = 0; i < L; ++i) {
+    const auto& p = w.layers[i];
+    if (with_x) r.push_back({pick_x, i, 0, p.rows, p.kw(), Operand::kX});
+    for (size_t s = 0; s < p.prep.size(); ++s)
+      if (p.prep[s].kind == PrepKind::kPool)
+        r.push_back({pick_pool_mask, i, static_cast<int>(s), p.prep[s].out.pixels(), p.prep[s].out.c, Operand::kMask});
+    if (i > 0 && w.layers[i - 1].relu && !p.prep.empty())
+      r.push_back({pick_relu_below, i, 0, w.layers[i - 1].rows, w.layers[i - 1].n, Operand::kX});
+  }
+  return r;
+}
 
 // the stored q of a label as probabilities (uniform when there is none)
 void stored_q(const SpecTables& t, int c, int64_t n, const Numerics& num, double* q) {
@@ -90,22 +130,32 @@ SpecTables::SpecTables(const Workload& w, SpecPolicy pol, int bits) : policy(pol
   classes = static_cast<int>(w.layers.back().n);
   has_q.assign(classes, 0), has_g.assign(classes, 0);
   q.assign(classes * w.layers.back().n, 0);
-  gx.resize(L), gdy.resize(L), mask.resize(L);
+  gx.resize(L), gdy.resize(L), mask.resize(L), pool.resize(L);
   for (int l = 0; l < L; ++l) {
+    const auto& p = w.layers[l];
     if (policy == SpecPolicy::kGradientReuse) {
-      gx[l].assign(classes * w.layers[l].kw(), 0);
-      gdy[l].assign(classes * w.layers[l].n, 0);
-    } else if (hidden_relu(w, l)) {
-      mask[l].assign(classes * w.layers[l].n, 1);
+      gx[l].assign(classes * p.rows * p.kw(), 0);
+      gdy[l].assign(classes * p.rows * p.n, 0);
+      continue;
     }
+    if (hidden_relu(w, l)) mask[l].assign(classes * relu_units(w, l), 1);
+    pool[l].resize(p.prep.size());
+    for (size_t s = 0; s < p.prep.size(); ++s)
+      if (p.prep[s].kind == PrepKind::kPool) pool[l][s].assign(classes * p.prep[s].out.elements(), 0);
   }
 }
 
 int64_t SpecTables::words_per_label(const Workload& w) const {
   int64_t words = w.layers.back().n;
   for (int l = 0; l < static_cast<int>(w.layers.size()); ++l) {
-    if (policy == SpecPolicy::kGradientReuse) words += w.layers[l].kw() + w.layers[l].n;
-    else if (hidden_relu(w, l)) words += mask_words(w.layers[l].n, data_bits);
+    const auto& p = w.layers[l];
+    if (policy == SpecPolicy::kGradientReuse) {
+      words += p.rows * (p.kw() + p.n);
+      continue;
+    }
+    if (hidden_relu(w, l)) words += mask_words(relu_units(w, l), data_bits);
+    for (const Prep& s : p.prep)
+      if (s.kind == PrepKind::kPool) words += s.out.elements();  // one argmax word an output, as the mask operand
   }
   return words;
 }
@@ -127,16 +177,14 @@ SpecOpStats gr_loss(Memory& mem, const Workload& w, const StepLayout& l, const N
 }
 
 SpecOpStats gr_gather(Memory& mem, const Workload& w, const StepLayout& l, const StepState& st, bool functional) {
+  // in place: row block r <= misses[r], and the blocks still to be read lie above
   SpecOpStats s;
-  std::vector<int64_t> row;
-  for (size_t li = 0; li < w.layers.size(); ++li) {
-    const int64_t kw = w.layers[li].kw();
-    row.resize(kw);
+  std::vector<int64_t> buf;
+  for (const StashRegion& g : stash_regions(w, true)) {
+    const Mat a = g.pick(l, g.layer, g.sub);
     for (size_t r = 0; r < st.misses.size(); ++r) {
       if (st.misses[r] == static_cast<int64_t>(r)) continue;  // already in place
-      mem.read(l.x[li].row(st.misses[r], kw), Operand::kX, functional ? row.data() : nullptr);
-      mem.write(l.x[li].row(static_cast<int64_t>(r), kw), Operand::kX, functional ? row.data() : nullptr);
-      s.elements += kw;
+      s.elements += move_rows(mem, a, st.misses[r], a, static_cast<int64_t>(r), g.rows, g.lanes, g.op, functional, buf);
     }
   }
   return s;
@@ -153,12 +201,13 @@ SpecOpStats gr_refresh(Memory& mem, const Workload& w, const StepLayout& l, cons
     if (last[c] < 0) continue;
     for (size_t li = 0; li < w.layers.size(); ++li) {
       const auto& p = w.layers[li];
-      row.resize(std::max(p.kw(), p.n));
-      mem.read(l.x[li].row(last[c], p.kw()), Operand::kX, functional ? row.data() : nullptr);
-      if (functional) std::copy(row.begin(), row.begin() + p.kw(), t.gx[li].begin() + c * p.kw());
-      mem.read(l.dy[li].row(last[c], p.n), Operand::kDy, functional ? row.data() : nullptr);
-      if (functional) std::copy(row.begin(), row.begin() + p.n, t.gdy[li].begin() + c * p.n);
-      s.table_writes += p.kw() + p.n;
+      const int64_t R = p.rows;
+      row.resize(R * std::max(p.kw(), p.n));
+      mem.read(l.x[li].sub(last[c] * R, 0).block(R, p.kw()), Operand::kX, functional ? row.data() : nullptr);
+      if (functional) std::copy(row.begin(), row.begin() + R * p.kw(), t.gx[li].begin() + c * R * p.kw());
+      mem.read(l.dy[li].sub(last[c] * R, 0).block(R, p.n), Operand::kDy, functional ? row.data() : nullptr);
+      if (functional) std::copy(row.begin(), row.begin() + R * p.n, t.gdy[li].begin() + c * R * p.n);
+      s.table_writes += R * (p.kw() + p.n);
     }
     t.has_g[c] = 1;
   }
@@ -170,7 +219,7 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
                       const SpecTables& t, const Numerics& num, const StepNumerics& sn, float lr, bool functional) {
   SpecOpStats s;
   const auto& p = w.layers[layer];
-  const int64_t kw = p.kw(), n = p.n, words = kw * n;
+  const int64_t kw = p.kw(), n = p.n, words = kw * n, R = p.rows;
   std::vector<int64_t> hits(t.classes, 0);
   for (int64_t i = 0; i < st.m; ++i)
     if (st.hit[i]) hits[st.labels[i]]++;
@@ -188,7 +237,7 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
     if (hits[c] == 0) continue;
     // a label's first sample always misses, and its gradient is stored before any update applies it
     if (!t.has_g[c]) throw std::logic_error(fmt::format("label {} hit with no stored gradient", c));
-    s.table_reads += kw + n;
+    s.table_reads += R * (kw + n);
   }
   if (functional) {
     std::vector<int> hit_labels;
@@ -199,35 +248,46 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
         for (int64_t j = 0; j < n; ++j) {
           float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
           for (int c : hit_labels)
-            g += static_cast<float>(hits[c]) * w2f(t.gx[layer][c * kw + i]) * w2f(t.gdy[layer][c * n + j]);
+            for (int64_t r = 0; r < R; ++r)
+              g += static_cast<float>(hits[c]) * w2f(t.gx[layer][(c * R + r) * kw + i]) *
+                   w2f(t.gdy[layer][(c * R + r) * n + j]);
           wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
         }
     } else {
-      // Σ_c h_c·x_c[i]·dy_c[j] summed exactly: every term and partial sum is
-      // below 2^53 (|x·dy| < 2^30, h <= the batch <= 2^20, at most 256
-      // labels), so doubles hold them exactly and the loop vectorises
+      // Σ_c h_c·Σ_r x_c,r[i]·dy_c,r[j] summed exactly. A dense layer (R = 1):
+      // every term and partial sum is below 2^53 (|x·dy| < 2^30, h <= the
+      // batch <= 2^20, at most 256 labels), so doubles hold them exactly and
+      // the loop vectorises; a conv layer's R rows a label sum in 64 bits
       const int wg_shift = num.fa + num.fe - num.fg;
-      std::vector<double> acc(labels_hit > 0 ? words : 0, 0.0);
-      for (int c : hit_labels) {
-        const int64_t* gx = &t.gx[layer][c * kw];
-        const int64_t* gdy = &t.gdy[layer][c * n];
-        std::vector<double> hdy(n);
-        for (int64_t j = 0; j < n; ++j) hdy[j] = static_cast<double>(hits[c] * gdy[j]);
-        for (int64_t i = 0; i < kw; ++i) {
-          const double xi = static_cast<double>(gx[i]);
-          double* row = &acc[i * n];
-          for (int64_t j = 0; j < n; ++j) row[j] += xi * hdy[j];
+      std::vector<double> acc(labels_hit > 0 && R == 1 ? words : 0, 0.0);
+      std::vector<int64_t> acc64(labels_hit > 0 && R > 1 ? words : 0, 0);
+      std::vector<double> hdy(n);
+      for (int c : hit_labels)
+        for (int64_t r = 0; r < R; ++r) {
+          const int64_t* gx = &t.gx[layer][(c * R + r) * kw];
+          const int64_t* gdy = &t.gdy[layer][(c * R + r) * n];
+          if (R > 1) {
+            for (int64_t i = 0; i < kw; ++i)
+              for (int64_t j = 0; j < n; ++j) acc64[i * n + j] += hits[c] * gx[i] * gdy[j];
+            continue;
+          }
+          for (int64_t j = 0; j < n; ++j) hdy[j] = static_cast<double>(hits[c] * gdy[j]);
+          for (int64_t i = 0; i < kw; ++i) {
+            const double xi = static_cast<double>(gx[i]);
+            double* row = &acc[i * n];
+            for (int64_t j = 0; j < n; ++j) row[j] += xi * hdy[j];
+          }
         }
-      }
       for (int64_t e = 0; e < words; ++e) {
-        int64_t g = labels_hit > 0 ? requant(static_cast<int64_t>(acc[e]), wg_shift, num.data_bits, false) : 0;
+        const int64_t sum = labels_hit == 0 ? 0 : R > 1 ? acc64[e] : static_cast<int64_t>(acc[e]);
+        int64_t g = labels_hit > 0 ? requant(sum, wg_shift, num.data_bits, false) : 0;
         if (has_dw) g = saturate(dw[e] + g, num.data_bits);
         wv[e] = sgd_update(wv[e], g, sn.lr, sn.upd_shift, num.data_bits);
       }
     }
   }
   mem.write(wa, Operand::kW, functional ? wv.data() : nullptr);
-  s.elements = words * std::max<int64_t>(1, (has_dw ? 1 : 0) + labels_hit);
+  s.elements = words * std::max<int64_t>(1, (has_dw ? 1 : 0) + labels_hit * R);
   return s;
 }
 
@@ -255,10 +315,10 @@ SpecOpStats os_mask(Memory& mem, const Workload& w, const StepLayout& l, int lay
                     const StepState& st, const Numerics& num, bool functional) {
   // the mask of layer `layer`'s input: the ReLU of layer − 1's output
   SpecOpStats s;
-  const int64_t m = st.m, k = w.layers[layer].k;
   const int hl = layer - 1;
+  const int64_t m = st.m, k = relu_units(w, hl);  // a sample's units
   std::vector<int64_t> dx(functional ? m * k : 0);
-  const Access2D a = l.dy[hl].block(m, k);
+  const Access2D a = l.dy[hl].block(m * w.layers[hl].rows, w.layers[hl].n);
   mem.read(a, Operand::kDx, functional ? dx.data() : nullptr);
   if (functional)
     for (int64_t i = 0; i < m; ++i)
@@ -272,24 +332,110 @@ SpecOpStats os_mask(Memory& mem, const Workload& w, const StepLayout& l, int lay
 
 SpecOpStats os_verify(Memory& mem, const Workload& w, const StepLayout& l, const Numerics& num, SpecTables& t,
                       double threshold, bool functional, const std::function<bool(int64_t)>& assumed_hit,
-                      StepState& st) {
+                      StepState& st, bool in_place_errors) {
   const int L = static_cast<int>(w.layers.size());
-  const int64_t m = st.m;
+  const int64_t m = st.m, n = w.layers.back().n;
+  std::vector<int64_t> row(n);
   SpecOpStats s =
-      decide_samples(mem, w, l, num, t, threshold, functional, assumed_hit, st, [](int64_t, const double*) {});
+      decide_samples(mem, w, l, num, t, threshold, functional, assumed_hit, st, [&](int64_t i, const double* p) {
+        if (!in_place_errors) return;
+        // the miss's true error row, as the plain loss writes it
+        const int c = st.labels[i];
+        if (functional)
+          for (int64_t j = 0; j < n; ++j) row[j] = error_word((p[j] - (j == c ? 1.0 : 0.0)) / static_cast<double>(m), num);
+        mem.write(l.dy[L - 1].row(i, n), Operand::kDy, functional ? row.data() : nullptr);
+      });
   // the true ReLU masks of the hidden layers (the stashed outputs) refresh
   // the table, the last sample of a label last
   std::vector<int64_t> x;
   for (int hl = 0; hl + 1 < L; ++hl) {
     if (!hidden_relu(w, hl)) continue;
-    const int64_t k = w.layers[hl].n;
+    const int64_t k = relu_units(w, hl);
     x.resize(functional ? m * k : 0);
-    mem.read(l.x[hl + 1].block(m, k), Operand::kX, functional ? x.data() : nullptr);
+    mem.read(l.y[hl].block(m * w.layers[hl].rows, w.layers[hl].n), Operand::kX, functional ? x.data() : nullptr);
     for (int64_t i = 0; i < m && functional; ++i)
       for (int64_t j = 0; j < k; ++j)
         t.mask[hl][st.labels[i] * k + j] = num.is_float ? w2f(x[i * k + j]) > 0 : x[i * k + j] > 0;
     s.table_writes += m * mask_words(k, t.data_bits);
     s.elements += m * k;
+  }
+  // and the maxpools' argmax masks
+  for (int li = 0; li < L; ++li)
+    for (size_t si = 0; si < w.layers[li].prep.size(); ++si) {
+      const Prep& pr = w.layers[li].prep[si];
+      if (pr.kind != PrepKind::kPool) continue;
+      const int64_t E = pr.out.elements();
+      x.resize(functional ? m * E : 0);
+      mem.read(l.prep[li].mask[si].block(m * pr.out.pixels(), pr.out.c), Operand::kMask, functional ? x.data() : nullptr);
+      if (functional)
+        for (int64_t i = 0; i < m; ++i)
+          std::copy(x.begin() + i * E, x.begin() + (i + 1) * E, t.pool[li][si].begin() + st.labels[i] * E);
+      s.table_writes += m * E;
+      s.elements += m * E;
+    }
+  return s;
+}
+
+SpecOpStats os_unpool(Memory& mem, const Workload& w, const StepLayout& l, int layer, int sub, const SpecTables& t,
+                      const StepState& st, const Numerics& num, bool functional) {
+  // unpool (vector_unit.cpp) with each sample's argmax from its label's table entry
+  SpecOpStats s;
+  const Prep& pr = w.layers[layer].prep[sub];
+  const PrepLayout& pl = l.prep[layer];
+  const ImageShape in = pr.in, out = pr.out;
+  const int64_t m = st.m, E = out.elements();
+  const Mat D = pl.dout[sub], G = pl.din[sub];
+  mem.count(D.buf, D.op, m * E, 0);
+  mem.count(G.buf, G.op, 0, m * in.elements());
+  s.table_reads = m * E;
+  s.elements = m * std::max(2 * E, in.elements());
+  if (!functional) return s;
+  auto& grad = mem.buffer(G.buf);
+  const int64_t zero = num.is_float ? f2w(0.0f) : 0;
+  const int k = pr.kernel;
+  for (int64_t r = 0; r < m * in.pixels(); ++r)
+    for (int64_t c = 0; c < in.c; ++c) grad[G.at(r, c)] = zero;
+  for (int64_t b = 0; b < m; ++b) {
+    const int64_t* mask = &t.pool[layer][sub][st.labels[b] * E];
+    for (int64_t oh = 0; oh < out.h; ++oh)
+      for (int64_t ow = 0; ow < out.w; ++ow)
+        for (int64_t c = 0; c < in.c; ++c) {
+          const int64_t px = oh * out.w + ow, r = b * out.pixels() + px, a = mask[px * out.c + c];
+          grad[G.at((b * in.h + oh * k + a / k) * in.w + ow * k + a % k, c)] = grad[D.at(r, c)];
+        }
+  }
+  return s;
+}
+
+SpecOpStats os_gather(Memory& mem, const Workload& w, const StepLayout& l, const StepLayout& pack,
+                      const StepState& st, bool functional) {
+  SpecOpStats s;
+  std::vector<int64_t> buf;
+  const auto& last = w.layers.back();
+  std::vector<StashRegion> regions = stash_regions(w, false);
+  // the ReLU outputs the masks read where no prep stage sits between (a dense layer's X)
+  for (int i = 1; i < static_cast<int>(w.layers.size()); ++i)
+    if (w.layers[i - 1].relu && w.layers[i].prep.empty())
+      regions.push_back({pick_x, i, 0, w.layers[i].rows, w.layers[i].k, Operand::kX});
+  for (size_t r = 0; r < st.misses.size(); ++r) {
+    const int64_t from = st.misses[r], to = static_cast<int64_t>(r);
+    s.elements += move_rows(mem, l.dy.back(), from, pack.dy.back(), to, last.rows, last.n, Operand::kDy, functional, buf);
+    for (const StashRegion& g : regions)
+      s.elements += move_rows(mem, g.pick(l, g.layer, g.sub), from, g.pick(pack, g.layer, g.sub), to, g.rows, g.lanes,
+                              g.op, functional, buf);
+  }
+  return s;
+}
+
+SpecOpStats os_scatter(Memory& mem, const Workload& w, const StepLayout& l, const StepLayout& pack,
+                       const StepState& st, bool functional) {
+  SpecOpStats s;
+  std::vector<int64_t> buf;
+  for (size_t li = 0; li + 1 < w.layers.size(); ++li) {
+    const auto& p = w.layers[li];
+    for (size_t r = 0; r < st.misses.size(); ++r)
+      s.elements += move_rows(mem, pack.dy[li], static_cast<int64_t>(r), l.dy[li], st.misses[r], p.rows, p.n,
+                              Operand::kDy, functional, buf);
   }
   return s;
 }
@@ -307,7 +453,10 @@ SpecOpStats run_speculative(const StepOp& op, Memory& mem, const Workload& w, co
     case VectorKind::kSpecLoss: return os_loss(mem, w, l, num, *c.tables, *c.state, functional);
     case VectorKind::kSpecMask: return os_mask(mem, w, l, op.layer, *c.tables, *c.state, num, functional);
     case VectorKind::kVerify:
-      return os_verify(mem, w, l, num, *c.tables, c.threshold, functional, c.assumed_hit, *c.state);
+      return os_verify(mem, w, l, num, *c.tables, c.threshold, functional, c.assumed_hit, *c.state, c.per_sample);
+    case VectorKind::kSpecUnpool: return os_unpool(mem, w, l, op.layer, op.sub, *c.tables, *c.state, num, functional);
+    case VectorKind::kSpecGather: return os_gather(mem, w, l, *c.pack, *c.state, functional);
+    case VectorKind::kScatter: return os_scatter(mem, w, l, *c.pack, *c.state, functional);
     case VectorKind::kLoss:
     case VectorKind::kMask:
     case VectorKind::kUpdate:

@@ -53,8 +53,15 @@ struct SpecTables {
   int classes = 0, data_bits = 16;
   std::vector<uint8_t> has_q, has_g;  // per label: q stored; a gradient stored (a hit needs one)
   std::vector<int64_t> q;                       // [c][n_last] words
-  std::vector<std::vector<int64_t>> gx, gdy;    // gradient_reuse: [l][c·kw_l + i], [l][c·n_l + j]
-  std::vector<std::vector<uint8_t>> mask;       // output_speculation: [l][c·n_l + j], hidden layers
+  // gradient_reuse: a label's last gradient, factored: the R_l rows (GEMM
+  // rows a sample: 1 dense, H'·W' conv) of x and dy of every layer,
+  // [l][(c·R_l + r)·kw_l + i] and [l][(c·R_l + r)·n_l + j]
+  std::vector<std::vector<int64_t>> gx, gdy;
+  // output_speculation: the ReLU masks of the hidden layers,
+  // [l][c·R_l·n_l + e], and the argmax masks of the maxpools, [l][s][c·E + e]
+  // (E = the pooled image's elements; other stages empty)
+  std::vector<std::vector<uint8_t>> mask;
+  std::vector<std::vector<std::vector<int64_t>>> pool;
   int64_t words_per_label(const Workload& w) const;
 };
 
@@ -84,6 +91,11 @@ struct SpecContext {
   double threshold = 0;
   std::function<bool(int64_t)> assumed_hit;
   bool table_in_sram = true;
+  // output_speculation verifying per sample: verify writes the misses' true
+  // errors in place; gather packs the rows their recomputation reads into
+  // `pack` (the other slot's regions), scatter writes its errors back
+  bool per_sample = false;
+  const StepLayout* pack = nullptr;
 };
 
 // Runs one speculative operation (is_speculative(op.vector)) on `mem`.
@@ -104,9 +116,23 @@ SpecOpStats os_loss(Memory& mem, const Workload& w, const StepLayout& l, const N
                     const StepState& st, bool functional);
 SpecOpStats os_mask(Memory& mem, const Workload& w, const StepLayout& l, int layer, const SpecTables& t,
                     const StepState& st, const Numerics& num, bool functional);
+// the speculative unpool: stage `sub` of layer `layer`, the argmax of each
+// sample's label from the table (unpool, vector_unit.h, with a stored mask)
+SpecOpStats os_unpool(Memory& mem, const Workload& w, const StepLayout& l, int layer, int sub, const SpecTables& t,
+                      const StepState& st, const Numerics& num, bool functional);
+// per-sample verification: the misses' dY of the last layer, the ReLU
+// outputs their masks read and the pools' argmax masks, packed into `pack`
+// (row r = the r-th miss); then their recomputed errors of every layer but
+// the last, back to the misses' rows of l
+SpecOpStats os_gather(Memory& mem, const Workload& w, const StepLayout& l, const StepLayout& pack,
+                      const StepState& st, bool functional);
+SpecOpStats os_scatter(Memory& mem, const Workload& w, const StepLayout& l, const StepLayout& pack,
+                       const StepState& st, bool functional);
+// `in_place_errors`: per-sample verification writes each miss's true error
+// row (the plain loss's) in place
 SpecOpStats os_verify(Memory& mem, const Workload& w, const StepLayout& l, const Numerics& num, SpecTables& t,
                       double threshold, bool functional, const std::function<bool(int64_t)>& assumed_hit,
-                      StepState& st);
+                      StepState& st, bool in_place_errors = false);
 
 // −Σ_k q_k·log p_k (p clamped at 1e-300)
 double cross_entropy(const double* q, const double* p, int64_t n);

@@ -143,15 +143,23 @@ SpeculativeSchedule::BackwardCost SpeculativeSchedule::backward_cost(int64_t row
   };
   const Config& cfg = ctx_.cfg;
   const Workload& w = ctx_.w;
+  BackwardParts parts;
+  parts.update = false;
+  Memory counter(shape.words_per_psum, false);  // counts the vector unit's words, holds none
   for (int i = static_cast<int>(w.layers.size()) - 1; i >= 0; --i) {
-    if (i > 0) {
-      pass(ag_pass(cfg, w, ctx_.layout, i, rows));
-      if (w.layers[i - 1].relu) {  // the mask reads dx and x and writes dy
-        c.cycles += vector_cycles(VectorKind::kMask, cfg, w, i, rows);
-        c.words += 3 * vector_elements(VectorKind::kMask, w, i, rows);
+    std::vector<StepOp> ops;
+    backward_ops(cfg, w, ctx_.layout, i, rows, parts, ops);
+    for (const StepOp& op : ops) {
+      if (op.array) {
+        pass(op.pass);
+        continue;
       }
+      const AccessCounts before = counter.counts();
+      run_vector(op.vector, counter, w, ctx_.layout, op.layer, rows, ctx_.num, ctx_.sn, 0.0f, nullptr, false, op.sub);
+      const AccessCounts d = counter.counts() - before;
+      c.cycles += vector_cycles(op.vector, cfg, w, op.layer, rows, op.sub);
+      c.words += d.total_reads() + d.total_writes();
     }
-    pass(wg_pass(cfg, w, ctx_.layout, i, rows));
   }
   return backward_cost_cache_[rows] = c;
 }
@@ -210,8 +218,8 @@ StepOutcome SpeculativeSchedule::step(const StepInput& in, Executor& ex) {
   ex.set_step(1, sp_.policy == SpecPolicy::kGradientReuse && prev_.step >= 0 ? prev_.step : in.step);
   const StepLayout& fl = views_[cur.slot * 2];
   if (ctx_.functional()) in.load(fl.input);
-  int64_t stash_words = 0;  // every layer's input
-  for (const auto& p : w.layers) stash_words += m * p.kw();
+  int64_t stash_words = 0;  // every layer's stash (model/mem/dram.h): X, pool masks, ReLU outputs
+  for (int i = 0; i < L; ++i) stash_words += m * dram.stash_words(i);
   int64_t weight_words = 0;
   for (const auto& p : w.layers) weight_words += p.kw() * p.n;
   const std::vector<StepOp> fwd = forward_ops(cfg, w, fl, m);
@@ -258,7 +266,14 @@ StepOutcome SpeculativeSchedule::step(const StepInput& in, Executor& ex) {
         ex.wait_until(1, dram.weights_ready(i, ex.now(1)));
         for (StepOp op : ops) {
           if (op.array) op.label = "spec_ag";
+          // what the forward pass has not made yet comes from the table: the
+          // ReLU masks and the maxpools' argmax
           if (!op.array && op.vector == VectorKind::kMask) op = vec(Stage::kBackward, i, VectorKind::kSpecMask, bl, m, cur);
+          if (!op.array && op.vector == VectorKind::kUnpool) {
+            const int sub = op.sub;
+            op = vec(Stage::kBackward, i, VectorKind::kSpecUnpool, bl, m, cur);
+            op.sub = sub;
+          }
           ex.run(1, op);
         }
       }
@@ -267,19 +282,32 @@ StepOutcome SpeculativeSchedule::step(const StepInput& in, Executor& ex) {
       ex.wait_until(1, dram.fetch(ex.now(1), Operand::kX, stash_words), Wait::kEngine);
       ex.wait_until(1, dram.fetch(ex.now(1), Operand::kY, m * n_last), Wait::kEngine);
     }
+    const bool per_sample = sp_.verify == VerifyMode::kSample;
+    cur_ctx_.per_sample = per_sample;
+    cur_ctx_.pack = &views_[(1 - cur.slot) * 2 + 1];  // the other step's slot is free until the next section
     out.loss += ex.run(1, vec(Stage::kBackward, L - 1, VectorKind::kVerify, bl, m, cur)).loss;
-    if (!cur.misses.empty()) {  // recompute the error chain with the true values
-      const int64_t c0 = ex.now(1);
-      StepOp loss = vector_op(Stage::kBackward, L - 1, VectorKind::kLoss);
-      loss.m = m, loss.layout = &bl, loss.labels = cur.labels.data();
-      ex.run(1, loss);  // its loss is not counted: verify counted it
+    const int64_t mm = static_cast<int64_t>(cur.misses.size());
+    auto chain_over = [&](const StepLayout& l, int64_t rows) {  // the AG chain with the true values
       for (int i = L - 1; i >= 1; --i) {
         std::vector<StepOp> ops;
-        backward_ops(cfg, w, bl, i, m, chain, ops);
+        backward_ops(cfg, w, l, i, rows, chain, ops);
         for (const StepOp& op : ops) ex.run(1, op);
       }
-      ctx_.result.spec.recompute_cycles += ex.now(1) - c0;
+    };
+    const int64_t c0 = ex.now(1);
+    if (!per_sample && mm > 0) {  // the whole batch again: the loss (verify counted it), then the chain
+      StepOp loss = vector_op(Stage::kBackward, L - 1, VectorKind::kLoss);
+      loss.m = m, loss.layout = &bl, loss.labels = cur.labels.data();
+      ex.run(1, loss);
+      chain_over(bl, m);
+    } else if (per_sample && mm == m) {  // every sample missed: verify wrote the true errors in place
+      chain_over(bl, m);
+    } else if (per_sample && mm > 0) {  // the misses alone, packed in the other slot, and back
+      ex.run(1, vec(Stage::kBackward, L - 1, VectorKind::kSpecGather, bl, mm, cur));
+      chain_over(*cur_ctx_.pack, mm);
+      ex.run(1, vec(Stage::kBackward, 0, VectorKind::kScatter, bl, mm, cur));
     }
+    ctx_.result.spec.recompute_cycles += ex.now(1) - c0;
     BackwardParts wg;  // then the weight gradients and the updates
     wg.ag = false;
     for (int i = L - 1; i >= 0; --i) {

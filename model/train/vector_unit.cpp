@@ -28,6 +28,9 @@ int64_t vector_elements(VectorKind k, const Workload& w, int layer, int64_t m, i
     case VectorKind::kReuseUpdate:
     case VectorKind::kSpecLoss:
     case VectorKind::kSpecMask:
+    case VectorKind::kSpecUnpool:
+    case VectorKind::kSpecGather:
+    case VectorKind::kScatter:
       throw std::logic_error("the speculative operations size themselves (speculation.h)");
   }
   return 0;
@@ -269,6 +272,9 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
     case VectorKind::kReuseUpdate:
     case VectorKind::kSpecLoss:
     case VectorKind::kSpecMask:
+    case VectorKind::kSpecUnpool:
+    case VectorKind::kSpecGather:
+    case VectorKind::kScatter:
       throw std::logic_error(std::string("run_vector: ") + to_string(k) + " is a speculative operation (speculation.h)");
   }
   return st;
