@@ -23,12 +23,13 @@ cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure
 # the command line under AddressSanitizer + UndefinedBehaviorSanitizer: every
 # cli test against a sanitized systrain (its RTL models are built unsanitized).
-# A test that fails runs once more: LeakSanitizer's own tracer has been seen
-# to crash ("Tracer caught signal 11", before any report) at the exit of runs
-# with OpenMP threads while the machine was loaded, in the landed code too; a
-# real finding fails both times.
+# LeakSanitizer scans no stacks (use_stacks=0): at exit it can take the stack
+# of a SystemC coroutine, unmapped when the simulation ended, for the main
+# thread's ("stack pointer not in stack range") and crash scanning it
+# ("Tracer caught signal 11"), in the landed code too, on most runs under
+# ctest -j2. Without stack roots a leak is still found (an object held only
+# by a stack would be reported, not hidden).
 cmake -S . -B build-asan-cli -DSYSTRAIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-asan-cli -j"$jobs" --target systrain
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan-cli -R '^cli: ' -j"$jobs" \
-  --repeat until-pass:2 \
-  --output-on-failure
+LSAN_OPTIONS=use_stacks=0 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan-cli -R '^cli: ' -j"$jobs" --output-on-failure

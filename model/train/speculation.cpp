@@ -244,15 +244,25 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
     for (int c = 0; c < t.classes; ++c)
       if (hits[c] > 0) hit_labels.push_back(c);
     if (num.is_float) {
-      for (int64_t i = 0; i < kw; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
-          for (int c : hit_labels)
-            for (int64_t r = 0; r < R; ++r)
-              g += static_cast<float>(hits[c]) * w2f(t.gx[layer][(c * R + r) * kw + i]) *
-                   w2f(t.gdy[layer][(c * R + r) * n + j]);
-          wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
-        }
+      if (R == 1) {  // a dense layer: one row a label
+        for (int64_t i = 0; i < kw; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
+            for (int c : hit_labels)
+              g += static_cast<float>(hits[c]) * w2f(t.gx[layer][c * kw + i]) * w2f(t.gdy[layer][c * n + j]);
+            wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
+          }
+      } else {
+        for (int64_t i = 0; i < kw; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
+            for (int c : hit_labels)
+              for (int64_t r = 0; r < R; ++r)
+                g += static_cast<float>(hits[c]) * w2f(t.gx[layer][(c * R + r) * kw + i]) *
+                     w2f(t.gdy[layer][(c * R + r) * n + j]);
+            wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
+          }
+      }
     } else {
       // Σ_c h_c·Σ_r x_c,r[i]·dy_c,r[j] summed exactly. A dense layer (R = 1):
       // every term and partial sum is below 2^53 (|x·dy| < 2^30, h <= the
