@@ -389,7 +389,7 @@ sweep_shards)
   "$st" sweep merge s2 s0 s1 --out merged > /dev/null || fail "merge"
   cmp all/sweep.csv merged/sweep.csv || fail "merged shards differ from the unsharded sweep"
   [ "$(wc -l < all/sweep.csv)" -eq 7 ] || fail "sweep.csv: $(cat all/sweep.csv)"
-  head -1 all/sweep.csv | grep -q "speculation.hits,speculation.misses,training.final_test_accuracy,training.final_train_loss,exit_code" \
+  head -1 all/sweep.csv | grep -q "training.final_test_accuracy,training.final_train_loss,speculation.hits,speculation.misses,exit_code" \
     || fail "sweep.csv columns: $(head -1 all/sweep.csv)"
   # a shard missing or given twice, a bad --shard, a key swept twice: exit 2, nothing written
   "$st" sweep merge s0 s1 --out m2 2> err.txt; [ $? -eq 2 ] || fail "merge without shard 2"

@@ -13,10 +13,10 @@ namespace systrain {
 
 using config_detail::json_str;
 
-void Counters::add(std::string path, CounterValue v, bool in_csv) {
+void Counters::add(std::string path, CounterValue v, unsigned show) {
   const bool scalar = std::holds_alternative<int64_t>(v) || std::holds_alternative<double>(v) ||
                       std::holds_alternative<bool>(v);
-  items_.push_back({std::move(path), std::move(v), in_csv && scalar});
+  items_.push_back({std::move(path), std::move(v), !(show & kNotInCsv) && scalar, show});
 }
 
 std::optional<double> Counters::number(const std::string& path) const {
@@ -30,12 +30,13 @@ std::optional<double> Counters::number(const std::string& path) const {
 
 namespace {
 
-void add_access(Counters& c, const std::string& p, const AccessCounts& a) {
-  c.add(p + ".reads", a.total_reads());
-  c.add(p + ".writes", a.total_writes());
+void add_access(Counters& c, const std::string& p, const AccessCounts& a, unsigned totals = kReportOnly,
+                unsigned by_operand = kReportOnly) {
+  c.add(p + ".reads", a.total_reads(), totals);
+  c.add(p + ".writes", a.total_writes(), totals);
   for (int o = 0; o < int(Operand::kCount); ++o) {
-    c.add(fmt::format("{}.by_operand.{}.reads", p, to_string(Operand(o))), a.operand_reads(Operand(o)));
-    c.add(fmt::format("{}.by_operand.{}.writes", p, to_string(Operand(o))), a.operand_writes(Operand(o)));
+    c.add(fmt::format("{}.by_operand.{}.reads", p, to_string(Operand(o))), a.operand_reads(Operand(o)), by_operand);
+    c.add(fmt::format("{}.by_operand.{}.writes", p, to_string(Operand(o))), a.operand_writes(Operand(o)), by_operand);
   }
 }
 
@@ -51,39 +52,41 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("schedule", r.schedule);
   c.add("array.rows", int64_t{r.rows});
   c.add("array.cols", int64_t{r.cols});
-  c.add("cycles.total", r.cycles_total);
-  c.add("cycles.forward", r.cycles_forward);
-  c.add("cycles.backward", r.cycles_backward);
-  c.add("cycles.update", r.cycles_update);
-  c.add("cycles.stall", r.cycles_stall);
-  c.add("cycles.overlap", r.cycles_overlap);
+  c.add("cycles.total", r.cycles_total, kCompare | kSweep);
+  c.add("cycles.forward", r.cycles_forward, kCompare | kSweep);
+  c.add("cycles.backward", r.cycles_backward, kCompare | kSweep);
+  c.add("cycles.update", r.cycles_update, kCompare | kSweep);
+  c.add("cycles.stall", r.cycles_stall, kCompare | kSweep);
+  c.add("cycles.overlap", r.cycles_overlap, kCompareIfMoved | kSweep);
   c.add("cycles.drain", r.cycles_drain);
-  c.add("cycles.bandwidth_stall", r.cycles_bandwidth_stall);
+  c.add("cycles.bandwidth_stall", r.cycles_bandwidth_stall, kCompareIfMoved | kSweep);
   c.add("simulated_seconds", static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6));
-  c.add("macs", r.macs);
+  c.add("macs", r.macs, kCompare | kSweep);
   c.add("tiles", r.tiles);
-  c.add("utilization", utilization_of(r));
-  add_access(c, "memory.sram", r.sram);
+  c.add("utilization", utilization_of(r), kCompare | kSweep);
+  add_access(c, "memory.sram", r.sram, kCompare | kSweep, kCompareIfMoved);
   for (int b = 0; b < int(Buffer::kCount); ++b) {
     c.add(fmt::format("memory.sram.by_buffer.{}.reads", to_string(Buffer(b))), r.sram.buffer_reads(Buffer(b)));
     c.add(fmt::format("memory.sram.by_buffer.{}.writes", to_string(Buffer(b))), r.sram.buffer_writes(Buffer(b)));
   }
-  c.add("memory.dram.reads", r.dram.total_reads());
-  c.add("memory.dram.writes", r.dram.total_writes());
+  c.add("memory.dram.reads", r.dram.total_reads(), kCompare | kSweep);
+  c.add("memory.dram.writes", r.dram.total_writes(), kCompare | kSweep);
   for (int o = 0; o < int(Operand::kCount); ++o) {
-    c.add(fmt::format("memory.dram.by_operand.{}.reads", to_string(Operand(o))), r.dram.reads[o]);
-    c.add(fmt::format("memory.dram.by_operand.{}.writes", to_string(Operand(o))), r.dram.writes[o]);
+    c.add(fmt::format("memory.dram.by_operand.{}.reads", to_string(Operand(o))), r.dram.reads[o], kCompareIfMoved);
+    c.add(fmt::format("memory.dram.by_operand.{}.writes", to_string(Operand(o))), r.dram.writes[o], kCompareIfMoved);
   }
-  auto add_energy = [&](const std::string& p, const Energy& en) {
-    c.add(p + ".total", en.total());
-    c.add(p + ".mac", en.mac);
+  // the run's energy: its total always in compare, the levels when moved; by
+  // phase, the totals when moved
+  auto add_energy = [&](const std::string& p, const Energy& en, unsigned total, unsigned levels) {
+    c.add(p + ".total", en.total(), total);
+    c.add(p + ".mac", en.mac, levels);
     c.add(p + ".sram", en.sram());
     for (int b = 0; b < int(Buffer::kCount); ++b)
-      c.add(fmt::format("{}.sram_by_buffer.{}", p, to_string(Buffer(b))), en.sram_buffer[b]);
-    c.add(p + ".dram", en.dram);
-    c.add(p + ".vector", en.vector);
+      c.add(fmt::format("{}.sram_by_buffer.{}", p, to_string(Buffer(b))), en.sram_buffer[b], levels);
+    c.add(p + ".dram", en.dram, levels);
+    c.add(p + ".vector", en.vector, levels);
   };
-  add_energy("energy_pj", e);
+  add_energy("energy_pj", e, kCompare | kSweep, kCompareIfMoved);
   for (int st = 0; st < 3; ++st) {
     const std::string p = fmt::format("memory.by_phase.{}", st == 0 ? "forward" : st == 1 ? "backward" : "update");
     c.add(p + ".sram.reads", r.stages[st].sram.total_reads());
@@ -97,7 +100,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("footprint.stash_words_per_sample", r.stash_words);
   for (int st = 0; st < 3; ++st)
     add_energy(fmt::format("energy_pj.by_phase.{}", st == 0 ? "forward" : st == 1 ? "backward" : "update"),
-               energy_of(cfg, r.stages[st]));
+               energy_of(cfg, r.stages[st]), kCompareIfMoved, kReportOnly);
   c.add("training.steps", r.steps);
   c.add("training.samples", r.samples);
   c.add("training.epochs", static_cast<int64_t>(r.epoch_cycles.size()));
@@ -106,9 +109,10 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("training.train_accuracy", r.train_accuracy);
   std::vector<double> ends(r.epoch_cycles.begin(), r.epoch_cycles.end());
   c.add("training.epoch_end_cycles", ends);
-  if (!r.test_accuracy.empty()) c.add("training.final_test_accuracy", r.test_accuracy.back());
-  if (!r.train_loss.empty()) c.add("training.final_train_loss", r.train_loss.back());
-  if (!r.train_accuracy.empty()) c.add("training.final_train_accuracy", r.train_accuracy.back());
+  if (!r.test_accuracy.empty())
+    c.add("training.final_test_accuracy", r.test_accuracy.back(), kCompareIfMoved | kSweep);
+  if (!r.train_loss.empty()) c.add("training.final_train_loss", r.train_loss.back(), kCompareIfMoved | kSweep);
+  if (!r.train_accuracy.empty()) c.add("training.final_train_accuracy", r.train_accuracy.back(), kCompareIfMoved);
   if (r.weights_fnv1a) c.add("training.final_weights_fnv1a", fmt::format("{:016x}", *r.weights_fnv1a));
   // the same per epoch as CSV rows (compare and sweep read those)
   for (size_t e = 0; e < r.test_accuracy.size(); ++e) {
@@ -122,8 +126,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add("inference.weights", std::string("untrained (Glorot-uniform from training.seed)"));
   }
   const SpecStats& sp = r.spec;
-  c.add("speculation.hits", sp.hits);
-  c.add("speculation.misses", sp.misses);
+  c.add("speculation.hits", sp.hits, kCompareIfMoved | kSweep);
+  c.add("speculation.misses", sp.misses, kCompareIfMoved | kSweep);
   c.add("speculation.ran", sp.ran);
   if (sp.ran) {
     c.add("speculation.policy", sp.policy);
@@ -131,15 +135,16 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add("speculation.forward_cols", int64_t{sp.forward_cols});
     c.add("speculation.backward_cols", int64_t{sp.backward_cols});
     c.add("speculation.hit_rate",
-          sp.hits + sp.misses > 0 ? static_cast<double>(sp.hits) / static_cast<double>(sp.hits + sp.misses) : 0.0);
+          sp.hits + sp.misses > 0 ? static_cast<double>(sp.hits) / static_cast<double>(sp.hits + sp.misses) : 0.0,
+          kCompareIfMoved);
     c.add("speculation.table_words", sp.table_words);
     c.add("speculation.table_in", std::string(sp.table_in_sram ? "sram" : "dram"));
     c.add("speculation.dw_spills", sp.dw_spills);
-    c.add("speculation.cycles_saved", sp.skipped_cycles);
-    c.add("speculation.reuse_cycles", sp.reuse_cycles);
-    c.add("speculation.words_saved", sp.skipped_words);
-    c.add("speculation.reuse_words", sp.reuse_words);
-    c.add("speculation.recompute_cycles", sp.recompute_cycles);
+    c.add("speculation.cycles_saved", sp.skipped_cycles, kCompareIfMoved);
+    c.add("speculation.reuse_cycles", sp.reuse_cycles, kCompareIfMoved);
+    c.add("speculation.words_saved", sp.skipped_words, kCompareIfMoved);
+    c.add("speculation.reuse_words", sp.reuse_words, kCompareIfMoved);
+    c.add("speculation.recompute_cycles", sp.recompute_cycles, kCompareIfMoved);
     c.add("speculation.barrier_wait_cycles.forward", sp.barrier_wait_cycles[0]);
     c.add("speculation.barrier_wait_cycles.backward", sp.barrier_wait_cycles[1]);
   }
@@ -171,23 +176,47 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     const std::string p = fmt::format("ops.{}", i);
     c.add(p + ".layer", int64_t{o.layer});
     c.add(p + ".op", o.op);
-    c.add(p + ".count", o.count);
-    c.add(p + ".tiles", o.tiles);
-    c.add(p + ".cycles", o.cycles);
-    c.add(p + ".dram_wait_cycles", o.dram_wait_cycles);
-    c.add(p + ".engine_wait_cycles", o.engine_wait_cycles);
-    c.add(p + ".macs", o.macs);
-    c.add(p + ".bandwidth_stall_cycles", o.bandwidth_stall_cycles);
+#define SYSTRAIN_OP_COUNTER(name, unit, help) c.add(p + "." #name, o.name);
+    SYSTRAIN_OP_COUNTERS(SYSTRAIN_OP_COUNTER)
+#undef SYSTRAIN_OP_COUNTER
     for (int ph = int(Phase::kLoad); ph < int(Phase::kCount); ++ph)
       c.add(fmt::format("{}.phase_cycles.{}", p, to_string(Phase(ph))), o.phase_cycles[ph]);
     add_access(c, p + ".sram", o.sram);
   }
   // wall-clock figures: the only ones that differ between identical runs
-  c.add("host.wall_seconds", std::stod(fmt::format("{:.3f}", r.wall_seconds)), false);
+  c.add("host.wall_seconds", std::stod(fmt::format("{:.3f}", r.wall_seconds)), kNotInCsv);
   c.add("host.simulated_cycles_per_second",
         std::stod(fmt::format("{:.0f}", r.wall_seconds > 0 ? static_cast<double>(r.cycles_total) / r.wall_seconds : 0.0)),
-        false);
+        kNotInCsv);
   return c;
+}
+
+namespace {
+// a run with every counter compare and sweep may show: training, speculation
+const Counters& declared() {
+  static const Counters c = [] {
+    RunResult r;
+    r.training = true;
+    r.spec.ran = true;
+    r.test_accuracy = r.train_loss = r.train_accuracy = {0.0};
+    return counters_of(Config{}, r);
+  }();
+  return c;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, bool>> compare_rows() {
+  std::vector<std::pair<std::string, bool>> rows;
+  for (const Counter& c : declared().all())
+    if (c.show & (kCompare | kCompareIfMoved)) rows.emplace_back(c.path, !(c.show & kCompare));
+  return rows;
+}
+
+std::vector<std::string> sweep_columns() {
+  std::vector<std::string> cols;
+  for (const Counter& c : declared().all())
+    if (c.show & kSweep) cols.push_back(c.path);
+  return cols;
 }
 
 namespace {

@@ -14,18 +14,29 @@
 
 namespace systrain {
 
+// The counters of an op, declared once: X(member, unit, help). OpStats holds
+// them; counters_of() writes them under ops.N, in this order. A new per-op
+// counter is a line here and the place that counts it (model/train/
+// op_executor.cpp).
+#define SYSTRAIN_OP_COUNTERS(X)                                                                          \
+  X(count, "ops", "times it ran")                                                                        \
+  X(tiles, "tiles", "its array tiles")                                                                   \
+  X(cycles, "cycles", "its own cycles: its tiles' (bandwidth stalls included) or the vector unit's")     \
+  X(dram_wait_cycles, "cycles", "its engine waiting for DRAM before it began, or inside it (a table)")    \
+  X(engine_wait_cycles, "cycles", "its engine waiting for a vector unit the other engine was using")     \
+  X(macs, "MACs", "useful products")                                                                     \
+  X(bandwidth_stall_cycles, "cycles", "of its cycles, the array frozen by the SRAM's bandwidth or banks")
+
 // One kind of work on one layer, summed over the run: a pass of the array
 // ("forward", "ag", "wg", "il") or a vector-unit operation ("loss", "mask",
-// "update").
+// "update", ...).
 struct OpStats {
   int layer = 0;
   std::string op;
   Gemm gemm;  // m of one full step (array passes)
-  int64_t count = 0, tiles = 0, macs = 0;
-  int64_t cycles = 0;  // its own: its tiles' or the vector unit's cycles, no waits
-  int64_t bandwidth_stall_cycles = 0;  // of the cycles, the array frozen by the SRAM's limits
-  int64_t dram_wait_cycles = 0;    // waiting for DRAM before it (or for a table inside it)
-  int64_t engine_wait_cycles = 0;  // waiting for a vector unit the other engine was using
+#define SYSTRAIN_OP_MEMBER(name, unit, help) int64_t name = 0;
+  SYSTRAIN_OP_COUNTERS(SYSTRAIN_OP_MEMBER)
+#undef SYSTRAIN_OP_MEMBER
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
 };

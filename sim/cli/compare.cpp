@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "counters.h"
 #include "report.h"
 #include "sweep.h"
 #include "yaml_loader.h"
@@ -90,37 +91,16 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     }
   std::vector<std::map<std::string, std::string>> csv;
   for (const auto& k : kinds) csv.push_back(read_csv(out_dir + "/" + k + "/report.csv"));
-  // the rows of the table: fixed figures, then every per-operand counter
-  // that some schedule moved
-  std::vector<std::string> rows{"cycles.total", "cycles.forward", "cycles.backward", "cycles.update", "cycles.stall"};
+  // the rows of the table: the counters declared for compare (model/report/
+  // counters.cpp), those marked so only when some schedule moved them
+  std::vector<std::string> rows;
   auto nonzero = [&](const std::string& key) {
     for (const auto& m : csv)
       if (m.count(key) && m.at(key) != "0") return true;
     return false;
   };
-  // the speculative schedule's engines overlap; its hits and what they saved
-  for (const char* key : {"cycles.bandwidth_stall", "cycles.overlap", "speculation.hits", "speculation.misses", "speculation.hit_rate",
-                          "speculation.cycles_saved", "speculation.reuse_cycles", "speculation.words_saved", "speculation.reuse_words",
-                          "speculation.recompute_cycles"})
-    if (nonzero(key)) rows.push_back(key);
-  rows.insert(rows.end(), {"macs", "utilization", "memory.sram.reads", "memory.sram.writes"});
-  for (const char* level : {"sram", "dram"}) {
-    if (std::string(level) == "dram") rows.insert(rows.end(), {"memory.dram.reads", "memory.dram.writes"});
-    for (int o = 0; o < int(Operand::kCount); ++o)
-      for (const char* rw : {"reads", "writes"}) {
-        const std::string key = fmt::format("memory.{}.by_operand.{}.{}", level, to_string(Operand(o)), rw);
-        if (nonzero(key)) rows.push_back(key);
-      }
-  }
-  // energy by level and by phase
-  rows.push_back("energy_pj.total");
-  for (const char* key : {"energy_pj.mac", "energy_pj.sram_by_buffer.activations", "energy_pj.sram_by_buffer.weights",
-                          "energy_pj.sram_by_buffer.gradients", "energy_pj.dram", "energy_pj.vector",
-                          "energy_pj.by_phase.forward.total", "energy_pj.by_phase.backward.total",
-                          "energy_pj.by_phase.update.total"})
-    if (nonzero(key)) rows.push_back(key);
-  if (nonzero("training.final_test_accuracy"))
-    rows.insert(rows.end(), {"training.final_test_accuracy", "training.final_train_loss", "training.final_train_accuracy"});
+  for (const auto& [key, if_moved] : compare_rows())
+    if (!if_moved || nonzero(key)) rows.push_back(key);
   // accuracy per epoch beside the baseline's (when there is more than one)
   const bool epochs = std::any_of(csv.begin(), csv.end(), [](const auto& m) { return m.count("training.by_epoch.1.train_loss"); });
   for (int e = 0; epochs; ++e) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "counters.h"
 #include "report.h"
 #include "yaml_loader.h"
 
@@ -84,13 +85,12 @@ std::vector<int> run_children(const std::string& self, const std::vector<std::ve
 
 namespace {
 
-// the columns of sweep.csv after the settings
-const std::vector<std::string> kSweepColumns{
-    "cycles.total",       "cycles.forward",     "cycles.backward",   "cycles.update",
-    "cycles.stall",       "cycles.overlap",     "cycles.bandwidth_stall", "macs",    "utilization",
-    "memory.sram.reads",  "memory.sram.writes", "memory.dram.reads", "memory.dram.writes",
-    "energy_pj.total",    "speculation.hits",   "speculation.misses", "training.final_test_accuracy",
-    "training.final_train_loss"};
+// the columns of sweep.csv after the settings: the counters declared for it
+// (model/report/counters.cpp)
+const std::vector<std::string>& sweep_cols() {
+  static const std::vector<std::string> cols = sweep_columns();
+  return cols;
+}
 
 std::vector<std::string> split_row(const std::string& line) {
   std::vector<std::string> out;
@@ -233,7 +233,7 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
   // the summary: one row per run
   std::string csv = "run";
   for (const auto& k : keys) csv += "," + k;
-  for (const auto& c : kSweepColumns) csv += "," + c;
+  for (const auto& c : sweep_cols()) csv += "," + c;
   csv += ",exit_code\n";
   std::string table;
   int failed = 0;
@@ -242,7 +242,7 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     const auto m = read_csv(run_dir(i) + "/report.csv");
     std::string row = fmt::format("run_{:03}", i);
     for (const auto& v : combos[i]) row += ",\"" + v + "\"";
-    for (const auto& c : kSweepColumns) row += "," + (m.count(c) ? m.at(c) : std::string());
+    for (const auto& c : sweep_cols()) row += "," + (m.count(c) ? m.at(c) : std::string());
     row += fmt::format(",{}\n", codes[p]);
     csv += row;
     failed += codes[p] != 0;
@@ -326,12 +326,12 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
     fmt::print(stderr, "sweep merge: {} rows for {} points\n", rows.size(), total);
     return 2;
   }
-  if (header.size() < kSweepColumns.size() + 2 || header[0] != "run" || header.back() != "exit_code") {
+  if (header.size() < sweep_cols().size() + 2 || header[0] != "run" || header.back() != "exit_code") {
     fmt::print(stderr, "sweep merge: {}/sweep.csv is not a sweep table\n", dirs[0]);
     return 2;
   }
   // rewrite the rows as the sweep wrote them: settings quoted
-  const size_t settings = header.size() - kSweepColumns.size() - 2;
+  const size_t settings = header.size() - sweep_cols().size() - 2;
   std::string csv;
   for (size_t c = 0; c < header.size(); ++c) csv += (c ? "," : "") + header[c];
   csv += "\n";
