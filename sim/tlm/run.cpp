@@ -20,65 +20,49 @@
 
 namespace systrain {
 
-RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const Workload w = build_workload(cfg);
-  const ArrayShape shape = array_shape(cfg);
-  const auto& nu = cfg.accelerator.numerics;
-  const Numerics num{nu.data_bits, nu.frac_bits, nu.acc_bits, cfg.is_float(),
-                     nu.activation_frac(), nu.weight_frac(), nu.error_frac(), nu.gradient_frac()};
-  const Backend backend = cfg.simulation.backend;
-  const bool training = cfg.schedule.kind != ScheduleKind::kInference;
-  result.backend = to_string(backend);
-  result.schedule = to_string(cfg.schedule.kind);
-  result.rows = shape.rows;
-  result.cols = shape.cols;
-  result.cosim = backend == Backend::kCosim;
-  result.training = training;
-  result.warnings = config_warnings(cfg);
-  if (progress)
-    for (const auto& warning : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", warning);
+namespace {
 
-  // What the run will hold, estimated before anything is allocated: the
-  // SRAM model keeps a word in 8 bytes and the scoring copies it; the data
-  // set is held as bytes (images) or floats (synthetic). A run that cannot
-  // fit in the memory this machine has available is refused.
-  {
-    const StepLayout l = run_layout(cfg, w);
-    int64_t words = 0;
-    for (int64_t v : l.words) words += v;
-    if (!training) words -= l.words[int(Buffer::kGradients)] - l.dws[0].base;  // no dW in inference
-    const bool fashion = cfg.training.dataset == Dataset::kFashionMnist;
-    const int64_t per_sample = w.input_width * (fashion ? 1 : 4);
-    const int64_t train_n = training ? (cfg.training.train_samples > 0 ? cfg.training.train_samples : 60000) : 0;
-    const int64_t test_n = cfg.training.test_samples > 0 ? cfg.training.test_samples : 10000;
-    const double need = cfg.simulation.functional
-                            ? 2.0 * 8.0 * static_cast<double>(words) + static_cast<double>(per_sample) * (train_n + test_n)
-                            : 0.0;
-    double avail = 0;
-    if (FILE* f = std::fopen("/proc/meminfo", "r")) {
-      char line[256];
-      while (std::fgets(line, sizeof line, f))
-        if (std::sscanf(line, "MemAvailable: %lf kB", &avail) == 1) break;
-      std::fclose(f);
-      avail *= 1024;
-    }
-    if (avail > 0 && need > 0.9 * avail) {
-      const int64_t weights = l.words[int(Buffer::kWeights)];
-      const bool by_weights = weights * 2 > words;  // the network itself, not the batch, is too big
-      return {kExitBadInput,
-              fmt::format("the run needs about {:.1f} GiB of memory and {:.1f} GiB are available: {} words of SRAM "
-                          "state ({} of them weights; {} buffer rows for training.batch {}) held twice at 8 bytes "
-                          "a word, and the data set; {}, or run timing only (simulation.functional: false)",
-                          need / (1 << 30), avail / (1 << 30), words, weights, cfg.buffer_rows(), cfg.training.batch,
-                          by_weights ? "make network.layers smaller" : "lower training.batch"),
-              };
-    }
+// What the run will hold, estimated before anything is allocated: the SRAM
+// model keeps a word in 8 bytes and the scoring copies it; the data set is
+// held as bytes (images) or floats (synthetic). A run that cannot fit in the
+// memory this machine has available is refused.
+RunOutcome check_memory(const Config& cfg, const Workload& w, bool training) {
+  const StepLayout l = run_layout(cfg, w);
+  int64_t words = 0;
+  for (int64_t v : l.words) words += v;
+  if (!training) words -= l.words[int(Buffer::kGradients)] - l.dws[0].base;  // no dW in inference
+  const bool fashion = cfg.training.dataset == Dataset::kFashionMnist;
+  const int64_t per_sample = w.input_width * (fashion ? 1 : 4);
+  const int64_t train_n = training ? (cfg.training.train_samples > 0 ? cfg.training.train_samples : 60000) : 0;
+  const int64_t test_n = cfg.training.test_samples > 0 ? cfg.training.test_samples : 10000;
+  const double need = cfg.simulation.functional
+                          ? 2.0 * 8.0 * static_cast<double>(words) + static_cast<double>(per_sample) * (train_n + test_n)
+                          : 0.0;
+  double avail = 0;
+  if (FILE* f = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "MemAvailable: %lf kB", &avail) == 1) break;
+    std::fclose(f);
+    avail *= 1024;
   }
+  if (avail > 0 && need > 0.9 * avail) {
+    const int64_t weights = l.words[int(Buffer::kWeights)];
+    const bool by_weights = weights * 2 > words;  // the network itself, not the batch, is too big
+    return {kExitBadInput,
+            fmt::format("the run needs about {:.1f} GiB of memory and {:.1f} GiB are available: {} words of SRAM "
+                        "state ({} of them weights; {} buffer rows for training.batch {}) held twice at 8 bytes "
+                        "a word, and the data set; {}, or run timing only (simulation.functional: false)",
+                        need / (1 << 30), avail / (1 << 30), words, weights, cfg.buffer_rows(), cfg.training.batch,
+                        by_weights ? "make network.layers smaller" : "lower training.batch"),
+            };
+  }
+  return {};
+}
 
-  // training runs over the training set and scores the test set after each
-  // epoch; inference runs over the test set
-  Samples train, test;
+// training runs over the training set and scores the test set after each
+// epoch; inference runs over the test set
+RunOutcome load_samples(const Config& cfg, const Workload& w, bool training, Samples& train, Samples& test) {
   auto load = [&](const char* which, int64_t wanted, uint64_t seed_offset) {
     if (!cfg.simulation.functional) {
       Samples s;
@@ -113,24 +97,40 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
                         training ? "train_samples" : "test_samples", training ? "training" : "test",
                         cfg.training.dataset == Dataset::kFashionMnist ? cfg.training.data_dir : "the synthetic data")};
 
-  // the arrays: TLM, RTL, or both behind the co-simulation decorator; the
-  // speculative schedule has two engines (split: the columns of one array
-  // shared between them; dual: two arrays)
+  return {};
+}
+
+// the engines' arrays: one, or two for the speculative schedule (split: the
+// columns of one array shared between them; dual: two arrays)
+std::vector<ArrayShape> engine_shapes(const Config& cfg) {
+  const ArrayShape shape = array_shape(cfg);
   std::vector<ArrayShape> shapes{shape};
   if (cfg.schedule.kind == ScheduleKind::kSpeculative) {
+    shapes = {shape, shape};
     if (cfg.schedule.speculation.engines == Engines::kSplit) {
-      shapes = {shape, shape};
       shapes[0].cols = cfg.forward_cols();
       shapes[1].cols = shape.cols - cfg.forward_cols();
-    } else {
-      shapes = {shape, shape};
     }
   }
+  return shapes;
+}
+
+// The array models of each engine: TLM, RTL, or both behind the
+// co-simulation decorator; the fault-injection decorator (a test hook armed
+// from SYSTRAIN_INJECT_FAULT=KIND:N) on engine 0's TLM array.
+struct Arrays {
   std::vector<std::unique_ptr<TlmArray>> tlms;
   std::vector<std::unique_ptr<RtlArray>> rtls;
   std::vector<std::unique_ptr<FaultyArray>> faults;
   std::vector<std::unique_ptr<CosimArray>> cosims;
-  std::vector<ArrayModel*> arrays;
+  std::vector<ArrayModel*> engine;  // what each engine drives
+  RtlArray* traced() const { return rtls.empty() ? nullptr : rtls[0].get(); }  // engine 0's RTL
+};
+
+RunOutcome build_arrays(const Config& cfg, const std::vector<ArrayShape>& shapes, const Numerics& num, bool progress,
+                        Arrays& a) {
+  const Backend backend = cfg.simulation.backend;
+  auto& [tlms, rtls, faults, cosims, arrays] = a;
   try {
     for (size_t e = 0; e < shapes.size(); ++e) {
       ArrayModel* array = nullptr;
@@ -162,17 +162,17 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   } catch (const std::exception& e) {
     return {kExitSimFailure, e.what()};
   }
-  RtlArray* rtl = rtls.empty() ? nullptr : rtls[0].get();  // engine 0's RTL is the one traced
-  std::vector<std::unique_ptr<Memory>> memories;
-  for (size_t e = 0; e < shapes.size(); ++e) {
-    memories.push_back(std::make_unique<Memory>(shape.words_per_psum, cfg.simulation.functional));
-    if (e > 0) memories[e]->share_storage(*memories[0]);
-  }
+  return {};
+}
 
-  // traces: the RTL's own signals in rtl/cosim, the schedule signals in tlm
-  const std::string vcd = cfg.simulation.vcd;
-  const std::string vcd_tmp = vcd.empty() ? "" : fmt::format("{}.tmp{}.vcd", vcd, ::getpid());
-  sc_core::sc_trace_file* tlm_trace = nullptr;
+// The trace (simulation.vcd), written to `vcd_tmp` and renamed at the end:
+// the RTL's own signals in rtl/cosim, the schedule signals in tlm. Refused
+// before anything runs when it cannot be written or the disk cannot hold its
+// window.
+RunOutcome open_trace(const Config& cfg, const std::vector<ArrayShape>& shapes, RtlArray* rtl,
+                      const std::string& vcd_tmp, sc_core::sc_trace_file*& tlm_trace) {
+  const std::string& vcd = cfg.simulation.vcd;
+  const Backend backend = cfg.simulation.backend;
   if (!vcd.empty()) {
     std::error_code ec;
     const auto parent = std::filesystem::path(vcd).parent_path();
@@ -217,10 +217,47 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
       return {kExitBadInput, fmt::format("simulation.vcd: {}", e.what())};
     }
   }
+  return {};
+}
+
+}  // namespace
+
+RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Workload w = build_workload(cfg);
+  const ArrayShape shape = array_shape(cfg);
+  const Numerics num = numerics_of(cfg);
+  const Backend backend = cfg.simulation.backend;
+  const bool training = cfg.schedule.kind != ScheduleKind::kInference;
+  result.backend = to_string(backend);
+  result.schedule = to_string(cfg.schedule.kind);
+  result.rows = shape.rows;
+  result.cols = shape.cols;
+  result.cosim = backend == Backend::kCosim;
+  result.training = training;
+  result.warnings = config_warnings(cfg);
+  if (progress)
+    for (const auto& warning : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", warning);
+  if (RunOutcome o = check_memory(cfg, w, training); o.code != kExitOk) return o;
+  Samples train, test;
+  if (RunOutcome o = load_samples(cfg, w, training, train, test); o.code != kExitOk) return o;
+  const std::vector<ArrayShape> shapes = engine_shapes(cfg);
+  Arrays arrays;
+  if (RunOutcome o = build_arrays(cfg, shapes, num, progress, arrays); o.code != kExitOk) return o;
+  RtlArray* rtl = arrays.traced();
+  std::vector<std::unique_ptr<Memory>> memories;
+  for (size_t e = 0; e < shapes.size(); ++e) {
+    memories.push_back(std::make_unique<Memory>(shape.words_per_psum, cfg.simulation.functional));
+    if (e > 0) memories[e]->share_storage(*memories[0]);
+  }
+  const std::string& vcd = cfg.simulation.vcd;
+  const std::string vcd_tmp = vcd.empty() ? "" : fmt::format("{}.tmp{}.vcd", vcd, ::getpid());
+  sc_core::sc_trace_file* tlm_trace = nullptr;
+  if (RunOutcome o = open_trace(cfg, shapes, rtl, vcd_tmp, tlm_trace); o.code != kExitOk) return o;
 
   const sc_core::sc_time period(1e3 / cfg.accelerator.clock_mhz, sc_core::SC_NS);
   std::vector<Engine> engines;
-  for (size_t e = 0; e < shapes.size(); ++e) engines.push_back({arrays[e], memories[e].get(), shapes[e]});
+  for (size_t e = 0; e < shapes.size(); ++e) engines.push_back({arrays.engine[e], memories[e].get(), shapes[e]});
   RunContext ctx(cfg, w, result);
   Controller ctrl("controller", ctx, train, test, engines, tlm_trace, progress, observer);
   std::vector<std::unique_ptr<SramTarget>> srams;
@@ -228,12 +265,12 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   for (size_t e = 0; e < shapes.size(); ++e) {
     srams.push_back(std::make_unique<SramTarget>(fmt::format("sram{}", e ? std::to_string(e) : "").c_str(), *memories[e]));
     targets.push_back(std::make_unique<ArrayTarget>(
-        fmt::format("array_{}{}", arrays[e]->name(), e ? std::to_string(e) : "").c_str(), *arrays[e], period));
+        fmt::format("array_{}{}", arrays.engine[e]->name(), e ? std::to_string(e) : "").c_str(), *arrays.engine[e], period));
     (e == 0 ? ctrl.socket : *ctrl.socket_b).bind(targets[e]->socket);
     targets[e]->sram.bind(srams[e]->socket);
   }
   sc_core::sc_start();
-  for (const auto& cosim : cosims) {
+  for (const auto& cosim : arrays.cosims) {
     result.cosim_tlm_cycles += cosim->stats().reference_cycles;
     result.cosim_rtl_cycles += cosim->stats().checked_cycles;
     result.cosim_events_compared += cosim->stats().events_compared;
