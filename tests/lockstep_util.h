@@ -23,7 +23,7 @@ inline std::string compare_pass(ArrayModel& reference, ArrayModel& checked, cons
   int64_t cycle = 0;
   for (const Tile& t : tile_pass(p, shape, multipliers)) {
     try {
-      cycle += cosim.run_tile(t, mem, cycle, false).cycles;
+      cycle += cosim.run(t, mem, cycle, false).cycles;
     } catch (const CosimMismatch& m) {
       return fmt::format("{}: cycle {}: {}", describe(t), m.cycle(), m.what());
     }

@@ -114,7 +114,7 @@ struct Step {
     for (const StepOp& op : step_ops(cfg, w, l, m)) {
       if (op.array) {
         for (const Tile& t : tile_pass(op.pass, {cfg.accelerator.array.rows, cfg.accelerator.array.cols, 1}, 1))
-          array.run_tile(t, mem, 0, false);
+          array.run(t, mem, 0, false);
         if (op.writes_dw()) {
           const auto& p = w.layers[op.layer];
           auto& d = dw[op.layer];

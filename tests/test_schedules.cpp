@@ -28,7 +28,7 @@ class PlainExecutor final : public OpExecutor {
 
  protected:
   const TileRun& backend_tile(int e, const Tile& t) override {
-    run_ = arrays_[e]->run_tile(t, memory(e), now(e), false);
+    run_ = arrays_[e]->run(t, memory(e), now(e), false);
     return run_;
   }
   void backend_vector(int, int64_t) override {}

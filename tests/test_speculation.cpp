@@ -121,7 +121,7 @@ TEST_CASE("gradient_reuse: applying a stored gradient h times equals the WG pass
       for (int64_t j = 0; j < p.n; ++j) b.mem.buffer(Buffer::kGradients)[b.l.dy[layer].at(r, j)] = dy[j];
     TlmArray array({4, 4, 2}, b.num, true);
     for (const Tile& tile : tile_pass(wg_pass(b.cfg, b.w, b.l, layer, h), {4, 4, 2}, 1))
-      array.run_tile(tile, b.mem, 0, false);
+      array.run(tile, b.mem, 0, false);
     run_vector(VectorKind::kUpdate, b.mem, b.w, b.l, layer, h, b.num, b.sn, 0.f, nullptr, true);
     CHECK(a.mem.buffer(Buffer::kWeights) == b.mem.buffer(Buffer::kWeights));
   }

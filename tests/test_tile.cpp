@@ -166,7 +166,7 @@ void check_values(const Numerics& num, const ArrayShape& a, const LayerCase& lc,
     const Memory before = mem;
     TlmArray arr(a, num, true, lrf);
     const Pass p = make_pass(kind, lc, true, shift, g_shift, upd_shift, lr);
-    for (const Tile& t : tile_pass(p, a, 1)) arr.run_tile(t, mem, 0, false);
+    for (const Tile& t : tile_pass(p, a, 1)) arr.run(t, mem, 0, false);
     const auto& x = before.buffer(Buffer::kActivations);
     const auto& w = before.buffer(Buffer::kWeights);
     const auto& g = before.buffer(Buffer::kGradients);

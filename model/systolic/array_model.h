@@ -11,6 +11,7 @@
 #include "fixed_point.h"
 #include "memory.h"
 #include "tile.h"
+#include "unit.h"
 
 namespace systrain {
 
@@ -22,23 +23,18 @@ struct TileRun {
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};  // always
 };
 
-class ArrayModel {
- public:
-  virtual ~ArrayModel() = default;
-  // `start_cycle` is the global cycle of the tile's first cycle (for traces).
-  virtual TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) = 0;
-  // The array is not clocked in cycles [from, to) (a DRAM wait, a vector-unit
-  // operation); an array that traces shows its held values there.
-  virtual void idle(int64_t /*from*/, int64_t /*to*/) {}
-  virtual const char* name() const = 0;
-};
+// The systolic array as a unit of the accelerator-kind seam (model/unit.h):
+// run(tile, ...) moves the tile's operands, computes, and returns its cycles.
+// The array is not clocked in cycles [from, to) of idle() (a DRAM wait, a
+// vector-unit operation); an array that traces shows its held values there.
+using ArrayModel = Unit<Tile, TileRun>;
 
 class TlmArray final : public ArrayModel {
  public:
   // `lr` is η for float32 numerics (fixed numerics take it from the tile)
   TlmArray(const ArrayShape& shape, const Numerics& num, bool functional, float lr = 0)
       : shape_(shape), num_(num), functional_(functional), lr_(lr) {}
-  TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
+  TileRun run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
   const char* name() const override { return "tlm"; }
 
  private:

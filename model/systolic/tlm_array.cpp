@@ -135,7 +135,7 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
 
 }  // namespace
 
-TileRun TlmArray::run_tile(const Tile& t, MemoryPort& mem, int64_t /*start_cycle*/, bool record_events) {
+TileRun TlmArray::run(const Tile& t, MemoryPort& mem, int64_t /*start_cycle*/, bool record_events) {
   TileRun run;
   // the closed form's cycles, and the cycles the SRAM's limits freeze the
   // array (each before the logical cycle whose accesses it delays)

@@ -103,7 +103,7 @@ double Trainer::evaluate() {
         continue;
       }
       for (const Tile& t : tile_pass(op.pass, shape))
-        array.run_tile(t, scratch, 0, false);
+        array.run(t, scratch, 0, false);
     }
     const auto& act = scratch.buffer(Buffer::kActivations);
     for (int64_t i = 0; i < m; ++i) {

@@ -59,7 +59,7 @@ void RtlArray::idle(int64_t from, int64_t to) {
     api_.trace_dump(model_, static_cast<uint64_t>(std::max(from, trace_first_)) * period_ps_);
 }
 
-TileRun RtlArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
+TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
   TileRun run;
   set(kStart, 0, 1);
   set(kMode, 0, static_cast<int>(t.mode));

@@ -21,7 +21,7 @@ class RtlArray final : public ArrayModel {
   RtlArray(const RtlArray&) = delete;
   RtlArray& operator=(const RtlArray&) = delete;
 
-  TileRun run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
+  TileRun run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) override;
   void idle(int64_t from, int64_t to) override;
   const char* name() const override { return "rtl"; }
 

@@ -84,7 +84,7 @@ bool Controller::in_window(int64_t from, int64_t to) const {
 const TileRun& Controller::backend_tile(int e, const Tile& t) {
   Lane& lane = *lanes_[e];
   auto& ext = lane.ext;
-  ext.tile = &t;
+  ext.work = &t;
   ext.start_cycle = now(e);
   ext.record_events = trace_ && now(e) <= ctx_.cfg.simulation.vcd_window[1];
   ext.result = &lane.run;

@@ -31,15 +31,18 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const AccessExt&>(e); }
 };
 
-// A tile command from the controller to an array.
-struct TileExt : tlm::tlm_extension<TileExt> {
-  const Tile* tile = nullptr;
+// A unit of work (a tile, for the systolic array) from the controller to a
+// unit target, and where its result goes.
+template <class Work, class Run>
+struct WorkExt : tlm::tlm_extension<WorkExt<Work, Run>> {
+  const Work* work = nullptr;
   int64_t start_cycle = 0;
   bool record_events = false;
-  TileRun* result = nullptr;
-  tlm::tlm_extension_base* clone() const override { return new TileExt(*this); }
-  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const TileExt&>(e); }
+  Run* result = nullptr;
+  tlm::tlm_extension_base* clone() const override { return new WorkExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const WorkExt&>(e); }
 };
+using TileExt = WorkExt<Tile, TileRun>;
 
 class SramTarget : public sc_core::sc_module {
  public:
@@ -97,27 +100,32 @@ class SocketPort final : public MemoryPort {
   AccessExt ext_;
 };
 
-class ArrayTarget : public sc_core::sc_module {
+// A unit of any kind (model/unit.h) as a TLM target: one unit of work a
+// transaction, its cycles annotated as delay; it reaches the SRAM through its
+// own initiator socket.
+template <class Work, class Run>
+class UnitTarget : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<ArrayTarget> socket;
-  tlm_utils::simple_initiator_socket<ArrayTarget> sram;
-  ArrayTarget(sc_core::sc_module_name n, ArrayModel& array, sc_core::sc_time period)
-      : sc_module(n), socket("socket"), sram("sram"), array_(array), period_(period), port_(sram) {
-    socket.register_b_transport(this, &ArrayTarget::b_transport);
+  tlm_utils::simple_target_socket<UnitTarget> socket;
+  tlm_utils::simple_initiator_socket<UnitTarget> sram;
+  UnitTarget(sc_core::sc_module_name n, Unit<Work, Run>& unit, sc_core::sc_time period)
+      : sc_core::sc_module(n), socket("socket"), sram("sram"), unit_(unit), period_(period), port_(sram) {
+    socket.register_b_transport(this, &UnitTarget::b_transport);
   }
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-    TileExt* x = nullptr;
+    WorkExt<Work, Run>* x = nullptr;
     p.get_extension(x);
     if (!x) { p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE); return; }
-    *x->result = array_.run_tile(*x->tile, port_, x->start_cycle, x->record_events);
+    *x->result = unit_.run(*x->work, port_, x->start_cycle, x->record_events);
     delay += static_cast<double>(x->result->cycles) * period_;
     p.set_response_status(tlm::TLM_OK_RESPONSE);
   }
-  ArrayModel& array_;
+  Unit<Work, Run>& unit_;
   sc_core::sc_time period_;
-  SocketPort<tlm_utils::simple_initiator_socket<ArrayTarget>> port_;
+  SocketPort<tlm_utils::simple_initiator_socket<UnitTarget>> port_;
 };
+using ArrayTarget = UnitTarget<Tile, TileRun>;
 
 }  // namespace systrain

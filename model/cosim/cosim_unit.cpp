@@ -1,11 +1,9 @@
-#include "cosim_array.h"
+#include "cosim_unit.h"
 
 #include <fmt/format.h>
 
 #include <unordered_map>
 #include <vector>
-
-#include "lockstep.h"
 
 namespace systrain {
 namespace {
@@ -79,35 +77,42 @@ class ReplayPort final : public MemoryPort {
 
 }  // namespace
 
-TileRun CosimArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
-  RecordingPort rec(mem);
-  TileRun a = ref_.run_tile(t, rec, start_cycle, true);
-  ReplayPort replay(rec.read_, functional_);
-  TileRun b = chk_.run_tile(t, replay, start_cycle, true);
-  stats_.reference_cycles += a.cycles;
-  stats_.checked_cycles += b.cycles;
-  if (auto d = compare_tile_runs(a, b, start_cycle)) throw CosimMismatch(d->cycle, d->what);
-  stats_.events_compared += static_cast<int64_t>(a.events.size());
-  const int64_t end = start_cycle + a.cycles - 1;
+struct WordReplay::Impl {
+  Impl(MemoryPort& real, bool functional) : rec(real), functional(functional) {}
+  RecordingPort rec;
+  std::unique_ptr<ReplayPort> replay;
+  bool functional;
+};
+
+WordReplay::WordReplay(MemoryPort& real, bool functional) : impl_(std::make_unique<Impl>(real, functional)) {}
+WordReplay::~WordReplay() = default;
+
+MemoryPort& WordReplay::reference_port() { return impl_->rec; }
+
+MemoryPort& WordReplay::checked_port() {
+  if (!impl_->replay) impl_->replay = std::make_unique<ReplayPort>(impl_->rec.read_, impl_->functional);
+  return *impl_->replay;
+}
+
+void WordReplay::check(int64_t end, CosimStats& stats) const {
+  const RecordingPort& rec = impl_->rec;
+  const ReplayPort& replay = *impl_->replay;
   if (!replay.missing_.empty()) throw CosimMismatch(end, replay.missing_);
-  if (functional_) {
-    for (const auto& w : rec.written_) {
-      const uint64_t k = key(w.buf, w.addr);
-      auto it = replay.last_.find(k);
-      const int64_t mine = rec.last_.at(k);
-      if (it == replay.last_.end())
-        throw CosimMismatch(end, fmt::format("tlm wrote {} to word {} of the {} buffer ({}), rtl did not write it",
-                                             to_string(w.op), w.addr, to_string(w.buf), mine));
-      if (it->second != mine)
-        throw CosimMismatch(end, fmt::format("{} word {} of the {} buffer: tlm wrote {}, rtl wrote {}", to_string(w.op),
-                                             w.addr, to_string(w.buf), mine, it->second));
-    }
-    if (replay.last_.size() != rec.last_.size())
-      throw CosimMismatch(end, fmt::format("rtl wrote {} words, tlm {}", replay.last_.size(), rec.last_.size()));
-    stats_.words_compared += static_cast<int64_t>(rec.last_.size());
+  if (!impl_->functional) return;
+  for (const auto& w : rec.written_) {
+    const uint64_t k = key(w.buf, w.addr);
+    auto it = replay.last_.find(k);
+    const int64_t mine = rec.last_.at(k);
+    if (it == replay.last_.end())
+      throw CosimMismatch(end, fmt::format("tlm wrote {} to word {} of the {} buffer ({}), rtl did not write it",
+                                           to_string(w.op), w.addr, to_string(w.buf), mine));
+    if (it->second != mine)
+      throw CosimMismatch(end, fmt::format("{} word {} of the {} buffer: tlm wrote {}, rtl wrote {}", to_string(w.op),
+                                           w.addr, to_string(w.buf), mine, it->second));
   }
-  if (!record_events) a.events.clear(), a.phases.clear();
-  return a;
+  if (replay.last_.size() != rec.last_.size())
+    throw CosimMismatch(end, fmt::format("rtl wrote {} words, tlm {}", replay.last_.size(), rec.last_.size()));
+  stats.words_compared += static_cast<int64_t>(rec.last_.size());
 }
 
 namespace {
@@ -130,16 +135,6 @@ class FlipPort final : public MemoryPort {
 };
 }  // namespace
 
-TileRun FaultyArray::run_tile(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
-  const bool now = count_++ == tile_;
-  if (now && kind_ == "value") {
-    FlipPort flip(mem);
-    return inner_.run_tile(t, flip, start_cycle, record_events);
-  }
-  TileRun r = inner_.run_tile(t, mem, start_cycle, record_events);
-  if (now && kind_ == "cycles") r.cycles += 1;
-  if (now && kind_ == "event" && !r.events.empty()) r.events[r.events.size() / 2].index += 1;
-  return r;
-}
+std::unique_ptr<MemoryPort> flip_first_write(MemoryPort& inner) { return std::make_unique<FlipPort>(inner); }
 
 }  // namespace systrain
