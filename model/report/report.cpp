@@ -42,52 +42,51 @@ std::string report_json(const Config& cfg, const RunResult& r) { return counters
 std::string report_csv(const Config& cfg, const RunResult& r) { return counters_csv(counters_of(cfg, r)); }
 
 std::string report_summary(const Config& cfg, const RunResult& r) {
-  const Counters c = counters_of(cfg, r);
-  auto n = [&](const std::string& path) { return c.number(path).value_or(0.0); };
-  auto i = [&](const std::string& path) { return static_cast<int64_t>(n(path)); };
+  // a view of the run's figures, formatted from the result itself: the
+  // counters' names live in counters.cpp alone
+  const Energy e = energy_of(cfg, r);
   std::string s;
   s += fmt::format("systrain {} | {} | {} backend | {}x{} array, {} forward dataflow\n", SYSTRAIN_VERSION, r.schedule,
                    r.backend, r.rows, r.cols, to_string(cfg.schedule.forward_dataflow));
-  s += fmt::format("  steps {:>12}   samples {:>12}   tiles {:>12}\n", i("training.steps"), i("training.samples"),
-                   i("tiles"));
-  s += fmt::format("  cycles {:>11}   ({:.6f} s at {} MHz)   utilization {:.1f}%\n", i("cycles.total"),
-                   n("simulated_seconds"), cfg.accelerator.clock_mhz, 100 * n("utilization"));
+  s += fmt::format("  steps {:>12}   samples {:>12}   tiles {:>12}\n", r.steps, r.samples, r.tiles);
+  s += fmt::format("  cycles {:>11}   ({:.6f} s at {} MHz)   utilization {:.1f}%\n", r.cycles_total,
+                   static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6), cfg.accelerator.clock_mhz,
+                   100 * utilization_of(r));
   s += fmt::format("    forward {:>11}   backward {:>11}   update {:>11}   waiting for DRAM {:>11}\n",
-                   i("cycles.forward"), i("cycles.backward"), i("cycles.update"), i("cycles.stall"));
+                   r.cycles_forward, r.cycles_backward, r.cycles_update, r.cycles_stall);
   if (r.spec.ran) {
-    s += fmt::format("    both engines busy {:>11} ({} engines: forward {} cols, backward {} cols)\n", i("cycles.overlap"),
-                     r.spec.engines, r.spec.forward_cols, r.spec.backward_cols);
+    const auto& sp = r.spec;
+    s += fmt::format("    both engines busy {:>11} ({} engines: forward {} cols, backward {} cols)\n", r.cycles_overlap,
+                     sp.engines, sp.forward_cols, sp.backward_cols);
+    const double hit_rate =
+        sp.hits + sp.misses > 0 ? static_cast<double>(sp.hits) / static_cast<double>(sp.hits + sp.misses) : 0.0;
     s += fmt::format("  speculation ({}, threshold {}): {} hits, {} misses ({:.1f}% hits); table {} words in {}\n",
-                     r.spec.policy, cfg.schedule.speculation.threshold, r.spec.hits, r.spec.misses,
-                     100 * n("speculation.hit_rate"), r.spec.table_words, r.spec.table_in_sram ? "SRAM" : "DRAM");
+                     sp.policy, cfg.schedule.speculation.threshold, sp.hits, sp.misses, 100 * hit_rate, sp.table_words,
+                     sp.table_in_sram ? "SRAM" : "DRAM");
   }
-  if (i("cycles.bandwidth_stall") > 0)
-    s += fmt::format("    of the tiles' cycles, frozen for SRAM bandwidth or banks: {}\n", i("cycles.bandwidth_stall"));
-  s += fmt::format("  MACs {:>13}\n", i("macs"));
+  if (r.cycles_bandwidth_stall > 0)
+    s += fmt::format("    of the tiles' cycles, frozen for SRAM bandwidth or banks: {}\n", r.cycles_bandwidth_stall);
+  s += fmt::format("  MACs {:>13}\n", r.macs);
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
-  for (int o = 0; o < int(Operand::kCount); ++o) {
-    const std::string op = to_string(Operand(o));
-    s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", op, i("memory.sram.by_operand." + op + ".reads"),
-                     i("memory.sram.by_operand." + op + ".writes"), i("memory.dram.by_operand." + op + ".reads"),
-                     i("memory.dram.by_operand." + op + ".writes"));
-  }
-  s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "total", i("memory.sram.reads"), i("memory.sram.writes"),
-                   i("memory.dram.reads"), i("memory.dram.writes"));
-  s += fmt::format("  energy {:.4g} uJ (MAC {:.4g}, SRAM {:.4g}, DRAM {:.4g}, vector {:.4g})\n",
-                   n("energy_pj.total") * 1e-6, n("energy_pj.mac") * 1e-6, n("energy_pj.sram") * 1e-6,
-                   n("energy_pj.dram") * 1e-6, n("energy_pj.vector") * 1e-6);
+  for (int o = 0; o < int(Operand::kCount); ++o)
+    s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", to_string(Operand(o)), r.sram.operand_reads(Operand(o)),
+                     r.sram.operand_writes(Operand(o)), r.dram.reads[o], r.dram.writes[o]);
+  s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "total", r.sram.total_reads(), r.sram.total_writes(),
+                   r.dram.total_reads(), r.dram.total_writes());
+  s += fmt::format("  energy {:.4g} uJ (MAC {:.4g}, SRAM {:.4g}, DRAM {:.4g}, vector {:.4g})\n", e.total() * 1e-6,
+                   e.mac * 1e-6, e.sram() * 1e-6, e.dram * 1e-6, e.vector * 1e-6);
   if (r.training)
     s += fmt::format("    by phase: forward {:.4g}, backward {:.4g}, update {:.4g} uJ\n",
-                     n("energy_pj.by_phase.forward.total") * 1e-6, n("energy_pj.by_phase.backward.total") * 1e-6,
-                     n("energy_pj.by_phase.update.total") * 1e-6);
-  if (r.accuracy) s += fmt::format("  top-1 accuracy {:.2f}% (untrained weights)\n", 100 * n("inference.accuracy"));
-  for (size_t e = 0; e < r.test_accuracy.size(); ++e)
-    s += fmt::format("  epoch {}: test accuracy {:.2f}%, mean training loss {:.4f}, cycles {}\n", e + 1,
-                     100 * r.test_accuracy[e], r.train_loss[e], r.epoch_cycles[e] - (e ? r.epoch_cycles[e - 1] : 0));
+                     energy_of(cfg, r.stages[0]).total() * 1e-6, energy_of(cfg, r.stages[1]).total() * 1e-6,
+                     energy_of(cfg, r.stages[2]).total() * 1e-6);
+  if (r.accuracy) s += fmt::format("  top-1 accuracy {:.2f}% (untrained weights)\n", 100 * *r.accuracy);
+  for (size_t ep = 0; ep < r.test_accuracy.size(); ++ep)
+    s += fmt::format("  epoch {}: test accuracy {:.2f}%, mean training loss {:.4f}, cycles {}\n", ep + 1,
+                     100 * r.test_accuracy[ep], r.train_loss[ep], r.epoch_cycles[ep] - (ep ? r.epoch_cycles[ep - 1] : 0));
   if (r.cosim)
     s += fmt::format("  cosim: tlm {} cycles, rtl {} cycles, {} access events and {} words compared, {} mismatches\n",
-                     i("cosim.tlm_cycles"), i("cosim.rtl_cycles"), i("cosim.events_compared"),
-                     i("cosim.words_compared"), i("cosim.mismatches"));
+                     r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_events_compared, r.cosim_words_compared,
+                     r.cosim_mismatches);
   return s;
 }
 
