@@ -420,6 +420,45 @@ plot)
   "$st" plot nothere.csv --x a --y b --out q.png 2> err.txt; [ $? -eq 2 ] || fail "missing csv"
   [ ! -e q.png ] || fail "a failed plot wrote a file"
   ;;
+output_files)
+  # what the commands write is what it claims to be (issue 15): strict JSON
+  # (no NaN; every string escaped and valid UTF-8), CSV that round-trips
+  json_ok() { /usr/bin/python3 -c 'import json, sys
+json.load(open(sys.argv[1], encoding="utf-8"), parse_constant=lambda c: sys.exit("not JSON: " + c))' "$1"; }
+  tcfg=$src/configs/lockstep_training.yaml
+  # a float32 run that diverges: its losses are null, and a warning says so
+  "$st" run "$tcfg" --backend tlm --quiet --out div --set accelerator.numerics.kind=float32 \
+    --set training.learning_rate=1000000 || fail "diverging run"
+  json_ok div/report.json || fail "report.json of a diverged run is not JSON"
+  grep -q '"final_train_loss": null' div/report.json || fail "a diverged loss is not null"
+  grep -q 'training diverged' div/report.json || fail "no divergence warning"
+  # a config string with a byte that is not UTF-8, and a config path with a quote and a backslash
+  odd='q"u\o'
+  sed 's/^name: .*/name: "bad \xff byte"/' "$tcfg" > "$odd.yaml"
+  grep -q 'bad' "$odd.yaml" || fail "test config"
+  "$st" run "$odd.yaml" --backend tlm --quiet --out utf || fail "run of a non-UTF-8 name"
+  json_ok utf/report.json || fail "report.json with a non-UTF-8 config string is not JSON"
+  "$st" compare "$odd.yaml" --set simulation.backend=tlm --out cmp > /dev/null || fail "compare"
+  json_ok cmp/compare.json || fail "compare.json with a quote in the config path is not JSON"
+  /usr/bin/python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["config"] == sys.argv[2]' cmp/compare.json \
+    "$odd.yaml" || fail "compare.json names another config path"
+  # a schedule named twice is refused before anything runs
+  "$st" compare "$tcfg" --schedules interleaved,interleaved --out dup 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "named twice" err.txt && [ ! -e dup/interleaved ] || fail "duplicate schedules: exit $rc"
+  # sweep values with a quote, a comma and a line break: sweep.csv quotes them, merge and plot read them back
+  set_v=$'name=a"b,c\nd,e'
+  "$st" sweep "$tcfg" --set simulation.backend=tlm --set "$set_v" --out all > /dev/null || fail "sweep"
+  for i in 0 1; do
+    "$st" sweep "$tcfg" --set simulation.backend=tlm --set "$set_v" --shard $i/3 --out s$i > /dev/null || fail "shard $i"
+  done
+  "$st" sweep "$tcfg" --set simulation.backend=tlm --set "$set_v" --shard 2/3 --out s2 > /dev/null || fail "shard 2"
+  "$st" sweep merge s0 s1 s2 --out merged > /dev/null || fail "merge of quoted values"
+  cmp all/sweep.csv merged/sweep.csv || fail "merged sweep.csv differs from the unsharded one"
+  /usr/bin/python3 -c 'import csv, sys
+names = [r["name"] for r in csv.DictReader(open(sys.argv[1], newline=""))]
+assert names == ["a\"b", "c\nd", "e"], names' all/sweep.csv || fail "sweep.csv values do not round-trip"
+  "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out p.png > /dev/null 2>&1 || fail "plot"
+  ;;
 hostile_inputs)
   # regression tests of the reliability probe (issue 7): each ends promptly, exit 2, a clear message, no file
   mkdir adir && mkfifo fifo

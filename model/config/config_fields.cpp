@@ -78,12 +78,40 @@ std::optional<double> parse_num(const Node& n) {
   if (errno != 0 || end != n.scalar.c_str() + n.scalar.size() || !std::isfinite(v)) return std::nullopt;
   return v;
 }
+// A JSON string: quotes, backslashes and control characters escaped, and a
+// byte that does not belong to a valid UTF-8 sequence written as U+FFFD
+// (JSON text is UTF-8; a config string may hold any bytes).
 std::string json_str(const std::string& s) {
   std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += c;
-    else if (static_cast<unsigned char>(c) < 0x20) o += fmt::format("\\u{:04x}", c);
-    else o += c;
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = b[i];
+    if (c == '"' || c == '\\') {
+      o += '\\', o += static_cast<char>(c), ++i;
+    } else if (c < 0x20) {
+      o += fmt::format("\\u{:04x}", c), ++i;
+    } else if (c < 0x80) {
+      o += static_cast<char>(c), ++i;
+    } else {
+      // the length of a well-formed sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)
+      size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+      if (len && i + len <= n) {
+        const unsigned char c1 = b[i + 1];
+        const bool second_ok = c == 0xe0   ? c1 >= 0xa0 && c1 <= 0xbf
+                               : c == 0xed ? c1 >= 0x80 && c1 <= 0x9f
+                               : c == 0xf0 ? c1 >= 0x90 && c1 <= 0xbf
+                               : c == 0xf4 ? c1 >= 0x80 && c1 <= 0x8f
+                                           : c1 >= 0x80 && c1 <= 0xbf;
+        bool ok = second_ok;
+        for (size_t k = 2; ok && k < len; ++k) ok = b[i + k] >= 0x80 && b[i + k] <= 0xbf;
+        if (!ok) len = 0;
+      } else {
+        len = 0;
+      }
+      if (len) o.append(s, i, len), i += len;
+      else o += "\\ufffd", ++i;
+    }
   }
   return o + "\"";
 }

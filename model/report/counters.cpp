@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
+#include <unordered_map>
 #include <memory>
 
 #include "config_detail.h"
@@ -224,12 +226,13 @@ namespace {
 std::string scalar_json(const CounterValue& v) {
   struct V {
     std::string operator()(int64_t x) const { return fmt::format("{}", x); }
-    std::string operator()(double x) const { return fmt::format("{}", x); }
+    // JSON has no NaN or infinity: a value that is not finite is null
+    std::string operator()(double x) const { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
     std::string operator()(bool x) const { return x ? "true" : "false"; }
     std::string operator()(const std::string& x) const { return json_str(x); }
     std::string operator()(const std::vector<double>& x) const {
       std::string o = "[";
-      for (size_t i = 0; i < x.size(); ++i) o += fmt::format("{}{}", i ? ", " : "", x[i]);
+      for (size_t i = 0; i < x.size(); ++i) o += (i ? ", " : "") + (*this)(x[i]);
       return o + "]";
     }
     std::string operator()(const std::vector<std::string>& x) const {
@@ -245,12 +248,12 @@ std::string scalar_json(const CounterValue& v) {
 
 struct JsonNode {
   std::vector<std::pair<std::string, std::unique_ptr<JsonNode>>> kids;  // in declaration order
+  std::unordered_map<std::string, JsonNode*> index;                    // the same, by name
   const CounterValue* leaf = nullptr;
   JsonNode* child(const std::string& k) {
-    for (auto& [name, n] : kids)
-      if (name == k) return n.get();
+    if (auto it = index.find(k); it != index.end()) return it->second;
     kids.emplace_back(k, std::make_unique<JsonNode>());
-    return kids.back().second.get();
+    return index[k] = kids.back().second.get();
   }
   bool is_list() const {
     for (size_t i = 0; i < kids.size(); ++i)

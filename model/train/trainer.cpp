@@ -134,6 +134,7 @@ void Trainer::run() {
   std::vector<uint8_t> labels;
   Rng shuffle(static_cast<uint64_t>(cfg.training.seed) * 7919 + 17);
   LossStats inference;  // top-1 of the inference steps
+  bool diverged = false;
   int64_t step = 0;
   for (int epoch = 0; epoch < epochs && step < steps; ++epoch) {
     for (int64_t i = 0; i < s.count; ++i) order[i] = i;
@@ -182,6 +183,13 @@ void Trainer::run() {
       if (ctx_.functional()) {
         r.test_accuracy.push_back(evaluate());
         r.train_loss.push_back(epoch_loss.loss_sum / static_cast<double>(std::max<int64_t>(1, samples)));
+        if (!std::isfinite(r.train_loss.back()) && !diverged) {
+          diverged = true;
+          r.warnings.push_back(fmt::format(
+              "training diverged: the mean training loss of epoch {} is not a number (reported as null); lower "
+              "training.learning_rate",
+              epoch + 1));
+        }
         r.train_accuracy.push_back(static_cast<double>(epoch_loss.correct) /
                                    static_cast<double>(std::max<int64_t>(1, samples)));
       }

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "config_detail.h"
 #include "counters.h"
 #include "report.h"
 #include "sweep.h"
@@ -52,7 +53,12 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   std::vector<std::string> kinds = split(schedules.empty() ? "baseline,interleaved" : schedules);
   if (std::find(kinds.begin(), kinds.end(), "baseline") == kinds.end()) kinds.insert(kinds.begin(), "baseline");
   int bad = 0;
-  for (const auto& k : kinds) {
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    const std::string& k = kinds[i];
+    if (std::find(kinds.begin(), kinds.begin() + static_cast<std::ptrdiff_t>(i), k) != kinds.begin() + static_cast<std::ptrdiff_t>(i)) {
+      fmt::print(stderr, "--schedules: '{}' is named twice (each schedule runs once, into its own folder)\n", k);
+      return 2;
+    }
     if (k != "baseline" && k != "interleaved" && k != "speculative") {
       fmt::print(stderr, "--schedules: expected training schedules baseline, interleaved or speculative, found '{}'\n", k);
       return 2;
@@ -141,7 +147,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     }
     table += "\n";
   }
-  std::string json = "{\n  \"config\": \"" + config + "\",\n  \"schedules\": [";
+  std::string json = "{\n  \"config\": " + config_detail::json_str(config) + ",\n  \"schedules\": [";
   for (size_t i = 0; i < kinds.size(); ++i) json += fmt::format("{}\"{}\"", i ? ", " : "", kinds[i]);
   json += "],\n  \"reports\": {";
   for (size_t i = 0; i < kinds.size(); ++i)

@@ -92,6 +92,32 @@ const std::vector<std::string>& sweep_cols() {
   return cols;
 }
 
+// a field as RFC 4180 quotes it: in double quotes, a quote doubled (a comma
+// or a line break inside stays part of the field)
+std::string csv_field(const std::string& v) {
+  std::string o = "\"";
+  for (char c : v) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+// the records of a CSV text: line breaks inside quotes belong to the field
+std::vector<std::string> split_records(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') quoted = !quoted;  // a doubled quote toggles twice
+    if (c == '\n' && !quoted) {
+      out.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
 std::vector<std::string> split_row(const std::string& line) {
   std::vector<std::string> out;
   std::string cur;
@@ -124,14 +150,17 @@ bool read_table(const std::string& path, std::vector<std::string>& header,
     error = fmt::format("{}: cannot read it", path);
     return false;
   }
-  std::string line;
-  if (!std::getline(in, line) || line.empty()) {
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::vector<std::string> records = split_records(text.str());
+  if (records.empty() || records[0].empty()) {
     error = fmt::format("{}: no header line", path);
     return false;
   }
-  header = split_row(line);
+  header = split_row(records[0]);
   rows.clear();
-  for (int n = 2; std::getline(in, line); ++n) {
+  for (size_t n = 2; n <= records.size(); ++n) {
+    const std::string& line = records[n - 1];
     if (line.empty()) continue;
     rows.push_back(split_row(line));
     if (rows.back().size() != header.size()) {
@@ -241,7 +270,7 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     const size_t i = points[p];
     const auto m = read_csv(run_dir(i) + "/report.csv");
     std::string row = fmt::format("run_{:03}", i);
-    for (const auto& v : combos[i]) row += ",\"" + v + "\"";
+    for (const auto& v : combos[i]) row += "," + csv_field(v);
     for (const auto& c : sweep_cols()) row += "," + (m.count(c) ? m.at(c) : std::string());
     row += fmt::format(",{}\n", codes[p]);
     csv += row;
@@ -337,7 +366,7 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
   csv += "\n";
   for (const auto& [idx, row] : rows) {
     for (size_t c = 0; c < row.size(); ++c)
-      csv += (c ? "," : "") + (c >= 1 && c <= settings ? "\"" + row[c] + "\"" : row[c]);
+      csv += (c ? "," : "") + (c >= 1 && c <= settings ? csv_field(row[c]) : row[c]);
     csv += "\n";
   }
   std::error_code ec;
