@@ -432,12 +432,16 @@ json.load(open(sys.argv[1], encoding="utf-8"), parse_constant=lambda c: sys.exit
   json_ok div/report.json || fail "report.json of a diverged run is not JSON"
   grep -q '"final_train_loss": null' div/report.json || fail "a diverged loss is not null"
   grep -q 'training diverged' div/report.json || fail "no divergence warning"
-  # a config string with a byte that is not UTF-8, and a config path with a quote and a backslash
+  # a config with a byte that is not UTF-8 is refused, located (JSON is UTF-8)
+  sed 's/^name: .*/name: "bad \xff byte"/' "$tcfg" > latin.yaml
+  "$st" run latin.yaml --backend tlm --quiet --out utf 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "latin.yaml:[0-9]*:[0-9]*: a byte that is not UTF-8 (0xff)" err.txt && [ ! -e utf/report.json ] ||
+    fail "a non-UTF-8 config: exit $rc, $(cat err.txt)"
+  # a config path with a quote and a backslash, and a name with a quote: escaped in every JSON file
   odd='q"u\o'
-  sed 's/^name: .*/name: "bad \xff byte"/' "$tcfg" > "$odd.yaml"
-  grep -q 'bad' "$odd.yaml" || fail "test config"
-  "$st" run "$odd.yaml" --backend tlm --quiet --out utf || fail "run of a non-UTF-8 name"
-  json_ok utf/report.json || fail "report.json with a non-UTF-8 config string is not JSON"
+  sed 's/^name: .*/name: "say \\"hi\\" \\\\ there"/' "$tcfg" > "$odd.yaml"
+  "$st" run "$odd.yaml" --backend tlm --quiet --out quoted || fail "run of a quoted name"
+  json_ok quoted/report.json || fail "report.json with a quoted name is not JSON"
   "$st" compare "$odd.yaml" --set simulation.backend=tlm --out cmp > /dev/null || fail "compare"
   json_ok cmp/compare.json || fail "compare.json with a quote in the config path is not JSON"
   /usr/bin/python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["config"] == sys.argv[2]' cmp/compare.json \

@@ -78,40 +78,47 @@ std::optional<double> parse_num(const Node& n) {
   if (errno != 0 || end != n.scalar.c_str() + n.scalar.size() || !std::isfinite(v)) return std::nullopt;
   return v;
 }
+size_t utf8_length(const std::string& s, size_t i) {
+  // RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char c = b[i];
+  if (c < 0x80) return 1;
+  const size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  const unsigned char c1 = b[i + 1];
+  const bool second_ok = c == 0xe0   ? c1 >= 0xa0 && c1 <= 0xbf
+                         : c == 0xed ? c1 >= 0x80 && c1 <= 0x9f
+                         : c == 0xf0 ? c1 >= 0x90 && c1 <= 0xbf
+                         : c == 0xf4 ? c1 >= 0x80 && c1 <= 0x8f
+                                     : c1 >= 0x80 && c1 <= 0xbf;
+  if (!second_ok) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if (b[i + k] < 0x80 || b[i + k] > 0xbf) return 0;
+  return len;
+}
+
+size_t first_non_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = utf8_length(s, i);
+    if (len == 0) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
 // A JSON string: quotes, backslashes and control characters escaped, and a
 // byte that does not belong to a valid UTF-8 sequence written as U+FFFD
-// (JSON text is UTF-8; a config string may hold any bytes).
+// (JSON text is UTF-8; configs are refused with such bytes, but paths and
+// other strings may hold any).
 std::string json_str(const std::string& s) {
   std::string o = "\"";
-  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned char c = b[i];
-    if (c == '"' || c == '\\') {
-      o += '\\', o += static_cast<char>(c), ++i;
-    } else if (c < 0x20) {
-      o += fmt::format("\\u{:04x}", c), ++i;
-    } else if (c < 0x80) {
-      o += static_cast<char>(c), ++i;
-    } else {
-      // the length of a well-formed sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)
-      size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-      if (len && i + len <= n) {
-        const unsigned char c1 = b[i + 1];
-        const bool second_ok = c == 0xe0   ? c1 >= 0xa0 && c1 <= 0xbf
-                               : c == 0xed ? c1 >= 0x80 && c1 <= 0x9f
-                               : c == 0xf0 ? c1 >= 0x90 && c1 <= 0xbf
-                               : c == 0xf4 ? c1 >= 0x80 && c1 <= 0x8f
-                                           : c1 >= 0x80 && c1 <= 0xbf;
-        bool ok = second_ok;
-        for (size_t k = 2; ok && k < len; ++k) ok = b[i + k] >= 0x80 && b[i + k] <= 0xbf;
-        if (!ok) len = 0;
-      } else {
-        len = 0;
-      }
-      if (len) o.append(s, i, len), i += len;
-      else o += "\\ufffd", ++i;
-    }
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const size_t len = utf8_length(s, i);
+    if (c == '"' || c == '\\') o += '\\', o += c, ++i;
+    else if (len == 1 && static_cast<unsigned char>(c) < 0x20) o += fmt::format("\\u{:04x}", c), ++i;
+    else if (len == 0) o += "\\ufffd", ++i;
+    else o.append(s, i, len), i += len;
   }
   return o + "\"";
 }

@@ -1,5 +1,7 @@
 #include "yaml_loader.h"
 
+#include "config_detail.h"
+
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
@@ -139,6 +141,15 @@ Node parse_yaml(const std::string& raw, const std::string& file, std::vector<Con
     const size_t bol = raw.rfind('\n', nul);
     const int col = 1 + static_cast<int>(nul - (bol == std::string::npos ? 0 : bol + 1));
     errors.push_back({{file, line, col}, "", "a NUL byte: this is not a text file"});
+    return {};
+  }
+  if (const size_t bad = config_detail::first_non_utf8(raw); bad != std::string::npos) {
+    const int line = 1 + static_cast<int>(std::count(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    const size_t bol = raw.rfind('\n', bad);
+    const int col = 1 + static_cast<int>(bad - (bol == std::string::npos ? 0 : bol + 1));
+    errors.push_back({{file, line, col}, "",
+                      fmt::format("a byte that is not UTF-8 (0x{:02x}): a config is UTF-8 text",
+                                  static_cast<unsigned>(static_cast<unsigned char>(raw[bad])))});
     return {};
   }
   const std::string text = normalise_line_breaks(raw);
