@@ -462,6 +462,15 @@ json.load(open(sys.argv[1], encoding="utf-8"), parse_constant=lambda c: sys.exit
 names = [r["name"] for r in csv.DictReader(open(sys.argv[1], newline=""))]
 assert names == ["a\"b", "c\nd", "e"], names' all/sweep.csv || fail "sweep.csv values do not round-trip"
   "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out p.png > /dev/null 2>&1 || fail "plot"
+  # plot hands gnuplot no command: an --out that starts with '|' is a file name, and a line break in a
+  # string handed to gnuplot is refused (exit 2)
+  "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out '|touch injected #' > /dev/null 2>&1
+  [ ! -e injected ] && [ -s '|touch injected #' ] || fail "plot --out ran a shell command"
+  "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --title $'t\nsystem("touch injected2")' \
+    --out t.png > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && [ ! -e injected2 ] && [ ! -e t.png ] && grep -q "control character" err.txt || fail "plot --title: exit $rc"
+  "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --label name --out l.png > /dev/null 2> err.txt
+  [ $? -eq 2 ] && grep -q "control character" err.txt || fail "a label with a line break"
   ;;
 hostile_inputs)
   # regression tests of the reliability probe (issue 7): each ends promptly, exit 2, a clear message, no file

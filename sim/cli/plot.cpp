@@ -27,6 +27,11 @@ std::string gnuplot_str(const std::string& s) {
   return o + "'";
 }
 
+// a character that would end a gnuplot command line or a data line
+bool has_control(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
 bool parse_number(const std::string& s, double& v) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -61,6 +66,21 @@ int run_plot(const PlotSpec& spec) {
     fmt::print(stderr, "plot: give --x and --y columns\n");
     return 2;
   }
+  // every string handed to gnuplot stays inside its quotes: no control
+  // characters (a line break would start a command of its own)
+  for (const auto& [what, s] : {std::pair<const char*, const std::string&>{"--title", spec.title},
+                                {"--x", spec.x}, {"--y", spec.y}, {"--out", spec.out}})
+    if (has_control(s)) {
+      fmt::print(stderr, "plot: {} holds a control character; give plain text\n", what);
+      return 2;
+    }
+  for (const auto& r : rows)
+    for (int c : {bc, lc})
+      if (c >= 0 && has_control(r[c])) {
+        fmt::print(stderr, "plot: a value of column {} holds a control character (a line break?); gnuplot cannot "
+                           "show it: plot without --by or --label on it\n", header[c]);
+        return 2;
+      }
   const int exit_col = static_cast<int>(std::find(header.begin(), header.end(), "exit_code") - header.begin());
   // the points of each line, sorted by x; failed runs and empty cells are left out
   struct Point {
@@ -93,7 +113,11 @@ int run_plot(const PlotSpec& spec) {
     fmt::print(stderr, "plot: cannot make a temporary folder\n");
     return 1;
   }
-  const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", spec.out, ::getpid());
+  // the output as an absolute path: gnuplot takes an output name that starts
+  // with '|' for a shell command
+  std::error_code abs_ec;
+  const std::string out_abs = std::filesystem::absolute(spec.out, abs_ec).string();
+  const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", out_abs.empty() ? spec.out : out_abs, ::getpid());
   std::string script = fmt::format(
       "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
       "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key below noenhanced\nset grid\n"
@@ -107,7 +131,11 @@ int run_plot(const PlotSpec& spec) {
     std::sort(pts.begin(), pts.end());
     const std::string data = fmt::format("{}/line{}.dat", dir, n);
     std::ofstream f(data);
-    for (const auto& p : pts) f << fmt::format("{} {} \"{}\"\n", p.x, p.y, p.label);
+    for (const auto& p : pts) {  // a data string is in double quotes, which it cannot hold
+      std::string label = p.label;
+      std::replace(label.begin(), label.end(), '"', '\'');
+      f << fmt::format("{} {} \"{}\"\n", p.x, p.y, label);
+    }
     script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
                           gnuplot_str(name));
     if (lc >= 0)  // each point named by its value of --label
