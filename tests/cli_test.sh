@@ -462,6 +462,29 @@ json.load(open(sys.argv[1], encoding="utf-8"), parse_constant=lambda c: sys.exit
 names = [r["name"] for r in csv.DictReader(open(sys.argv[1], newline=""))]
 assert names == ["a\"b", "c\nd", "e"], names' all/sweep.csv || fail "sweep.csv values do not round-trip"
   "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out p.png > /dev/null 2>&1 || fail "plot"
+  # sweep and merge refuse what is not one sweep, or too big to be one
+  "$st" sweep "$tcfg" --set simulation.backend=tlm --set training.seed=1,2 --shard 0/2 --out fa > /dev/null || fail "shard a"
+  "$st" sweep "$tcfg" --set simulation.backend=tlm --set training.seed=3,4 --shard 1/2 --out fb > /dev/null || fail "shard b"
+  "$st" sweep merge fa fb --out fm > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "another sweep" err.txt && [ ! -e fm/sweep.csv ] || fail "a foreign shard merged: exit $rc"
+  "$st" sweep "$tcfg" --set training.seed=1,2 --shard 0/99999999999999999999 --out big > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] || fail "a shard count past 64 bits: exit $rc"
+  "$st" sweep "$tcfg" --set training.seed=1,2 --shard 0/3 --out big > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "at most as many shards as points" err.txt || fail "more shards than points: exit $rc"
+  v25=$(seq -s, 1 25)
+  timeout 20 "$st" sweep "$tcfg" --set training.seed=$v25 --set training.batch=$v25 --set training.epochs=$v25 \
+    --out huge > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "more than 10000 points" err.txt || fail "a sweep of 15,625 points: exit $rc"
+  printf '0 99999999999999 99999999999999 x\n' > fa/shard.txt
+  "$st" sweep merge fa --out fm > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] || fail "a shard.txt of 10^14 shards: exit $rc"
+  # a sweep into a used folder: a run that now fails keeps none of the earlier sweep's figures
+  qcfg=$src/configs/quickstart.yaml
+  "$st" sweep "$qcfg" --set training.test_samples=32 --out used > /dev/null || fail "first sweep"
+  "$st" sweep "$qcfg" --set training.test_samples=32 --set training.data_dir=/nonexistent --out used > /dev/null 2>&1
+  /usr/bin/python3 -c 'import csv, sys
+r = list(csv.DictReader(open(sys.argv[1], newline="")))[0]
+assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || fail "a failed run shows an earlier sweep's figures"
   # plot hands gnuplot no command: an --out that starts with '|' is a file name, and a line break in a
   # string handed to gnuplot is refused (exit 2)
   "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out '|touch injected #' > /dev/null 2>&1

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "counters.h"
+#include "fnv1a.h"
 #include "report.h"
 #include "yaml_loader.h"
 
@@ -171,6 +173,19 @@ bool read_table(const std::string& path, std::vector<std::string>& header,
   return true;
 }
 
+// a sweep is a set of runs; more than this many points is a mistake, not a plan
+constexpr int64_t kMaxSweepPoints = 10000;
+
+// what identifies a sweep: its config's path and every point's settings
+uint64_t sweep_fingerprint(const std::string& config, const std::vector<std::string>& keys,
+                           const std::vector<std::vector<std::string>>& combos) {
+  std::string s = config + '\0';
+  for (const auto& k : keys) s += k + '\0';
+  for (const auto& c : combos)
+    for (const auto& v : c) s += v + '\0';
+  return fnv1a(s.data(), s.size());
+}
+
 int run_sweep(const std::string& self, const std::string& config, const std::vector<std::string>& sets, int jobs,
               const std::string& out_dir, const std::string& shard) {
   int64_t shard_i = 0, shard_n = 1;
@@ -178,10 +193,11 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     char* end = nullptr;
     const auto slash = shard.find('/');
     if (slash != std::string::npos) {
+      errno = 0;
       shard_i = std::strtoll(shard.c_str(), &end, 10);
-      const bool i_ok = end == shard.c_str() + slash && slash > 0;
+      const bool i_ok = end == shard.c_str() + slash && slash > 0 && errno == 0;
       shard_n = std::strtoll(shard.c_str() + slash + 1, &end, 10);
-      if (!i_ok || *end != '\0' || slash + 1 == shard.size()) shard_n = 0;
+      if (!i_ok || *end != '\0' || slash + 1 == shard.size() || errno == ERANGE) shard_n = 0;
     } else {
       shard_n = 0;
     }
@@ -213,6 +229,21 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
   }
   if (jobs < 1) {
     fmt::print(stderr, "--jobs: expected a positive integer, found {}\n", jobs);
+    return 2;
+  }
+  // the points, bounded before any is made: each is a run
+  int64_t points_n = 1;
+  for (const auto& vs : values) {
+    points_n *= static_cast<int64_t>(vs.size());
+    if (points_n > kMaxSweepPoints) {
+      fmt::print(stderr, "sweep: more than {} points (the --set values multiply); sweep fewer values at once, or "
+                         "split the sweep\n", kMaxSweepPoints);
+      return 2;
+    }
+  }
+  if (shard_n > points_n) {
+    fmt::print(stderr, "--shard {}: {} shards for {} points; give at most as many shards as points\n", shard, shard_n,
+               points_n);
     return 2;
   }
   // every combination, validated before anything runs
@@ -268,7 +299,8 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
   int failed = 0;
   for (size_t p = 0; p < points.size(); ++p) {
     const size_t i = points[p];
-    const auto m = read_csv(run_dir(i) + "/report.csv");
+    // a run that failed wrote nothing: what its folder holds is an earlier sweep's
+    const auto m = codes[p] == 0 ? read_csv(run_dir(i) + "/report.csv") : std::map<std::string, std::string>{};
     std::string row = fmt::format("run_{:03}", i);
     for (const auto& v : combos[i]) row += "," + csv_field(v);
     for (const auto& c : sweep_cols()) row += "," + (m.count(c) ? m.at(c) : std::string());
@@ -283,7 +315,8 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
   std::vector<std::pair<std::string, std::string>> files{{out_dir + "/sweep.csv", csv}};
   // a shard says which it is, so that merge can check it has them all
   if (!shard.empty())
-    files.push_back({out_dir + "/shard.txt", fmt::format("{} {} {}\n", shard_i, shard_n, combos.size())});
+    files.push_back({out_dir + "/shard.txt", fmt::format("{} {} {} {:016x}\n", shard_i, shard_n, combos.size(),
+                                                         sweep_fingerprint(config, keys, combos))});
   const std::string err = write_files_atomically(files);
   fmt::print("{}", table);
   if (!err.empty()) {
@@ -305,16 +338,27 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
   std::vector<std::string> header;
   std::map<int64_t, std::vector<std::string>> rows;  // by run index
   int64_t total = -1, shards = -1;
+  std::string fingerprint;
   std::vector<int> seen;
   for (const auto& d : dirs) {
+    if (std::error_code fe; !std::filesystem::is_regular_file(d + "/shard.txt", fe)) {
+      fmt::print(stderr, "sweep merge: {}/shard.txt: not a regular file (is {} a shard of `systrain sweep --shard`?)\n",
+                 d, d);
+      return 2;
+    }
     std::ifstream st(d + "/shard.txt");
     int64_t i = -1, n = -1, t = -1;
-    if (!(st >> i >> n >> t) || n < 1 || i < 0 || i >= n || t < 0) {
+    std::string fp;
+    if (!(st >> i >> n >> t >> fp) || n < 1 || i < 0 || i >= n || t < 1 || t > kMaxSweepPoints || n > t) {
       fmt::print(stderr, "sweep merge: {}/shard.txt: missing or damaged (is {} a shard of `systrain sweep --shard`?)\n",
                  d, d);
       return 2;
     }
-    if (shards < 0) shards = n, total = t, seen.assign(n, 0);
+    if (shards < 0) shards = n, total = t, seen.assign(n, 0), fingerprint = fp;
+    if (fp != fingerprint) {
+      fmt::print(stderr, "sweep merge: {} is a shard of another sweep (other config or values) than {}\n", d, dirs[0]);
+      return 2;
+    }
     if (n != shards || t != total) {
       fmt::print(stderr, "sweep merge: {} is shard {} of {} with {} points; the first was of {} with {}\n", d, i, n, t,
                  shards, total);
