@@ -485,6 +485,16 @@ assert names == ["a\"b", "c\nd", "e"], names' all/sweep.csv || fail "sweep.csv v
   /usr/bin/python3 -c 'import csv, sys
 r = list(csv.DictReader(open(sys.argv[1], newline="")))[0]
 assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || fail "a failed run shows an earlier sweep's figures"
+  # a VCD window to the end of int64 is sized without overflow (refused before anything runs: no disk holds
+  # its bound), and a VCD name of 249 bytes, legal, is written (its temporary name is short)
+  lcfg=$src/configs/lockstep.yaml
+  "$st" run "$lcfg" --backend tlm --quiet --out vw --vcd vw.vcd --set 'simulation.vcd_window=[0, 9223372036854775807]' \
+    2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "a window of" err.txt && [ ! -e vw/report.json ] && [ ! -e vw.vcd ] ||
+    fail "a window to the end of int64: exit $rc, $(cat err.txt)"
+  long=$(printf 'v%.0s' $(seq 1 245)).vcd
+  "$st" run "$lcfg" --backend tlm --quiet --out vl --vcd "$long" || fail "a 249-byte VCD name"
+  [ -s "$long" ] && [ -z "$(ls | grep tmp)" ] || fail "the 249-byte VCD: $(ls)"
   # plot hands gnuplot no command: an --out that starts with '|' is a file name, and a line break in a
   # string handed to gnuplot is refused (exit 2)
   "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out '|touch injected #' > /dev/null 2>&1

@@ -189,7 +189,9 @@ RunOutcome open_trace(const Config& cfg, const std::vector<ArrayShape>& shapes, 
     // and there must be room for it: an upper bound of the window's size
     // (TLM: the schedule signals of each engine, ~0.5 KB a cycle; RTL:
     // every PE's registers, ~200 bytes a PE a cycle)
-    const double cycles = static_cast<double>(cfg.simulation.vcd_window[1] - cfg.simulation.vcd_window[0] + 1);
+    // (in doubles: the window's ends may be anywhere in int64)
+    const double cycles = static_cast<double>(cfg.simulation.vcd_window[1]) -
+                          static_cast<double>(cfg.simulation.vcd_window[0]) + 1.0;
     const double bound =
         4096 + cycles * (backend == Backend::kTlm ? 512.0 * static_cast<double>(shapes.size())
                                                   : 200.0 * shapes[0].rows * shapes[0].cols + 2048);
@@ -251,7 +253,13 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
     if (e > 0) memories[e]->share_storage(*memories[0]);
   }
   const std::string& vcd = cfg.simulation.vcd;
-  const std::string vcd_tmp = vcd.empty() ? "" : fmt::format("{}.tmp{}.vcd", vcd, ::getpid());
+  // the trace is written under a short temporary name beside it (a name of
+  // the longest legal length leaves no room for a suffix)
+  const std::string vcd_tmp = [&] {
+    if (vcd.empty()) return std::string();
+    const auto parent = std::filesystem::path(vcd).parent_path();
+    return (parent / fmt::format("systrain-{}.tmp.vcd", ::getpid())).string();
+  }();
   sc_core::sc_trace_file* tlm_trace = nullptr;
   if (RunOutcome o = open_trace(cfg, shapes, rtl, vcd_tmp, tlm_trace); o.code != kExitOk) return o;
 
