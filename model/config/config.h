@@ -33,6 +33,7 @@ struct LayerConfig {
   int size = 2;         // maxpool
   Activation activation = Activation::kNone;
   bool bias = false;    // dense, conv2d
+  bool decoded = true;  // false when its type could not be read (the checks across layers then say nothing)
 };
 
 // One row of a SCALE-Sim topology file (model/workload/topology.h reads them).

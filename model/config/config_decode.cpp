@@ -30,6 +30,7 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
                   std::vector<ConfigError>& errors) {
   if (n.kind != Node::Kind::kMap) {
     errors.push_back({n.loc, path, fmt::format("expected a mapping like {{type: dense, units: 10}}, found {}", found(n))});
+    out.decoded = false;
     return;
   }
   const Node* type = nullptr;
@@ -39,6 +40,7 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
   for (auto& [t, _] : layer_keys()) types.push_back(t);
   if (!type) {
     errors.push_back({n.loc, path + ".type", "missing key (expected one of conv2d | dense | flatten | maxpool)"});
+    out.decoded = false;
     return;
   }
   auto it = type->kind == Node::Kind::kScalar ? layer_keys().find(type->scalar) : layer_keys().end();
@@ -47,6 +49,7 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
     errors.push_back({type->loc, path + ".type",
                       fmt::format("expected one of conv2d | dense | flatten | maxpool, found {}{}", found(*type),
                                   hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint))});
+    out.decoded = false;
     return;
   }
   const std::string& t = it->first;
@@ -319,7 +322,12 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     int64_t c = net.input_shape.empty() ? 0 : net.input_shape[0];
     int64_t h = image ? net.input_shape[1] : 1, wd = image ? net.input_shape[2] : 1;
     auto shape = [&] { return image ? fmt::format("[{}, {}, {}]", c, h, wd) : fmt::format("[{}]", c); };
-    bool ok = !net.input_shape.empty();
+    // (only when every layer could be read: a layer whose type is wrong has
+    // no shape, and errors about it would follow from the first, not from
+    // what the user wrote)
+    const bool layers_decoded = std::all_of(net.layers.begin(), net.layers.end(),
+                                            [](const LayerConfig& l) { return l.decoded; });
+    bool ok = !net.input_shape.empty() && layers_decoded;
     for (size_t i = 0; i < net.layers.size() && ok; ++i) {
       const LayerConfig& lc = net.layers[i];
       const std::string at = fmt::format("network.layers[{}]", i);
@@ -386,7 +394,8 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     err("network.input_shape", fmt::format("fashion-mnist images are [1, 28, 28], found [{}, {}, {}]; use [1, 28, 28] or "
                                            "training.dataset: synthetic", net.input_shape[0], net.input_shape[1],
                                            net.input_shape[2]));
-  if (cfg.training.dataset == Dataset::kFashionMnist && !net.layers.empty() && net.layers.back().type == LayerType::kDense &&
+  if (cfg.training.dataset == Dataset::kFashionMnist && !net.layers.empty() && net.layers.back().decoded &&
+      net.layers.back().type == LayerType::kDense &&
       net.layers.back().units >= 2 && net.layers.back().units < 10)
     err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
         fmt::format("fashion-mnist has 10 classes: the last layer needs at least 10 units, found {}",
@@ -394,11 +403,12 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
   if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784)
     err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28), found [{}]; "
                                            "use [784] or training.dataset: synthetic", net.input_shape[0]));
-  if (cfg.schedule.kind != ScheduleKind::kInference && !net.layers.empty() &&
-      net.layers.back().type == LayerType::kDense && net.layers.back().units < 2)
+  // (units 0: not given or not read, which its own error says)
+  if (cfg.schedule.kind != ScheduleKind::kInference && !net.layers.empty() && net.layers.back().decoded &&
+      net.layers.back().type == LayerType::kDense && net.layers.back().units == 1)
     err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
         "training needs at least 2 classes in the last layer (it feeds softmax and cross-entropy)");
-  if (!net.layers.empty() && net.layers.back().type == LayerType::kDense &&
+  if (!net.layers.empty() && net.layers.back().decoded && net.layers.back().type == LayerType::kDense &&
       net.layers.back().activation == Activation::kRelu)
     err(fmt::format("network.layers[{}].activation", net.layers.size() - 1),
         "the last layer feeds softmax and cross-entropy: it takes no activation");
