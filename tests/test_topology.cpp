@@ -131,3 +131,24 @@ TEST_CASE("AlexNet forward on a 32x32 array: our cycles against SCALE-Sim's per-
     }
   }
 }
+
+TEST_CASE("a topology row whose GEMM overflows 64-bit counters is a located error, not a GEMM of 0 MACs") {
+  std::vector<ConfigError> errors;
+  // K = 2^24 · 2^24 · 2^24 overflowed to 0 and the row ran with no work
+  parse_topology("Layer name,IFMAP Height,IFMAP Width,Filter Height,Filter Width,Channels,Num Filter,Strides,\n"
+                 "big,16777216,16777216,16777216,16777216,16777216,16777216,1,\n",
+                 "big.csv", errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].str().find("big.csv:2:") == 0);
+  CHECK(errors[0].str().find("2^40") != std::string::npos);
+  errors.clear();
+  // a GEMM row of 2^72 multiply-adds
+  parse_topology("Layer,M,N,K\nhuge,16777216,16777216,16777216\n", "g.csv", errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].str().find("2^62") != std::string::npos);
+  errors.clear();
+  // the largest that fits runs: 2^24 · 2^24 · 2^14 = 2^62
+  const Topology ok = parse_topology("Layer,M,N,K\nedge,16777216,16384,16777216\n", "e.csv", errors);
+  CHECK(errors.empty());
+  CHECK(ok.layers.size() == 1);
+}

@@ -328,6 +328,12 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     const bool layers_decoded = std::all_of(net.layers.begin(), net.layers.end(),
                                             [](const LayerConfig& l) { return l.decoded; });
     bool ok = !net.input_shape.empty() && layers_decoded;
+    // (sizes multiplied in doubles: three dimensions of 2^24 overflow 64 bits)
+    auto elements = [&] { return static_cast<double>(c) * static_cast<double>(h) * static_cast<double>(wd); };
+    if (ok && elements() > static_cast<double>(int64_t{1} << 28)) {
+      err("network.input_shape", fmt::format("the input {} has more than 2^28 elements a sample", shape()));
+      ok = false;
+    }
     for (size_t i = 0; i < net.layers.size() && ok; ++i) {
       const LayerConfig& lc = net.layers[i];
       const std::string at = fmt::format("network.layers[{}]", i);
@@ -379,7 +385,8 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
           }
           break;
       }
-      if (ok && (lc.type == LayerType::kConv2d || lc.type == LayerType::kMaxpool) && c * h * wd > (int64_t{1} << 28)) {
+      if (ok && (lc.type == LayerType::kConv2d || lc.type == LayerType::kMaxpool) &&
+          elements() > static_cast<double>(int64_t{1} << 28)) {
         err(at, fmt::format("its output {} has more than 2^28 elements a sample", shape()));
         ok = false;
       }

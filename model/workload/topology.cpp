@@ -10,6 +10,11 @@
 namespace systrain {
 
 namespace {
+constexpr double kMaxGemmDim = 1099511627776.0;        // 2^40
+constexpr double kMaxGemmMacs = 4611686018427387904.0;  // 2^62
+}  // namespace
+
+namespace {
 
 struct Cell {
   std::string text;
@@ -121,11 +126,24 @@ Topology parse_topology(const std::string& text, const std::string& file, std::v
                                                l.filter_w, l.ifmap_h, l.ifmap_w));
         continue;
       }
+      // K = Fh·Fw·C reaches 2^72 with cells at their maximum: sized in doubles first
+      if (static_cast<double>(l.filter_h) * static_cast<double>(l.filter_w) * static_cast<double>(l.channels) >
+          kMaxGemmDim) {
+        err(line_no, cells[3].col, fmt::format("the {}x{}x{} filter has more than 2^40 weights a filter (its GEMM's K)",
+                                               l.filter_h, l.filter_w, l.channels));
+        continue;
+      }
       l.m = l.ofmap_h() * l.ofmap_w();
       l.k = l.filter_h * l.filter_w * l.channels;
       l.n = l.filters;
     } else {
       l.m = v[0], l.n = v[1], l.k = v[2];
+    }
+    // the work of a layer, M·K·N multiply-adds, must stay within 64-bit counters
+    if (static_cast<double>(l.m) * static_cast<double>(l.k) * static_cast<double>(l.n) > kMaxGemmMacs) {
+      err(line_no, cells[1].col, fmt::format("its GEMM (M {}, K {}, N {}) makes more than 2^62 multiply-adds", l.m, l.k,
+                                             l.n));
+      continue;
     }
     t.layers.push_back(l);
   }
