@@ -495,6 +495,13 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   long=$(printf 'v%.0s' $(seq 1 245)).vcd
   "$st" run "$lcfg" --backend tlm --quiet --out vl --vcd "$long" || fail "a 249-byte VCD name"
   [ -s "$long" ] && [ -z "$(ls | grep tmp)" ] || fail "the 249-byte VCD: $(ls)"
+  # --set takes the documented network.layers, a list as in a file
+  "$st" run "$tcfg" --backend tlm --quiet --out setl \
+    --set 'network.layers=[{type: dense, units: 16, activation: relu}, {type: dense, units: 10}]' || fail "--set network.layers"
+  grep -q '"gemm": {"m": 7, "k": 16, "n": 10}' setl/report.json || fail "--set network.layers did not take"
+  "$st" check "$tcfg" --set 'network.layers=[{type: dense, unit: 16}]' 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "network.layers\[0\].unit: unknown key for a dense layer (did you mean 'units'?)" err.txt ||
+    fail "--set network.layers with a misspelt key: exit $rc, $(cat err.txt)"
   # plot hands gnuplot no command: an --out that starts with '|' is a file name, and a line break in a
   # string handed to gnuplot is refused (exit 2)
   "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --out '|touch injected #' > /dev/null 2>&1

@@ -250,6 +250,20 @@ void validate_after_decode(const Config& out, std::vector<ConfigError>& errors,
 void apply_override(const std::string& path, const Node& value, Config& cfg,
                     std::vector<ConfigError>& errors) {
   SourceLoc loc{"--set", 0, 0};
+  if (path == "network.layers") {  // the list of layers, as in a file
+    if (value.kind != Node::Kind::kSeq || value.items.empty()) {
+      errors.push_back({loc, path, fmt::format("expected a non-empty list of layers like [{{type: dense, units: 10}}], "
+                                               "found {}", found(value))});
+      return;
+    }
+    cfg.network.layers.clear();
+    for (size_t i = 0; i < value.items.size(); ++i) {
+      LayerConfig l;
+      decode_layer(value.items[i], fmt::format("{}[{}]", path, i), l, errors);
+      cfg.network.layers.push_back(l);
+    }
+    return;
+  }
   for (auto& f : config_fields()) {
     if (f.path == path) {
       if (auto e = f.decode(cfg, value)) errors.push_back({loc, path, *e});
