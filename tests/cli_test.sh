@@ -495,6 +495,24 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   long=$(printf 'v%.0s' $(seq 1 245)).vcd
   "$st" run "$lcfg" --backend tlm --quiet --out vl --vcd "$long" || fail "a 249-byte VCD name"
   [ -s "$long" ] && [ -z "$(ls | grep tmp)" ] || fail "the 249-byte VCD: $(ls)"
+  # plot and merge: no FIFO read, the output checked up front (exit 2 with the reason, as run does)
+  mkfifo fifo.csv
+  timeout 10 "$st" plot fifo.csv --x cycles.total --y macs --out f.png 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "not a regular file" err.txt || fail "plot on a FIFO: exit $rc"
+  cp -r s0 sf && rm sf/shard.txt && mkfifo sf/shard.txt
+  timeout 10 "$st" sweep merge sf s1 s2 --out mf 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "not a regular file" err.txt || fail "merge of a FIFO shard.txt: exit $rc"
+  for out in nofolder/p.png all; do
+    "$st" plot all/sweep.csv --x cycles.total --y macs --out $out > /dev/null 2> err.txt; rc=$?
+    [ $rc -eq 2 ] && grep -q -- "--out" err.txt || fail "plot --out $out: exit $rc, $(cat err.txt)"
+  done
+  "$st" sweep "$tcfg" --set simulation.backend=tlm --set training.seed=1,2 --out neg > /dev/null || fail "sweep for --logx"
+  "$st" plot neg/sweep.csv --x cycles.overlap --y macs --logx --out lx.png > /dev/null 2> err.txt; rc=$?  # x = 0
+  [ $rc -eq 2 ] && grep -q "logx needs every x above 0" err.txt && [ ! -e lx.png ] || fail "plot --logx on x = 0: exit $rc"
+  "$st" plot all/sweep.csv --x training.final_train_loss --y macs --logx --out lx2.png > /dev/null 2>&1 || fail "--logx on x > 0"
+  touch afile
+  "$st" sweep merge s0 s1 s2 --out afile/sub > /dev/null 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q -- "--out" err.txt || fail "merge into an --out that cannot be made: exit $rc"
   # --set takes the documented network.layers, a list as in a file
   "$st" run "$tcfg" --backend tlm --quiet --out setl \
     --set 'network.layers=[{type: dense, units: 16, activation: relu}, {type: dense, units: 10}]' || fail "--set network.layers"

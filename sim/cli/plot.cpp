@@ -1,5 +1,7 @@
 #include "plot.h"
 
+#include "report.h"
+
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -99,9 +101,34 @@ int run_plot(const PlotSpec& spec) {
     }
     lines[bc >= 0 ? fmt::format("{}={}", header[bc], r[bc]) : spec.y].push_back({x, y, lc >= 0 ? r[lc] : ""});
   }
-  double x_max = 0;
+  double x_max = 0, x_min = 0;
+  bool first = true;
   for (const auto& [name, pts] : lines)
-    for (const auto& p : pts) x_max = std::max(x_max, std::abs(p.x));
+    for (const auto& p : pts) {
+      x_max = std::max(x_max, std::abs(p.x));
+      x_min = first ? p.x : std::min(x_min, p.x), first = false;
+    }
+  if (spec.logx && !lines.empty() && x_min <= 0) {
+    fmt::print(stderr, "plot: --logx needs every x above 0; column {} holds {}\n", spec.x, x_min);
+    return 2;
+  }
+  {  // where the PNG goes: a file in a folder that exists and can be written
+    std::error_code ec;
+    const std::filesystem::path out(spec.out);
+    if (spec.out.empty() || std::filesystem::is_directory(out, ec)) {
+      fmt::print(stderr, "plot: --out {}: give the name of a PNG file\n", spec.out.empty() ? "(none)" : spec.out);
+      return 2;
+    }
+    const std::string parent = out.parent_path().empty() ? "." : out.parent_path().string();
+    if (!std::filesystem::is_directory(parent, ec)) {
+      fmt::print(stderr, "plot: --out {}: the folder {} does not exist\n", spec.out, parent);
+      return 2;
+    }
+    if (const std::string why = probe_writable(parent); !why.empty()) {
+      fmt::print(stderr, "plot: --out {}: cannot write in {}: {}\n", spec.out, parent, why);
+      return 2;
+    }
+  }
   if (lines.empty()) {
     fmt::print(stderr, "plot: no row of {} has numbers in both {} and {}\n", spec.csv, spec.x, spec.y);
     return 2;

@@ -147,6 +147,17 @@ std::vector<std::string> split_row(const std::string& line) {
 
 bool read_table(const std::string& path, std::vector<std::string>& header,
                 std::vector<std::vector<std::string>>& rows, std::string& error) {
+  // a FIFO or a device would block or never end: only regular files, of a sane size
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    error = fmt::format("{}: not a regular file", path);
+    return false;
+  }
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > (uintmax_t{1} << 30)) {
+    error = fmt::format("{}: {} bytes; a table of at most 1 GiB is read", path, size);
+    return false;
+  }
   std::ifstream in(path);
   if (!in) {
     error = fmt::format("{}: cannot read it", path);
@@ -334,6 +345,18 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
   if (dirs.empty()) {
     fmt::print(stderr, "sweep merge: give the folders of the shards\n");
     return 2;
+  }
+  {  // the output folder is checked before anything is read, as run, compare and sweep do
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec || !std::filesystem::is_directory(out_dir)) {
+      fmt::print(stderr, "--out: cannot create the folder {}{}\n", out_dir, ec ? ": " + ec.message() : "");
+      return 2;
+    }
+    if (const std::string why = probe_writable(out_dir); !why.empty()) {
+      fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
+      return 2;
+    }
   }
   std::vector<std::string> header;
   std::map<int64_t, std::vector<std::string>> rows;  // by run index
