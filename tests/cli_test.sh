@@ -513,6 +513,25 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   touch afile
   "$st" sweep merge s0 s1 s2 --out afile/sub > /dev/null 2> err.txt; rc=$?
   [ $rc -eq 2 ] && grep -q -- "--out" err.txt || fail "merge into an --out that cannot be made: exit $rc"
+  # SIGTERM to sweep or compare stops their runs too (no orphan goes on to write a report), exit 1, no table
+  mcfg=$src/configs/mlp_fashion.yaml
+  for cmd in sweep compare; do
+    if [ $cmd = sweep ]; then
+      "$st" sweep "$mcfg" --set training.train_samples=60000 --set training.seed=1,2,3 --jobs 1 --out sig_$cmd \
+        > /dev/null 2> err_$cmd.txt &
+    else
+      "$st" compare "$mcfg" --set training.train_samples=60000 --out sig_$cmd > /dev/null 2> err_$cmd.txt &
+    fi
+    p=$!
+    sleep 1.5  # (a run of 60,000 images takes several seconds: none has finished)
+    kill -TERM $p
+    wait $p; rc=$?
+    sleep 1
+    [ $rc -eq 1 ] || fail "$cmd after SIGTERM: exit $rc"
+    ! pgrep -f "out sig_$cmd" > /dev/null || fail "$cmd left its runs going after SIGTERM"
+    [ ! -e sig_$cmd/sweep.csv ] && [ ! -e sig_$cmd/compare.json ] || fail "$cmd wrote its table after SIGTERM"
+    [ -z "$(find sig_$cmd -name report.json)" ] || fail "$cmd: a stopped run wrote a report"
+  done
   # --set takes the documented network.layers, a list as in a file
   "$st" run "$tcfg" --backend tlm --quiet --out setl \
     --set 'network.layers=[{type: dense, units: 16, activation: relu}, {type: dense, units: 10}]' || fail "--set network.layers"

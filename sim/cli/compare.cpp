@@ -13,6 +13,7 @@
 #include "config_detail.h"
 #include "counters.h"
 #include "report.h"
+#include "samples.h"
 #include "sweep.h"
 #include "yaml_loader.h"
 
@@ -90,6 +91,10 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   }
   // the runs are independent processes: two at a time on this 2-core class of machine
   const std::vector<int> codes = run_children(self, arg_lists, 2);
+  if (g_interrupted.load()) {
+    fmt::print(stderr, "systrain: interrupted; the runs were stopped and compare.json was not written\n");
+    return 1;
+  }
   for (size_t i = 0; i < kinds.size(); ++i)
     if (codes[i] != 0) {
       fmt::print(stderr, "systrain: the {} run failed (exit {}); see above\n", kinds[i], codes[i]);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "counters.h"
 #include "fnv1a.h"
 #include "report.h"
+#include "samples.h"
 #include "yaml_loader.h"
 
 extern char** environ;
@@ -55,12 +57,30 @@ std::map<std::string, std::string> read_csv(const std::string& path) {
   return m;
 }
 
+namespace {
+void on_stop(int) { g_interrupted.store(true); }
+}  // namespace
+
 std::vector<int> run_children(const std::string& self, const std::vector<std::vector<std::string>>& arg_lists, int jobs) {
+  // SIGINT, SIGTERM and SIGHUP stop the batch: no run starts any more, the
+  // running ones get SIGTERM (each then writes nothing) and are waited for.
+  // No SA_RESTART: the signal ends the wait below.
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
   std::vector<int> codes(arg_lists.size(), -1);
   std::map<pid_t, size_t> running;
   size_t next = 0;
+  bool forwarded = false;
   while (next < arg_lists.size() || !running.empty()) {
-    while (next < arg_lists.size() && static_cast<int>(running.size()) < jobs) {
+    if (g_interrupted.load()) {
+      if (!forwarded)
+        for (const auto& [pid, _] : running) ::kill(pid, SIGTERM);
+      forwarded = true;
+      if (running.empty()) break;
+    }
+    while (!g_interrupted.load() && next < arg_lists.size() && static_cast<int>(running.size()) < jobs) {
       std::vector<std::string> args = arg_lists[next];
       args.insert(args.begin(), self);
       std::vector<char*> argv;
@@ -74,9 +94,13 @@ std::vector<int> run_children(const std::string& self, const std::vector<std::ve
       }
       running[pid] = next++;
     }
+    if (running.empty()) continue;
     int status = 0;
     const pid_t done = ::wait(&status);
-    if (done < 0) break;
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
     auto it = running.find(done);
     if (it == running.end()) continue;
     codes[it->second] = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
@@ -301,6 +325,10 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     arg_lists.push_back(args);
   }
   const std::vector<int> codes = run_children(self, arg_lists, jobs);
+  if (g_interrupted.load()) {
+    fmt::print(stderr, "systrain: interrupted; the runs were stopped and sweep.csv was not written\n");
+    return 1;
+  }
   // the summary: one row per run
   std::string csv = "run";
   for (const auto& k : keys) csv += "," + k;
