@@ -532,6 +532,21 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
     [ ! -e sig_$cmd/sweep.csv ] && [ ! -e sig_$cmd/compare.json ] || fail "$cmd wrote its table after SIGTERM"
     [ -z "$(find sig_$cmd -name report.json)" ] || fail "$cmd: a stopped run wrote a report"
   done
+  # the tensor dump: its folder checked before the run; a run stopped midway leaves whole steps only, and says which
+  "$st" run "$tcfg" --backend tlm --quiet --out dm --set simulation.dump_tensors=afile/sub 2> err.txt; rc=$?
+  [ $rc -eq 2 ] && grep -q "dump_tensors: cannot create" err.txt && [ ! -e dm/report.json ] || fail "a dump under a file: exit $rc"
+  "$st" run "$mcfg" --schedule baseline --quiet --out dm2 --set simulation.dump_tensors=$work/dumped \
+    --set simulation.max_steps=1000 2> err.txt &
+  p=$!
+  sleep 1.5
+  kill -TERM $p
+  wait $p; rc=$?
+  [ $rc -eq 1 ] && [ ! -e dm2/report.json ] || fail "a dump run after SIGTERM: exit $rc"
+  last=$(ls dumped | sed 's/step_//' | sort -n | tail -1)
+  grep -q "holds steps 0 to $last (step $((last + 1)), cut short, was removed)" err.txt || fail "dump message: $(cat err.txt)"
+  for d in dumped/step_*; do
+    [ "$(find $d -type f | wc -l)" -eq "$(find dumped/step_0 -type f | wc -l)" ] || fail "$d is not whole"
+  done
   # --set takes the documented network.layers, a list as in a file
   "$st" run "$tcfg" --backend tlm --quiet --out setl \
     --set 'network.layers=[{type: dense, units: 16, activation: relu}, {type: dense, units: 10}]' || fail "--set network.layers"

@@ -135,7 +135,7 @@ void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) 
   RunResult& r = ctx_.result;
   const auto tiles = tile_pass(op.pass, en.shape);
   for (const Tile& t : tiles) {
-    if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; nothing was written");
+    if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; no report was written");
     const TileRun& run = backend_tile(e, t);
     const int64_t c0 = en.cycle;
     mark_busy(e, c0, c0 + run.cycles);

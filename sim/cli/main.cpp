@@ -146,6 +146,20 @@ extern "C" int sc_main(int argc, char* argv[]) {
     fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
     return kExitBadInput;
   }
+  // the tensor dump's folder, like --out: made and probed before anything runs
+  if (const std::string& dump_dir = cfg.simulation.dump_tensors; !dump_dir.empty()) {
+    std::error_code dec;
+    std::filesystem::create_directories(dump_dir, dec);
+    if (dec || !std::filesystem::is_directory(dump_dir)) {
+      fmt::print(stderr, "simulation.dump_tensors: cannot create the folder {}{}\n", dump_dir,
+                 dec ? ": " + dec.message() : "");
+      return kExitBadInput;
+    }
+    if (const std::string why = probe_writable(dump_dir); !why.empty()) {
+      fmt::print(stderr, "simulation.dump_tensors: cannot write in {}: {}\n", dump_dir, why);
+      return kExitBadInput;
+    }
+  }
   RunResult result;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -155,6 +169,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   const RunOutcome outcome = run_simulation(cfg, result, !quiet, dump.get());
   if (outcome.code != kExitOk) {
     fmt::print(stderr, "systrain: {}\n", outcome.message);
+    if (dump) fmt::print(stderr, "systrain: {}\n", dump->cut_short());
     return outcome.code;
   }
   const std::string err = write_files_atomically({{out_dir + "/report.json", report_json(cfg, result)},

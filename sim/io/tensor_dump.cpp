@@ -77,7 +77,17 @@ void TensorDump::write_image(const std::string& path, const std::vector<float>& 
   write_npy(path, v.data(), v.size() * sizeof(float), "<f4", {m_, s.c, s.h, s.w});
 }
 
+std::string TensorDump::cut_short() {
+  if (last_step_ < 0) return fmt::format("simulation.dump_tensors: {} holds no step", root_);
+  std::error_code ec;
+  std::filesystem::remove_all(fmt::format("{}/step_{}", root_, last_step_), ec);
+  return last_step_ == 0 ? fmt::format("simulation.dump_tensors: {} holds no step (step 0, cut short, was removed)", root_)
+                         : fmt::format("simulation.dump_tensors: {} holds steps 0 to {} (step {}, cut short, was removed)",
+                                       root_, last_step_ - 1, last_step_);
+}
+
 void TensorDump::before_step(int64_t step, const Memory& mem, const std::vector<uint8_t>& labels) {
+  last_step_ = step;
   m_ = static_cast<int64_t>(labels.size());
   std::vector<int64_t> l(labels.begin(), labels.end());
   write_npy(dir(step, -1) + "/labels.npy", l.data(), l.size() * 8, "<i8", {m_});

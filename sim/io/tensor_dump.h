@@ -28,6 +28,9 @@ class TensorDump final : public StepObserver {
   TensorDump(const Config& cfg, const Workload& w);
   void before_step(int64_t step, const Memory& mem, const std::vector<uint8_t>& labels) override;
   void after_op(int64_t step, const StepOp& op, const Memory& mem) override;
+  // the run ended early: the step being dumped is removed (it may be cut
+  // short); returns what the dump still holds, for the message
+  std::string cut_short();
 
  private:
   std::vector<float> real(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int frac) const;
@@ -43,6 +46,7 @@ class TensorDump final : public StepObserver {
   StepNumerics sn_;
   std::string root_;
   int64_t m_ = 0;
+  int64_t last_step_ = -1;  // the step being dumped
   std::vector<std::vector<float>> w_before_;
 };
 
