@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <sys/file.h>
+#include <fcntl.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -132,6 +134,21 @@ std::string write_files_atomically(const std::vector<std::pair<std::string, std:
       return error(path, err ? err : EIO);
     }
   }
+  // Two processes writing into one folder (two runs with the same --out)
+  // rename their sets one after the other, never interleaved: a lock on the
+  // folder of the first file, held until the last rename (released on close)
+  struct FolderLock {
+    int fd = -1;
+    explicit FolderLock(const std::string& dir) {
+      fd = ::open((dir + "/.systrain.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (fd >= 0) ::flock(fd, LOCK_EX);
+    }
+    ~FolderLock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock(files.empty() ? std::string(".")
+                       : fs::path(files[0].first).parent_path().empty() ? std::string(".")
+                                                                        : fs::path(files[0].first).parent_path().string());
   for (size_t i = 0; i < files.size(); ++i) {
     std::error_code ec;
     if (fs::is_regular_file(files[i].first, ec)) {
