@@ -78,6 +78,15 @@ void Trainer::load_batch(const Samples& s, const std::vector<int64_t>& order, in
     }
 }
 
+int64_t Trainer::top1(const Memory& mem, int64_t row) const {
+  const auto& act = mem.buffer(Buffer::kActivations);
+  const Mat& y = ctx_.layout.logits;
+  int64_t best = 0;
+  for (int64_t j = 1; j < ctx_.w.layers.back().n; ++j)
+    if (ctx_.logit(act[y.at(row, j)]) > ctx_.logit(act[y.at(row, best)])) best = j;
+  return best;
+}
+
 double Trainer::evaluate() {
   // the forward passes of the test set on a scratch copy of the buffers,
   // through the same TLM numerics; not timed, not counted
@@ -90,7 +99,7 @@ double Trainer::evaluate() {
   TlmArray array(shape, ctx_.num, true, ctx_.lr());
   Config inf = cfg;
   inf.schedule.kind = ScheduleKind::kInference;
-  const int64_t batch = cfg.training.batch, n = w.layers.back().n;
+  const int64_t batch = cfg.training.batch;
   std::vector<int64_t> order(test_.count);
   for (int64_t i = 0; i < test_.count; ++i) order[i] = i;
   int64_t correct = 0;
@@ -105,13 +114,7 @@ double Trainer::evaluate() {
       for (const Tile& t : tile_pass(op.pass, shape))
         array.run(t, scratch, 0, false);
     }
-    const auto& act = scratch.buffer(Buffer::kActivations);
-    for (int64_t i = 0; i < m; ++i) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < n; ++j)
-        if (ctx_.logit(act[layout.logits.at(i, j)]) > ctx_.logit(act[layout.logits.at(i, best)])) best = j;
-      correct += best == test_.labels[first + i];
-    }
+    for (int64_t i = 0; i < m; ++i) correct += top1(scratch, i) == test_.labels[first + i];
   }
   return test_.count > 0 ? static_cast<double>(correct) / static_cast<double>(test_.count) : 0.0;
 }
@@ -158,16 +161,8 @@ void Trainer::run() {
       const StepOutcome out = schedule_.step(in, ex_);
       epoch_loss += out.loss;
       epoch_hits += out.hits;
-      if (!training && ctx_.functional()) {  // inference: score the logits of the step
-        const auto& act = ex_.memory(0).buffer(Buffer::kActivations);
-        const StepLayout& l = ctx_.layout;
-        for (int64_t i = 0; i < m; ++i) {
-          int64_t best = 0;
-          for (int64_t j = 1; j < w.layers.back().n; ++j)
-            if (ctx_.logit(act[l.logits.at(i, j)]) > ctx_.logit(act[l.logits.at(i, best)])) best = j;
-          inference.correct += best == labels[i];
-        }
-      }
+      if (!training && ctx_.functional())  // inference: score the logits of the step
+        for (int64_t i = 0; i < m; ++i) inference.correct += top1(ex_.memory(0), i) == labels[i];
       samples += m;
       r.samples += m;
       if (tty && (step % 8 == 7 || step + 1 == steps))

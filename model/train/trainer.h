@@ -23,6 +23,7 @@ class Trainer {
   void load_batch(const Samples& s, const std::vector<int64_t>& order, int64_t first, int64_t m, Memory& mem,
                   const Mat& input);
   double evaluate();  // test accuracy of the current weights (host only, no cycles)
+  int64_t top1(const Memory& mem, int64_t row) const;  // the argmax of a row of the logits
   void finish_run();
 
   RunContext& ctx_;

@@ -56,7 +56,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   int bad = 0;
   for (size_t i = 0; i < kinds.size(); ++i) {
     const std::string& k = kinds[i];
-    if (std::find(kinds.begin(), kinds.begin() + static_cast<std::ptrdiff_t>(i), k) != kinds.begin() + static_cast<std::ptrdiff_t>(i)) {
+    if (std::count(kinds.begin(), kinds.end(), k) > 1) {
       fmt::print(stderr, "--schedules: '{}' is named twice (each schedule runs once, into its own folder)\n", k);
       return 2;
     }

@@ -54,8 +54,7 @@ RunOutcome check_memory(const Config& cfg, const Workload& w, bool training) {
                         "state ({} of them weights; {} buffer rows for training.batch {}) held twice at 8 bytes "
                         "a word, and the data set; {}, or run timing only (simulation.functional: false)",
                         need / (1 << 30), avail / (1 << 30), words, weights, cfg.buffer_rows(), cfg.training.batch,
-                        by_weights ? "make network.layers smaller" : "lower training.batch"),
-            };
+                        by_weights ? "make network.layers smaller" : "lower training.batch")};
   }
   return {};
 }
