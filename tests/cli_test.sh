@@ -573,6 +573,47 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   [ $rc -eq 2 ] && [ ! -e injected2 ] && [ ! -e t.png ] && grep -q "control character" err.txt || fail "plot --title: exit $rc"
   "$st" plot all/sweep.csv --x cycles.total --y training.final_test_accuracy --label name --out l.png > /dev/null 2> err.txt
   [ $? -eq 2 ] && grep -q "control character" err.txt || fail "a label with a line break"
+  # a dump on a full disk names the errno text and leaves no partial step (a file-size limit stands in for the
+  # full disk: the write fails the same way, with EFBIG)
+  (trap '' XFSZ; ulimit -f 100; "$st" run "$mcfg" --schedule baseline --quiet --out dfull --set simulation.dump_tensors=full \
+    --set simulation.max_steps=3 2> err.txt); rc=$?
+  [ $rc -eq 1 ] && grep -q "dump_tensors: cannot write full/step_0/.*: File too large" err.txt &&
+    [ -z "$(ls full)" ] && [ ! -e dfull/report.json ] || fail "a dump on a full disk: exit $rc, $(cat err.txt)"
+  # one compare or sweep at a time into a folder: a second one is refused (exit 2) while the first runs
+  "$st" compare "$mcfg" --set training.train_samples=60000 --out busy > /dev/null 2>&1 & p=$!
+  sleep 1
+  for cmd in compare sweep; do
+    if [ $cmd = compare ]; then "$st" compare "$tcfg" --out busy > /dev/null 2> err.txt; rc=$?
+    else "$st" sweep "$tcfg" --set training.seed=1,2 --out busy > /dev/null 2> err.txt; rc=$?; fi
+    [ $rc -eq 2 ] && grep -q "another compare or sweep is writing into busy" err.txt || fail "a second $cmd into busy/: exit $rc"
+  done
+  kill -TERM $p; wait $p
+  "$st" compare "$tcfg" --set simulation.backend=tlm --out busy > /dev/null 2>&1 || fail "compare into busy/ once the first has ended"
+  # SIGTERM to plot: gnuplot stopped, its temporary folder and the PNG's temporary gone, exit 1
+  seq 1 1500000 | awk 'BEGIN { print "a,b" } { print $1 "," ($1 % 977) }' > bigplot.csv
+  ls -d /tmp/systrain-plot-* 2> /dev/null | sort > tmp_before.txt
+  "$st" plot bigplot.csv --x a --y b --out big.png > /dev/null 2> err.txt & p=$!
+  sleep 2
+  kill -TERM $p; wait $p; rc=$?
+  sleep 0.5
+  ls -d /tmp/systrain-plot-* 2> /dev/null | sort > tmp_after.txt
+  [ $rc -eq 1 ] && grep -q "plot: interrupted; nothing was written" err.txt || fail "plot after SIGTERM: exit $rc, $(cat err.txt)"
+  cmp -s tmp_before.txt tmp_after.txt || fail "plot left $(comm -13 tmp_before.txt tmp_after.txt)"
+  ! ls | grep -q "big.png" || fail "plot left $(ls | grep big.png)"
+  ! pgrep -f "systrain-plot-" > /dev/null || fail "plot left gnuplot running"
+  # a 30,000-row topology: linear (the report of ~3.6 M counters in seconds), and SIGTERM is honoured while the
+  # report is made, as in every phase: exit 1 within a second, no report
+  awk 'BEGIN { print "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,";
+               for (i = 0; i < 30000; i++) print "l" i ",8,8,3,3,4,8,1," }' > rows30k.csv
+  sed "s#topologies/alexnet.csv#$work/rows30k.csv#" "$src/configs/alexnet_topology.yaml" > rows30k.yaml
+  "$st" run rows30k.yaml --schedule interleaved --quiet --out r30k 2> err.txt & p=$!
+  sleep 2.5
+  kill -TERM $p
+  for i in $(seq 1 20); do kill -0 $p 2> /dev/null || break; sleep 0.1; done
+  ! kill -0 $p 2> /dev/null || fail "a 30,000-row topology run went on 2 s after SIGTERM"
+  wait $p; rc=$?
+  [ $rc -eq 1 ] && grep -q "interrupted; no report was written" err.txt && [ ! -e r30k/report.json ] ||
+    fail "SIGTERM to a 30,000-row topology run: exit $rc, $(cat err.txt)"
   ;;
 hostile_inputs)
   # regression tests of the reliability probe (issue 7): each ends promptly, exit 2, a clear message, no file

@@ -29,6 +29,7 @@ DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
     if (i > 0 && w.layers[i - 1].relu && (!p.prep.empty() || w.from_topology))
       stash += w.layers[i - 1].rows * w.layers[i - 1].n;
     stash_ps_.push_back(stash);
+    stash_sum_ += stash;
     // (the first layer has no AG pass: no dX, no partial sums)
     int64_t grad = p.rows * p.n;
     if (i > 0) {
@@ -73,8 +74,7 @@ int64_t DramSchedule::layer_ready(int64_t step, int64_t m, int64_t next_m, int l
 }
 
 bool DramSchedule::stash_spills(int64_t m) const {
-  int64_t words = m * w_.layers.back().n;
-  for (int64_t s : stash_ps_) words += m * s;
+  const int64_t words = m * (w_.layers.back().n + stash_sum_);
   return words * stash_slots_ > act_capacity_words_;
 }
 

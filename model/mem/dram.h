@@ -129,6 +129,7 @@ class DramSchedule {
 
   const Workload& w_;
   std::vector<int64_t> stash_ps_, grad_ps_;  // per layer, words a sample: stash; backward working set without dW
+  int64_t stash_sum_ = 0;                    // Σ stash_ps_ (stash_spills is asked once a layer)
   DmaChannel dma_;
   bool weights_resident_;
   int64_t act_capacity_words_, grad_capacity_words_;

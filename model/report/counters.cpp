@@ -4,11 +4,13 @@
 
 #include <cmath>
 #include <map>
-#include <unordered_map>
-#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_set>
 
 #include "config_detail.h"
 #include "config_schema.h"
+#include "interrupt.h"
 #include "report.h"
 
 namespace systrain {
@@ -158,6 +160,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("cosim.words_compared", r.cosim_words_compared);
   c.add("warnings", r.warnings);
   for (size_t i = 0; i < r.layers.size(); ++i) {
+    if ((i & 1023) == 1023) stop_if_interrupted();
     const auto& l = r.layers[i];
     const std::string p = fmt::format("layers.{}", i);
     c.add(p + ".index", int64_t{l.index});
@@ -174,6 +177,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     add_access(c, p + ".sram", l.sram);
   }
   for (size_t i = 0; i < r.ops.size(); ++i) {
+    if ((i & 1023) == 1023) stop_if_interrupted();
     const auto& o = r.ops[i];
     const std::string p = fmt::format("ops.{}", i);
     c.add(p + ".layer", int64_t{o.layer});
@@ -246,69 +250,99 @@ std::string scalar_json(const CounterValue& v) {
   return std::visit(V{}, v);
 }
 
-struct JsonNode {
-  std::vector<std::pair<std::string, std::unique_ptr<JsonNode>>> kids;  // in declaration order
-  std::unordered_map<std::string, JsonNode*> index;                    // the same, by name
-  const CounterValue* leaf = nullptr;
-  JsonNode* child(const std::string& k) {
-    if (auto it = index.find(k); it != index.end()) return it->second;
-    kids.emplace_back(k, std::make_unique<JsonNode>());
-    return index[k] = kids.back().second.get();
-  }
-  bool is_list() const {
-    for (size_t i = 0; i < kids.size(); ++i)
-      if (kids[i].first != std::to_string(i)) return false;
-    return !kids.empty();
-  }
-  bool flat() const {  // only scalar leaves below: one line
-    for (auto& [k, n] : kids)
-      if (!n->leaf || std::holds_alternative<Raw>(*n->leaf)) return false;
-    return true;
-  }
-};
+// report.json written straight from the counters, without a tree of nodes (a
+// 100,000-layer topology's tree took gigabytes). A node is the list of
+// counters that share the path components before the current depth; pos[i] is
+// where counter i's component at that depth starts. Its children come in the
+// order their keys first appear, as the counters were declared.
+class JsonWriter {
+ public:
+  explicit JsonWriter(const std::vector<Counter>& items) : items_(items), pos_(items.size(), 0) {}
 
-void emit(const JsonNode& n, std::string& out, const std::string& pad) {
-  if (n.leaf) {
-    out += scalar_json(*n.leaf);
-    return;
+  std::string run() {
+    std::vector<uint32_t> all(items_.size());
+    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    if (!all.empty()) node(all, "");
+    return std::move(out_) + "\n";
   }
-  const bool list = n.is_list(), flat = n.flat();
-  out += list ? "[" : "{";
-  for (size_t i = 0; i < n.kids.size(); ++i) {
-    const auto& [k, kid] = n.kids[i];
-    out += i ? "," : "";
-    out += flat ? (i ? " " : "") : "\n" + pad + "  ";
-    if (!list) out += json_str(k) + ": ";
-    emit(*kid, out, pad + "  ");
+
+ private:
+  struct Group {
+    std::string_view key;
+    std::vector<uint32_t> items;
+    bool leaf = false;  // the key is the last component of its one counter
+  };
+
+  std::string_view key_at(uint32_t i, bool* last) const {
+    const std::string& p = items_[i].path;
+    const size_t dot = p.find('.', pos_[i]);
+    *last = dot == std::string::npos;
+    return std::string_view(p).substr(pos_[i], *last ? std::string::npos : dot - pos_[i]);
   }
-  if (!flat && !n.kids.empty()) out += "\n" + pad;
-  out += list ? "]" : "}";
-}
+
+  void node(const std::vector<uint32_t>& items, const std::string& pad) {
+    std::vector<Group> kids;
+    std::unordered_map<std::string_view, size_t> where;
+    for (uint32_t i : items) {
+      if ((++seen_ & 4095) == 0) stop_if_interrupted();
+      bool last = false;
+      const std::string_view k = key_at(i, &last);
+      // most counters follow one of their own object: no lookup for them
+      size_t g = !kids.empty() && kids.back().key == k ? kids.size() - 1 : kids.size();
+      if (g == kids.size()) {
+        const auto [it, added] = where.try_emplace(k, kids.size());
+        g = it->second;
+        if (added) kids.push_back({k, {}, last});
+      }
+      if (kids[g].leaf || last)  // "a" and "a.b" both: a programming error in counters_of
+        if (!kids[g].items.empty() || !kids[g].leaf)
+          throw std::logic_error(fmt::format("report counter {}: a value and an object at once", items_[i].path));
+      kids[g].items.push_back(i);
+    }
+    bool list = true, flat = true;
+    for (size_t g = 0; g < kids.size(); ++g) {
+      list = list && kids[g].key == std::to_string(g);
+      flat = flat && kids[g].leaf && !std::holds_alternative<Raw>(items_[kids[g].items[0]].value);
+    }
+    where.clear();
+    out_ += list ? "[" : "{";
+    for (size_t g = 0; g < kids.size(); ++g) {
+      Group& kid = kids[g];
+      out_ += g ? "," : "";
+      if (flat)
+        out_ += g ? " " : "";
+      else
+        out_ += "\n" + pad + "  ";
+      if (!list) out_ += json_str(std::string(kid.key)) + ": ";
+      if (kid.leaf) {
+        out_ += scalar_json(items_[kid.items[0]].value);
+        continue;
+      }
+      for (uint32_t i : kid.items) pos_[i] += kid.key.size() + 1;
+      node(kid.items, pad + "  ");
+      std::vector<uint32_t>().swap(kid.items);  // done with: the next sibling's memory
+    }
+    if (!flat && !kids.empty()) out_ += "\n" + pad;
+    out_ += list ? "]" : "}";
+  }
+
+  const std::vector<Counter>& items_;
+  std::vector<size_t> pos_;
+  std::string out_;
+  size_t seen_ = 0;
+};
 
 }  // namespace
 
-std::string counters_json(const Counters& c) {
-  JsonNode root;
-  for (const auto& item : c.all()) {
-    JsonNode* n = &root;
-    size_t start = 0;
-    while (true) {
-      const size_t dot = item.path.find('.', start);
-      n = n->child(item.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    n->leaf = &item.value;
-  }
-  std::string out;
-  emit(root, out, "");
-  return out + "\n";
-}
+std::string counters_json(const Counters& c) { return JsonWriter(c.all()).run(); }
 
 std::string counters_csv(const Counters& c) {
   std::string s = "counter,value\n";
-  for (const auto& item : c.all())
+  size_t n = 0;
+  for (const auto& item : c.all()) {
+    if ((++n & 4095) == 0) stop_if_interrupted();
     if (item.in_csv) s += fmt::format("{},{}\n", item.path, scalar_json(item.value));
+  }
   return s;
 }
 

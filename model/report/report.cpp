@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "counters.h"
+#include "interrupt.h"
 
 namespace systrain {
 
@@ -39,9 +40,13 @@ double utilization_of(const RunResult& r) {
   return slots > 0 ? static_cast<double>(r.macs) / slots : 0.0;
 }
 
-std::string report_json(const Config& cfg, const RunResult& r) { return counters_json(counters_of(cfg, r)); }
-
-std::string report_csv(const Config& cfg, const RunResult& r) { return counters_csv(counters_of(cfg, r)); }
+ReportTexts report_texts(const Config& cfg, const RunResult& r) {
+  const Counters c = counters_of(cfg, r);
+  ReportTexts t;
+  t.json = counters_json(c);
+  t.csv = counters_csv(c);
+  return t;
+}
 
 std::string report_summary(const Config& cfg, const RunResult& r) {
   // a view of the run's figures, formatted from the result itself: the
@@ -101,6 +106,26 @@ std::string probe_writable(const std::string& dir) {
   return "";
 }
 
+BatchLock::~BatchLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string BatchLock::take(const std::string& dir) {
+  const std::string path = dir + "/.systrain.batch.lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) return fmt::format("cannot open {}: {}", path, std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    return err == EWOULDBLOCK ? fmt::format("another compare or sweep is writing into {} (it holds {}); wait for it, "
+                                            "or give another --out",
+                                            dir, path)
+                              : fmt::format("cannot lock {}: {}", path, std::strerror(err));
+  }
+  return "";
+}
+
 std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
   // Each file goes to a temporary name first (written, checked, flushed to
   // disk), then all are renamed into place; a file that was there before is
@@ -133,6 +158,10 @@ std::string write_files_atomically(const std::vector<std::pair<std::string, std:
       cleanup();
       return error(path, err ? err : EIO);
     }
+  }
+  if (g_interrupted.load()) {  // a signal while the files were written: none of them
+    cleanup();
+    return "interrupted; no report was written";
   }
   // Two processes writing into one folder (two runs with the same --out)
   // rename their sets one after the other, never interleaved: a lock on the

@@ -8,8 +8,12 @@
 
 namespace systrain {
 
-std::string report_json(const Config& cfg, const RunResult& r);
-std::string report_csv(const Config& cfg, const RunResult& r);
+// report.json and report.csv, from one walk of the counters; throws
+// Interrupted (interrupt.h) when a signal comes while they are made
+struct ReportTexts {
+  std::string json, csv;
+};
+ReportTexts report_texts(const Config& cfg, const RunResult& r);
 std::string report_summary(const Config& cfg, const RunResult& r);
 
 // Energy by level: MACs, each SRAM buffer, DRAM, the vector unit.
@@ -30,5 +34,21 @@ double utilization_of(const RunResult& r);
 std::string probe_writable(const std::string& dir);
 
 std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& path_and_content);
+
+// One compare or sweep at a time writes into a folder (two compares into one
+// --out mixed each other's runs): take() holds DIR/.systrain.batch.lock until
+// the object dies, and returns "" or why it could not (held by another
+// process: it does not wait). The lock is not passed to child processes.
+class BatchLock {
+ public:
+  BatchLock() = default;
+  BatchLock(const BatchLock&) = delete;
+  BatchLock& operator=(const BatchLock&) = delete;
+  ~BatchLock();
+  std::string take(const std::string& dir);
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace systrain

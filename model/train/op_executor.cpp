@@ -62,12 +62,16 @@ void OpExecutor::mark_busy(int e, int64_t from, int64_t to) {
 }
 
 OpStats& OpExecutor::op_stats(int layer, const std::string& name) {
-  for (auto& o : ctx_.result.ops)
-    if (o.layer == layer && o.op == name) return o;
-  ctx_.result.ops.push_back({});
-  ctx_.result.ops.back().layer = layer;
-  ctx_.result.ops.back().op = name;
-  return ctx_.result.ops.back();
+  // looked up by index: a scan of result.ops made a 100,000-layer topology
+  // quadratic
+  auto& ops = ctx_.result.ops;
+  const auto [it, added] = op_index_.try_emplace({layer, name}, ops.size());
+  if (added) {
+    ops.push_back({});
+    ops.back().layer = layer;
+    ops.back().op = name;
+  }
+  return ops[it->second];
 }
 
 void OpExecutor::take_dram(int stage) {
@@ -135,7 +139,7 @@ void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) 
   RunResult& r = ctx_.result;
   const auto tiles = tile_pass(op.pass, en.shape);
   for (const Tile& t : tiles) {
-    if (g_interrupted.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted; no report was written");
+    stop_if_interrupted();
     const TileRun& run = backend_tile(e, t);
     const int64_t c0 = en.cycle;
     mark_busy(e, c0, c0 + run.cycles);

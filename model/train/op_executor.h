@@ -16,6 +16,7 @@
 // is a cycle in which neither works, derived at the end of the run.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,7 @@ class OpExecutor : public Executor {
   std::vector<EngineState> eng_;
   StepObserver* observer_;
   std::vector<int64_t> vector_free_;  // per vector unit: the cycle it is free
+  std::map<std::pair<int, std::string>, size_t> op_index_;  // (layer, op) -> its place in result.ops
   DramCounts dram_seen_;
   int last_stage_ = 0;
 };

@@ -6,11 +6,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "interrupt.h"
+
 namespace systrain {
 
-// set by SIGINT, SIGTERM and SIGHUP (sim/cli/main.cpp): long work stops at the next
-// tile or block of data and the run writes nothing
-extern std::atomic<bool> g_interrupted;
 
 struct Samples {
   int64_t count = 0, width = 0;  // samples × features

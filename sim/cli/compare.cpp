@@ -83,6 +83,11 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
     return 2;
   }
+  BatchLock lock;
+  if (const std::string why = lock.take(out_dir); !why.empty()) {
+    fmt::print(stderr, "--out: {}\n", why);
+    return 2;
+  }
   std::vector<std::vector<std::string>> arg_lists;
   for (const auto& k : kinds) {
     std::vector<std::string> args{"run", config, "--quiet", "--schedule", k, "--out", out_dir + "/" + k};

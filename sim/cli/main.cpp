@@ -172,8 +172,18 @@ extern "C" int sc_main(int argc, char* argv[]) {
     if (dump) fmt::print(stderr, "systrain: {}\n", dump->cut_short());
     return outcome.code;
   }
-  const std::string err = write_files_atomically({{out_dir + "/report.json", report_json(cfg, result)},
-                                                   {out_dir + "/report.csv", report_csv(cfg, result)}});
+  // a signal while the reports are made or before they are written: nothing
+  // is written (once the renames start, the set is finished whole)
+  ReportTexts texts;
+  try {
+    texts = report_texts(cfg, result);
+    stop_if_interrupted();
+  } catch (const Interrupted& e) {
+    fmt::print(stderr, "systrain: {}\n", e.what());
+    return kExitSimFailure;
+  }
+  const std::string err = write_files_atomically(
+      {{out_dir + "/report.json", std::move(texts.json)}, {out_dir + "/report.csv", std::move(texts.csv)}});
   if (!err.empty()) {
     fmt::print(stderr, "systrain: {}\n", err);
     return kExitSimFailure;

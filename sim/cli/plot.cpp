@@ -3,6 +3,7 @@
 #include "report.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,10 +12,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
+#include "interrupt.h"
 #include "sweep.h"
 
 extern char** environ;
@@ -42,16 +46,49 @@ bool parse_number(const std::string& s, double& v) {
   return errno == 0 && *end == '\0' && std::isfinite(v);
 }
 
+void on_stop(int) { g_interrupted.store(true); }
+
+// runs gnuplot on `script` and waits for it; a signal to plot stops gnuplot
+// too (SIGTERM, then waited for). Returns gnuplot's exit status, or -1 when
+// it could not start.
+int run_gnuplot(std::string script) {
+  char* argv[] = {const_cast<char*>("gnuplot"), script.data(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, "gnuplot", nullptr, nullptr, argv, environ) != 0) return -1;
+  bool stopped = false;
+  int status = 0;
+  while (true) {  // polled, so a signal that comes just before a wait is not missed
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) break;
+    if (g_interrupted.load() && !stopped) ::kill(pid, SIGTERM), stopped = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 int run_plot(const PlotSpec& spec) {
+  // SIGINT, SIGTERM and SIGHUP: gnuplot is stopped, the temporary files go,
+  // nothing is written, exit 1
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  const auto interrupted = [] {
+    if (!g_interrupted.load()) return false;
+    fmt::print(stderr, "plot: interrupted; nothing was written\n");
+    return true;
+  };
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
   std::string error;
   if (!read_table(spec.csv, header, rows, error)) {
+    if (interrupted()) return 1;
     fmt::print(stderr, "plot: {}\n", error);
     return 2;
   }
+  if (interrupted()) return 1;
   auto column = [&](const std::string& name, const char* flag) -> int {
     if (name.empty()) return -1;
     const auto it = std::find(header.begin(), header.end(), name);
@@ -137,7 +174,7 @@ int run_plot(const PlotSpec& spec) {
   // name, renamed when gnuplot has written it whole
   char tmpl[] = "/tmp/systrain-plot-XXXXXX";
   if (!mkdtemp(tmpl)) {
-    fmt::print(stderr, "plot: cannot make a temporary folder\n");
+    fmt::print(stderr, "plot: cannot make a temporary folder in /tmp: {}\n", std::strerror(errno));
     return 1;
   }
   // the output as an absolute path: gnuplot takes an output name that starts
@@ -159,9 +196,18 @@ int run_plot(const PlotSpec& spec) {
     const std::string data = fmt::format("{}/line{}.dat", dir, n);
     std::ofstream f(data);
     for (const auto& p : pts) {  // a data string is in double quotes, which it cannot hold
+      if (g_interrupted.load()) break;
       std::string label = p.label;
       std::replace(label.begin(), label.end(), '"', '\'');
       f << fmt::format("{} {} \"{}\"\n", p.x, p.y, label);
+    }
+    f.flush();
+    if (!f) {  // a full /tmp
+      const int err = errno;
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+      fmt::print(stderr, "plot: cannot write the data for gnuplot in {}: {}\n", dir, std::strerror(err));
+      return 1;
     }
     script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
                           gnuplot_str(name));
@@ -171,17 +217,17 @@ int run_plot(const PlotSpec& spec) {
   }
   script += "\n";
   { std::ofstream(dir + "/plot.gp") << script; }
-  std::string gp = dir + "/plot.gp";
-  char* argv[] = {const_cast<char*>("gnuplot"), gp.data(), nullptr};
-  pid_t pid = 0;
-  int status = 0;
-  const bool started = posix_spawnp(&pid, "gnuplot", nullptr, nullptr, argv, environ) == 0;
-  if (started) waitpid(pid, &status, 0);
+  const int status = g_interrupted.load() ? 1 : run_gnuplot(dir + "/plot.gp");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
-  if (!started || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !std::filesystem::exists(out_tmp)) {
+  if (g_interrupted.load()) {
     std::filesystem::remove(out_tmp, ec);
-    fmt::print(stderr, "plot: gnuplot {} (install Debian's gnuplot-nox)\n", started ? "failed" : "is not on PATH");
+    interrupted();
+    return 1;
+  }
+  if (status != 0 || !std::filesystem::exists(out_tmp)) {
+    std::filesystem::remove(out_tmp, ec);
+    fmt::print(stderr, "plot: gnuplot {} (install Debian's gnuplot-nox)\n", status >= 0 ? "failed" : "is not on PATH");
     return 1;
   }
   std::filesystem::rename(out_tmp, spec.out, ec);

@@ -313,6 +313,11 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
     return 2;
   }
+  BatchLock lock;
+  if (const std::string why = lock.take(out_dir); !why.empty()) {
+    fmt::print(stderr, "--out: {}\n", why);
+    return 2;
+  }
   // run them (this shard's points), `jobs` at a time
   auto run_dir = [&](size_t i) { return fmt::format("{}/run_{:03}", out_dir, i); };
   std::vector<size_t> points;

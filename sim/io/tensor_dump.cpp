@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -21,19 +23,25 @@ void write_npy(const std::string& path, const void* data, size_t bytes, const st
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
   const std::string tmp = fmt::format("{}.tmp{}", path, ::getpid());
+  // a failure names the errno text (a full disk: "No space left on device");
+  // the run then ends, and the step being written is removed (cut_short)
+  auto fail = [&](int err) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(fmt::format("simulation.dump_tensors: cannot write {}: {}", path, std::strerror(err)));
+  };
   FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw std::runtime_error(fmt::format("simulation.dump_tensors: cannot write {}", path));
+  if (!f) fail(errno);
   const unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(header.size() & 0xff),
                                  static_cast<unsigned char>(header.size() >> 8)};
   bool ok = std::fwrite(pre, 1, 10, f) == 10 && std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            std::fwrite(data, 1, bytes, f) == bytes;
-  ok = std::fclose(f) == 0 && ok;
+            std::fwrite(data, 1, bytes, f) == bytes && std::fflush(f) == 0;
+  int err = ok ? 0 : errno;
+  if (std::fclose(f) != 0 && ok) ok = false, err = errno;
+  if (!ok) fail(err ? err : EIO);
   std::error_code ec;
-  if (ok) std::filesystem::rename(tmp, path, ec);
-  if (!ok || ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error(fmt::format("simulation.dump_tensors: cannot write {}", path));
-  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) fail(ec.value());
 }
 
 TensorDump::TensorDump(const Config& cfg, const Workload& w)
