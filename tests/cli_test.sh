@@ -690,8 +690,39 @@ hostile_inputs)
   timeout 20 "$st" run "$cfg" --backend tlm --quiet --set training.batch=1048576 --out big_batch || fail "a huge batch"
   printf 'network: {input_shape: [200000], layers: [{type: dense, units: 100000}]}\ntraining: {dataset: synthetic, test_samples: 10}\n' > huge.yaml
   timeout 20 "$st" run huge.yaml --out o_huge 2> err.txt; [ $? -eq 2 ] || fail "a network of 2e10 weights"
-  grep -q "GiB are available: .* make network.layers smaller, or run timing only" err.txt || fail "$(cat err.txt)"
+  grep -q "GiB are available (the bound is the machine's MemAvailable): .* words of SRAM state .* To fit, make network.layers smaller, or run timing only" err.txt || fail "$(cat err.txt)"
   [ ! -e o_huge/report.json ] || fail "a report for a refused run"
+  # timing-only runs are counted too (issue 15): the per-sample labels and order of 2^27 samples, the tile list of a
+  # 1x65536x65536 GEMM; against ulimit -v (not under ASan, whose shadow memory needs the address space) and a
+  # memory cgroup of 512 MB (where one can be made: root, a writable hierarchy)
+  printf 'Layer, M, N, K,\ng1,1,65536,65536,\n' > gemm.csv
+  sed "s#topologies/alexnet.csv#$work/gemm.csv#" "$src/configs/alexnet_topology.yaml" > gemm.yaml
+  many=(run "$src/configs/quickstart.yaml" --schedule interleaved --quiet --out o_many --set simulation.functional=false
+        --set training.train_samples=134217728 --set simulation.max_steps=2)
+  if ! grep -q __asan_init "$st"; then
+    (ulimit -v 1000000; timeout 20 "$st" "${many[@]}" 2> err.txt); rc=$?
+    [ $rc -eq 2 ] && grep -q "(the bound is ulimit -v of 0.95 GiB.*GiB for per-sample labels and order (134217984 samples)\. To fit, lower training.train_samples" err.txt ||
+      fail "2^27 timing-only samples under ulimit -v: exit $rc, $(cat err.txt)"
+    (ulimit -v 1000000; timeout 20 "$st" run gemm.yaml --quiet --out o_gemm 2> err.txt); rc=$?
+    [ $rc -eq 2 ] && grep -q "GiB for the tile list of the largest pass (up to 4194304 tiles)\. To fit, use a larger accelerator.array" err.txt ||
+      fail "a 1x65536x65536 GEMM under ulimit -v: exit $rc, $(cat err.txt)"
+  fi
+  cg=""
+  for base in /sys/fs/cgroup/memory /sys/fs/cgroup; do
+    d=$base/systrain-test-$$
+    if mkdir $d 2> /dev/null; then
+      if echo 536870912 > $d/memory.limit_in_bytes 2> /dev/null || echo 536870912 > $d/memory.max 2> /dev/null; then cg=$d; break; fi
+      rmdir $d
+    fi
+  done
+  if [ -n "$cg" ]; then
+    (echo $BASHPID > $cg/cgroup.procs && exec timeout 20 "$st" "${many[@]}") 2> err.txt; rc=$?
+    rmdir $cg
+    [ $rc -eq 2 ] && grep -q "(the bound is the memory cgroup's limit of 0.50 GiB" err.txt ||
+      fail "2^27 timing-only samples in a 512 MB cgroup: exit $rc, $(cat err.txt)"
+  else
+    echo "note: no memory cgroup could be made here; the cgroup limit was not tested"
+  fi
   # the clock is bounded by what the picosecond timeline holds
   "$st" check "$cfg" --set accelerator.clock_mhz=1e-9 2> err.txt; [ $? -eq 2 ] || fail "clock 1e-9"
   grep -q "accelerator.clock_mhz: expected a number in \[1, 100000\], found .1e-9." err.txt || fail "$(cat err.txt)"

@@ -182,3 +182,34 @@ TEST_CASE("the double-buffered layout: slots and engines do not overlap") {
   CHECK(n.l.dws[1].base == n.l.dws[0].base + 6 * 4);  // every layer's dW has its own place
   CHECK(n.l.words[int(Buffer::kGradients)] == n.l.dws[1].base + 4 * 3);
 }
+
+namespace {
+// what the tables hold, in bytes, counted from their vectors as allocated
+int64_t allocated_bytes(const SpecTables& t) {
+  int64_t b = static_cast<int64_t>(t.has_q.size() + t.has_g.size() + 8 * t.q.size());
+  for (size_t l = 0; l < t.gx.size(); ++l) {
+    b += static_cast<int64_t>(8 * (t.gx[l].size() + t.gdy[l].size()) + t.mask[l].size());
+    for (const auto& p : t.pool[l]) b += static_cast<int64_t>(8 * p.size());
+  }
+  return b;
+}
+}  // namespace
+
+TEST_CASE("the memory estimate's per-label bytes are what the tables allocate (MLP and a CNN with a maxpool)") {
+  Net n;
+  Config cnn;
+  cnn.network.input_shape = {8, 8, 2};
+  LayerConfig c;
+  c.type = LayerType::kConv2d, c.filters = 3, c.kernel = 3, c.padding = 1, c.activation = Activation::kRelu;
+  LayerConfig p, f, d;
+  p.type = LayerType::kMaxpool, p.size = 2;
+  f.type = LayerType::kFlatten;
+  d.units = 5;
+  cnn.network.layers = {c, p, f, d};
+  const Workload cw = build_workload(cnn);
+  for (const Workload* w : {static_cast<const Workload*>(&n.w), &cw})
+    for (SpecPolicy pol : {SpecPolicy::kGradientReuse, SpecPolicy::kOutputSpeculation}) {
+      const SpecTables t(*w, pol, 16);
+      CHECK(allocated_bytes(t) == t.classes * SpecTables::host_bytes_per_label(*w, pol));
+    }
+}

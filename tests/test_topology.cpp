@@ -152,3 +152,13 @@ TEST_CASE("a topology row whose GEMM overflows 64-bit counters is a located erro
   CHECK(errors.empty());
   CHECK(ok.layers.size() == 1);
 }
+
+TEST_CASE("a file whose rows add up past 2^62 multiply-adds is a located error at the row that crosses it") {
+  std::vector<ConfigError> errors;
+  // 2^24 · 2^24 · 2^13 = 2^61 a row: two rows make 2^62 (fits), the third crosses it
+  const std::string row = "r,16777216,8192,16777216\n";
+  const Topology t = parse_topology("Layer,M,N,K\n" + row + row + row, "sum.csv", errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].str() == "sum.csv:4:1: network.topology_csv: with this row the file's layers hold more than 2^62 multiply-adds in all");
+  CHECK(t.layers.size() == 2);
+}

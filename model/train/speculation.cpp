@@ -145,6 +145,22 @@ SpecTables::SpecTables(const Workload& w, SpecPolicy pol, int bits) : policy(pol
   }
 }
 
+int64_t SpecTables::host_bytes_per_label(const Workload& w, SpecPolicy policy) {
+  // as the constructor sizes them: words at 8 bytes, ReLU masks at 1
+  int64_t bytes = 8 * w.layers.back().n + 2;
+  for (int l = 0; l < static_cast<int>(w.layers.size()); ++l) {
+    const auto& p = w.layers[l];
+    if (policy == SpecPolicy::kGradientReuse) {
+      bytes += 8 * p.rows * (p.kw() + p.n);
+      continue;
+    }
+    if (hidden_relu(w, l)) bytes += relu_units(w, l);
+    for (const Prep& s : p.prep)
+      if (s.kind == PrepKind::kPool) bytes += 8 * s.out.elements();
+  }
+  return bytes;
+}
+
 int64_t SpecTables::words_per_label(const Workload& w) const {
   int64_t words = w.layers.back().n;
   for (int l = 0; l < static_cast<int>(w.layers.size()); ++l) {

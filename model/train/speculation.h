@@ -63,6 +63,8 @@ struct SpecTables {
   std::vector<std::vector<uint8_t>> mask;
   std::vector<std::vector<std::vector<int64_t>>> pool;
   int64_t words_per_label(const Workload& w) const;
+  // what the tables above take of the host's memory, a label (bytes)
+  static int64_t host_bytes_per_label(const Workload& w, SpecPolicy policy);
 };
 
 // What one operation did to the table (words), and how much work it was.

@@ -57,6 +57,8 @@ Topology parse_topology(const std::string& text, const std::string& file, std::v
   };
   bool header = false;
   int line_no = 0;
+  unsigned __int128 total_weights = 0, total_macs = 0;
+  constexpr unsigned __int128 kMaxTotal = static_cast<unsigned __int128>(1) << 62;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);
@@ -144,6 +146,16 @@ Topology parse_topology(const std::string& text, const std::string& file, std::v
       err(line_no, cells[1].col, fmt::format("its GEMM (M {}, K {}, N {}) makes more than 2^62 multiply-adds", l.m, l.k,
                                              l.n));
       continue;
+    }
+    // the file in all: its weights and its multiply-adds are summed in 64 bits
+    // too (rows at the per-layer bound add up past them)
+    total_weights += static_cast<unsigned __int128>(l.k) * static_cast<unsigned __int128>(l.n);
+    total_macs += static_cast<unsigned __int128>(l.m) * static_cast<unsigned __int128>(l.k) * static_cast<unsigned __int128>(l.n);
+    if (total_weights > kMaxTotal || total_macs > kMaxTotal) {
+      err(line_no, 1, fmt::format("with this row the file's layers hold more than 2^62 {} in all", total_macs > kMaxTotal
+                                                                                                    ? "multiply-adds"
+                                                                                                    : "weights"));
+      return t;
     }
     t.layers.push_back(l);
   }

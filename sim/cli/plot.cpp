@@ -68,6 +68,91 @@ int run_gnuplot(std::string script) {
 
 }  // namespace
 
+std::string plot_data(const PlotSpec& spec, const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows, PlotData& d) {
+  std::string error;
+  auto column = [&](const std::string& name, const char* flag) -> int {
+    if (name.empty()) return -1;
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it != header.end()) return static_cast<int>(it - header.begin());
+    std::string cols;
+    for (const auto& h : header) cols += (cols.empty() ? "" : ", ") + h;
+    if (error.empty()) error = fmt::format("{} {}: no such column in {} (its columns: {})", flag, name, spec.csv, cols);
+    return -2;
+  };
+  const int xc = column(spec.x, "--x"), yc = column(spec.y, "--y"), bc = column(spec.by, "--by"),
+            lc = column(spec.label, "--label");
+  if (!error.empty()) return error;
+  if (xc < 0 || yc < 0) return "give --x and --y columns";
+  // every string handed to gnuplot stays inside its quotes: no control
+  // characters (a line break would start a command of its own)
+  for (const auto& [what, s] : {std::pair<const char*, const std::string&>{"--title", spec.title},
+                                {"--x", spec.x}, {"--y", spec.y}, {"--out", spec.out}})
+    if (has_control(s)) return fmt::format("{} holds a control character; give plain text", what);
+  for (const auto& r : rows)
+    for (int c : {bc, lc})
+      if (c >= 0 && has_control(r[c]))
+        return fmt::format("a value of column {} holds a control character (a line break?); gnuplot cannot show it: "
+                           "plot without --by or --label on it",
+                           header[c]);
+  const int exit_col = static_cast<int>(std::find(header.begin(), header.end(), "exit_code") - header.begin());
+  // the points of each line, sorted by x; failed runs and empty cells are left out
+  d = PlotData{};
+  d.labels = lc >= 0;
+  for (const auto& r : rows) {
+    double x = 0, y = 0;
+    const bool failed = exit_col < static_cast<int>(header.size()) && r[exit_col] != "0";
+    if (failed || !parse_number(r[xc], x) || !parse_number(r[yc], y)) {
+      ++d.skipped;
+      continue;
+    }
+    d.lines[bc >= 0 ? fmt::format("{}={}", header[bc], r[bc]) : spec.y].push_back({x, y, lc >= 0 ? r[lc] : ""});
+  }
+  bool first = true;
+  for (auto& [name, pts] : d.lines) {
+    std::sort(pts.begin(), pts.end());
+    for (const auto& p : pts) {
+      d.x_max = std::max(d.x_max, std::abs(p.x));
+      d.x_min = first ? p.x : std::min(d.x_min, p.x), first = false;
+    }
+  }
+  if (spec.logx && !d.lines.empty() && d.x_min <= 0)
+    return fmt::format("--logx needs every x above 0; column {} holds {}", spec.x, d.x_min);
+  return "";
+}
+
+std::string gnuplot_data(const std::vector<PlotPoint>& pts) {
+  std::string o;
+  for (const auto& p : pts) {  // a data string is in double quotes, which it cannot hold
+    std::string label = p.label;
+    std::replace(label.begin(), label.end(), '"', '\'');
+    o += fmt::format("{} {} \"{}\"\n", p.x, p.y, label);
+  }
+  return o;
+}
+
+std::string gnuplot_script(const PlotSpec& spec, const PlotData& d, const std::string& dir,
+                           const std::string& out_png) {
+  std::string script = fmt::format(
+      "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
+      "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key below noenhanced\nset grid\n"
+      "{}set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n{}plot ",
+      gnuplot_str(out_png), gnuplot_str(spec.title.empty() ? spec.y + " against " + spec.x : spec.title),
+      gnuplot_str(spec.x), gnuplot_str(spec.y),
+      d.x_max >= 1e4 ? "set format x '%.0s%c'\n" : "",  // cycles as 120M, not 1.2e+08
+      spec.logx ? "set logscale x\n" : "");
+  int n = 0;
+  for (const auto& [name, pts] : d.lines) {
+    const std::string data = fmt::format("{}/line{}.dat", dir, n);
+    script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
+                          gnuplot_str(name));
+    if (d.labels)  // each point named by its value of --label
+      script += fmt::format(", {} using 1:2:3 with labels offset 1,0.7 font ',9' noenhanced notitle", gnuplot_str(data));
+    ++n;
+  }
+  return script + "\n";
+}
+
 int run_plot(const PlotSpec& spec) {
   // SIGINT, SIGTERM and SIGHUP: gnuplot is stopped, the temporary files go,
   // nothing is written, exit 1
@@ -89,64 +174,9 @@ int run_plot(const PlotSpec& spec) {
     return 2;
   }
   if (interrupted()) return 1;
-  auto column = [&](const std::string& name, const char* flag) -> int {
-    if (name.empty()) return -1;
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it != header.end()) return static_cast<int>(it - header.begin());
-    std::string cols;
-    for (const auto& h : header) cols += (cols.empty() ? "" : ", ") + h;
-    fmt::print(stderr, "plot: {} {}: no such column in {} (its columns: {})\n", flag, name, spec.csv, cols);
-    return -2;
-  };
-  const int xc = column(spec.x, "--x"), yc = column(spec.y, "--y"), bc = column(spec.by, "--by"),
-            lc = column(spec.label, "--label");
-  if (xc == -2 || yc == -2 || bc == -2 || lc == -2) return 2;
-  if (xc < 0 || yc < 0) {
-    fmt::print(stderr, "plot: give --x and --y columns\n");
-    return 2;
-  }
-  // every string handed to gnuplot stays inside its quotes: no control
-  // characters (a line break would start a command of its own)
-  for (const auto& [what, s] : {std::pair<const char*, const std::string&>{"--title", spec.title},
-                                {"--x", spec.x}, {"--y", spec.y}, {"--out", spec.out}})
-    if (has_control(s)) {
-      fmt::print(stderr, "plot: {} holds a control character; give plain text\n", what);
-      return 2;
-    }
-  for (const auto& r : rows)
-    for (int c : {bc, lc})
-      if (c >= 0 && has_control(r[c])) {
-        fmt::print(stderr, "plot: a value of column {} holds a control character (a line break?); gnuplot cannot "
-                           "show it: plot without --by or --label on it\n", header[c]);
-        return 2;
-      }
-  const int exit_col = static_cast<int>(std::find(header.begin(), header.end(), "exit_code") - header.begin());
-  // the points of each line, sorted by x; failed runs and empty cells are left out
-  struct Point {
-    double x, y;
-    std::string label;
-    bool operator<(const Point& o) const { return x < o.x || (x == o.x && y < o.y); }
-  };
-  std::map<std::string, std::vector<Point>> lines;
-  int skipped = 0;
-  for (const auto& r : rows) {
-    double x = 0, y = 0;
-    const bool failed = exit_col < static_cast<int>(header.size()) && r[exit_col] != "0";
-    if (failed || !parse_number(r[xc], x) || !parse_number(r[yc], y)) {
-      ++skipped;
-      continue;
-    }
-    lines[bc >= 0 ? fmt::format("{}={}", header[bc], r[bc]) : spec.y].push_back({x, y, lc >= 0 ? r[lc] : ""});
-  }
-  double x_max = 0, x_min = 0;
-  bool first = true;
-  for (const auto& [name, pts] : lines)
-    for (const auto& p : pts) {
-      x_max = std::max(x_max, std::abs(p.x));
-      x_min = first ? p.x : std::min(x_min, p.x), first = false;
-    }
-  if (spec.logx && !lines.empty() && x_min <= 0) {
-    fmt::print(stderr, "plot: --logx needs every x above 0; column {} holds {}\n", spec.x, x_min);
+  PlotData d;
+  if (const std::string why = plot_data(spec, header, rows, d); !why.empty()) {
+    fmt::print(stderr, "plot: {}\n", why);
     return 2;
   }
   {  // where the PNG goes: a file in a folder that exists and can be written
@@ -166,7 +196,7 @@ int run_plot(const PlotSpec& spec) {
       return 2;
     }
   }
-  if (lines.empty()) {
+  if (d.lines.empty()) {
     fmt::print(stderr, "plot: no row of {} has numbers in both {} and {}\n", spec.csv, spec.x, spec.y);
     return 2;
   }
@@ -182,25 +212,11 @@ int run_plot(const PlotSpec& spec) {
   std::error_code abs_ec;
   const std::string out_abs = std::filesystem::absolute(spec.out, abs_ec).string();
   const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", out_abs.empty() ? spec.out : out_abs, ::getpid());
-  std::string script = fmt::format(
-      "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
-      "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key below noenhanced\nset grid\n"
-      "{}set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n{}plot ",
-      gnuplot_str(out_tmp), gnuplot_str(spec.title.empty() ? spec.y + " against " + spec.x : spec.title),
-      gnuplot_str(spec.x), gnuplot_str(spec.y),
-      x_max >= 1e4 ? "set format x '%.0s%c'\n" : "",  // cycles as 120M, not 1.2e+08
-      spec.logx ? "set logscale x\n" : "");
   int n = 0;
-  for (auto& [name, pts] : lines) {
-    std::sort(pts.begin(), pts.end());
-    const std::string data = fmt::format("{}/line{}.dat", dir, n);
-    std::ofstream f(data);
-    for (const auto& p : pts) {  // a data string is in double quotes, which it cannot hold
-      if (g_interrupted.load()) break;
-      std::string label = p.label;
-      std::replace(label.begin(), label.end(), '"', '\'');
-      f << fmt::format("{} {} \"{}\"\n", p.x, p.y, label);
-    }
+  for (const auto& [name, pts] : d.lines) {
+    if (g_interrupted.load()) break;
+    std::ofstream f(fmt::format("{}/line{}.dat", dir, n++));
+    f << gnuplot_data(pts);
     f.flush();
     if (!f) {  // a full /tmp
       const int err = errno;
@@ -209,14 +225,8 @@ int run_plot(const PlotSpec& spec) {
       fmt::print(stderr, "plot: cannot write the data for gnuplot in {}: {}\n", dir, std::strerror(err));
       return 1;
     }
-    script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
-                          gnuplot_str(name));
-    if (lc >= 0)  // each point named by its value of --label
-      script += fmt::format(", {} using 1:2:3 with labels offset 1,0.7 font ',9' noenhanced notitle", gnuplot_str(data));
-    ++n;
   }
-  script += "\n";
-  { std::ofstream(dir + "/plot.gp") << script; }
+  { std::ofstream(dir + "/plot.gp") << gnuplot_script(spec, d, dir, out_tmp); }
   const int status = g_interrupted.load() ? 1 : run_gnuplot(dir + "/plot.gp");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -233,11 +243,11 @@ int run_plot(const PlotSpec& spec) {
   std::filesystem::rename(out_tmp, spec.out, ec);
   if (ec) {
     std::filesystem::remove(out_tmp, ec);
-    fmt::print(stderr, "plot: cannot write {}\n", spec.out);
+    fmt::print(stderr, "plot: cannot write {}: {}\n", spec.out, ec.message());
     return 1;
   }
-  fmt::print("  plot: {} ({} line{}, {} points{})\n", spec.out, lines.size(), lines.size() == 1 ? "" : "s",
-             rows.size() - skipped, skipped ? fmt::format(", {} rows without numbers left out", skipped) : "");
+  fmt::print("  plot: {} ({} line{}, {} points{})\n", spec.out, d.lines.size(), d.lines.size() == 1 ? "" : "s",
+             rows.size() - d.skipped, d.skipped ? fmt::format(", {} rows without numbers left out", d.skipped) : "");
   return 0;
 }
 

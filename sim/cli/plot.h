@@ -2,7 +2,9 @@
 // header), one line per value of a third column, drawn by gnuplot (Debian's
 // gnuplot-nox), e.g. test accuracy against cycles, one line per schedule.
 #pragma once
+#include <map>
 #include <string>
+#include <vector>
 
 namespace systrain {
 
@@ -13,5 +15,28 @@ struct PlotSpec {
 
 // Returns the exit code: 0, 1 if gnuplot failed, 2 on bad input.
 int run_plot(const PlotSpec& spec);
+
+// The pure steps of run_plot, apart for the fuzz target
+// (tests/fuzz/fuzz_sweep_csv.cpp).
+struct PlotPoint {
+  double x = 0, y = 0;
+  std::string label;
+  bool operator<(const PlotPoint& o) const { return x < o.x || (x == o.x && y < o.y); }
+};
+struct PlotData {
+  std::map<std::string, std::vector<PlotPoint>> lines;  // by name ("KEY=VALUE" with --by), sorted by x
+  size_t skipped = 0;                                  // rows without two numbers, or of failed runs
+  double x_min = 0, x_max = 0;
+  bool labels = false;  // --label: each point named
+};
+// the lines of a table (none when no row has two numbers); "" or why it
+// cannot be plotted as asked (exit 2)
+std::string plot_data(const PlotSpec& spec, const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows, PlotData& d);
+// gnuplot's script: line i's data at DIR/line{i}.dat, the PNG to `out_png`;
+// every string in single quotes (a quote doubled), no control character
+std::string gnuplot_script(const PlotSpec& spec, const PlotData& d, const std::string& dir, const std::string& out_png);
+// a line's data file: "X Y \"LABEL\"" a point (a '"' in a label becomes ')
+std::string gnuplot_data(const std::vector<PlotPoint>& pts);
 
 }  // namespace systrain

@@ -118,14 +118,6 @@ const std::vector<std::string>& sweep_cols() {
   return cols;
 }
 
-// a field as RFC 4180 quotes it: in double quotes, a quote doubled (a comma
-// or a line break inside stays part of the field)
-std::string csv_field(const std::string& v) {
-  std::string o = "\"";
-  for (char c : v) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
-}
-
 // the records of a CSV text: line breaks inside quotes belong to the field
 std::vector<std::string> split_records(const std::string& text) {
   std::vector<std::string> out;
@@ -169,6 +161,29 @@ std::vector<std::string> split_row(const std::string& line) {
 
 }  // namespace
 
+// a field as RFC 4180 quotes it: in double quotes, a quote doubled (a comma
+// or a line break inside stays part of the field)
+std::string csv_field(const std::string& v) {
+  std::string o = "\"";
+  for (char c : v) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+std::string sweep_header(const std::vector<std::string>& keys) {
+  std::string csv = "run";
+  for (const auto& k : keys) csv += "," + k;
+  for (const auto& c : sweep_cols()) csv += "," + c;
+  return csv + ",exit_code\n";
+}
+
+std::string sweep_row(size_t index, const std::vector<std::string>& settings,
+                      const std::map<std::string, std::string>& report, int exit_code) {
+  std::string row = fmt::format("run_{:03}", index);
+  for (const auto& v : settings) row += "," + csv_field(v);
+  for (const auto& c : sweep_cols()) row += "," + (report.count(c) ? report.at(c) : std::string());
+  return row + fmt::format(",{}\n", exit_code);
+}
+
 bool read_table(const std::string& path, std::vector<std::string>& header,
                 std::vector<std::vector<std::string>>& rows, std::string& error) {
   // a FIFO or a device would block or never end: only regular files, of a sane size
@@ -189,7 +204,12 @@ bool read_table(const std::string& path, std::vector<std::string>& header,
   }
   std::ostringstream text;
   text << in.rdbuf();
-  const std::vector<std::string> records = split_records(text.str());
+  return parse_table(text.str(), path, header, rows, error);
+}
+
+bool parse_table(const std::string& text, const std::string& path, std::vector<std::string>& header,
+                 std::vector<std::vector<std::string>>& rows, std::string& error) {
+  const std::vector<std::string> records = split_records(text);
   if (records.empty() || records[0].empty()) {
     error = fmt::format("{}: no header line", path);
     return false;
@@ -335,21 +355,14 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     return 1;
   }
   // the summary: one row per run
-  std::string csv = "run";
-  for (const auto& k : keys) csv += "," + k;
-  for (const auto& c : sweep_cols()) csv += "," + c;
-  csv += ",exit_code\n";
+  std::string csv = sweep_header(keys);
   std::string table;
   int failed = 0;
   for (size_t p = 0; p < points.size(); ++p) {
     const size_t i = points[p];
     // a run that failed wrote nothing: what its folder holds is an earlier sweep's
     const auto m = codes[p] == 0 ? read_csv(run_dir(i) + "/report.csv") : std::map<std::string, std::string>{};
-    std::string row = fmt::format("run_{:03}", i);
-    for (const auto& v : combos[i]) row += "," + csv_field(v);
-    for (const auto& c : sweep_cols()) row += "," + (m.count(c) ? m.at(c) : std::string());
-    row += fmt::format(",{}\n", codes[p]);
-    csv += row;
+    csv += sweep_row(i, combos[i], m, codes[p]);
     failed += codes[p] != 0;
     std::string settings;
     for (size_t k = 0; k < keys.size(); ++k) settings += fmt::format("{}{}={}", k ? " " : "", keys[k], combos[i][k]);

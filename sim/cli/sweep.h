@@ -22,6 +22,18 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
 bool read_table(const std::string& path, std::vector<std::string>& header,
                 std::vector<std::vector<std::string>>& rows, std::string& error);
 
+// sweep.csv, as `sweep` writes it (and `merge` rewrites it): the header for
+// the swept keys, and a run's row (its settings RFC 4180-quoted, the counters
+// declared for sweep.csv from its report.csv, its exit code)
+std::string sweep_header(const std::vector<std::string>& keys);
+std::string sweep_row(size_t index, const std::vector<std::string>& settings,
+                      const std::map<std::string, std::string>& report, int exit_code);
+// a field in double quotes, a quote doubled
+std::string csv_field(const std::string& v);
+// read_table on a text (`name` in the errors)
+bool parse_table(const std::string& text, const std::string& name, std::vector<std::string>& header,
+                 std::vector<std::vector<std::string>>& rows, std::string& error);
+
 // "a.b=1,2,[3, 4]" -> key "a.b", values {"1", "2", "[3, 4]"} (commas inside
 // brackets do not split)
 bool split_sweep_set(const std::string& set, std::string& key, std::vector<std::string>& values);

@@ -15,6 +15,8 @@
 
 #include "controller.h"
 #include "dataset.h"
+#include "host_memory.h"
+#include "memory_room.h"
 #include "cosim_array.h"
 #include "rtl_array.h"
 
@@ -22,39 +24,25 @@ namespace systrain {
 
 namespace {
 
-// What the run will hold, estimated before anything is allocated: the SRAM
-// model keeps a word in 8 bytes and the scoring copies it; the data set is
-// held as bytes (images) or floats (synthetic). A run that cannot fit in the
-// memory this machine has available is refused.
+// What the run will hold (model/train/host_memory.h), against the room this
+// process has (sim/io/memory_room.h): a run that cannot fit is refused before
+// anything is allocated, with the figures, the biggest part and its key.
 RunOutcome check_memory(const Config& cfg, const Workload& w, bool training) {
-  const StepLayout l = run_layout(cfg, w);
-  int64_t words = 0;
-  for (int64_t v : l.words) words += v;
-  if (!training) words -= l.words[int(Buffer::kGradients)] - l.dws[0].base;  // no dW in inference
-  const bool fashion = cfg.training.dataset == Dataset::kFashionMnist;
-  const int64_t per_sample = w.input_width * (fashion ? 1 : 4);
-  const int64_t train_n = training ? (cfg.training.train_samples > 0 ? cfg.training.train_samples : 60000) : 0;
-  const int64_t test_n = cfg.training.test_samples > 0 ? cfg.training.test_samples : 10000;
-  const double need = cfg.simulation.functional
-                          ? 2.0 * 8.0 * static_cast<double>(words) + static_cast<double>(per_sample) * (train_n + test_n)
-                          : 0.0;
-  double avail = 0;
-  if (FILE* f = std::fopen("/proc/meminfo", "r")) {
-    char line[256];
-    while (std::fgets(line, sizeof line, f))
-      if (std::sscanf(line, "MemAvailable: %lf kB", &avail) == 1) break;
-    std::fclose(f);
-    avail *= 1024;
+  const std::vector<MemoryPart> parts = host_memory(cfg, w, training);
+  double need = 0;
+  const MemoryPart* biggest = &parts.front();
+  for (const MemoryPart& p : parts) {
+    need += p.bytes;
+    if (p.bytes > biggest->bytes) biggest = &p;
   }
-  if (avail > 0 && need > 0.9 * avail) {
-    const int64_t weights = l.words[int(Buffer::kWeights)];
-    const bool by_weights = weights * 2 > words;  // the network itself, not the batch, is too big
-    return {kExitBadInput,
-            fmt::format("the run needs about {:.1f} GiB of memory and {:.1f} GiB are available: {} words of SRAM "
-                        "state ({} of them weights; {} buffer rows for training.batch {}) held twice at 8 bytes "
-                        "a word, and the data set; {}, or run timing only (simulation.functional: false)",
-                        need / (1 << 30), avail / (1 << 30), words, weights, cfg.buffer_rows(), cfg.training.batch,
-                        by_weights ? "make network.layers smaller" : "lower training.batch")};
+  const MemoryRoom room = memory_room();
+  if (room.bytes > 0 && need > 0.9 * room.bytes) {
+    std::string list;
+    for (const MemoryPart& p : parts)
+      if (p.bytes >= 0.01 * need) list += fmt::format("{}{:.2f} GiB for {}", list.empty() ? "" : ", ", p.bytes / (1 << 30), p.what);
+    return {kExitBadInput, fmt::format("the run needs about {:.1f} GiB of memory and {:.1f} GiB are available (the bound is "
+                                       "{}): {}. To fit, {}",
+                                       need / (1 << 30), room.bytes / (1 << 30), room.bound, list, biggest->change)};
   }
   return {};
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs one libFuzzer target for a fixed budget from seed corpora; any
 # finding (crash, sanitizer report, leak, timeout, out-of-memory) fails.
-#   tests/fuzz/run_fuzz.sh FUZZER SOURCE_DIR WORK_DIR config|idx|topology SECONDS
+#   tests/fuzz/run_fuzz.sh FUZZER SOURCE_DIR WORK_DIR config|idx|topology|sweep_csv SECONDS
 set -u
 fuzzer=$1 src=$2 work=$3 kind=$4 seconds=$5
 rm -rf "$work" && mkdir -p "$work/corpus" "$work/seeds" && cd "$work" || exit 1
@@ -23,9 +23,15 @@ topology)
   printf 'Layer,M,N,K\nQKT,1024,1024,64\nLinear1,1024,4800,1600\n' > seeds/gemm.csv
   printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,,,Eh\n,,,,,,,,,,\nc1 ,224 ,224 ,7 ,7 ,3 ,64 ,2 ,,,110\n' > seeds/extra.csv
   ;;
+sweep_csv)
+  # a title, then the values of one swept key, split at 0x1e
+  printf 'accuracy\x1e1\x1e2\x1e3' > seeds/plain
+  printf 'a "title"\x1e[1, 2]\x1ena"me\x1e{a: "b,c"}\x1eline\nbreak' > seeds/quotes
+  printf "it's\x1e'\x1e''\x1e,\x1e\"\"" > seeds/single
+  ;;
 *) echo "unknown corpus $kind"; exit 1 ;;
 esac
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+"$fuzzer" -max_total_time="$seconds" -timeout=10 -close_fd_mask=1 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
   corpus seeds > log.txt 2>&1
 rc=$?
 tail -20 log.txt
