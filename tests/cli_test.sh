@@ -561,6 +561,24 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   "$st" run "$tcfg" --backend tlm --quiet --out setl \
     --set 'network.layers=[{type: dense, units: 16, activation: relu}, {type: dense, units: 10}]' || fail "--set network.layers"
   grep -q '"gemm": {"m": 7, "k": 16, "n": 10}' setl/report.json || fail "--set network.layers did not take"
+  # ... and one layer, or one key of one, in run, sweep and compare (issue 14), with located errors
+  "$st" run "$tcfg" --backend tlm --quiet --out setk --set 'network.layers[0].units=16' || fail "--set network.layers[0].units"
+  grep -q '"gemm": {"m": 7, "k": 17, "n": 10}' setk/report.json && grep -q '"gemm": {"m": 7, "k": 38, "n": 16}' setk/report.json ||
+    fail "--set network.layers[0].units did not take"
+  "$st" sweep "$tcfg" --set simulation.backend=tlm --set 'network.layers[0].units=8,16' --out swk > /dev/null || fail "sweep a layer's units"
+  [ "$(/usr/bin/python3 -c 'import csv, sys; r = list(csv.DictReader(open(sys.argv[1]))); print(" ".join(x["network.layers[0].units"] + ":" + x["macs"] for x in r))' swk/sweep.csv)" = \
+    "8:$(sed -n 's/^macs,//p' <("$st" run "$tcfg" --backend tlm --quiet --out k8 --set 'network.layers[0].units=8' && cat k8/report.csv)) 16:$(sed -n 's/^macs,//p' setk/report.csv)" ] ||
+    fail "sweep over network.layers[0].units: $(cat swk/sweep.csv | cut -c1-200)"
+  "$st" compare "$tcfg" --set simulation.backend=tlm --set 'network.layers[1]={type: dense, units: 10, bias: false}' --out cmpk > /dev/null ||
+    fail "compare with a layer replaced"
+  grep -q '"bias": false' <(sed -n '/"network"/,/"training"/p' cmpk/baseline/report.json) || fail "compare: the layer was not replaced"
+  for bad in "network.layers[2].units=4:the network has 2 layers (indices 0 to 1)" \
+             "network.layers[0].unit=4:network.layers\[0\].unit: unknown key for a dense layer (did you mean 'units'?)" \
+             "network.layers[0].units=0:network.layers\[0\].units: expected an integer in \[1, 16777216\], found '0'" \
+             "network.layers[a].units=4:expected network.layers\[I\] or network.layers\[I\].KEY"; do
+    "$st" check "$tcfg" --set "${bad%%:*}" > /dev/null 2> err.txt; rc=$?
+    [ $rc -eq 2 ] && grep -q "${bad#*:}" err.txt || fail "--set ${bad%%:*}: exit $rc, $(cat err.txt)"
+  done
   "$st" check "$tcfg" --set 'network.layers=[{type: dense, unit: 16}]' 2> err.txt; rc=$?
   [ $rc -eq 2 ] && grep -q "network.layers\[0\].unit: unknown key for a dense layer (did you mean 'units'?)" err.txt ||
     fail "--set network.layers with a misspelt key: exit $rc, $(cat err.txt)"

@@ -101,6 +101,36 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
     errors.push_back({n.loc, path + ".filters", "missing key (a conv2d layer needs filters)"});
 }
 
+// a decoded layer as the mapping it came from: its type and every key its
+// type takes (the values it has, defaults included), at `loc`
+Node layer_node(const LayerConfig& l, const SourceLoc& loc) {
+  Node n;
+  n.kind = Node::Kind::kMap;
+  n.loc = loc;
+  auto add = [&](const std::string& k, const std::string& v) {
+    Node x;
+    x.kind = Node::Kind::kScalar;
+    x.scalar = v;
+    x.loc = loc;
+    n.entries.emplace_back(k, x);
+    n.key_locs.push_back(loc);
+  };
+  add("type", to_string(l.type));
+  if (l.type == LayerType::kDense) add("units", std::to_string(l.units));
+  if (l.type == LayerType::kConv2d) {
+    add("filters", std::to_string(l.filters));
+    add("kernel", std::to_string(l.kernel));
+    add("stride", std::to_string(l.stride));
+    add("padding", std::to_string(l.padding));
+  }
+  if (l.type == LayerType::kMaxpool) add("size", std::to_string(l.size));
+  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d) {
+    add("activation", l.activation == Activation::kRelu ? "relu" : "none");
+    add("bias", l.bias ? "true" : "false");
+  }
+  return n;
+}
+
 struct Decoder {
   Config& cfg;
   std::vector<ConfigError>& errors;
@@ -262,6 +292,41 @@ void apply_override(const std::string& path, const Node& value, Config& cfg,
       decode_layer(value.items[i], fmt::format("{}[{}]", path, i), l, errors);
       cfg.network.layers.push_back(l);
     }
+    return;
+  }
+  // one layer, or one key of it: network.layers[I] or network.layers[I].KEY
+  if (path.rfind("network.layers[", 0) == 0) {
+    const size_t open = std::string("network.layers").size(), close = path.find(']', open);
+    const std::string digits = close == std::string::npos ? "" : path.substr(open + 1, close - open - 1);
+    const std::string rest = close == std::string::npos ? "" : path.substr(close + 1);
+    const bool numeric = !digits.empty() && digits.size() <= 6 &&
+                         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!numeric || (!rest.empty() && (rest[0] != '.' || rest.size() == 1 || rest.find('.', 1) != std::string::npos))) {
+      errors.push_back({loc, path, "expected network.layers[I] or network.layers[I].KEY, I a layer's index from 0"});
+      return;
+    }
+    const size_t i = std::stoul(digits);
+    auto& layers = cfg.network.layers;
+    if (i >= layers.size()) {
+      errors.push_back({loc, path, layers.empty() ? std::string("the network has no layers list to index")
+                                                  : fmt::format("the network has {} layers (indices 0 to {})",
+                                                                layers.size(), layers.size() - 1)});
+      return;
+    }
+    const std::string lpath = fmt::format("network.layers[{}]", i);
+    Node n = value;
+    if (!rest.empty()) {  // the layer as it stands, with the one key replaced or added
+      if (!layers[i].decoded) return;  // its own errors are reported already
+      n = layer_node(layers[i], loc);
+      const std::string key = rest.substr(1);
+      bool replaced = false;
+      for (auto& [k, v] : n.entries)
+        if (k == key) v = value, replaced = true;
+      if (!replaced) n.entries.emplace_back(key, value), n.key_locs.push_back(loc);
+    }
+    LayerConfig l;
+    decode_layer(n, lpath, l, errors);
+    layers[i] = l;
     return;
   }
   for (auto& f : config_fields()) {
