@@ -302,6 +302,15 @@ sweep)
   "$st" sweep "$cfg" --set accelerator.array.rows=2,0 --out bad 2> err.txt; rc=$?
   [ $rc -eq 2 ] || fail "bad sweep value: exit $rc"
   [ ! -e bad/run_000 ] || fail "a bad sweep ran something"
+  # a sweep into the folder of an earlier one replaces it whole: no run_NNN of the old sweep stays beside the new
+  mkdir sw/notes && "$st" sweep "$cfg" --set accelerator.array.rows=3 --set simulation.backend=tlm --out sw > /dev/null 2> err.txt ||
+    fail "a sweep into a used folder"
+  grep -q "sw holds an earlier sweep: its 4 run folders and table were removed" err.txt || fail "$(cat err.txt)"
+  [ "$(ls sw | tr '\n' ' ')" = "notes run_000 sweep.csv " ] || fail "sweep left: $(ls sw)"
+  # how far a batch is, a line a run in a log; and the version
+  grep -q "systrain: 1/2 runs done" <("$st" sweep "$cfg" --set accelerator.array.rows=2,3 --set simulation.backend=tlm --out sw2 2>&1 > /dev/null) ||
+    fail "no progress line"
+  "$st" --version | grep -q "^systrain [0-9.]* (SystemC 2.3.4" || fail "--version: $("$st" --version)"
   ;;
 speculative_equivalence)
   # output_speculation that never hits recomputes every error chain: the

@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -132,7 +133,6 @@ void Trainer::run() {
   const int epochs = training ? cfg.training.epochs : 1;
   int64_t steps = steps_per_epoch * epochs;
   if (cfg.simulation.max_steps > 0) steps = std::min(steps, cfg.simulation.max_steps);
-  const bool tty = progress_ && isatty(2);
   std::vector<int64_t> order(s.count);
   std::vector<uint8_t> labels;
   Rng shuffle(static_cast<uint64_t>(cfg.training.seed) * 7919 + 17);
@@ -165,8 +165,7 @@ void Trainer::run() {
         for (int64_t i = 0; i < m; ++i) inference.correct += top1(ex_.memory(0), i) == labels[i];
       samples += m;
       r.samples += m;
-      if (tty && (step % 8 == 7 || step + 1 == steps))
-        fmt::print(stderr, "\rsystrain: epoch {}/{} step {}/{}  cycle {}", epoch + 1, epochs, step + 1, steps, ex_.now(0));
+      progress(epoch, epochs, step + 1, steps);
     }
     // a pipelined schedule drains only at the end of the run: an epoch's
     // last update lands in the next epoch's first step
@@ -190,11 +189,36 @@ void Trainer::run() {
       }
     }
   }
-  if (tty) fmt::print(stderr, "\n");
+  if (progress_shown_ && isatty(2)) fmt::print(stderr, "\n");
   r.steps = step;
   if (!training && ctx_.functional() && r.samples > 0)
     r.accuracy = static_cast<double>(inference.correct) / static_cast<double>(r.samples);
   finish_run();
+}
+
+void Trainer::progress(int epoch, int epochs, int64_t done, int64_t steps) {
+  // on a terminal: one line, redrawn a few times a second; in a log: a line
+  // every 30 s. The rate and the time left are wall-clock figures: they are
+  // never in a report.
+  if (!progress_) return;
+  using clock = std::chrono::steady_clock;
+  const auto now = clock::now();
+  if (done == 1) progress_start_ = now, progress_last_ = now;
+  const bool tty = isatty(2);
+  const double since_last = std::chrono::duration<double>(now - progress_last_).count();
+  if (done != steps && since_last < (tty ? 0.25 : 30.0)) return;
+  if (done == steps && !progress_shown_) return;  // a run too short to show progress
+  progress_last_ = now;
+  progress_shown_ = true;
+  const double secs = std::chrono::duration<double>(now - progress_start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done - 1) / secs : 0.0;
+  const double left = rate > 0 ? static_cast<double>(steps - done) / rate : 0.0;
+  const int64_t l = static_cast<int64_t>(left + 0.5);
+  const std::string eta = l >= 3600 ? fmt::format("{}h{:02}m", l / 3600, l / 60 % 60)
+                                    : l >= 60 ? fmt::format("{}m{:02}s", l / 60, l % 60) : fmt::format("{}s", l);
+  fmt::print(stderr, "{}systrain: epoch {}/{} step {}/{} ({:.0f} %)  cycle {}  {:.1f} steps/s  {}{}", tty ? "\r" : "",
+             epoch + 1, epochs, done, steps, 100.0 * static_cast<double>(done) / static_cast<double>(steps),
+             ex_.now(0), rate, done == steps ? "done" : "about " + eta + " left", tty ? "   " : "\n");
 }
 
 void Trainer::finish_run() {

@@ -3,6 +3,7 @@
 // run's end (the last DRAM writes, totals and their checks). Pure C++: it
 // drives an OpExecutor, which a backend gives time to.
 #pragma once
+#include <chrono>
 #include <vector>
 
 #include "op_executor.h"
@@ -25,6 +26,8 @@ class Trainer {
   double evaluate();  // test accuracy of the current weights (host only, no cycles)
   int64_t top1(const Memory& mem, int64_t row) const;  // the argmax of a row of the logits
   void finish_run();
+  // the progress line: epoch, step, share done, rate and time left
+  void progress(int epoch, int epochs, int64_t done, int64_t steps);
 
   RunContext& ctx_;
   OpExecutor& ex_;
@@ -32,6 +35,8 @@ class Trainer {
   const Samples& train_;
   const Samples& test_;
   bool progress_;
+  bool progress_shown_ = false;
+  std::chrono::steady_clock::time_point progress_start_, progress_last_;
 };
 
 }  // namespace systrain

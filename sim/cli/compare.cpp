@@ -153,7 +153,11 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     }
     for (size_t i = 1; i < kinds.size(); ++i) {
       const double b = num(csv[0], row);
-      table += b != 0 ? fmt::format("{:>18.3f}x", num(csv[i], row) / b) : fmt::format("{:>19}", "-");
+      // three decimals; a ratio far from 1 (15,880 against 47.4 M) in four significant digits, not 0.000
+      const double q = b != 0 ? num(csv[i], row) / b : 0.0;
+      table += b == 0                                    ? fmt::format("{:>19}", "-")
+               : q == 0 || (std::abs(q) >= 0.1 && std::abs(q) < 1e4) ? fmt::format("{:>18.3f}x", q)
+                                                                     : fmt::format("{:>18.4g}x", q);
     }
     table += "\n";
   }

@@ -50,6 +50,10 @@ int main(int argc, char* argv[]) {
 extern "C" int sc_main(int argc, char* argv[]) {
   CLI::App app{"systrain: a cycle-accurate simulator of systolic-array training accelerators"};
   app.require_subcommand(1);
+  // systrain's version and what it was built with (the RTL's Verilator is
+  // the one on PATH when a model is first built)
+  app.set_version_flag("--version", fmt::format("systrain {} (SystemC {}, C++{})", SYSTRAIN_VERSION,
+                                                 sc_core::sc_release(), __cplusplus / 100 % 100));
   std::string config, out_dir = "out", backend, schedule, vcd, schedules;
   std::vector<std::string> sets;
   bool quiet = false;

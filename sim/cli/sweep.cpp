@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -71,8 +72,9 @@ std::vector<int> run_children(const std::string& self, const std::vector<std::ve
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
   std::vector<int> codes(arg_lists.size(), -1);
   std::map<pid_t, size_t> running;
-  size_t next = 0;
-  bool forwarded = false;
+  size_t next = 0, finished = 0, failed = 0;
+  bool forwarded = false, shown = false;
+  const bool tty = isatty(2);
   while (next < arg_lists.size() || !running.empty()) {
     if (g_interrupted.load()) {
       if (!forwarded)
@@ -104,8 +106,15 @@ std::vector<int> run_children(const std::string& self, const std::vector<std::ve
     auto it = running.find(done);
     if (it == running.end()) continue;
     codes[it->second] = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    failed += codes[it->second] != 0;
     running.erase(it);
+    // how far the batch is: redrawn on a terminal, a line a run in a log
+    if (++finished < arg_lists.size() && !g_interrupted.load())
+      fmt::print(stderr, "{}systrain: {}/{} runs done{}{}", tty ? "\r" : "", finished, arg_lists.size(),
+                 failed ? fmt::format(" ({} failed)", failed) : "", tty ? "" : "\n");
+    shown = shown || tty;
   }
+  if (shown) fmt::print(stderr, "\r{:<60}\r", "");  // the table follows
   return codes;
 }
 
@@ -337,6 +346,22 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
   if (const std::string why = lock.take(out_dir); !why.empty()) {
     fmt::print(stderr, "--out: {}\n", why);
     return 2;
+  }
+  {  // a folder an earlier sweep wrote is replaced whole: its run_NNN folders,
+     // sweep.csv and shard.txt go (an old run_007 beside 3 new runs misled)
+    std::error_code dec;
+    int removed = 0;
+    for (const auto& e : std::filesystem::directory_iterator(out_dir, dec)) {
+      const std::string name = e.path().filename().string();
+      const bool run = name.size() > 4 && name.rfind("run_", 0) == 0 &&
+                       std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+      std::error_code rec;
+      if (run && e.is_directory(rec)) std::filesystem::remove_all(e.path(), rec), ++removed;
+    }
+    for (const char* f : {"/sweep.csv", "/shard.txt"}) std::filesystem::remove(out_dir + f, dec);
+    if (removed)
+      fmt::print(stderr, "sweep: {} holds an earlier sweep: its {} run folder{} and table were removed\n", out_dir,
+                 removed, removed == 1 ? "" : "s");
   }
   // run them (this shard's points), `jobs` at a time
   auto run_dir = [&](size_t i) { return fmt::format("{}/run_{:03}", out_dir, i); };
