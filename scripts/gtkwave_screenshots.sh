@@ -1,5 +1,5 @@
 #!/bin/bash
-# Opens a TLM and an RTL trace of the quickstart in GTKWave under Xvfb and
+# Opens a TLM and an RTL trace of the inference MLP (configs/inference_mlp.yaml) in GTKWave under Xvfb and
 # saves screenshots to docs/. Needs: apt-get install xvfb x11-apps imagemagick
 #   scripts/gtkwave_screenshots.sh [BUILD_DIR]
 set -euo pipefail
@@ -9,9 +9,9 @@ docs=$PWD/docs
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 st=$build/systrain
-# the quickstart waits 15880 cycles for its first input and weights (DRAM), then computes
-$st run configs/quickstart.yaml --vcd "$work/tlm.vcd" --set simulation.vcd_window=[15840,16240] --quiet --out "$work/o1"
-$st run configs/quickstart.yaml --backend rtl --vcd "$work/rtl.vcd" --set simulation.vcd_window=[15880,16000] --quiet --out "$work/o2"
+# it waits 15880 cycles for its first input and weights (DRAM), then computes
+$st run configs/inference_mlp.yaml --vcd "$work/tlm.vcd" --set simulation.vcd_window=[15840,16240] --quiet --out "$work/o1"
+$st run configs/inference_mlp.yaml --backend rtl --vcd "$work/rtl.vcd" --set simulation.vcd_window=[15880,16000] --quiet --out "$work/o2"
 # the speculative schedule's two engines (split 2+2 columns): step 1's forward beside step 0's backward
 $st run configs/lockstep_training.yaml --backend tlm --schedule speculative --vcd "$work/spec.vcd" \
   --set simulation.vcd_window=[2850,3450] --quiet --out "$work/o3"

@@ -7,7 +7,7 @@ set -eu
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
-for name in quickstart lockstep odd_shapes os_inference lockstep_training; do
+for name in quickstart inference_mlp lockstep odd_shapes os_inference lockstep_training; do
   "$build/systrain" run "configs/$name.yaml" --backend tlm --quiet --out "$tmp/$name"
   cp "$tmp/$name/report.csv" "tests/golden/$name.csv"
 done

@@ -35,10 +35,10 @@ bad_flags_exit_2)
   ;;
 bad_data_exit_2)
   mkdir -p data && echo "not gzip" | gzip > data/t10k-images-idx3-ubyte.gz && printf 'xx' > data/t10k-labels-idx1-ubyte.gz
-  "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/data" --out out 2> err.txt; rc=$?
+  "$st" run "$src/configs/inference_mlp.yaml" --set training.data_dir="$work/data" --out out 2> err.txt; rc=$?
   [ $rc -eq 2 ] || fail "corrupt data: exit $rc, expected 2"
   grep -q "t10k-images-idx3-ubyte.gz: " err.txt || fail "message: $(cat err.txt)"
-  "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/none" --out out 2>/dev/null
+  "$st" run "$src/configs/inference_mlp.yaml" --set training.data_dir="$work/none" --out out 2>/dev/null
   [ $? -eq 2 ] || fail "missing data dir"
   [ ! -e out/report.json ] || fail "a report was written"
   ;;
@@ -262,10 +262,24 @@ vcd_valid)
   grep -q ' r_mode ' tr/il.vcd && grep -q ' phase ' tr/il.vcd || fail "rtl training trace lacks mode/phase"
   grep -q ' mode ' t/tlm.vcd || fail "tlm trace lacks mode"
   grep -q ' phase ' t/tlm.vcd || fail "tlm trace lacks phase"
+  # the default window (null) starts where the array can first work (the first DRAM wait: 340 cycles here) and
+  # holds array work in both backends: the busy signal is 1 in it
+  for b in tlm rtl; do
+    "$st" run "$cfg" --backend $b --out d_$b --vcd d_$b/d.vcd > out.txt || fail "default-window $b vcd"
+    grep -q "vcd: d_$b/d.vcd (cycles 340 to 2340, [1-9][0-9]* of them with array work)" out.txt || fail "$b: $(tail -1 out.txt)"
+    id=$(awk '$1 == "$var" && $5 == "busy" { print $4; exit }' d_$b/d.vcd)
+    [ -n "$id" ] && grep -q "^1$id\$" d_$b/d.vcd || fail "$b: busy is never 1 in the default window"
+  done
+  [ "$(grep -m1 '^#[1-9]' d_rtl/d.vcd)" = "#680000" ] || fail "rtl default window starts at $(grep -m1 '^#[1-9]' d_rtl/d.vcd)"
+  # a window with no array work gets a warning that says where the work starts
+  "$st" run "$cfg" --backend tlm --out e --vcd e/e.vcd --set 'simulation.vcd_window=[0, 100]' > out.txt || fail "empty window"
+  grep -q "warning: the trace's window, cycles 0 to 100, holds no array work (.*the array can first work at cycle 340)" out.txt ||
+    fail "no empty-window warning: $(cat out.txt)"
+  grep -q "holds no array work" <("$st" run "$cfg" --backend tlm --out e2 --vcd e2/e.vcd) && fail "a warning on the default window"
   ;;
 interrupt_leaves_nothing)
   # a long RTL run, interrupted: exit 1, no report, no VCD, no temporary files
-  "$st" run "$src/configs/quickstart.yaml" --backend rtl --set accelerator.array.rows=4 \
+  "$st" run "$src/configs/inference_mlp.yaml" --backend rtl --set accelerator.array.rows=4 \
     --set accelerator.array.cols=4 --set training.test_samples=0 --out o --vcd t/x.vcd 2> err.txt &
   pid=$!
   for _ in $(seq 1 600); do [ -d o ] && break; sleep 0.1; done  # it has started
@@ -488,7 +502,7 @@ assert names == ["a\"b", "c\nd", "e"], names' all/sweep.csv || fail "sweep.csv v
   "$st" sweep merge fa --out fm > /dev/null 2> err.txt; rc=$?
   [ $rc -eq 2 ] || fail "a shard.txt of 10^14 shards: exit $rc"
   # a sweep into a used folder: a run that now fails keeps none of the earlier sweep's figures
-  qcfg=$src/configs/quickstart.yaml
+  qcfg=$src/configs/inference_mlp.yaml
   "$st" sweep "$qcfg" --set training.test_samples=32 --out used > /dev/null || fail "first sweep"
   "$st" sweep "$qcfg" --set training.test_samples=32 --set training.data_dir=/nonexistent --out used > /dev/null 2>&1
   /usr/bin/python3 -c 'import csv, sys
@@ -666,15 +680,15 @@ hostile_inputs)
   }
   for hw in "1 1" "10 10" "28 29"; do
     idx d_${hw/ /x} $hw
-    "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/d_${hw/ /x}" --out o_idx 2> err.txt; rc=$?
+    "$st" run "$src/configs/inference_mlp.yaml" --set training.data_dir="$work/d_${hw/ /x}" --out o_idx 2> err.txt; rc=$?
     [ $rc -eq 2 ] || fail "$hw images: exit $rc"
     grep -q "the test images have $(( ${hw% *} * ${hw#* } )) features each; the network's input_shape takes 784" err.txt \
       || fail "$hw: $(cat err.txt)"
   done
   idx d_ok 28 28
-  "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/d_ok" --out o_idx --quiet || fail "28x28 images"
+  "$st" run "$src/configs/inference_mlp.yaml" --set training.data_dir="$work/d_ok" --out o_idx --quiet || fail "28x28 images"
   mkfifo d_fifo_dir; mkdir d_fifo && mkfifo d_fifo/t10k-images-idx3-ubyte.gz && cp d_ok/t10k-labels-idx1-ubyte.gz d_fifo/
-  timeout 10 "$st" run "$src/configs/quickstart.yaml" --set training.data_dir="$work/d_fifo" --out o_f 2> err.txt
+  timeout 10 "$st" run "$src/configs/inference_mlp.yaml" --set training.data_dir="$work/d_fifo" --out o_f 2> err.txt
   [ $? -eq 2 ] || fail "a FIFO as a data file"
   grep -q "t10k-images-idx3-ubyte.gz: not a regular file" err.txt || fail "$(cat err.txt)"
   # outputs that cannot be written are found before anything runs, and leave nothing

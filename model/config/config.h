@@ -60,12 +60,17 @@ struct Config {
     struct {
       NumericsKind kind = NumericsKind::kFixed;
       int data_bits = 16, frac_bits = 8, acc_bits = 32;
-      // per-tensor fractional bits; -1 (null in YAML) = frac_bits
+      // per-tensor fractional bits; -1 (null in YAML) = derived from
+      // frac_bits: activations frac_bits, weights 4 more, errors and weight
+      // gradients 6 more (small values: one frac_bits for every tensor did not
+      // train, 9.8 % against 86.7 % in float32), at most data_bits - 2 (a sign
+      // and an integer bit)
       int activation_frac_bits = -1, weight_frac_bits = -1, error_frac_bits = -1, gradient_frac_bits = -1;
+      int derived_frac(int more) const { return std::max(frac_bits, std::min(frac_bits + more, data_bits - 2)); }
       int activation_frac() const { return activation_frac_bits < 0 ? frac_bits : activation_frac_bits; }
-      int weight_frac() const { return weight_frac_bits < 0 ? frac_bits : weight_frac_bits; }
-      int error_frac() const { return error_frac_bits < 0 ? frac_bits : error_frac_bits; }
-      int gradient_frac() const { return gradient_frac_bits < 0 ? frac_bits : gradient_frac_bits; }
+      int weight_frac() const { return weight_frac_bits < 0 ? derived_frac(4) : weight_frac_bits; }
+      int error_frac() const { return error_frac_bits < 0 ? derived_frac(6) : error_frac_bits; }
+      int gradient_frac() const { return gradient_frac_bits < 0 ? derived_frac(6) : gradient_frac_bits; }
     } numerics;
     struct { int activations_kib = 128, weights_kib = 128, gradients_kib = 128, banks = 16, words_per_cycle = 32; } sram;
     struct { int bytes_per_cycle = 16, latency_cycles = 100; } dram;
@@ -103,7 +108,11 @@ struct Config {
     bool functional = true;
     int64_t max_steps = 0;
     std::string vcd;  // empty = none
-    std::array<int64_t, 2> vcd_window{0, 2000};  // a 16x16 RTL trace is ~26 KB a cycle
+    // the cycles a trace holds (a 16x16 RTL trace is ~26 KB a cycle); null
+    // (vcd_window_auto) = 2,001 cycles from the cycle the array can first
+    // work (the first input and weights in from DRAM), resolved by the run
+    std::array<int64_t, 2> vcd_window{0, 2000};
+    bool vcd_window_auto = true;
     std::string dump_tensors;  // empty = none
   } simulation;
 

@@ -274,13 +274,13 @@ std::vector<FieldSpec> make_fields() {
                             "fractional bits of activations (x, y); null = frac_bits"));
   f.push_back(opt_int_field("accelerator.numerics.weight_frac_bits",
                             [](C& c) -> int& { return c.accelerator.numerics.weight_frac_bits; }, 0, 47,
-                            "fractional bits of weights; null = frac_bits"));
+                            "fractional bits of weights; null = frac_bits + 4, at most data_bits - 2 (never below frac_bits)"));
   f.push_back(opt_int_field("accelerator.numerics.error_frac_bits",
                             [](C& c) -> int& { return c.accelerator.numerics.error_frac_bits; }, 0, 47,
-                            "fractional bits of errors (dy, dx); null = frac_bits"));
+                            "fractional bits of errors (dy, dx); null = frac_bits + 6, at most data_bits - 2 (never below frac_bits)"));
   f.push_back(opt_int_field("accelerator.numerics.gradient_frac_bits",
                             [](C& c) -> int& { return c.accelerator.numerics.gradient_frac_bits; }, 0, 47,
-                            "fractional bits of weight gradients (dw); null = frac_bits"));
+                            "fractional bits of weight gradients (dw); null = frac_bits + 6, at most data_bits - 2 (never below frac_bits)"));
   f.push_back(int_field("accelerator.sram.activations_kib",
                         [](C& c) -> int& { return c.accelerator.sram.activations_kib; }, 1, 1 << 20,
                         "activation buffer size"));
@@ -403,23 +403,32 @@ std::vector<FieldSpec> make_fields() {
                         (int64_t{1} << 40), "stop after this many steps; 0 = no limit"));
   f.push_back(str_field("simulation.vcd", [](C& c) -> std::string& { return c.simulation.vcd; }, true,
                         "VCD file to write, or null"));
-  f.push_back({"simulation.vcd_window", "[first, last] cycle, 0 <= first <= last",
-               "cycles dumped to the VCD",
+  f.push_back({"simulation.vcd_window", "[first, last] cycle, 0 <= first <= last, or null",
+               "cycles dumped to the VCD; null = 2,001 cycles from the cycle the array can first work (its first "
+               "input and weights in from DRAM)",
                [](Config& c, const Node& n) -> std::optional<std::string> {
+                 if (n.kind == Node::Kind::kNull || (n.kind == Node::Kind::kScalar && (n.scalar == "null" || n.scalar == "~"))) {
+                   c.simulation.vcd_window = {0, 2000};
+                   c.simulation.vcd_window_auto = true;
+                   return std::nullopt;
+                 }
                  if (n.kind == Node::Kind::kSeq && n.items.size() == 2) {
                    auto a = parse_int(n.items[0]), b = parse_int(n.items[1]);
                    if (a && b && *a >= 0 && *b >= *a) {
                      c.simulation.vcd_window = {*a, *b};
+                     c.simulation.vcd_window_auto = false;
                      return std::nullopt;
                    }
                  }
-                 return fmt::format("expected [first, last] with 0 <= first <= last, found {}",
+                 return fmt::format("expected [first, last] with 0 <= first <= last, or null, found {}",
                                     n.kind == Node::Kind::kSeq && n.items.size() == 2
                                         ? fmt::format("[{}, {}]", n.items[0].scalar, n.items[1].scalar)
                                         : found(n));
                },
                [](const Config& c) {
-                 return fmt::format("[{}, {}]", c.simulation.vcd_window[0], c.simulation.vcd_window[1]);
+                 return c.simulation.vcd_window_auto
+                            ? std::string("null")
+                            : fmt::format("[{}, {}]", c.simulation.vcd_window[0], c.simulation.vcd_window[1]);
                }});
   f.push_back(str_field("simulation.dump_tensors", [](C& c) -> std::string& { return c.simulation.dump_tensors; },
                         true, "folder for .npy tensor dumps, or null"));

@@ -94,6 +94,7 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
     s += fmt::format("  cosim: tlm {} cycles, rtl {} cycles, {} access events and {} words compared, {} mismatches\n",
                      r.cosim_tlm_cycles, r.cosim_rtl_cycles, r.cosim_events_compared, r.cosim_words_compared,
                      r.cosim_mismatches);
+  for (const auto& w : r.warnings) s += fmt::format("  warning: {}\n", w);
   return s;
 }
 

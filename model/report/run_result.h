@@ -78,6 +78,10 @@ struct SpecStats {
 
 struct RunResult {
   std::string backend, schedule;
+  // the trace's window as the run resolved it, and the array's busy cycles in
+  // it (for the summary and the empty-window warning; not in the report)
+  std::array<int64_t, 2> vcd_window{};
+  int64_t vcd_window_busy = 0;
   int rows = 0, cols = 0;
   int64_t cycles_total = 0, cycles_forward = 0, cycles_backward = 0, cycles_update = 0, cycles_stall = 0;
   int64_t cycles_overlap = 0;  // both engines busy (speculative); 0 otherwise

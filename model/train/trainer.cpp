@@ -139,6 +139,9 @@ void Trainer::run() {
   LossStats inference;  // top-1 of the inference steps
   bool diverged = false;
   int64_t step = 0;
+  std::vector<double> step_loss;  // training: each step's mean loss, for the learning checks
+  const std::vector<int64_t> initial_weights =
+      training && ctx_.functional() ? ex_.memory(0).buffer(Buffer::kWeights) : std::vector<int64_t>{};
   for (int epoch = 0; epoch < epochs && step < steps; ++epoch) {
     for (int64_t i = 0; i < s.count; ++i) order[i] = i;
     if (training)  // Fisher-Yates from the seed: the same order every run
@@ -159,6 +162,7 @@ void Trainer::run() {
         if (ex_.observer()) ex_.observer()->before_step(step, ex_.memory(0), labels);
       };
       const StepOutcome out = schedule_.step(in, ex_);
+      if (training && ctx_.functional()) step_loss.push_back(out.loss.loss_sum / static_cast<double>(m));
       epoch_loss += out.loss;
       epoch_hits += out.hits;
       if (!training && ctx_.functional())  // inference: score the logits of the step
@@ -191,9 +195,54 @@ void Trainer::run() {
   }
   if (progress_shown_ && isatty(2)) fmt::print(stderr, "\n");
   r.steps = step;
+  if (training && ctx_.functional() && !diverged) learning_checks(step_loss, initial_weights);
   if (!training && ctx_.functional() && r.samples > 0)
     r.accuracy = static_cast<double>(inference.correct) / static_cast<double>(r.samples);
   finish_run();
+}
+
+void Trainer::learning_checks(const std::vector<double>& step_loss, const std::vector<int64_t>& initial_weights) {
+  // A run that does not learn says so. Judged over at least 20 steps: the
+  // loss of the last tenth of the steps against the first tenth's; the
+  // training accuracy of the last epoch against chance; and how many weight
+  // words any update changed (updates that round to zero change none).
+  RunResult& r = ctx_.result;
+  const size_t n = step_loss.size();
+  if (n < 20) return;
+  const size_t tenth = n / 10;
+  double first = 0, last = 0;
+  for (size_t i = 0; i < tenth; ++i) first += step_loss[i], last += step_loss[n - 1 - i];
+  first /= static_cast<double>(tenth), last /= static_cast<double>(tenth);
+  const std::string fix = ctx_.cfg.is_float()
+                              ? "change training.learning_rate"
+                              : "raise accelerator.numerics.error_frac_bits and gradient_frac_bits (the small values "
+                                "round to zero), or change training.learning_rate";
+  if (last >= 0.98 * first)
+    r.warnings.push_back(fmt::format("training is not learning: the mean loss of the last tenth of the steps ({:.4f}) "
+                                     "is not below the first tenth's ({:.4f}); {}",
+                                     last, first, fix));
+  const int64_t classes = ctx_.w.layers.back().n;
+  if (!r.train_accuracy.empty() && classes >= 3 && r.train_accuracy.back() < 1.5 / static_cast<double>(classes))
+    r.warnings.push_back(fmt::format("training is not learning: the last epoch's training accuracy, {:.2f} %, is near "
+                                     "chance (1 in {}); {}",
+                                     100.0 * r.train_accuracy.back(), classes, fix));
+  const auto& now = ex_.memory(0).buffer(Buffer::kWeights);
+  int64_t words = 0, changed = 0;
+  const StepLayout& layout = ctx_.layout;
+  for (size_t li = 0; li < ctx_.w.layers.size(); ++li) {
+    const auto& p = ctx_.w.layers[li];
+    for (int64_t i = 0; i < p.kw(); ++i)
+      for (int64_t j = 0; j < p.n; ++j) {
+        const int64_t a = layout.w[li].at(i, j);
+        ++words, changed += now[a] != initial_weights[a];
+      }
+  }
+  if (words > 0 && changed * 100 < words)
+    r.warnings.push_back(fmt::format("training is not learning: {} of {} weights ({:.2f} %) changed in {} steps; the "
+                                     "updates round to zero: raise accelerator.numerics.weight_frac_bits, or "
+                                     "training.learning_rate",
+                                     changed, words, 100.0 * static_cast<double>(changed) / static_cast<double>(words),
+                                     n));
 }
 
 void Trainer::progress(int epoch, int epochs, int64_t done, int64_t steps) {

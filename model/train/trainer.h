@@ -26,6 +26,8 @@ class Trainer {
   double evaluate();  // test accuracy of the current weights (host only, no cycles)
   int64_t top1(const Memory& mem, int64_t row) const;  // the argmax of a row of the logits
   void finish_run();
+  // warnings when training does not learn (model/train/trainer.cpp)
+  void learning_checks(const std::vector<double>& step_loss, const std::vector<int64_t>& initial_weights);
   // the progress line: epoch, step, share done, rate and time left
   void progress(int epoch, int epochs, int64_t done, int64_t steps);
 

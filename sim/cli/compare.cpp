@@ -173,7 +173,31 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     fmt::print(stderr, "systrain: {}\n", err);
     return 1;
   }
-  fmt::print("{}  compare: {}/compare.json\n", table, out_dir);
+  // the headline: what each schedule saved against baseline
+  std::string headline;
+  auto change = [](double v, double b, const char* fewer, const char* more) {
+    if (b == 0 || v == b) return std::string("the same");
+    const double pct = 100.0 * std::abs(v - b) / b;
+    return fmt::format("{:.1f} % {}", pct, v < b ? fewer : more);
+  };
+  auto accesses = [&](const std::map<std::string, std::string>& m, const char* level) {
+    return num(m, fmt::format("memory.{}.reads", level)) + num(m, fmt::format("memory.{}.writes", level));
+  };
+  for (size_t i = 1; i < kinds.size(); ++i) {
+    const auto &b = csv[0], &v = csv[i];
+    headline += fmt::format(
+        "  {} against baseline: {} cycles ({} against {}), {} SRAM accesses, {} DRAM accesses, {} energy",
+        kinds[i], change(num(v, "cycles.total"), num(b, "cycles.total"), "fewer", "more"),
+        static_cast<int64_t>(num(v, "cycles.total")), static_cast<int64_t>(num(b, "cycles.total")),
+        change(accesses(v, "sram"), accesses(b, "sram"), "fewer", "more"),
+        change(accesses(v, "dram"), accesses(b, "dram"), "fewer", "more"),
+        change(num(v, "energy_pj.total"), num(b, "energy_pj.total"), "less", "more"));
+    if (v.count("training.final_test_accuracy") && b.count("training.final_test_accuracy"))
+      headline += fmt::format("; test accuracy {:.2f} % (baseline {:.2f} %)", 100 * num(v, "training.final_test_accuracy"),
+                              100 * num(b, "training.final_test_accuracy"));
+    headline += "\n";
+  }
+  fmt::print("{}\n{}  compare: {}/compare.json\n", table, headline, out_dir);
   return 0;
 }
 

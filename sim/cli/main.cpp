@@ -194,7 +194,11 @@ extern "C" int sc_main(int argc, char* argv[]) {
   }
   if (!quiet) {
     fmt::print("{}", report_summary(cfg, result));
-    fmt::print("  report: {}/report.json{}\n", out_dir, cfg.simulation.vcd.empty() ? "" : ", vcd: " + cfg.simulation.vcd);
+    fmt::print("  report: {}/report.json{}\n", out_dir,
+               cfg.simulation.vcd.empty() ? ""
+                                          : fmt::format(", vcd: {} (cycles {} to {}, {} of them with array work)",
+                                                        cfg.simulation.vcd, result.vcd_window[0], result.vcd_window[1],
+                                                        result.vcd_window_busy));
   }
   return kExitOk;
 }

@@ -110,6 +110,11 @@ const TileRun& Controller::backend_tile(int e, const Tile& t) {
         describe(t), to_string(phase_at(t, shape(e), logical)), m.what()));
   }
   if (lane.payload.is_response_error()) throw std::runtime_error("array target rejected a tile");
+  {  // the tile's cycles inside the trace window (an empty window is warned of)
+    const int64_t s = now(e), end = s + lane.run.cycles;
+    const int64_t w0 = ctx_.cfg.simulation.vcd_window[0], w1 = ctx_.cfg.simulation.vcd_window[1];
+    window_busy_ += std::max<int64_t>(0, std::min(end, w1 + 1) - std::max(s, w0));
+  }
   advance(e, t, lane.run);
   return lane.run;
 }

@@ -49,6 +49,7 @@ class Controller : public sc_core::sc_module, public OpExecutor {
   Controller(sc_core::sc_module_name n, RunContext& ctx, const Samples& train, const Samples& test,
              std::vector<Engine> engines, sc_core::sc_trace_file* trace, bool progress, StepObserver* observer);
   std::string error() const { return error_; }
+  int64_t window_busy() const { return window_busy_; }  // tile cycles inside the trace window
   void close_trace();  // idempotent; the run's end or the window's end calls it
 
  protected:
@@ -76,6 +77,8 @@ class Controller : public sc_core::sc_module, public OpExecutor {
   void trace_idle(Signals& s);                           // the traced signals say: idle
   void trace_idle_in_window(int e);
   bool in_window(int64_t from, int64_t to) const;        // [from, to) meets the trace window
+
+  int64_t window_busy_ = 0;
 
   const Samples& train_;
   const Samples& test_;

@@ -211,9 +211,23 @@ RunOutcome open_trace(const Config& cfg, const std::vector<ArrayShape>& shapes, 
 
 }  // namespace
 
-RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer) {
+RunOutcome run_simulation(const Config& given, RunResult& result, bool progress, StepObserver* observer) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Workload w = build_workload(cfg);
+  const Workload w = build_workload(given);
+  // the trace window, resolved: null is 2,001 cycles from the cycle the array
+  // can first work, when the first step's input and the first layer's weights
+  // are in (the run's own DRAM schedule, on a copy); the default [0, 2000]
+  // fell inside that wait and gave an empty trace
+  const Config cfg = [&] {
+    Config c = given;
+    if (c.simulation.vcd_window_auto) {
+      DramSchedule first(c, w);
+      const int64_t c0 = first.layer_ready(0, c.buffer_rows(), 0, 0, 0);
+      c.simulation.vcd_window = {c0, c0 + 2000};
+    }
+    return c;
+  }();
+  result.vcd_window = cfg.simulation.vcd_window;
   const ArrayShape shape = array_shape(cfg);
   const Numerics num = numerics_of(cfg);
   const Backend backend = cfg.simulation.backend;
@@ -287,6 +301,13 @@ RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, S
   }
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::error_code ec;
+  result.vcd_window_busy = ctrl.window_busy();
+  if (!vcd.empty() && result.vcd_window_busy == 0 && ctrl.error().empty())
+    result.warnings.push_back(fmt::format(
+        "the trace's window, cycles {} to {}, holds no array work (the run has {} cycles; the array can first work at "
+        "cycle {}): set simulation.vcd_window to cycles where it works, or to null for 2,001 cycles from there",
+        cfg.simulation.vcd_window[0], cfg.simulation.vcd_window[1], result.cycles_total,
+        [&] { DramSchedule d(cfg, w); return d.layer_ready(0, cfg.buffer_rows(), 0, 0, 0); }()));
   if (!ctrl.error().empty()) {
     if (!vcd_tmp.empty()) std::filesystem::remove(vcd_tmp, ec);
     return {kExitSimFailure, ctrl.error()};
