@@ -768,6 +768,38 @@ hostile_inputs)
   "$st" check "$cfg" --set accelerator.clock_mhz=1e-9 2> err.txt; [ $? -eq 2 ] || fail "clock 1e-9"
   grep -q "accelerator.clock_mhz: expected a number in \[1, 100000\], found .1e-9." err.txt || fail "$(cat err.txt)"
   ;;
+memory_warnings)
+  # warnings when memory dominates (issue 14): each fires on a config that deserves it, naming the tensor, the
+  # buffer and the key, and stays silent on shipped configs that do not
+  warnings() { /usr/bin/python3 -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))["warnings"]))' "$1"; }
+  # the 784-128-64-10 MLP's weights (109,184 words, 214 KiB) at the default 128 KiB: fetched every step
+  "$st" run "$src/configs/inference_mlp.yaml" --quiet --out inf || fail "inference_mlp"
+  warnings inf/report.json | grep -q "memory dominates: 27 % of the cycles wait for DRAM.*the weights (109184 words, 214 KiB) do not fit accelerator.sram.weights_kib (128 KiB).*raise weights_kib to 214" ||
+    fail "no weights warning: $(warnings inf/report.json)"
+  "$st" run "$src/configs/inference_mlp.yaml" > out.txt && grep -q "warning: memory dominates" out.txt || fail "the summary does not show it"
+  "$st" run "$src/configs/inference_mlp.yaml" --quiet --out inf2 --set accelerator.sram.weights_kib=256 || fail "256 KiB"
+  [ -z "$(warnings inf2/report.json)" ] || fail "a warning at 256 KiB: $(warnings inf2/report.json)"
+  # a small CNN at the default 128 KiB activations buffer: its stash spills
+  printf 'network:\n  input_shape: [1, 28, 28]\n  layers:\n    - {type: conv2d, filters: 16, kernel: 3, padding: 1, activation: relu}\n    - {type: maxpool, size: 2}\n    - {type: flatten}\n    - {type: dense, units: 10}\ntraining: {dataset: synthetic, train_samples: 128, test_samples: 10, batch: 32}\nschedule: {kind: interleaved}\n' > cnn.yaml
+  "$st" run cnn.yaml --quiet --out cnn || fail "small cnn"
+  warnings cnn/report.json | grep -q "memory dominates: .*the activations stashed .* spill from accelerator.sram.activations_kib (128 KiB)" ||
+    fail "no stash warning: $(warnings cnn/report.json)"
+  # a 32x32 array at the default 32 words a cycle: bandwidth stalls
+  "$st" run "$src/configs/mlp_fashion.yaml" --quiet --out bw --set accelerator.array.rows=32 --set accelerator.array.cols=32 \
+    --set accelerator.sram.words_per_cycle=32 --set training.train_samples=320 --set training.test_samples=10 || fail "32x32"
+  warnings bw/report.json | grep -q "the SRAM's bandwidth or banks freeze the array for .* raise accelerator.sram.words_per_cycle (now 32)" ||
+    fail "no bandwidth warning: $(warnings bw/report.json)"
+  # a weights buffer smaller than one 32x32 block, at load time
+  "$st" run "$cfg" --backend tlm --quiet --out small --set accelerator.sram.weights_kib=1 --set accelerator.array.rows=32 \
+    --set accelerator.array.cols=32 || fail "1 KiB"
+  warnings small/report.json | grep -q "accelerator.sram.weights_kib: 1 KiB holds 512 words of 16 bits, fewer than one 32x32 block" ||
+    fail "no block warning: $(warnings small/report.json)"
+  # silent where memory does not dominate
+  for c in quickstart lockstep odd_shapes lockstep_training lockstep_cnn; do
+    "$st" run "$src/configs/$c.yaml" --quiet --out s_$c || fail "$c"
+    [ -z "$(warnings s_$c/report.json)" ] || fail "$c warns: $(warnings s_$c/report.json)"
+  done
+  ;;
 golden_reports)
   # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
   for g in "$src"/tests/golden/*.csv; do

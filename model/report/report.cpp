@@ -48,6 +48,67 @@ ReportTexts report_texts(const Config& cfg, const RunResult& r) {
   return t;
 }
 
+std::vector<std::string> memory_warnings(const Config& cfg, const RunResult& r) {
+  std::vector<std::string> out;
+  const double total = static_cast<double>(std::max<int64_t>(1, r.cycles_total));
+  const Energy e = energy_of(cfg, r);
+  const auto& sram = cfg.accelerator.sram;
+  // DRAM traffic beyond the compulsory, by tensor
+  const int64_t n_last = r.layers.empty() ? 0 : r.layers.back().gemm.n;
+  std::array<int64_t, int(Operand::kCount)> extra{};
+  for (int o = 0; o < int(Operand::kCount); ++o) extra[o] = r.dram.reads[o] + r.dram.writes[o];
+  extra[int(Operand::kX)] -= r.samples * r.input_words;
+  extra[int(Operand::kW)] -= r.weight_words;
+  extra[int(Operand::kY)] -= r.samples * n_last;
+  int64_t avoidable = 0;
+  int worst = 0;
+  for (int o = 0; o < int(Operand::kCount); ++o) {
+    extra[o] = std::max<int64_t>(0, extra[o]);
+    avoidable += extra[o];
+    if (extra[o] > extra[worst]) worst = o;
+  }
+  const double wait = static_cast<double>(r.cycles_stall) / total;
+  const double extra_energy = e.total() > 0 ? static_cast<double>(avoidable) * cfg.accelerator.energy_pj.dram_word / e.total() : 0;
+  if (avoidable > 0 && (wait > 0.10 || extra_energy > 0.25)) {
+    const Operand op = Operand(worst);
+    const auto kib = [&](int64_t words) { return (words * cfg.word_bits() + 8191) / 8192; };
+    std::string what;
+    const bool fits = kib(r.weight_words) <= sram.weights_kib;
+    if (op == Operand::kW && fits && cfg.schedule.kind == ScheduleKind::kSpeculative &&
+        cfg.schedule.speculation.engines == Engines::kDual)
+      what = fmt::format("the two arrays of the dual speculative engines pass the updated weights ({} words) through "
+                         "DRAM every step ({} words in all); schedule.speculation.engines: split shares one array "
+                         "and its SRAM",
+                         r.weight_words, extra[worst]);
+    else if (op == Operand::kW && fits)
+      what = fmt::format("the weights ({} words) are read from DRAM again and again ({} words in all)", r.weight_words,
+                         extra[worst]);
+    else if (op == Operand::kW)
+      what = fmt::format("the weights ({} words, {} KiB) do not fit accelerator.sram.weights_kib ({} KiB) and are fetched "
+                         "again every step ({} words in all); raise weights_kib to {}",
+                         r.weight_words, kib(r.weight_words), sram.weights_kib, extra[worst], kib(r.weight_words));
+    else if (op == Operand::kX || op == Operand::kMask)
+      what = fmt::format("the activations stashed for the backward pass or passed between layers ({} words a sample) "
+                         "spill from accelerator.sram.activations_kib ({} KiB) to DRAM ({} words in all); raise "
+                         "activations_kib, or lower training.batch",
+                         r.stash_words, sram.activations_kib, extra[worst]);
+    else
+      what = fmt::format("the {} tensors spill from accelerator.sram.gradients_kib ({} KiB) to DRAM ({} words in all); "
+                         "raise gradients_kib, or lower training.batch",
+                         to_string(op), sram.gradients_kib, extra[worst]);
+    out.push_back(fmt::format("memory dominates: {:.0f} % of the cycles wait for DRAM, and DRAM traffic beyond the "
+                              "compulsory (each input, the weights and the outputs once) takes {:.0f} % of the energy; "
+                              "most of it: {}",
+                              100 * wait, 100 * extra_energy, what));
+  }
+  const double bw = static_cast<double>(r.cycles_bandwidth_stall) / total;
+  if (bw > 0.10)
+    out.push_back(fmt::format("the SRAM's bandwidth or banks freeze the array for {:.0f} % of the cycles ({} cycles): "
+                              "raise accelerator.sram.words_per_cycle (now {}) or accelerator.sram.banks (now {})",
+                              100 * bw, r.cycles_bandwidth_stall, sram.words_per_cycle, sram.banks));
+  return out;
+}
+
 std::string report_summary(const Config& cfg, const RunResult& r) {
   // a view of the run's figures, formatted from the result itself: the
   // counters' names live in counters.cpp alone

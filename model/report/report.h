@@ -2,6 +2,7 @@
 // RunResult. Derived figures (utilisation, energy) are computed here.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "config.h"
 #include "run_result.h"
@@ -15,6 +16,13 @@ struct ReportTexts {
 };
 ReportTexts report_texts(const Config& cfg, const RunResult& r);
 std::string report_summary(const Config& cfg, const RunResult& r);
+
+// Warnings when memory dominates a finished run: DRAM waits above 10 % of the
+// cycles or DRAM traffic beyond the compulsory (each input once, the weights
+// once, the outputs once) above 25 % of the energy, naming the tensor, its
+// buffer and the key to change; SRAM bandwidth or bank stalls above 10 % of
+// the cycles.
+std::vector<std::string> memory_warnings(const Config& cfg, const RunResult& r);
 
 // Energy by level: MACs, each SRAM buffer, DRAM, the vector unit.
 struct Energy {

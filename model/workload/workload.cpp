@@ -159,6 +159,21 @@ std::vector<std::string> config_warnings(const Config& cfg) {
                                   "almost every operand saturates (lower the fractional bits or raise data_bits)",
                                   what, f, nu.data_bits, std::ldexp(1.0, nu.data_bits - 1 - f)));
   }
+  // a buffer smaller than one block of the array's tile cannot keep even that
+  const auto& a = cfg.accelerator.array;
+  const int64_t block = int64_t{a.rows} * a.cols;
+  const std::pair<const char*, int> bufs[] = {{"weights_kib", cfg.accelerator.sram.weights_kib},
+                                              {"activations_kib", cfg.accelerator.sram.activations_kib},
+                                              {"gradients_kib", cfg.accelerator.sram.gradients_kib}};
+  for (const auto& [key, kib] : bufs) {
+    const int64_t words = int64_t{kib} * 8192 / cfg.word_bits();
+    if (words < block)
+      out.push_back(fmt::format("accelerator.sram.{}: {} KiB holds {} words of {} bits, fewer than one {}x{} block of "
+                                "the array ({} words): every tile's operands in it come from DRAM; raise it to at least "
+                                "{} KiB",
+                                key, kib, words, cfg.word_bits(), a.rows, a.cols, block,
+                                (block * cfg.word_bits() + 8191) / 8192));
+  }
   return out;
 }
 

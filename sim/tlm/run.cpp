@@ -18,6 +18,7 @@
 #include "host_memory.h"
 #include "memory_room.h"
 #include "cosim_array.h"
+#include "report.h"
 #include "rtl_array.h"
 
 namespace systrain {
@@ -302,6 +303,8 @@ RunOutcome run_simulation(const Config& given, RunResult& result, bool progress,
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::error_code ec;
   result.vcd_window_busy = ctrl.window_busy();
+  if (ctrl.error().empty())
+    for (auto& warning : memory_warnings(cfg, result)) result.warnings.push_back(std::move(warning));
   if (!vcd.empty() && result.vcd_window_busy == 0 && ctrl.error().empty())
     result.warnings.push_back(fmt::format(
         "the trace's window, cycles {} to {}, holds no array work (the run has {} cycles; the array can first work at "
