@@ -794,6 +794,15 @@ memory_warnings)
     --set accelerator.array.cols=32 || fail "1 KiB"
   warnings small/report.json | grep -q "accelerator.sram.weights_kib: 1 KiB holds 512 words of 16 bits, fewer than one 32x32 block" ||
     fail "no block warning: $(warnings small/report.json)"
+  # check predicts them before anything runs: each layer's GEMM, each buffer's footprint, the bottleneck
+  "$st" check "$src/configs/inference_mlp.yaml" > plan.txt || fail "check inference_mlp"
+  grep -q "^#   0    dense 128                       32 x    784 x    128           100352" plan.txt &&
+    grep -q "^#   weights         128 KiB: the weights need 109184 words (213 KiB, 167 %): fetched from DRAM every step" plan.txt &&
+    grep -q "^# predicted bottleneck: DRAM: the weights are fetched every step (109184 words); raise accelerator.sram.weights_kib to 214" plan.txt ||
+    fail "check's plan: $(tail -8 plan.txt)"
+  "$st" check "$src/configs/mlp_fashion.yaml" --set accelerator.array.rows=32 --set accelerator.array.cols=32 \
+    --set accelerator.sram.words_per_cycle=32 | grep -q "SRAM bandwidth: 17 % of the tiles' cycles stall" || fail "no bandwidth prediction"
+  "$st" check "$src/configs/quickstart.yaml" | grep -q "^# predicted bottleneck: compute" || fail "quickstart is not compute-bound"
   # silent where memory does not dominate
   for c in quickstart lockstep odd_shapes lockstep_training lockstep_cnn; do
     "$st" run "$src/configs/$c.yaml" --quiet --out s_$c || fail "$c"

@@ -15,6 +15,7 @@
 #include "config_schema.h"
 #include "compare.h"
 #include "controller.h"
+#include "plan.h"
 #include "report.h"
 #include "run.h"
 #include "plot.h"
@@ -135,7 +136,8 @@ extern "C" int sc_main(int argc, char* argv[]) {
   if (!lc.ok()) return print_errors(lc.errors);
   const Config& cfg = lc.config;
   if (*check) {
-    fmt::print("# {}: valid; every key resolved\n{}", config, config_to_yaml(cfg));
+    fmt::print("# {}: valid; every key resolved\n{}{}", config, config_to_yaml(cfg),
+               cfg.network.topology.empty() || cfg.network.topology.size() <= 200 ? check_plan(cfg) : "");
     return kExitOk;
   }
 
