@@ -6,6 +6,7 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -109,6 +110,19 @@ std::vector<std::string> memory_warnings(const Config& cfg, const RunResult& r) 
   return out;
 }
 
+namespace {
+// 20158494667 -> "20,158,494,667"
+std::string grouped(double v) {
+  const std::string d = fmt::format("{:.0f}", std::abs(v));
+  std::string o;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i && (d.size() - i) % 3 == 0) o += ',';
+    o += d[i];
+  }
+  return (v < 0 ? "-" : "") + o;
+}
+}  // namespace
+
 std::string report_summary(const Config& cfg, const RunResult& r) {
   // a view of the run's figures, formatted from the result itself: the
   // counters' names live in counters.cpp alone
@@ -141,12 +155,12 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
                      r.sram.operand_writes(Operand(o)), r.dram.reads[o], r.dram.writes[o]);
   s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "total", r.sram.total_reads(), r.sram.total_writes(),
                    r.dram.total_reads(), r.dram.total_writes());
-  s += fmt::format("  energy {:.4g} uJ (MAC {:.4g}, SRAM {:.4g}, DRAM {:.4g}, vector {:.4g})\n", e.total() * 1e-6,
-                   e.mac * 1e-6, e.sram() * 1e-6, e.dram * 1e-6, e.vector * 1e-6);
+  // pJ, the report's unit (energy_pj.*), digits grouped by thousands
+  s += fmt::format("  energy {} pJ (MAC {}, SRAM {}, DRAM {}, vector {})\n", grouped(e.total()), grouped(e.mac),
+                   grouped(e.sram()), grouped(e.dram), grouped(e.vector));
   if (r.training)
-    s += fmt::format("    by phase: forward {:.4g}, backward {:.4g}, update {:.4g} uJ\n",
-                     energy_of(cfg, r.stages[0]).total() * 1e-6, energy_of(cfg, r.stages[1]).total() * 1e-6,
-                     energy_of(cfg, r.stages[2]).total() * 1e-6);
+    s += fmt::format("    by phase: forward {}, backward {}, update {} pJ\n", grouped(energy_of(cfg, r.stages[0]).total()),
+                     grouped(energy_of(cfg, r.stages[1]).total()), grouped(energy_of(cfg, r.stages[2]).total()));
   if (r.accuracy) s += fmt::format("  top-1 accuracy {:.2f}% (untrained weights)\n", 100 * *r.accuracy);
   for (size_t ep = 0; ep < r.test_accuracy.size(); ++ep)
     s += fmt::format("  epoch {}: test accuracy {:.2f}%, mean training loss {:.4f}, cycles {}\n", ep + 1,

@@ -67,7 +67,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   run->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)")->allow_extra_args(false);
   run->add_option("--out", out_dir, "report folder (default: out)");
   run->add_option("--vcd", vcd, "VCD file to write (overrides simulation.vcd)");
-  run->add_flag("--quiet", quiet, "print nothing on success");
+  run->add_flag("--quiet", quiet, "print only where the report went (and any warning), no summary or progress");
 
   auto* check = app.add_subcommand("check", "validate CONFIG and print the resolved config");
   check->add_option("CONFIG", config, "YAML config")->required();
@@ -194,8 +194,13 @@ extern "C" int sc_main(int argc, char* argv[]) {
     fmt::print(stderr, "systrain: {}\n", err);
     return kExitSimFailure;
   }
-  if (!quiet) {
+  // --quiet: the summary and the progress stay out; where the report went and
+  // the warnings do not
+  if (quiet)
+    for (const auto& w : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", w);
+  else
     fmt::print("{}", report_summary(cfg, result));
+  {
     fmt::print("  report: {}/report.json{}\n", out_dir,
                cfg.simulation.vcd.empty() ? ""
                                           : fmt::format(", vcd: {} (cycles {} to {}, {} of them with array work)",

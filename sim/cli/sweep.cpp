@@ -1,6 +1,7 @@
 #include "sweep.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,7 +90,14 @@ std::vector<int> run_children(const std::string& self, const std::vector<std::ve
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       pid_t pid = 0;
-      if (posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+      // a run's stdout (its report line) would mix with the table: its
+      // errors, on stderr, still show
+      posix_spawn_file_actions_t fa;
+      posix_spawn_file_actions_init(&fa);
+      posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+      const int spawned = posix_spawn(&pid, self.c_str(), &fa, nullptr, argv.data(), environ);
+      posix_spawn_file_actions_destroy(&fa);
+      if (spawned != 0) {
         fmt::print(stderr, "systrain: cannot start {}\n", self);
         codes[next++] = 1;
         continue;
