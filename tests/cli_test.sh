@@ -442,6 +442,21 @@ plot)
   grep -q "plot: --x cycles.totl: no such column in sw/sweep.csv (its columns: run, schedule.kind" err.txt || fail "$(cat err.txt)"
   "$st" plot nothere.csv --x a --y b --out q.png 2> err.txt; [ $? -eq 2 ] || fail "missing csv"
   [ ! -e q.png ] || fail "a failed plot wrote a file"
+  # axes titled from the counters' names and units; ticks that tell neighbours apart (173.08M, not 173M twice)
+  printf 'x,y\n173000000,1\n173100000,2\n173200000,3\n' > close.csv
+  "$st" plot close.csv --x x --y y --out close.png > /dev/null || fail "close ticks"
+  [ "$(head -c 8 close.png | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "close.png is not a PNG"
+  # bar charts of a compare folder: stages, energy, layers
+  "$st" compare "$tcfg" --set simulation.backend=tlm --schedules baseline,interleaved,speculative --out cmp > /dev/null || fail "compare"
+  for of in stages energy layers; do
+    "$st" bars cmp --of $of --out b_$of.png > out.txt || fail "bars --of $of: $(cat out.txt)"
+    grep -q "bars: b_$of.png ($of of 3 schedules)" out.txt || fail "$(cat out.txt)"
+    [ "$(head -c 8 b_$of.png | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "b_$of.png is not a PNG"
+  done
+  "$st" bars cmp --of power --out b.png 2> err.txt; [ $? -eq 2 ] && grep -q "expected stages, energy or layers" err.txt || fail "--of power"
+  "$st" bars sw --out b.png 2> err.txt; [ $? -eq 2 ] && grep -q "sw/compare.json: not found" err.txt || fail "bars on a sweep folder"
+  [ ! -e b.png ] || fail "a failed bars wrote a file"
+  [ -z "$(ls | grep tmp)" ] || fail "temporary files left: $(ls)"
   ;;
 output_files)
   # what the commands write is what it claims to be (issue 15): strict JSON

@@ -102,6 +102,13 @@ extern "C" int sc_main(int argc, char* argv[]) {
   plot->add_option("--title", plot_spec.title, "title");
   plot->add_flag("--logx", plot_spec.logx, "logarithmic x axis");
   plot->add_option("--out", plot_spec.out, "PNG file (default: plot.png)");
+  BarsSpec bars_spec;
+  auto* bars = app.add_subcommand("bars", "bar charts of a `compare` folder: cycles by stage, energy by level, or per layer");
+  bars->add_option("DIR", bars_spec.dir, "the folder `systrain compare --out DIR` wrote")->required();
+  bars->add_option("--of", bars_spec.of, "stages (cycles by stage, stacked), energy (by level, stacked) or layers "
+                                         "(each layer's cycles, a bar a schedule); default stages");
+  bars->add_option("--title", bars_spec.title, "title");
+  bars->add_option("--out", bars_spec.out, "PNG file (default: bars.png)");
 
   auto* reference = app.add_subcommand("config-reference", "print the config reference (Markdown) the README carries");
 
@@ -121,6 +128,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   if (self_ec) self = argv[0];
   if (*compare) return run_compare(self, config, schedules, sets, out_dir);
   if (*plot) return run_plot(plot_spec);
+  if (*bars) return run_bars(bars_spec);
   if (*merge) return merge_sweeps(merge_dirs, out_dir);
   if (*sweep) {
     if (config.empty()) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -131,124 +132,330 @@ std::string gnuplot_data(const std::vector<PlotPoint>& pts) {
   return o;
 }
 
+std::string axis_title(const std::string& column) {
+  // the counters' names (model/report/counters.cpp) in words, with their units
+  std::vector<std::string> p;
+  for (size_t a = 0, b; a <= column.size(); a = b + 1) {
+    b = column.find('.', a);
+    if (b == std::string::npos) b = column.size();
+    p.push_back(column.substr(a, b - a));
+  }
+  auto words = [](std::string s) {
+    std::replace(s.begin(), s.end(), '_', ' ');
+    return s;
+  };
+  std::string t;
+  if (p.size() == 2 && p[0] == "cycles") t = p[1] == "total" ? "cycles" : "cycles: " + words(p[1]);
+  else if (column == "macs") t = "multiply-adds";
+  else if (column == "utilization") t = "utilization (share of PE-cycles)";
+  else if (p.size() == 3 && p[0] == "memory") t = (p[1] == "sram" ? "SRAM " : "DRAM ") + p[2] + " (words)";
+  else if (p.size() == 5 && p[0] == "memory" && p[2] == "by_operand")
+    t = (p[1] == "sram" ? "SRAM " : "DRAM ") + p[3] + " " + p[4] + " (words)";
+  else if (p.size() >= 2 && p[0] == "energy_pj") t = (p.back() == "total" ? std::string("energy") : "energy: " + words(p.back())) + " (pJ)";
+  else if (p.size() == 2 && p[0] == "training") t = words(p[1]);
+  if (t.empty()) return column;  // a setting, or a counter without a title: its name
+  return t + "  [" + column + "]";
+}
+
+std::string default_title(const PlotSpec& spec) {
+  auto plain = [](const std::string& column) {  // the title without its "  [column]"
+    const std::string t = axis_title(column);
+    const size_t at = t.find("  [");
+    return at == std::string::npos ? t : t.substr(0, at);
+  };
+  return plain(spec.y) + " against " + plain(spec.x);
+}
+
+std::string tick_format(double lo, double hi) {
+  // large values in engineering notation (120M, not 1.2e+08), with the
+  // decimals that make neighbouring ticks differ (173.08M, not 173M twice)
+  const double top = std::max(std::abs(lo), std::abs(hi));
+  if (!(top >= 1e4) || !std::isfinite(top)) return "";
+  const double unit = std::pow(10.0, 3 * std::floor(std::log10(top) / 3));
+  const double step = (hi - lo) / 5;
+  const int d = step > 0 ? std::clamp(static_cast<int>(std::ceil(-std::log10(step / unit))), 0, 6) : 0;
+  return fmt::format("%.{}s%c", d);
+}
+
 std::string gnuplot_script(const PlotSpec& spec, const PlotData& d, const std::string& dir,
                            const std::string& out_png) {
+  double y_lo = 0, y_hi = 0;
+  bool first = true;
+  for (const auto& [name, pts] : d.lines)
+    for (const auto& p : pts) y_lo = first ? p.y : std::min(y_lo, p.y), y_hi = first ? p.y : std::max(y_hi, p.y), first = false;
+  const std::string fx = spec.logx ? "" : tick_format(d.x_min, d.x_max), fy = tick_format(y_lo, y_hi);
   std::string script = fmt::format(
       "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
       "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key below noenhanced\nset grid\n"
-      "{}set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n{}plot ",
-      gnuplot_str(out_png), gnuplot_str(spec.title.empty() ? spec.y + " against " + spec.x : spec.title),
-      gnuplot_str(spec.x), gnuplot_str(spec.y),
-      d.x_max >= 1e4 ? "set format x '%.0s%c'\n" : "",  // cycles as 120M, not 1.2e+08
+      "{}{}set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08\n{}plot ",
+      gnuplot_str(out_png), gnuplot_str(spec.title.empty() ? default_title(spec) : spec.title),
+      gnuplot_str(axis_title(spec.x)), gnuplot_str(axis_title(spec.y)),
+      fx.empty() ? "" : "set format x " + gnuplot_str(fx) + "\n", fy.empty() ? "" : "set format y " + gnuplot_str(fy) + "\n",
       spec.logx ? "set logscale x\n" : "");
   int n = 0;
   for (const auto& [name, pts] : d.lines) {
     const std::string data = fmt::format("{}/line{}.dat", dir, n);
     script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
                           gnuplot_str(name));
-    if (d.labels)  // each point named by its value of --label
-      script += fmt::format(", {} using 1:2:3 with labels offset 1,0.7 font ',9' noenhanced notitle", gnuplot_str(data));
+    if (d.labels)  // each point named by its value of --label: above and below by turns, so neighbours do not overlap
+      script += fmt::format(", {0} using 1:2:3 every 2 with labels offset 1,0.8 font ',9' noenhanced notitle"
+                            ", {0} using 1:2:3 every 2::1 with labels offset 1,-0.8 font ',9' noenhanced notitle",
+                            gnuplot_str(data));
     ++n;
   }
   return script + "\n";
 }
 
-int run_plot(const PlotSpec& spec) {
+namespace {
+
+void install_stop_handlers() {
   // SIGINT, SIGTERM and SIGHUP: gnuplot is stopped, the temporary files go,
   // nothing is written, exit 1
   struct sigaction sa {};
   sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
-  const auto interrupted = [] {
-    if (!g_interrupted.load()) return false;
-    fmt::print(stderr, "plot: interrupted; nothing was written\n");
-    return true;
-  };
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string error;
-  if (!read_table(spec.csv, header, rows, error)) {
-    if (interrupted()) return 1;
-    fmt::print(stderr, "plot: {}\n", error);
-    return 2;
-  }
-  if (interrupted()) return 1;
-  PlotData d;
-  if (const std::string why = plot_data(spec, header, rows, d); !why.empty()) {
-    fmt::print(stderr, "plot: {}\n", why);
-    return 2;
-  }
-  {  // where the PNG goes: a file in a folder that exists and can be written
-    std::error_code ec;
-    const std::filesystem::path out(spec.out);
-    if (spec.out.empty() || std::filesystem::is_directory(out, ec)) {
-      fmt::print(stderr, "plot: --out {}: give the name of a PNG file\n", spec.out.empty() ? "(none)" : spec.out);
-      return 2;
-    }
-    const std::string parent = out.parent_path().empty() ? "." : out.parent_path().string();
-    if (!std::filesystem::is_directory(parent, ec)) {
-      fmt::print(stderr, "plot: --out {}: the folder {} does not exist\n", spec.out, parent);
-      return 2;
-    }
-    if (const std::string why = probe_writable(parent); !why.empty()) {
-      fmt::print(stderr, "plot: --out {}: cannot write in {}: {}\n", spec.out, parent, why);
-      return 2;
-    }
-  }
-  if (d.lines.empty()) {
-    fmt::print(stderr, "plot: no row of {} has numbers in both {} and {}\n", spec.csv, spec.x, spec.y);
-    return 2;
-  }
-  // the data and the script in a temporary folder; the PNG under a temporary
-  // name, renamed when gnuplot has written it whole
+}
+
+bool interrupted(const char* who) {
+  if (!g_interrupted.load()) return false;
+  fmt::print(stderr, "{}: interrupted; nothing was written\n", who);
+  return true;
+}
+
+// "" if a PNG can be written at `out`, else why not (exit 2)
+std::string check_out(const std::string& out_path) {
+  std::error_code ec;
+  const std::filesystem::path out(out_path);
+  if (out_path.empty() || std::filesystem::is_directory(out, ec))
+    return fmt::format("--out {}: give the name of a PNG file", out_path.empty() ? "(none)" : out_path);
+  if (has_control(out_path)) return "--out holds a control character; give plain text";
+  const std::string parent = out.parent_path().empty() ? "." : out.parent_path().string();
+  if (!std::filesystem::is_directory(parent, ec))
+    return fmt::format("--out {}: the folder {} does not exist", out_path, parent);
+  if (const std::string why = probe_writable(parent); !why.empty())
+    return fmt::format("--out {}: cannot write in {}: {}", out_path, parent, why);
+  return "";
+}
+
+// Writes the data files to a temporary folder, runs gnuplot on the script
+// made for it (the folder, and the PNG's temporary name: an absolute path, as
+// gnuplot runs an output name that starts with '|'), and renames the PNG into
+// place. Returns the exit code (1: gnuplot or the disk failed, or a signal).
+int draw(const char* who, const std::string& out, const std::vector<std::string>& data,
+         const std::function<std::string(const std::string& dir, const std::string& out_tmp)>& script) {
   char tmpl[] = "/tmp/systrain-plot-XXXXXX";
   if (!mkdtemp(tmpl)) {
-    fmt::print(stderr, "plot: cannot make a temporary folder in /tmp: {}\n", std::strerror(errno));
+    fmt::print(stderr, "{}: cannot make a temporary folder in /tmp: {}\n", who, std::strerror(errno));
     return 1;
   }
-  // the output as an absolute path: gnuplot takes an output name that starts
-  // with '|' for a shell command
   std::error_code abs_ec;
-  const std::string out_abs = std::filesystem::absolute(spec.out, abs_ec).string();
-  const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", out_abs.empty() ? spec.out : out_abs, ::getpid());
-  int n = 0;
-  for (const auto& [name, pts] : d.lines) {
-    if (g_interrupted.load()) break;
-    std::ofstream f(fmt::format("{}/line{}.dat", dir, n++));
-    f << gnuplot_data(pts);
+  const std::string out_abs = std::filesystem::absolute(out, abs_ec).string();
+  const std::string dir = tmpl, out_tmp = fmt::format("{}.tmp{}.png", out_abs.empty() ? out : out_abs, ::getpid());
+  for (size_t n = 0; n < data.size() && !g_interrupted.load(); ++n) {
+    std::ofstream f(fmt::format("{}/line{}.dat", dir, n));
+    f << data[n];
     f.flush();
     if (!f) {  // a full /tmp
       const int err = errno;
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
-      fmt::print(stderr, "plot: cannot write the data for gnuplot in {}: {}\n", dir, std::strerror(err));
+      fmt::print(stderr, "{}: cannot write the data for gnuplot in {}: {}\n", who, dir, std::strerror(err));
       return 1;
     }
   }
-  { std::ofstream(dir + "/plot.gp") << gnuplot_script(spec, d, dir, out_tmp); }
+  { std::ofstream(dir + "/plot.gp") << script(dir, out_tmp); }
   const int status = g_interrupted.load() ? 1 : run_gnuplot(dir + "/plot.gp");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (g_interrupted.load()) {
     std::filesystem::remove(out_tmp, ec);
-    interrupted();
+    interrupted(who);
     return 1;
   }
   if (status != 0 || !std::filesystem::exists(out_tmp)) {
     std::filesystem::remove(out_tmp, ec);
-    fmt::print(stderr, "plot: gnuplot {} (install Debian's gnuplot-nox)\n", status >= 0 ? "failed" : "is not on PATH");
+    fmt::print(stderr, "{}: gnuplot {} (install Debian's gnuplot-nox)\n", who, status >= 0 ? "failed" : "is not on PATH");
     return 1;
   }
-  std::filesystem::rename(out_tmp, spec.out, ec);
+  std::filesystem::rename(out_tmp, out, ec);
   if (ec) {
     std::filesystem::remove(out_tmp, ec);
-    fmt::print(stderr, "plot: cannot write {}: {}\n", spec.out, ec.message());
+    fmt::print(stderr, "{}: cannot write {}: {}\n", who, out, ec.message());
     return 1;
   }
-  fmt::print("  plot: {} ({} line{}, {} points{})\n", spec.out, d.lines.size(), d.lines.size() == 1 ? "" : "s",
-             rows.size() - d.skipped, d.skipped ? fmt::format(", {} rows without numbers left out", d.skipped) : "");
   return 0;
+}
+
+}  // namespace
+
+int run_plot(const PlotSpec& spec) {
+  install_stop_handlers();
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string error;
+  if (!read_table(spec.csv, header, rows, error)) {
+    if (interrupted("plot")) return 1;
+    fmt::print(stderr, "plot: {}\n", error);
+    return 2;
+  }
+  if (interrupted("plot")) return 1;
+  PlotData d;
+  if (const std::string why = plot_data(spec, header, rows, d); !why.empty()) {
+    fmt::print(stderr, "plot: {}\n", why);
+    return 2;
+  }
+  if (const std::string why = check_out(spec.out); !why.empty()) {
+    fmt::print(stderr, "plot: {}\n", why);
+    return 2;
+  }
+  if (d.lines.empty()) {
+    fmt::print(stderr, "plot: no row of {} has numbers in both {} and {}\n", spec.csv, spec.x, spec.y);
+    return 2;
+  }
+  std::vector<std::string> data;
+  for (const auto& [name, pts] : d.lines) data.push_back(gnuplot_data(pts));
+  const int code = draw("plot", spec.out, data, [&](const std::string& dir, const std::string& out_tmp) {
+    return gnuplot_script(spec, d, dir, out_tmp);
+  });
+  if (code == 0)
+    fmt::print("  plot: {} ({} line{}, {} points{})\n", spec.out, d.lines.size(), d.lines.size() == 1 ? "" : "s",
+               rows.size() - d.skipped, d.skipped ? fmt::format(", {} rows without numbers left out", d.skipped) : "");
+  return code;
+}
+
+std::string bars_data(const std::string& what, const std::vector<std::string>& schedules,
+                      const std::vector<std::map<std::string, std::string>>& reports, std::vector<std::string>& series,
+                      std::string& error) {
+  auto num = [](const std::map<std::string, std::string>& m, const std::string& k) {
+    if (!m.count(k)) return 0.0;
+    double v = 0;
+    return parse_number(m.at(k), v) ? v : 0.0;
+  };
+  std::string o;
+  if (what == "stages" || what == "energy") {
+    series = what == "stages" ? std::vector<std::string>{"forward", "backward", "update", "waiting (DRAM, the other engine)"}
+                              : std::vector<std::string>{"MACs", "SRAM", "DRAM", "vector unit"};
+    for (size_t i = 0; i < schedules.size(); ++i) {
+      const auto& m = reports[i];
+      std::vector<double> v;
+      if (what == "stages") {
+        const double f = num(m, "cycles.forward"), b = num(m, "cycles.backward"), u = num(m, "cycles.update");
+        v = {f, b, u, std::max(0.0, num(m, "cycles.total") - f - b - u)};
+      } else {
+        v = {num(m, "energy_pj.mac"), num(m, "energy_pj.sram"), num(m, "energy_pj.dram"), num(m, "energy_pj.vector")};
+      }
+      o += fmt::format("\"{}\"", schedules[i]);
+      for (double x : v) o += fmt::format(" {}", x);
+      o += "\n";
+    }
+    return o;
+  }
+  if (what == "layers") {  // each GEMM layer's cycles (its operations), a bar a schedule
+    int64_t layers = 0;
+    std::vector<std::map<int64_t, double>> cyc(schedules.size());
+    for (size_t i = 0; i < schedules.size(); ++i)
+      for (int64_t op = 0; reports[i].count(fmt::format("ops.{}.layer", op)); ++op) {
+        const auto layer = static_cast<int64_t>(num(reports[i], fmt::format("ops.{}.layer", op)));
+        cyc[i][layer] += num(reports[i], fmt::format("ops.{}.cycles", op));
+        layers = std::max(layers, layer + 1);
+      }
+    if (layers == 0) {
+      error = "the reports have no ops";
+      return "";
+    }
+    series = schedules;
+    for (int64_t l = 0; l < layers; ++l) {
+      o += fmt::format("\"GEMM layer {}\"", l);
+      for (size_t i = 0; i < schedules.size(); ++i) o += fmt::format(" {}", cyc[i].count(l) ? cyc[i][l] : 0.0);
+      o += "\n";
+    }
+    return o;
+  }
+  error = fmt::format("--of {}: expected stages, energy or layers", what);
+  return "";
+}
+
+int run_bars(const BarsSpec& spec) {
+  install_stop_handlers();
+  // the schedules of the compare, in its order, and each one's report.csv
+  std::ifstream in(spec.dir + "/compare.json");
+  std::string line, list;
+  while (std::getline(in, line))
+    if (line.rfind("  \"schedules\": [", 0) == 0) {
+      list = line.substr(line.find('[') + 1);
+      list = list.substr(0, list.find(']'));
+      break;
+    }
+  std::vector<std::string> schedules;
+  for (size_t a = 0; a < list.size();) {
+    const size_t q1 = list.find('"', a), q2 = q1 == std::string::npos ? q1 : list.find('"', q1 + 1);
+    if (q2 == std::string::npos) break;
+    schedules.push_back(list.substr(q1 + 1, q2 - q1 - 1));
+    a = q2 + 1;
+  }
+  if (schedules.empty()) {
+    fmt::print(stderr, "bars: {}/compare.json: not found or not written by `systrain compare`\n", spec.dir);
+    return 2;
+  }
+  std::vector<std::map<std::string, std::string>> reports;
+  for (const auto& k : schedules) {
+    if (k.empty() || has_control(k) || k.find('/') != std::string::npos) {
+      fmt::print(stderr, "bars: {}/compare.json names a schedule '{}' that is not a folder of it\n", spec.dir, k);
+      return 2;
+    }
+    reports.push_back(read_csv(spec.dir + "/" + k + "/report.csv"));
+    if (reports.back().empty()) {
+      fmt::print(stderr, "bars: {}/{}/report.csv: missing or empty\n", spec.dir, k);
+      return 2;
+    }
+  }
+  std::vector<std::string> series;
+  std::string error;
+  const std::string data = bars_data(spec.of, schedules, reports, series, error);
+  if (!error.empty()) {
+    fmt::print(stderr, "bars: {}\n", error);
+    return 2;
+  }
+  if (spec.title.size() && has_control(spec.title)) {
+    fmt::print(stderr, "bars: --title holds a control character; give plain text\n");
+    return 2;
+  }
+  if (const std::string why = check_out(spec.out); !why.empty()) {
+    fmt::print(stderr, "bars: {}\n", why);
+    return 2;
+  }
+  const bool stacked = spec.of != "layers";
+  std::string overlap;  // schedules whose stages add up past their total (two engines at once)
+  for (size_t i = 0; i < schedules.size(); ++i) {
+    double f = 0, b = 0, u = 0, t = 0;
+    parse_number(reports[i].count("cycles.forward") ? reports[i].at("cycles.forward") : "0", f);
+    parse_number(reports[i].count("cycles.backward") ? reports[i].at("cycles.backward") : "0", b);
+    parse_number(reports[i].count("cycles.update") ? reports[i].at("cycles.update") : "0", u);
+    parse_number(reports[i].count("cycles.total") ? reports[i].at("cycles.total") : "0", t);
+    if (f + b + u > t) overlap += fmt::format("{}{} {:.1f}M", overlap.empty() ? "" : ", ", schedules[i], t / 1e6);
+  }
+  const std::string title =
+      !spec.title.empty() ? spec.title
+      : spec.of == "stages" ? "cycles by stage" + (overlap.empty() ? "" : " (two engines at once: totals " + overlap + ")")
+      : spec.of == "energy" ? "energy by level"
+                            : "cycles of each layer's operations";
+  const int code = draw("bars", spec.out, {data}, [&](const std::string& dir, const std::string& out_tmp) {
+    const std::string file = gnuplot_str(dir + "/line0.dat");
+    std::string s = fmt::format(
+        "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
+        "set ylabel {} noenhanced\nset key below noenhanced\nset grid ytics\nset yrange [0:*]\n"
+        "set format y '%.1s%c'\nset style data histograms\nset style histogram {}\nset style fill solid 0.85 border -1\n"
+        "set boxwidth {}\nplot ",
+        gnuplot_str(out_tmp), gnuplot_str(title), gnuplot_str(spec.of == "energy" ? "energy (pJ)" : "cycles"),
+        stacked ? "rowstacked" : "clustered gap 1", stacked ? "0.6" : "0.9");
+    for (size_t c = 0; c < series.size(); ++c)
+      s += fmt::format("{}{} using {}{} title {}", c ? ", " : "", c ? "''" : file, c + 2, c ? "" : ":xtic(1)",
+                       gnuplot_str(series[c]));
+    return s + "\n";
+  });
+  if (code == 0) fmt::print("  bars: {} ({} of {} schedules)\n", spec.out, spec.of, schedules.size());
+  return code;
 }
 
 }  // namespace systrain

@@ -16,6 +16,19 @@ struct PlotSpec {
 // Returns the exit code: 0, 1 if gnuplot failed, 2 on bad input.
 int run_plot(const PlotSpec& spec);
 
+// `systrain bars DIR`: bar charts of a `compare` folder, a bar a schedule:
+// cycles by stage or energy by level (stacked), or each layer's cycles
+// (clustered, a bar a schedule).
+struct BarsSpec {
+  std::string dir, of = "stages", out = "bars.png", title;
+};
+int run_bars(const BarsSpec& spec);
+// the data rows of a chart (a quoted name, then a value a series) and the
+// series' names; error set on bad input
+std::string bars_data(const std::string& what, const std::vector<std::string>& schedules,
+                      const std::vector<std::map<std::string, std::string>>& reports, std::vector<std::string>& series,
+                      std::string& error);
+
 // The pure steps of run_plot, apart for the fuzz target
 // (tests/fuzz/fuzz_sweep_csv.cpp).
 struct PlotPoint {
@@ -36,6 +49,14 @@ std::string plot_data(const PlotSpec& spec, const std::vector<std::string>& head
 // gnuplot's script: line i's data at DIR/line{i}.dat, the PNG to `out_png`;
 // every string in single quotes (a quote doubled), no control character
 std::string gnuplot_script(const PlotSpec& spec, const PlotData& d, const std::string& dir, const std::string& out_png);
+// an axis title for a column: a counter's name in words with its unit, and
+// the name ("cycles  [cycles.total]"); any other column, its name
+std::string axis_title(const std::string& column);
+// the title when --title is not given: "final test accuracy against cycles"
+std::string default_title(const PlotSpec& spec);
+// gnuplot's tick format for values in [lo, hi]: "" (its default) below 10^4,
+// else engineering notation with the decimals that tell ticks apart
+std::string tick_format(double lo, double hi);
 // a line's data file: "X Y \"LABEL\"" a point (a '"' in a label becomes ')
 std::string gnuplot_data(const std::vector<PlotPoint>& pts);
 

@@ -158,13 +158,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string script = gnuplot_script(spec, d, dir, "/tmp/out.tmp1.png");
   int lines = 0;
   const std::vector<std::string> strings = gnuplot_strings(script, lines);
-  std::vector<std::string> want{"sans,11", "/tmp/out.tmp1.png", title.empty() ? spec.y + " against " + spec.x : title,
-                                spec.x, spec.y};
-  if (d.x_max >= 1e4) want.push_back("%.0s%c");
+  std::vector<std::string> want{"sans,11", "/tmp/out.tmp1.png", title.empty() ? default_title(spec) : title,
+                                axis_title(spec.x), axis_title(spec.y)};
+  double y_lo = 0, y_hi = 0;
+  bool first = true;
+  for (const auto& [name, pts] : d.lines)
+    for (const auto& p : pts) y_lo = first ? p.y : std::min(y_lo, p.y), y_hi = first ? p.y : std::max(y_hi, p.y), first = false;
+  const std::string fx = tick_format(d.x_min, d.x_max), fy = tick_format(y_lo, y_hi);
+  if (!fx.empty()) want.push_back(fx);
+  if (!fy.empty()) want.push_back(fy);
   int k = 0;
   for (const auto& [name, pts] : d.lines) {
     const std::string file = dir + "/line" + std::to_string(k++) + ".dat";
-    want.insert(want.end(), {file, name, file, ",9"});
+    want.insert(want.end(), {file, name, file, ",9", file, ",9"});
     require(name == keys[0] + "=" + pts.front().label);
     // a data line: two numbers and the label in double quotes, which it cannot close early
     const std::string text = gnuplot_data(pts);
@@ -182,6 +188,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   require(strings == want);
-  require(lines == 9 + (d.x_max >= 1e4 ? 1 : 0));
+  require(lines == 9 + (fx.empty() ? 0 : 1) + (fy.empty() ? 0 : 1));
   return 0;
 }
