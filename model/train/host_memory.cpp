@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "schedule.h"
 #include "speculation.h"
@@ -13,6 +14,19 @@ namespace systrain {
 namespace {
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
+
+double tiles_per_step(const Config& cfg, const Workload& w, bool training) {
+  // each GEMM cut by the array: forward, and in training two more passes of
+  // the same size (AG and WG, or one IL pass of twice the tiles' work)
+  const double r = cfg.accelerator.array.rows, c = cfg.accelerator.array.cols;
+  double tiles = 0;
+  for (const auto& p : w.layers) {
+    const double m = static_cast<double>(cfg.buffer_rows() * p.rows), k = static_cast<double>(p.kw()),
+                 n = static_cast<double>(p.n);
+    tiles += std::ceil(k / r) * std::ceil(n / c) * (training ? 3 : 1) * (m > 0 ? 1 : 0);
+  }
+  return tiles;
+}
 
 std::vector<MemoryPart> host_memory(const Config& cfg, const Workload& w, bool training) {
   std::vector<MemoryPart> parts;
@@ -30,8 +44,7 @@ std::vector<MemoryPart> host_memory(const Config& cfg, const Workload& w, bool t
                                  "held twice at 8 bytes a word",
                                  words, weights, cfg.buffer_rows(), cfg.training.batch),
                      16.0 * static_cast<double>(words),
-                     fmt::format("{}, or run timing only (simulation.functional: false)",
-                                 weights * 2 > words ? "make network.layers smaller" : "lower training.batch")});
+                     weights * 2 > words ? "make network.layers smaller" : "lower training.batch"});
     // images as bytes, synthetic samples as floats
     const int64_t per_sample = w.input_width * (cfg.training.dataset == Dataset::kFashionMnist ? 1 : 4);
     parts.push_back({fmt::format("the data set ({} samples of {} bytes)", train_n + test_n, per_sample),

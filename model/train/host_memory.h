@@ -21,4 +21,7 @@ struct MemoryPart {
 
 std::vector<MemoryPart> host_memory(const Config& cfg, const Workload& w, bool training);
 
+// about how many tiles a step issues (weight-stationary blocks of every pass)
+double tiles_per_step(const Config& cfg, const Workload& w, bool training);
+
 }  // namespace systrain
