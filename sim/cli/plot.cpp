@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "interrupt.h"
 #include "sweep.h"
@@ -65,6 +66,73 @@ int run_gnuplot(std::string script) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+}  // namespace
+
+namespace {
+
+// The axes' ranges (5 % of x's span and 8 % of y's beyond the points) and each
+// label's place: the first of a ring of spots beside its point, then farther
+// out, whose box meets no label placed before it and no point, else the one
+// that overlaps least. Pixels are those of the 960x640 PNG's plot area,
+// about 830x470; a label is ~6.5 px a character and 13 px high.
+void place_labels(PlotData& d, bool logx) {
+  double xl = 0, xh = 0, yl = 0, yh = 0;
+  bool first = true;
+  for (const auto& [name, pts] : d.lines)
+    for (const auto& p : pts) {
+      const double x = logx ? std::log10(p.x) : p.x;
+      xl = first ? x : std::min(xl, x), xh = first ? x : std::max(xh, x);
+      yl = first ? p.y : std::min(yl, p.y), yh = first ? p.y : std::max(yh, p.y);
+      first = false;
+    }
+  const auto pad = [](double lo, double hi, double share) {
+    const double span = hi - lo > 0 ? hi - lo : std::max(std::abs(hi), 1.0);
+    return std::pair{lo - share * span, hi + share * span};
+  };
+  std::tie(d.x0, d.x1) = pad(xl, xh, 0.05);
+  std::tie(d.y0, d.y1) = pad(yl, yh, 0.08);
+  if (!d.labels) {
+    for (auto& [name, pts] : d.lines)
+      for (auto& p : pts) p.lx = p.x, p.ly = p.y;
+    return;
+  }
+  constexpr double W = 830, H = 470, kChar = 6.5, kHigh = 13;
+  const auto px = [&](double x) { return ((logx ? std::log10(x) : x) - d.x0) / (d.x1 - d.x0) * W; };
+  const auto py = [&](double y) { return (d.y1 - y) / (d.y1 - d.y0) * H; };
+  struct Box {
+    double l, t, r, b;
+    double overlap(const Box& o) const {
+      return std::max(0.0, std::min(r, o.r) - std::max(l, o.l)) * std::max(0.0, std::min(b, o.b) - std::max(t, o.t));
+    }
+  };
+  std::vector<Box> taken;
+  for (const auto& [name, pts] : d.lines)
+    for (const auto& p : pts) taken.push_back({px(p.x) - 4, py(p.y) - 4, px(p.x) + 4, py(p.y) + 4});
+  for (auto& [name, pts] : d.lines)
+    for (auto& p : pts) {
+      const double x = px(p.x), y = py(p.y), w = kChar * static_cast<double>(p.label.size()) + 2;
+      Box best{};
+      double best_overlap = -1;
+      for (double ring : {1.0, 2.2, 3.4})
+        for (const auto& [dx, dy] : std::vector<std::pair<double, double>>{
+                 {6, -6 - kHigh}, {6, 6}, {-6 - w, -6 - kHigh}, {-6 - w, 6}, {-w / 2, -10 - kHigh}, {-w / 2, 10}}) {
+          const double ox = dx >= 0 ? dx * ring : dx - (ring - 1) * 6, oy = dy < 0 ? dy - (ring - 1) * kHigh : dy + (ring - 1) * kHigh;
+          const Box b{x + ox, y + oy, x + ox + w, y + oy + kHigh};
+          double o = 0;
+          for (const Box& t : taken) o += b.overlap(t);
+          if (b.l < 0 || b.r > W || b.t < 0 || b.b > H) o += w * kHigh;  // off the plot
+          if (best_overlap < 0 || o < best_overlap) best = b, best_overlap = o;
+          if (o == 0) goto placed;
+        }
+    placed:
+      taken.push_back(best);
+      // back to data: the label's left end, at its middle
+      const double lx = d.x0 + best.l / W * (d.x1 - d.x0), ly = d.y1 - (best.t + kHigh / 2) / H * (d.y1 - d.y0);
+      p.lx = logx ? std::pow(10.0, lx) : lx;
+      p.ly = ly;
+    }
 }
 
 }  // namespace
@@ -119,6 +187,7 @@ std::string plot_data(const PlotSpec& spec, const std::vector<std::string>& head
   }
   if (spec.logx && !d.lines.empty() && d.x_min <= 0)
     return fmt::format("--logx needs every x above 0; column {} holds {}", spec.x, d.x_min);
+  place_labels(d, spec.logx);
   return "";
 }
 
@@ -127,7 +196,7 @@ std::string gnuplot_data(const std::vector<PlotPoint>& pts) {
   for (const auto& p : pts) {  // a data string is in double quotes, which it cannot hold
     std::string label = p.label;
     std::replace(label.begin(), label.end(), '"', '\'');
-    o += fmt::format("{} {} \"{}\"\n", p.x, p.y, label);
+    o += fmt::format("{} {} {} {} \"{}\"\n", p.x, p.y, p.lx, p.ly, label);
   }
   return o;
 }
@@ -187,20 +256,19 @@ std::string gnuplot_script(const PlotSpec& spec, const PlotData& d, const std::s
   std::string script = fmt::format(
       "set terminal pngcairo size 960,640 font 'sans,11'\nset output {}\nset title {} noenhanced\n"
       "set xlabel {} noenhanced\nset ylabel {} noenhanced\nset key below noenhanced\nset grid\n"
-      "{}{}set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08\n{}plot ",
+      "{}{}set xrange [{:.17g}:{:.17g}]\nset yrange [{:.17g}:{:.17g}]\n{}plot ",
       gnuplot_str(out_png), gnuplot_str(spec.title.empty() ? default_title(spec) : spec.title),
       gnuplot_str(axis_title(spec.x)), gnuplot_str(axis_title(spec.y)),
       fx.empty() ? "" : "set format x " + gnuplot_str(fx) + "\n", fy.empty() ? "" : "set format y " + gnuplot_str(fy) + "\n",
+      spec.logx ? std::pow(10.0, d.x0) : d.x0, spec.logx ? std::pow(10.0, d.x1) : d.x1, d.y0, d.y1,
       spec.logx ? "set logscale x\n" : "");
   int n = 0;
   for (const auto& [name, pts] : d.lines) {
     const std::string data = fmt::format("{}/line{}.dat", dir, n);
     script += fmt::format("{}{} using 1:2 with linespoints lw 2 pt 7 title {}", n ? ", " : "", gnuplot_str(data),
                           gnuplot_str(name));
-    if (d.labels)  // each point named by its value of --label: above and below by turns, so neighbours do not overlap
-      script += fmt::format(", {0} using 1:2:3 every 2 with labels offset 1,0.8 font ',9' noenhanced notitle"
-                            ", {0} using 1:2:3 every 2::1 with labels offset 1,-0.8 font ',9' noenhanced notitle",
-                            gnuplot_str(data));
+    if (d.labels)  // each point named by its value of --label, where place_labels put it
+      script += fmt::format(", {} using 3:4:5 with labels left font ',9' noenhanced notitle", gnuplot_str(data));
     ++n;
   }
   return script + "\n";

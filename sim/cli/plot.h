@@ -34,6 +34,7 @@ std::string bars_data(const std::string& what, const std::vector<std::string>& s
 struct PlotPoint {
   double x = 0, y = 0;
   std::string label;
+  double lx = 0, ly = 0;  // where its label starts (left end, middle), placed clear of the others
   bool operator<(const PlotPoint& o) const { return x < o.x || (x == o.x && y < o.y); }
 };
 struct PlotData {
@@ -41,6 +42,8 @@ struct PlotData {
   size_t skipped = 0;                                  // rows without two numbers, or of failed runs
   double x_min = 0, x_max = 0;
   bool labels = false;  // --label: each point named
+  // the axes' ranges, set by plot_data (log10 of x with --logx)
+  double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
 };
 // the lines of a table (none when no row has two numbers); "" or why it
 // cannot be plotted as asked (exit 2)
@@ -57,7 +60,7 @@ std::string default_title(const PlotSpec& spec);
 // gnuplot's tick format for values in [lo, hi]: "" (its default) below 10^4,
 // else engineering notation with the decimals that tell ticks apart
 std::string tick_format(double lo, double hi);
-// a line's data file: "X Y \"LABEL\"" a point (a '"' in a label becomes ')
+// a line's data file: "X Y LX LY \"LABEL\"" a point (a '"' in a label becomes ')
 std::string gnuplot_data(const std::vector<PlotPoint>& pts);
 
 }  // namespace systrain
