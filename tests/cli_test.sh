@@ -824,6 +824,11 @@ memory_warnings)
     [ -z "$(warnings s_$c/report.json)" ] || fail "$c warns: $(warnings s_$c/report.json)"
   done
   ;;
+readme_tables)
+  # the README's measured tables are what the code measures (the fast ones; scripts/readme_tables.py remakes all)
+  /usr/bin/python3 "$src/scripts/readme_tables.py" --build "$(dirname "$st")" --check memory_system lockstep_training ||
+    fail "a README table drifted from what systrain measures"
+  ;;
 golden_reports)
   # did a report change? (regenerate with scripts/regen_golden_reports.sh and review the diff)
   for g in "$src"/tests/golden/*.csv; do
