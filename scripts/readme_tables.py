@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regenerates the README's measured tables from systrain runs, so that they
 cannot drift from what the code measures. Each table sits between
-<!-- table:NAME --> and <!-- /table:NAME --> in README.md; this script runs
+<!-- table:NAME --> and <!-- /table:NAME --> in README.md or a page of docs/; this script runs
 what the table shows and rewrites the lines between the markers.
 
   scripts/readme_tables.py [--build DIR] [--check] [NAME ...]
@@ -130,32 +130,39 @@ def main():
     for n in names:
         if n not in TABLES:
             sys.exit(f"readme_tables: no table '{n}' (tables: {', '.join(TABLES)})")
-    path = os.path.join(ROOT, "README.md")
-    with open(path, encoding="utf-8") as f:
-        text = f.read().split("\n")
+    pages = [os.path.join(ROOT, "README.md")] + sorted(
+        os.path.join(ROOT, "docs", f) for f in os.listdir(os.path.join(ROOT, "docs")) if f.endswith(".md"))
+    texts = {}
+    for p in pages:
+        with open(p, encoding="utf-8") as f:
+            texts[p] = f.read().split("\n")
     bad = 0
+    changed = set()
     with tempfile.TemporaryDirectory() as tmp:
         r = Runner(os.path.abspath(a.build), tmp)
         for n in names:
-            try:
-                start = text.index(f"<!-- table:{n} -->")
-                end = text.index(f"<!-- /table:{n} -->")
-            except ValueError:
-                sys.exit(f"readme_tables: README.md has no <!-- table:{n} --> ... <!-- /table:{n} --> block")
+            page = next((p for p in pages if f"<!-- table:{n} -->" in texts[p]), None)
+            if page is None:
+                sys.exit(f"readme_tables: no page has a <!-- table:{n} --> ... <!-- /table:{n} --> block")
+            text = texts[page]
+            start, end = text.index(f"<!-- table:{n} -->"), text.index(f"<!-- /table:{n} -->")
             new = TABLES[n](r)
             old = text[start + 1:end]
             if old != new:
                 bad += 1
-                sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(old, new, f"README.md ({n})", "measured",
+                changed.add(page)
+                rel = os.path.relpath(page, ROOT)
+                sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(old, new, f"{rel} ({n})", "measured",
                                                                            lineterm=""))
             text[start + 1:end] = new
     if a.check:
         if bad:
             print(f"readme_tables: {bad} table(s) differ from what the runs measure; run scripts/readme_tables.py")
         sys.exit(1 if bad else 0)
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write("\n".join(text))
-    os.replace(path + ".tmp", path)
+    for p in changed:
+        with open(p + ".tmp", "w", encoding="utf-8") as f:
+            f.write("\n".join(texts[p]))
+        os.replace(p + ".tmp", p)
     print(f"readme_tables: {', '.join(names)} regenerated" + (f" ({bad} changed)" if bad else " (unchanged)"))
 
 

@@ -99,7 +99,7 @@ TEST_CASE("did_you_mean picks the closest key and refuses far ones") {
   CHECK(did_you_mean("zzzzzz", {"rows", "cols"}).empty());
 }
 
-TEST_CASE("the README's config reference is the one the schema generates") {
-  const std::string readme = slurp(systrain::test::source_file("README.md"));
+TEST_CASE("the config reference in docs/config.md is the one the schema generates") {
+  const std::string readme = slurp(systrain::test::source_file("docs/config.md"));
   CHECK(readme.find(config_reference_markdown()) != std::string::npos);
 }

@@ -365,7 +365,7 @@ std::vector<FieldSpec> make_fields() {
       "schedule.kind", [](C& c) -> ScheduleKind& { return c.schedule.kind; },
       {{"inference", ScheduleKind::kInference}, {"baseline", ScheduleKind::kBaseline},
        {"interleaved", ScheduleKind::kInterleaved}, {"speculative", ScheduleKind::kSpeculative}},
-      "what runs (see the spec's schedule table)"));
+      "what runs: inference, or a training schedule (docs/hardware.md, docs/speculation.md)"));
   f.push_back(enum_field<Dataflow>("schedule.forward_dataflow",
                                    [](C& c) -> Dataflow& { return c.schedule.forward_dataflow; },
                                    {{"ws", Dataflow::kWs}, {"os", Dataflow::kOs}},

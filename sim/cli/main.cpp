@@ -110,7 +110,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   bars->add_option("--title", bars_spec.title, "title");
   bars->add_option("--out", bars_spec.out, "PNG file (default: bars.png)");
 
-  auto* reference = app.add_subcommand("config-reference", "print the config reference (Markdown) the README carries");
+  auto* reference = app.add_subcommand("config-reference", "print the config reference (Markdown) docs/config.md carries");
 
   try {
     app.parse(argc, argv);
