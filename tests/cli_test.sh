@@ -824,6 +824,34 @@ memory_warnings)
     [ -z "$(warnings s_$c/report.json)" ] || fail "$c warns: $(warnings s_$c/report.json)"
   done
   ;;
+dumps_by_config_layer)
+  # a CNN's dump and its per-layer figures are numbered as the config numbers its layers (maxpool and flatten
+  # included), and each layer's tensors follow PyTorch's definition of the layer from the layer before's
+  # (tests/dump_check.py); two steps, so the second starts from updated weights
+  for s in baseline interleaved; do
+    "$st" run "$src/configs/lockstep_cnn.yaml" --backend tlm --schedule $s --quiet --out r_$s \
+      --set simulation.dump_tensors=d_$s --set simulation.max_steps=2 > /dev/null || fail "$s dump run"
+    [ "$(ls d_$s/step_1 | tr '\n' ' ')" = "labels.npy layer_0 layer_1 layer_2 layer_3 layer_4 layer_5 " ] || fail "$s: $(ls d_$s/step_1)"
+    for l in 1 4; do [ "$(ls d_$s/step_1/layer_$l | tr '\n' ' ')" = "dx.npy dy.npy x.npy y.npy " ] || fail "$s layer_$l: $(ls d_$s/step_1/layer_$l)"; done
+    /usr/bin/python3 "$src/tests/dump_check.py" d_$s/step_1 r_$s/report.json || fail "$s: the dump does not follow the layers"
+    # layers.csv: a row per config layer and stage; its cycles add up to the ops'
+    /usr/bin/python3 - r_$s <<'PY' || fail "$s: layers.csv"
+import csv, json, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/layers.csv")))
+r = json.load(open(d + "/report.json"))
+assert [(x["layer"], x["type"], x["stage"]) for x in rows] == [
+    (str(i), t, s) for i, t in enumerate(["conv2d", "maxpool", "conv2d", "conv2d", "flatten", "dense"])
+    for s in ("forward", "backward", "update")], [(x["layer"], x["type"], x["stage"]) for x in rows]
+assert sum(int(x["cycles"]) for x in rows) == sum(o["cycles"] for o in r["ops"])
+assert sum(int(x["macs"]) for x in rows) == r["macs"]
+assert [l["type"] for l in r["layers"]] == ["conv2d", "maxpool", "conv2d", "conv2d", "flatten", "dense"]
+assert [l["gemm_index"] for l in r["layers"]] == [0, None, 1, 2, None, 3]
+pool = [o for o in r["ops"] if o["op"] in ("maxpool", "unpool")]
+assert pool and all(o["layer"] == 1 and o["gemm_layer"] == 1 for o in pool), pool
+PY
+  done
+  ;;
 readme_tables)
   # the README's measured tables are what the code measures (the fast ones; scripts/readme_tables.py remakes all)
   /usr/bin/python3 "$src/scripts/readme_tables.py" --build "$(dirname "$st")" --check memory_system lockstep_training ||

@@ -164,6 +164,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     const auto& l = r.layers[i];
     const std::string p = fmt::format("layers.{}", i);
     c.add(p + ".index", int64_t{l.index});
+    c.add(p + ".type", l.type);
+    c.add(p + ".gemm_index", l.gemm_index >= 0 ? CounterValue(int64_t{l.gemm_index}) : CounterValue(std::monostate{}));
     c.add(p + ".gemm.m", l.gemm.m);
     c.add(p + ".gemm.k", l.gemm.k);
     c.add(p + ".gemm.n", l.gemm.n);
@@ -181,6 +183,9 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     const auto& o = r.ops[i];
     const std::string p = fmt::format("ops.{}", i);
     c.add(p + ".layer", int64_t{o.layer});
+    c.add(p + ".gemm_layer", int64_t{o.gemm_layer});
+    static const char* const kStage[] = {"forward", "backward", "update"};  // Stage (model/train/schedule.h)
+    c.add(p + ".stage", std::string(o.stage >= 0 && o.stage < 3 ? kStage[o.stage] : "?"));
     c.add(p + ".op", o.op);
 #define SYSTRAIN_OP_COUNTER(name, unit, help) c.add(p + "." #name, o.name);
     SYSTRAIN_OP_COUNTERS(SYSTRAIN_OP_COUNTER)

@@ -46,7 +46,47 @@ ReportTexts report_texts(const Config& cfg, const RunResult& r) {
   ReportTexts t;
   t.json = counters_json(c);
   t.csv = counters_csv(c);
+  t.layers_csv = layers_csv(cfg, r);
   return t;
+}
+
+std::string layers_csv(const Config& cfg, const RunResult& r) {
+  std::string s = "layer,type,gemm_index,stage,ops,tiles,cycles,dram_wait_cycles,engine_wait_cycles,"
+                  "bandwidth_stall_cycles,macs,utilization,sram_reads,sram_writes";
+  for (int o = 0; o < int(Operand::kCount); ++o)
+    s += fmt::format(",sram_{0}_reads,sram_{0}_writes", to_string(Operand(o)));
+  s += ",energy_pj_mac_sram\n";
+  static const char* const kStage[] = {"forward", "backward", "update"};
+  const int stages = r.training ? 3 : 1;
+  // the ops of each layer and stage, in one pass over them
+  std::vector<std::array<OpStats, 3>> sum(r.layers.size());
+  for (const OpStats& o : r.ops) {
+    if (o.layer < 0 || o.layer >= static_cast<int>(sum.size()) || o.stage < 0 || o.stage > 2) continue;
+    OpStats& a = sum[o.layer][o.stage];
+#define SYSTRAIN_OP_SUM(name, unit, help) a.name += o.name;
+    SYSTRAIN_OP_COUNTERS(SYSTRAIN_OP_SUM)
+#undef SYSTRAIN_OP_SUM
+    a.sram += o.sram;
+  }
+  const auto& e = cfg.accelerator.energy_pj;
+  const double arrays = r.spec.ran && r.spec.engines == "dual" ? 2.0 : 1.0;
+  for (size_t l = 0; l < r.layers.size(); ++l) {
+    if ((l & 1023) == 1023) stop_if_interrupted();
+    for (int st = 0; st < stages; ++st) {
+      const OpStats& a = sum[l][st];
+      const double slots = static_cast<double>(a.cycles) * r.rows * r.cols * arrays;
+      s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}", l, r.layers[l].type,
+                       r.layers[l].gemm_index >= 0 ? std::to_string(r.layers[l].gemm_index) : std::string(), kStage[st],
+                       a.count, a.tiles, a.cycles, a.dram_wait_cycles, a.engine_wait_cycles, a.bandwidth_stall_cycles,
+                       a.macs, slots > 0 ? static_cast<double>(a.macs) / slots : 0.0, a.sram.total_reads(),
+                       a.sram.total_writes());
+      for (int o = 0; o < int(Operand::kCount); ++o)
+        s += fmt::format(",{},{}", a.sram.operand_reads(Operand(o)), a.sram.operand_writes(Operand(o)));
+      s += fmt::format(",{}\n", static_cast<double>(a.macs) * e.mac +
+                                     static_cast<double>(a.sram.total_reads() + a.sram.total_writes()) * e.sram_word);
+    }
+  }
+  return s;
 }
 
 std::vector<std::string> memory_warnings(const Config& cfg, const RunResult& r) {

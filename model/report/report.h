@@ -12,8 +12,14 @@ namespace systrain {
 // report.json and report.csv, from one walk of the counters; throws
 // Interrupted (interrupt.h) when a signal comes while they are made
 struct ReportTexts {
-  std::string json, csv;
+  std::string json, csv, layers_csv;
 };
+
+// layers.csv: a row per layer of the config (network.layers[i], maxpool and
+// flatten included) and stage (forward, backward, update), summed over its
+// operations: cycles, waits, stalls, MACs, utilisation, SRAM accesses by
+// operand, and the MAC and SRAM energy (DRAM traffic is not kept by layer).
+std::string layers_csv(const Config& cfg, const RunResult& r);
 ReportTexts report_texts(const Config& cfg, const RunResult& r);
 std::string report_summary(const Config& cfg, const RunResult& r);
 

@@ -31,7 +31,9 @@ namespace systrain {
 // ("forward", "ag", "wg", "il") or a vector-unit operation ("loss", "mask",
 // "update", ...).
 struct OpStats {
-  int layer = 0;
+  int layer = 0;       // the config's layer (network.layers[i])
+  int gemm_layer = 0;  // its GEMM layer (a maxpool or flatten: the GEMM layer it feeds)
+  int stage = 0;       // Stage: forward, backward, update
   std::string op;
   Gemm gemm;  // m of one full step (array passes)
 #define SYSTRAIN_OP_MEMBER(name, unit, help) int64_t name = 0;
@@ -41,8 +43,12 @@ struct OpStats {
   AccessCounts sram;
 };
 
+// The forward work of one layer of the config (network.layers[i]: a GEMM
+// layer with its im2col, a maxpool, a flatten).
 struct LayerStats {
   int index = 0;
+  std::string type;    // conv2d, dense, maxpool, flatten
+  int gemm_index = -1;  // its GEMM layer; -1 for a maxpool or flatten
   Gemm gemm;  // the forward GEMM, m of one full step
   int64_t tiles = 0, cycles = 0, macs = 0;
   int64_t stall_cycles = 0;  // waiting for DRAM before the layer could start

@@ -69,6 +69,37 @@ bool is_speculative(VectorKind v) {
   return false;
 }
 
+bool is_prep(VectorKind v) {
+  switch (v) {
+    case VectorKind::kIm2col:
+    case VectorKind::kCol2im:
+    case VectorKind::kPool:
+    case VectorKind::kUnpool:
+    case VectorKind::kFlatten:
+    case VectorKind::kUnflatten:
+    case VectorKind::kSpecUnpool: return true;
+    case VectorKind::kLoss:
+    case VectorKind::kMask:
+    case VectorKind::kUpdate:
+    case VectorKind::kGather:
+    case VectorKind::kTable:
+    case VectorKind::kVerify:
+    case VectorKind::kReuseLoss:
+    case VectorKind::kReuseUpdate:
+    case VectorKind::kSpecLoss:
+    case VectorKind::kSpecMask:
+    case VectorKind::kSpecGather:
+    case VectorKind::kScatter: return false;
+  }
+  return false;
+}
+
+int StepOp::config_layer(const Workload& w) const {
+  const LayerPlan& p = w.layers[layer];
+  if (!array && is_prep(vector) && sub >= 0 && sub < static_cast<int>(p.prep.size())) return p.prep[sub].config_layer;
+  return p.config_layer;
+}
+
 std::string StepOp::name() const {
   if (label) return label;
   if (!array) return to_string(vector);

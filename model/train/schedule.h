@@ -89,6 +89,8 @@ enum class VectorKind : int {
 };
 // the speculative ones read or write the per-label tables (speculation.h)
 bool is_speculative(VectorKind v);
+// the operations of a layer's prep stages (op.sub names the stage)
+bool is_prep(VectorKind v);
 const char* to_string(VectorKind v);
 
 struct SpecContext;  // speculation.h
@@ -110,6 +112,9 @@ struct StepOp {
   SpecContext* spec = nullptr;
   const char* label = nullptr;  // the name it is reported under, when not name()
   std::string name() const;  // label, or "forward", "ag", "wg", "il", "loss", "mask", "update", ...
+  // the config's layer it works for (network.layers[i]): a prep stage's own
+  // (a maxpool, a flatten; a conv's im2col: the conv), else its GEMM layer's
+  int config_layer(const Workload& w) const;
   bool writes_dw() const { return array && stage == Stage::kBackward && pass.mode == Mode::kOs; }  // the WG pass
 };
 

@@ -125,7 +125,12 @@ void Trainer::run() {
   const Config& cfg = ctx_.cfg;
   const Workload& w = ctx_.w;
   setup_memories();
-  r.layers.resize(w.layers.size());
+  r.layers.resize(w.config_layers.size());
+  for (size_t i = 0; i < w.config_layers.size(); ++i) {
+    r.layers[i].index = static_cast<int>(i);
+    r.layers[i].type = w.config_layers[i].type;
+    r.layers[i].gemm_index = w.config_layers[i].gemm;
+  }
   const bool training = r.training;
   const Samples& s = training ? train_ : test_;
   const int64_t batch = cfg.training.batch;

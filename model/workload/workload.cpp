@@ -65,6 +65,9 @@ Workload topology_workload(const Config& cfg) {
       p.prep.push_back(im);
     }
     p.name = t.name;
+    p.config_layer = static_cast<int>(w.config_layers.size());
+    for (auto& pr : p.prep) pr.config_layer = p.config_layer;
+    w.config_layers.push_back({t.conv ? "conv2d" : "dense", p.index});
     p.out_shape = {p.n, 1, 1};
     p.w_addr = w.weight_words;
     w.weight_words += p.kw() * p.n;
@@ -89,10 +92,13 @@ Workload build_workload(const Config& cfg) {
   std::vector<Prep> pending;
   int idx = 0;
   for (const auto& lc : cfg.network.layers) {
+    const int ci = static_cast<int>(w.config_layers.size());
+    w.config_layers.push_back({to_string(lc.type), lc.type == LayerType::kDense || lc.type == LayerType::kConv2d ? idx : -1});
     switch (lc.type) {
       case LayerType::kMaxpool: {
         Prep p;
         p.kind = PrepKind::kPool;
+        p.config_layer = ci;
         p.in = cur;
         p.kernel = p.kernel_w = p.stride = lc.size;
         p.out = {cur.c, cur.h / lc.size, cur.w / lc.size};
@@ -104,6 +110,7 @@ Workload build_workload(const Config& cfg) {
         if (!image) break;  // flattening a vector changes nothing
         Prep p;
         p.kind = PrepKind::kFlatten;
+        p.config_layer = ci;
         p.in = cur;
         p.out = {cur.elements(), 1, 1};
         pending.push_back(p);
@@ -114,6 +121,7 @@ Workload build_workload(const Config& cfg) {
       case LayerType::kConv2d: {
         Prep p;
         p.kind = PrepKind::kIm2col;
+        p.config_layer = ci;
         p.in = cur;
         p.kernel = p.kernel_w = lc.kernel, p.stride = lc.stride, p.padding = lc.padding;
         const int64_t oh = conv_out(cur.h, lc.kernel, lc.stride, lc.padding);
@@ -122,6 +130,7 @@ Workload build_workload(const Config& cfg) {
         pending.push_back(p);
         LayerPlan g = gemm_layer(idx++, p.out.c, lc.filters, oh * ow, lc.activation == Activation::kRelu, lc.bias);
         g.conv = true;
+        g.config_layer = ci;
         g.prep = std::move(pending);
         pending.clear();
         g.out_shape = cur = {lc.filters, oh, ow};
@@ -133,6 +142,7 @@ Workload build_workload(const Config& cfg) {
       }
       case LayerType::kDense: {
         LayerPlan g = gemm_layer(idx++, cur.elements(), lc.units, 1, lc.activation == Activation::kRelu, lc.bias);
+        g.config_layer = ci;
         g.prep = std::move(pending);
         pending.clear();
         g.out_shape = cur = {lc.units, 1, 1};

@@ -37,6 +37,7 @@ struct Prep {
   ImageShape in;    // NHWC
   ImageShape out;   // pool: the pooled image; flatten: {C·H·W, 1, 1}; im2col: {C·k·k, H', W'}
   int kernel = 1, kernel_w = 1, stride = 1, padding = 0;  // im2col (kernel: its height); pool: kernel = stride = size
+  int config_layer = 0;  // the config's layer it comes from (a conv's im2col: the conv)
   // words a sample: read from the input, written to the output (im2col reads
   // only the taps inside the image; col2im reads as many and adds them up)
   int64_t reads_per_sample() const;
@@ -44,7 +45,8 @@ struct Prep {
 };
 
 struct LayerPlan {
-  int index = 0;
+  int index = 0;             // among the GEMM layers
+  int config_layer = 0;      // the config's layer (network.layers[i]; a topology row)
   int64_t k = 0, n = 0;
   int64_t rows = 1;          // GEMM rows a sample: H'·W' for a conv, 1 for dense
   bool relu = false, bias = false;
@@ -58,8 +60,16 @@ struct LayerPlan {
   ImageShape out_shape = {};
 };
 
+// A layer of the config as the reports and dumps number it: its type and
+// its GEMM layer (-1: maxpool, flatten).
+struct ConfigLayer {
+  std::string type;
+  int gemm = -1;
+};
+
 struct Workload {
   std::vector<LayerPlan> layers;
+  std::vector<ConfigLayer> config_layers;  // network.layers, in order (a topology: its rows)
   int64_t input_width = 0;   // features a sample: K of the first layer, or C·H·W of an input image
   ImageShape input;          // the input as an image ({N, 1, 1} for [N])
   bool image_input = false;  // the first layer reads an image (it has prep stages)

@@ -196,8 +196,9 @@ extern "C" int sc_main(int argc, char* argv[]) {
     fmt::print(stderr, "systrain: {}\n", e.what());
     return kExitSimFailure;
   }
-  const std::string err = write_files_atomically(
-      {{out_dir + "/report.json", std::move(texts.json)}, {out_dir + "/report.csv", std::move(texts.csv)}});
+  const std::string err = write_files_atomically({{out_dir + "/report.json", std::move(texts.json)},
+                                                   {out_dir + "/report.csv", std::move(texts.csv)},
+                                                   {out_dir + "/layers.csv", std::move(texts.layers_csv)}});
   if (!err.empty()) {
     fmt::print(stderr, "systrain: {}\n", err);
     return kExitSimFailure;

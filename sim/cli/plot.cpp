@@ -419,7 +419,7 @@ std::string bars_data(const std::string& what, const std::vector<std::string>& s
     }
     return o;
   }
-  if (what == "layers") {  // each GEMM layer's cycles (its operations), a bar a schedule
+  if (what == "layers") {  // each config layer's cycles (its operations), a bar a schedule
     int64_t layers = 0;
     std::vector<std::map<int64_t, double>> cyc(schedules.size());
     for (size_t i = 0; i < schedules.size(); ++i)
@@ -434,7 +434,7 @@ std::string bars_data(const std::string& what, const std::vector<std::string>& s
     }
     series = schedules;
     for (int64_t l = 0; l < layers; ++l) {
-      o += fmt::format("\"GEMM layer {}\"", l);
+      o += fmt::format("\"layer {}\"", l);
       for (size_t i = 0; i < schedules.size(); ++i) o += fmt::format(" {}", cyc[i].count(l) ? cyc[i][l] : 0.0);
       o += "\n";
     }

@@ -110,7 +110,27 @@ void TensorDump::after_op(int64_t step, const StepOp& op, const Memory& mem) {
   const auto& nu = cfg_.accelerator.numerics;
   const int i = op.layer;
   const auto& p = w_.layers[i];
-  const std::string d = dir(step, i);
+  // a maxpool or flatten layer of the config: its input and output (forward),
+  // the gradients at its output and its input (backward), in its own folder
+  if (!op.array && (op.vector == VectorKind::kPool || op.vector == VectorKind::kFlatten ||
+                    op.vector == VectorKind::kUnpool || op.vector == VectorKind::kSpecUnpool ||
+                    op.vector == VectorKind::kUnflatten)) {
+    const Prep& pr = p.prep[op.sub];
+    const PrepLayout& pl = layout_.prep[i];
+    const std::string d = dir(step, pr.config_layer);
+    const bool forward = op.vector == VectorKind::kPool || op.vector == VectorKind::kFlatten;
+    const int frac = forward ? nu.activation_frac() : nu.error_frac();
+    const Mat& in = forward ? pl.in[op.sub] : pl.din[op.sub];
+    const Mat& out = forward ? pl.out[op.sub] : pl.dout[op.sub];
+    write_image(d + (forward ? "/x.npy" : "/dx.npy"), image(mem, in, pr.in, frac), pr.in);
+    if (pr.kind == PrepKind::kFlatten)  // [B, C·H·W], PyTorch's order
+      write(d + (forward ? "/y.npy" : "/dy.npy"), real(mem, out, m_, pr.out.c, frac), m_, pr.out.c);
+    else
+      write_image(d + (forward ? "/y.npy" : "/dy.npy"), image(mem, out, pr.out, frac), pr.out);
+    return;
+  }
+  // the conv or dense layer, in the folder of its place in the config
+  const std::string d = dir(step, p.config_layer);
   // a conv layer's input is the image its im2col stage reads
   const Prep* im2col = p.conv ? &p.prep.back() : nullptr;
   auto split_w = [&](const std::vector<float>& wv, const std::string& wname, const std::string& bname) {

@@ -1,5 +1,6 @@
 // simulation.dump_tensors: a StepObserver that writes, per step S and layer
-// L, the real values of the step's tensors as NumPy .npy files (float32;
+// L of the config (network.layers[L], maxpool and flatten included: their x,
+// y, dy and dx), the real values of the step's tensors as NumPy .npy files (float32;
 // labels int64): DIR/step_S/labels.npy and DIR/step_S/layer_L/{x, y,
 // w_before, w_after, dy, dx, dw}.npy, plus {b_before, b_after, db}.npy for a
 // layer with a bias. x [B,K] is the input, y [B,N] the output after the

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Checks one step of a CNN's tensor dump layer by layer, numbered as the
+config numbers its layers, against PyTorch's definitions of each layer
+written here in plain Python (no numpy, no torch):
+  conv2d/dense  y = act(conv2d(x, w_before, b_before, stride, padding)) (dense: x·W + b), to half an LSB
+  maxpool       y = max_pool2d(x, size); dx holds dy at each window's max, 0 elsewhere
+  flatten       y = x.reshape(B, -1); dx = dy.reshape(x.shape)
+and the chain between layers: a layer's x is the layer before's y; its dx is
+the layer before's gradient at its output (through the ReLU mask of a conv or
+dense layer with activation relu).
+  tests/dump_check.py DUMP/step_N REPORT.json
+"""
+import json
+import os
+import struct
+import sys
+
+
+def load(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:6] == b"\x93NUMPY", path
+    hl = data[8] | data[9] << 8
+    header = data[10:10 + hl].decode()
+    descr = header.split("'descr': '")[1].split("'")[0]
+    shape = tuple(int(x) for x in header.split("'shape': (")[1].split(")")[0].split(",") if x.strip())
+    body = data[10 + hl:]
+    n = 1
+    for d in shape:
+        n *= d
+    vals = struct.unpack("<" + ("f" if descr == "<f4" else "q") * n, body[: n * (4 if descr == "<f4" else 8)])
+    return shape, list(vals)
+
+
+def at(shape, idx):
+    o = 0
+    for d, i in zip(shape, idx):
+        o = o * d + i
+    return o
+
+
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+
+
+def main():
+    step, report = sys.argv[1], json.load(open(sys.argv[2]))
+    layers = report["config"]["network"]["layers"]
+    frac = report["config"]["accelerator"]["numerics"]
+    lsb = 2.0 ** -(frac["activation_frac_bits"] if frac["activation_frac_bits"] is not None else frac["frac_bits"])
+    t = {}
+    for i in range(len(layers)):
+        d = os.path.join(step, f"layer_{i}")
+        check(os.path.isdir(d), f"layer_{i}: no folder")
+        t[i] = {f[:-4]: load(os.path.join(d, f)) for f in os.listdir(d)} if os.path.isdir(d) else {}
+    for i, l in enumerate(layers):
+        T = t[i]
+        kind = l["type"]
+        if kind in ("conv2d", "dense") and {"x", "y", "w_before"} <= T.keys():
+            (xs, x), (ys, y), (ws, w) = T["x"], T["y"], T["w_before"]
+            b = T["b_before"][1] if "b_before" in T else None
+            relu = l.get("activation") == "relu"
+            worst = 0.0
+            if kind == "dense":
+                B, K = xs
+                N = ys[1]
+                for bi in range(B):
+                    for n in range(N):
+                        s = sum(x[bi * K + k] * w[k * N + n] for k in range(K)) + (b[n] if b else 0.0)
+                        worst = max(worst, abs(y[bi * N + n] - (max(s, 0.0) if relu else s)))
+            else:
+                B, C, H, W = xs
+                F, _, kh, kw = ws
+                _, _, OH, OW = ys
+                st, pd = l["stride"], l["padding"]
+                for bi in range(B):
+                    for f in range(F):
+                        for i0 in range(OH):
+                            for j0 in range(OW):
+                                s = b[f] if b else 0.0
+                                for c in range(C):
+                                    for u in range(kh):
+                                        for v in range(kw):
+                                            ii, jj = i0 * st + u - pd, j0 * st + v - pd
+                                            if 0 <= ii < H and 0 <= jj < W:
+                                                s += x[at(xs, (bi, c, ii, jj))] * w[at(ws, (f, c, u, v))]
+                                worst = max(worst, abs(y[at(ys, (bi, f, i0, j0))] - (max(s, 0.0) if relu else s)))
+            check(worst <= lsb, f"layer_{i} ({kind}): y differs from PyTorch's {kind} of x by {worst} (> {lsb})")
+        if kind == "maxpool" and {"x", "y"} <= T.keys():
+            (xs, x), (ys, y) = T["x"], T["y"]
+            k = l["size"]
+            B, C, OH, OW = ys
+            for bi in range(B):
+                for c in range(C):
+                    for i0 in range(OH):
+                        for j0 in range(OW):
+                            m = max(x[at(xs, (bi, c, i0 * k + u, j0 * k + v))] for u in range(k) for v in range(k))
+                            check(y[at(ys, (bi, c, i0, j0))] == m, f"layer_{i} (maxpool): y != max_pool2d(x) at {(bi, c, i0, j0)}")
+            if {"dx", "dy"} <= T.keys():
+                (_, dx), (_, dy) = T["dx"], T["dy"]
+                for bi in range(B):
+                    for c in range(C):
+                        for i0 in range(OH):
+                            for j0 in range(OW):
+                                cells = [at(xs, (bi, c, i0 * k + u, j0 * k + v)) for u in range(k) for v in range(k)]
+                                m = max(x[q] for q in cells)
+                                g = dy[at(ys, (bi, c, i0, j0))]
+                                hot = [q for q in cells if dx[q] != 0]
+                                check(abs(sum(dx[q] for q in cells) - g) < 1e-6 and all(x[q] == m for q in hot) and len(hot) <= 1,
+                                      f"layer_{i} (maxpool): dx is not dy at the window's max at {(bi, c, i0, j0)}")
+        if kind == "flatten" and {"x", "y"} <= T.keys():
+            check(T["x"][1] == T["y"][1], f"layer_{i} (flatten): y != x.reshape(B, -1)")
+            if {"dx", "dy"} <= T.keys():
+                check(T["dx"][1] == T["dy"][1], f"layer_{i} (flatten): dx != dy.reshape(x.shape)")
+        # the chain: this layer's input is the previous layer's output, and the
+        # gradient it passes back is the previous layer's (through its ReLU mask)
+        if i > 0 and "x" in T and "y" in t[i - 1]:
+            check(T["x"][1] == t[i - 1]["y"][1], f"layer_{i}: x is not layer_{i - 1}'s y")
+        if i > 0 and "dx" in T and "dy" in t[i - 1]:
+            prev, (_, py), (_, pdy) = layers[i - 1], t[i - 1]["y"], t[i - 1]["dy"]
+            masked = [g if (prev.get("activation") != "relu" or yv > 0) else 0.0 for g, yv in zip(T["dx"][1], py)]
+            check(pdy == masked, f"layer_{i}: dx is not layer_{i - 1}'s dy (through its ReLU mask)")
+    for f in failures[:20]:
+        print("FAIL:", f)
+    print(f"dump_check: {len(layers)} layers, {len(failures)} failures")
+    sys.exit(1 if failures else 0)
+
+
+main()
