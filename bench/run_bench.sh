@@ -13,7 +13,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 row() {  # name, args...
   local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out/time" "$st" run "$here/bench.yaml" --quiet --out "$out/r" "$@"
+  /usr/bin/time -f "%e %M" -o "$out/time" "$st" run "$here/bench.yaml" --quiet --out "$out/r" "$@" > /dev/null
   read -r wall rss < "$out/time"
   local cycles busy cps bps
   cycles=$(grep '^cycles.total,' "$out/r/report.csv" | cut -d, -f2)

@@ -19,7 +19,7 @@ run() {
   shift 2
   local cpus=() rss=0
   for i in 1 2 3 4 5; do
-    /usr/bin/time -f "%U %S %M" -o "$out/time" "$st" run "$here/../configs/$cfg" --quiet --out "$out/r" "$@"
+    /usr/bin/time -f "%U %S %M" -o "$out/time" "$st" run "$here/../configs/$cfg" --quiet --out "$out/r" "$@" > /dev/null
     read -r u s m < "$out/time"
     cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
     [ "$m" -gt "$rss" ] && rss=$m

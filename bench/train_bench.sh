@@ -22,7 +22,7 @@ for s in "${schedules[@]}"; do
   [ "$kind" = speculative ] && args+=(--set "schedule.speculation.policy=${s#*:}")
   for nk in float32 fixed; do
     /usr/bin/time -f "%e %M" -o "$out/time" "$st" run "$here/../configs/mlp_fashion.yaml" --quiet --out "$out/r" \
-      "${args[@]}" --set accelerator.numerics.kind=$nk
+      "${args[@]}" --set accelerator.numerics.kind=$nk > /dev/null
     read -r wall rss < "$out/time"
     cycles=$(grep '^cycles.total,' "$out/r/report.csv" | cut -d, -f2)
     acc=$(grep '^training.final_test_accuracy,' "$out/r/report.csv" | cut -d, -f2)

@@ -8,7 +8,7 @@ build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 for name in quickstart inference_mlp lockstep odd_shapes os_inference lockstep_training; do
-  "$build/systrain" run "configs/$name.yaml" --backend tlm --quiet --out "$tmp/$name"
+  "$build/systrain" run "configs/$name.yaml" --backend tlm --quiet --out "$tmp/$name" > /dev/null
   cp "$tmp/$name/report.csv" "tests/golden/$name.csv"
 done
 rm -rf "$tmp"

@@ -19,7 +19,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$build/systrain" run "$cfg" --quiet --out "$out" --schedule inference --set schedule.forward_dataflow="$df" \
   --set accelerator.sram.words_per_cycle=65536 --set accelerator.sram.banks=1024 \
-  --set training.batch=1 --set training.test_samples=1
+  --set training.batch=1 --set training.test_samples=1 > /dev/null
 R=$(grep '^config.accelerator.array.rows,' "$out/report.csv" | cut -d, -f2 || true)
 C=$(grep '^config.accelerator.array.cols,' "$out/report.csv" | cut -d, -f2 || true)
 [ -n "$R" ] || R=$(grep -o '"rows": [0-9]*' "$out/report.json" | head -1 | grep -o '[0-9]*$')

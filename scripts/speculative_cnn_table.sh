@@ -25,7 +25,7 @@ one() {
        args=(--set "schedule.speculation.policy=$pol" --set "schedule.speculation.engines=$eng"
              --set "schedule.speculation.verify=${ver:-sample}") ;;
   esac
-  "$build/systrain" run "$cfg" --quiet --out "$out/${r//:/_}" "${common[@]}" "${args[@]}"
+  "$build/systrain" run "$cfg" --quiet --out "$out/${r//:/_}" "${common[@]}" "${args[@]}" > /dev/null
 }
 export -f one; export build cfg out
 pids=()
