@@ -818,6 +818,24 @@ memory_warnings)
   "$st" check "$src/configs/mlp_fashion.yaml" --set accelerator.array.rows=32 --set accelerator.array.cols=32 \
     --set accelerator.sram.words_per_cycle=32 | grep -q "SRAM bandwidth: 17 % of the tiles' cycles stall" || fail "no bandwidth prediction"
   "$st" check "$src/configs/quickstart.yaml" | grep -q "^# predicted bottleneck: compute" || fail "quickstart is not compute-bound"
+  # training that does not learn: errors and gradients in 4 fractional bits round to zero
+  "$st" run "$src/configs/quickstart.yaml" --quiet --out nl --set training.train_samples=4000 --set training.test_samples=500 \
+    --set accelerator.numerics.error_frac_bits=4 --set accelerator.numerics.gradient_frac_bits=4 2> /dev/null || fail "no-learning run"
+  for w in "the mean loss of the last tenth of the steps" "training accuracy, .* is near chance (1 in 10)" \
+           "0 of 109184 weights (0.00 %) changed in 125 steps"; do
+    warnings nl/report.json | grep -q "training is not learning: .*$w" || fail "no '$w' warning: $(warnings nl/report.json)"
+  done
+  # the default numerics train the quickstart network under every schedule within 3 points of float32
+  for s in baseline interleaved speculative; do
+    for nk in fixed float32; do
+      "$st" run "$src/configs/quickstart.yaml" --quiet --out q_${s}_$nk --schedule $s --set training.train_samples=4000 \
+        --set training.test_samples=2000 --set accelerator.numerics.kind=$nk > /dev/null 2>&1 || fail "quickstart $s $nk"
+      [ -z "$(warnings q_${s}_$nk/report.json | grep 'not learning')" ] || fail "$s $nk: $(warnings q_${s}_$nk/report.json)"
+    done
+    /usr/bin/python3 -c 'import csv, sys
+a = [float(dict(csv.reader(open(f)))["training.final_test_accuracy"]) for f in sys.argv[1:]]
+assert a[0] > 0.6 and abs(a[0] - a[1]) <= 0.03, a' q_${s}_fixed/report.csv q_${s}_float32/report.csv || fail "$s: fixed point is not within 3 points of float32"
+  done
   # silent where memory does not dominate
   for c in quickstart lockstep odd_shapes lockstep_training lockstep_cnn; do
     "$st" run "$src/configs/$c.yaml" --quiet --out s_$c || fail "$c"
