@@ -851,7 +851,7 @@ dumps_by_config_layer)
       --set simulation.dump_tensors=d_$s --set simulation.max_steps=2 > /dev/null || fail "$s dump run"
     [ "$(ls d_$s/step_1 | tr '\n' ' ')" = "labels.npy layer_0 layer_1 layer_2 layer_3 layer_4 layer_5 " ] || fail "$s: $(ls d_$s/step_1)"
     for l in 1 4; do [ "$(ls d_$s/step_1/layer_$l | tr '\n' ' ')" = "dx.npy dy.npy x.npy y.npy " ] || fail "$s layer_$l: $(ls d_$s/step_1/layer_$l)"; done
-    /usr/bin/python3 "$src/tests/dump_check.py" d_$s/step_1 r_$s/report.json || fail "$s: the dump does not follow the layers"
+    /usr/bin/python3 "$src/tests/dump_check.py" d_$s/step_1 r_$s/report.json --torch || fail "$s: the dump does not follow the layers"
     # layers.csv: a row per config layer and stage; its cycles add up to the ops'
     /usr/bin/python3 - r_$s <<'PY' || fail "$s: layers.csv"
 import csv, json, sys

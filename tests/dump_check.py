@@ -8,7 +8,9 @@ written here in plain Python (no numpy, no torch):
 and the chain between layers: a layer's x is the layer before's y; its dx is
 the layer before's gradient at its output (through the ReLU mask of a conv or
 dense layer with activation relu).
-  tests/dump_check.py DUMP/step_N REPORT.json
+  tests/dump_check.py DUMP/step_N REPORT.json [--torch]
+--torch also runs the conv and dense layers, forward and backward, through
+PyTorch itself (autograd), each tensor within one step of its format.
 """
 import json
 import os
@@ -45,6 +47,45 @@ failures = []
 def check(ok, what):
     if not ok:
         failures.append(what)
+
+
+def torch_checks(layers, t, frac):
+    """The conv and dense layers through PyTorch itself (Debian's python3-torch):
+    y = act(F.conv2d / F.linear(x, w_before, b_before)); from the dumped dy,
+    autograd's gradients at x (dx, the layers after the first) and at w and b
+    (dw, db), each within one step of its fixed-point format."""
+    import torch
+    import torch.nn.functional as F
+    def bits(name, more):
+        v = frac[name + "_frac_bits"]
+        return v if v is not None else max(frac["frac_bits"], min(frac["frac_bits"] + more, frac["data_bits"] - 2))
+    step = {"y": 2.0 ** -bits("activation", 0), "dx": 2.0 ** -bits("error", 6), "dw": 2.0 ** -bits("gradient", 6)}
+    ten = lambda v: torch.tensor(v[1], dtype=torch.float64).reshape(v[0])
+    for i, l in enumerate(layers):
+        T = t[i]
+        if l["type"] not in ("conv2d", "dense") or not {"x", "y", "w_before", "dy"} <= T.keys():
+            continue
+        x = ten(T["x"]).requires_grad_(True)
+        w = ten(T["w_before"]).requires_grad_(True)
+        b = ten(T["b_before"]).reshape(-1).requires_grad_(True) if "b_before" in T else None
+        if l["type"] == "dense":  # our W is [K, N]; F.linear takes [N, K]
+            z = F.linear(x, w.t(), b)
+        else:
+            z = F.conv2d(x, w, b, stride=l["stride"], padding=l["padding"])
+        y = torch.relu(z) if l.get("activation") == "relu" else z
+        dev = (y - ten(T["y"])).abs().max().item()
+        check(dev <= step["y"], f"layer_{i} ({l['type']}): y is {dev} from PyTorch's (> {step['y']})")
+        z.backward(ten(T["dy"]))  # dy: the error at the pre-activation output
+        if i > 0 and "dx" in T:
+            dev = (x.grad - ten(T["dx"])).abs().max().item()
+            check(dev <= step["dx"], f"layer_{i} ({l['type']}): dx is {dev} from autograd's (> {step['dx']})")
+        if "dw" in T:
+            dev = (w.grad - ten(T["dw"])).abs().max().item()
+            check(dev <= step["dw"], f"layer_{i} ({l['type']}): dw is {dev} from autograd's (> {step['dw']})")
+        if b is not None and "db" in T:
+            dev = (b.grad - ten(T["db"]).reshape(-1)).abs().max().item()
+            check(dev <= step["dw"], f"layer_{i} ({l['type']}): db is {dev} from autograd's (> {step['dw']})")
+    print("dump_check: the conv and dense layers checked against PyTorch", torch.__version__)
 
 
 def main():
@@ -124,6 +165,8 @@ def main():
             prev, (_, py), (_, pdy) = layers[i - 1], t[i - 1]["y"], t[i - 1]["dy"]
             masked = [g if (prev.get("activation") != "relu" or yv > 0) else 0.0 for g, yv in zip(T["dx"][1], py)]
             check(pdy == masked, f"layer_{i}: dx is not layer_{i - 1}'s dy (through its ReLU mask)")
+    if "--torch" in sys.argv:
+        torch_checks(layers, t, frac)
     for f in failures[:20]:
         print("FAIL:", f)
     print(f"dump_check: {len(layers)} layers, {len(failures)} failures")
