@@ -7,13 +7,18 @@ what the table shows and rewrites the lines between the markers.
   scripts/readme_tables.py [--build DIR] [--check] [NAME ...]
 
 NAME: memory_system (timing only, ~1 s), lockstep_training (~1 s),
-threshold_sweep (12 epochs of speculative_mlp35, ~5 min). Without NAME, all.
+threshold_sweep (12 epochs of speculative_mlp35, ~5 min), mlp_speculative (9
+epochs of mlp_fashion, ~1 min), mlp35_speculative (7 epochs, ~30 s),
+mlp_schedules (6 epochs of mlp_fashion, ~40 s), cnn_schedules (6 epochs of
+cnn_fashion, ~1.5 min). Without
+NAME, all.
 --check rewrites nothing: it exits 1 and shows the difference when a table in
 the README is not what the runs give (the test suite checks the fast ones).
 """
 import argparse
 import csv
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -36,15 +41,27 @@ class Runner:
         self.st = os.path.join(build, "systrain")
         self.tmp = tmp
         self.n = 0
+        import threading
+        self.lock = threading.Lock()
 
     def report(self, config, *args):
         """report.csv of one run, as a dict"""
-        self.n += 1
-        out = os.path.join(self.tmp, f"run{self.n}")
+        with self.lock:
+            self.n += 1
+            out = os.path.join(self.tmp, f"run{self.n}")
         subprocess.run([self.st, "run", os.path.join(ROOT, config), "--quiet", "--out", out, *args], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(os.path.join(out, "report.csv"), newline="") as f:
-            return {r["counter"]: r["value"] for r in csv.DictReader(f)}
+            m = {r["counter"]: r["value"] for r in csv.DictReader(f)}
+        with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
+            m["json"] = json.load(f)  # the ops' names (strings stay out of report.csv)
+        return m
+
+    def reports(self, runs):
+        """report.csv of several runs, two at a time (this machine's cores), in order"""
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(lambda ca: self.report(ca[0], *ca[1]), runs))
 
     def sweep(self, config, *args):
         self.n += 1
@@ -117,7 +134,180 @@ def threshold_sweep(r):
     return lines
 
 
-TABLES = {"memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep}
+def sup(n):
+    return "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(c)] if c.isdigit() else "⁻" for c in str(n))
+
+
+def sci(v, d=2):
+    """55,9xx,xxx,xxx -> 5.59·10¹⁰"""
+    v = float(v)
+    e = len(f"{int(abs(v)):d}") - 1 if abs(v) >= 1 else 0
+    return f"{v / 10 ** e:.{d}f}·10{sup(e)}"
+
+
+def spec_rows(r, config, rows, energy):
+    """rows of (label, args): cycles, ratio to the first row, overlap, hits, test accuracy (and energy)"""
+    reps = r.reports([(config, args) for _, args in rows])
+    base = float(reps[0]["cycles.total"])
+    out = []
+    for (label, _), m in zip(rows, reps):
+        spec = m.get("speculation.ran") == "true"
+        c = float(m["cycles.total"])
+        ov = float(m.get("cycles.overlap", 0))
+        hits = int(float(m.get("speculation.hits", 0)))
+        cells = [label, g(c), "1" if c == base and label == rows[0][0] else f"{c / base:.3f}",
+                 f"{ov / 1e6:.1f} M" if ov else "0",
+                 ("0" if hits == 0 else f"{100 * float(m['speculation.hit_rate']):.1f} %") if spec else "–",
+                 f"{float(m['training.final_test_accuracy']):.4f}"]
+        if energy:
+            cells.append(sci(m["energy_pj.total"]))
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def mlp_speculative(r):
+    """docs/speculation.md: configs/mlp_fashion.yaml under every schedule and speculative variant"""
+    c = "configs/mlp_fashion.yaml"
+    sp, sv = ["--schedule", "speculative"], lambda k, v: ["--set", f"schedule.speculation.{k}={v}"]
+    g512 = ["--set", "accelerator.sram.gradients_kib=512"]
+    rows = [("baseline", ["--schedule", "baseline"]), ("interleaved", ["--schedule", "interleaved"]),
+            ("gradient_reuse, split 8+8", sp), ("gradient_reuse, dual", sp + sv("engines", "dual")),
+            ("output_speculation, split", sp + sv("policy", "output_speculation")),
+            ("output_speculation, dual", sp + sv("policy", "output_speculation") + sv("engines", "dual")),
+            ("output_speculation, split, `verify: batch`", sp + sv("policy", "output_speculation") + sv("verify", "batch")),
+            ("baseline, 512 KiB gradients buffer", ["--schedule", "baseline"] + g512),
+            ("gradient_reuse, split, 512 KiB", sp + g512)]
+    return ["| 784-128-10, batch 32, threshold 0.25 | cycles.total | ratio | overlap | hits | test acc. | energy (pJ) |",
+            "| --- | --- | --- | --- | --- | --- | --- |"] + spec_rows(r, c, rows, True)
+
+
+def mlp35_speculative(r):
+    """docs/speculation.md: configs/speculative_mlp35.yaml ([3]'s network) under every schedule"""
+    c = "configs/speculative_mlp35.yaml"
+    split, sp = ["--set", "schedule.speculation.engines=split"], ["--schedule", "speculative"]
+    rows = [("baseline", ["--schedule", "baseline"] + split), ("interleaved", ["--schedule", "interleaved"] + split),
+            ("gradient_reuse, split 8+8", sp + split),
+            ("gradient_reuse, split, threshold 0 (no hits)", sp + split + ["--set", "schedule.speculation.threshold=0"]),
+            ("gradient_reuse, dual", sp + ["--set", "schedule.speculation.engines=dual"]),
+            ("output_speculation, split", sp + split + ["--set", "schedule.speculation.policy=output_speculation"]),
+            ("output_speculation, dual", sp + ["--set", "schedule.speculation.engines=dual", "--set",
+                                               "schedule.speculation.policy=output_speculation"])]
+    return ["| 784-35-35-10, batch 1, threshold 0.25 | cycles.total | ratio | overlap | hits | test acc. |",
+            "| --- | --- | --- | --- | --- | --- |"] + spec_rows(r, c, rows, False)
+
+
+def M(v):
+    return f"{float(v) / 1e6:.1f} M"
+
+
+def G(v):
+    return f"{float(v) / 1e9:.3f} G"
+
+
+def mlp_schedules(r):
+    """docs/hardware.md: one epoch of configs/mlp_fashion.yaml under baseline and interleaved (1 and 2
+    multipliers), at the config's 128 KiB gradients buffer and at 512 KiB"""
+    c = "configs/mlp_fashion.yaml"
+    two, g512 = ["--set", "accelerator.array.pe_multipliers=2"], ["--set", "accelerator.sram.gradients_kib=512"]
+    b, b5, i1, i2, i15, i25 = r.reports([(c, ["--schedule", "baseline"]), (c, ["--schedule", "baseline"] + g512),
+                                         (c, ["--schedule", "interleaved"]), (c, ["--schedule", "interleaved"] + two),
+                                         (c, ["--schedule", "interleaved"] + g512),
+                                         (c, ["--schedule", "interleaved"] + two + g512)])
+    ct, rd, wr = "cycles.total", "memory.sram.reads", "memory.sram.writes"
+    dwr, dww, dyr = "memory.sram.by_operand.dw.reads", "memory.sram.by_operand.dw.writes", "memory.sram.by_operand.dy.reads"
+    e = "energy_pj.total"
+
+    def same(keys, text, word="same"):
+        return word if all(i1[k] == i2[k] for k in keys) else text
+    zero_or_m = lambda v: "0" if float(v) == 0 else M(v)
+    return [
+        "| figure | baseline | interleaved, 1 mult. | interleaved, 2 mult. |",
+        "| --- | --- | --- | --- |",
+        f"| cycles.total, 128 KiB gradients buffer (the config) | {g(b[ct])} | {g(i1[ct])} ({ratio(i1[ct], b[ct])}) | "
+        f"{g(i2[ct])} ({ratio(i2[ct], b[ct])}) |",
+        f"| of which DRAM stall | {g(b['cycles.stall'])} | {g(i1['cycles.stall'])} | {g(i2['cycles.stall'])} |",
+        f"| cycles.total, 512 KiB gradients buffer | {g(b5[ct])} | {g(i15[ct])} ({ratio(i15[ct], b5[ct])}) | "
+        f"{g(i25[ct])} ({ratio(i25[ct], b5[ct])}) |",
+        f"| backward / update cycles{' (either buffer)' if b['cycles.backward'] == b5['cycles.backward'] else ''} | "
+        f"{M(b['cycles.backward'])} / {M(b['cycles.update'])} | {M(i1['cycles.backward'])} / {M(i1['cycles.update'])} | "
+        f"{M(i2['cycles.backward'])} / {M(i2['cycles.update'])} |",
+        f"| SRAM reads / writes | {G(b[rd])} / {G(b[wr])} | {G(i1[rd])} / {G(i1[wr])} ({ratio(i1[rd], b[rd])} / "
+        f"{ratio(i1[wr], b[wr])}) | {same([rd, wr], f'{G(i2[rd])} / {G(i2[wr])}', 'same as 1 mult.')} |",
+        f"| dW SRAM reads / writes | {zero_or_m(b[dwr])} / {zero_or_m(b[dww])} | {zero_or_m(i1[dwr])} / "
+        f"{zero_or_m(i1[dww])} | {zero_or_m(i2[dwr])} / {zero_or_m(i2[dww])} |",
+        f"| dY SRAM reads | {M(b[dyr])} | {M(i1[dyr])} ({ratio(i1[dyr], b[dyr])}) | {same([dyr], M(i2[dyr]))} |",
+        f"| DRAM reads / writes, 128 KiB | {M(b['memory.dram.reads'])} / {M(b['memory.dram.writes'])} | "
+        f"{M(i1['memory.dram.reads'])} / {M(i1['memory.dram.writes'])} | "
+        f"{same(['memory.dram.reads', 'memory.dram.writes'], M(i2['memory.dram.reads']) + ' / ' + M(i2['memory.dram.writes']))} |",
+        f"| energy, 128 KiB / 512 KiB (pJ) | {sci(b[e])} / {sci(b5[e])} | {sci(i1[e])} ({ratio(i1[e], b[e])} / "
+        f"{ratio(i1[e], b5[e])}) | {same([e], sci(i2[e]))} |",
+        f"| test accuracy | {float(b['training.final_test_accuracy']):.4f} | "
+        f"{float(i1['training.final_test_accuracy']):.4f} | {float(i2['training.final_test_accuracy']):.4f} |",
+    ]
+
+
+def cnn_schedules(r):
+    """docs/cnn.md: one epoch of configs/cnn_fashion.yaml under baseline and interleaved (1 and 2
+    multipliers), fixed point and float32"""
+    c = "configs/cnn_fashion.yaml"
+    two, f32 = ["--set", "accelerator.array.pe_multipliers=2"], ["--set", "accelerator.numerics.kind=float32"]
+    b, i1, i2, bf, i1f, i2f = r.reports([(c, ["--schedule", "baseline"]), (c, ["--schedule", "interleaved"]),
+                                         (c, ["--schedule", "interleaved"] + two), (c, ["--schedule", "baseline"] + f32),
+                                         (c, ["--schedule", "interleaved"] + f32),
+                                         (c, ["--schedule", "interleaved"] + two + f32)])
+    acc, loss = "training.final_test_accuracy", "training.final_train_loss"
+
+    def pair(m, mf, k, d):
+        return f"{float(m[k]):.{d}f} / {float(mf[k]):.{d}f}"
+
+    def same_as_base(m, mf, k, d):
+        return "same" if (m[k], mf[k]) == (b[k], bf[k]) else pair(m, mf, k, d)
+
+    def op_cycles(m, names, layer=None):
+        return sum(o["cycles"] for o in m["json"]["ops"] if o["op"] in names and (layer is None or o["layer"] == layer))
+
+    def vector(m):
+        return (", ".join(M(op_cycles(m, [n])) for n in ("im2col", "maxpool", "flatten")) + " / " +
+                ", ".join(M(op_cycles(m, [n])) for n in ("unflatten", "unpool", "mask")))
+
+    def conv(m):
+        return f"{M(op_cycles(m, ['forward'], 0))} / {M(op_cycles(m, ['wg', 'il'], 0))}"
+
+    def stages(m):
+        return " / ".join(M(m[f"cycles.{k}"]) for k in ("forward", "backward", "update"))
+
+    def energy(m, base=None):
+        e = float(m["energy_pj.total"])
+        ex = len(f"{int(e):d}") - 1
+        parts = [float(m[f"energy_pj.by_phase.{k}.total"]) / 10 ** ex for k in ("forward", "backward", "update")]
+        by = " / ".join("0" if v == 0 else f"{v:.3f}" for v in parts)
+        return f"{sci(e, 3)}{f' ({ratio(e, base)})' if base else ''}; {by}{' ·10' + sup(ex) if parts[-1] else ''}"
+
+    ct, rd, wr = "cycles.total", "memory.sram.reads", "memory.sram.writes"
+    nu = b["json"]["config"]["accelerator"]["numerics"]
+    fr = "/".join(str(nu[k + "_frac_bits"]) for k in ("activation", "weight", "error", "gradient"))
+    same = lambda f, t: "same" if f(i2) == f(i1) else t
+    return [
+        "| figure | baseline | interleaved, 1 mult. | interleaved, 2 mult. |",
+        "| --- | --- | --- | --- |",
+        f"| test accuracy, fixed (fa/fw/fe/fg = {fr}) / float32 | {pair(b, bf, acc, 4)} | {same_as_base(i1, i1f, acc, 4)} | "
+        f"{same_as_base(i2, i2f, acc, 4)} |",
+        f"| mean training loss, fixed / float32 | {pair(b, bf, loss, 4)} | {same_as_base(i1, i1f, loss, 4)} | "
+        f"{same_as_base(i2, i2f, loss, 4)} |",
+        f"| cycles.total | {g(b[ct])} | {g(i1[ct])} ({ratio(i1[ct], b[ct])}) | {g(i2[ct])} ({ratio(i2[ct], b[ct])}) |",
+        f"| forward / backward / update cycles | {stages(b)} | {stages(i1)} | {stages(i2)} |",
+        f"| of which vector unit: im2col, maxpool, flatten / unflatten, unpool, ReLU mask | {vector(b)} | "
+        f"{'same' if vector(i1) == vector(b) else vector(i1)} | {'same' if vector(i2) == vector(b) else vector(i2)} |",
+        f"| conv layer: forward / WG or IL pass | {conv(b)} | {conv(i1)} | {same(conv, conv(i2))} |",
+        f"| SRAM reads / writes | {G(b[rd])} / {G(b[wr])} | {G(i1[rd])} / {G(i1[wr])} ({ratio(i1[rd], b[rd])} / "
+        f"{ratio(i1[wr], b[wr])}) | {same(lambda m: (m[rd], m[wr]), G(i2[rd]) + ' / ' + G(i2[wr]))} |",
+        f"| energy (pJ): total; forward / backward / update | {energy(b)} | {energy(i1, b['energy_pj.total'])} | "
+        f"{same(lambda m: m['energy_pj.total'], energy(i2, b['energy_pj.total']))} |",
+    ]
+
+
+TABLES = {"cnn_schedules": cnn_schedules, "mlp_schedules": mlp_schedules, "memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep,
+          "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative}
 
 
 def main():

@@ -163,9 +163,11 @@ dumps_identical_across_schedules)
   done
   diff -r c_baseline/d c_interleaved/d > /dev/null || fail "cnn dumps differ: $(diff -rq c_baseline/d c_interleaved/d)"
   shape() { head -c 128 "$1" | tr -d '\000' | grep -ao "'shape': ([^)]*)"; }
+  # (numbered as the config's layers: conv, maxpool, conv, conv, flatten, dense)
   for fs in "layer_0/x.npy:(3, 2, 11, 9)" "layer_0/y.npy:(3, 5, 11, 9)" "layer_0/w_after.npy:(5, 2, 5, 5)" \
-            "layer_1/x.npy:(3, 5, 5, 4)" "layer_1/dx.npy:(3, 5, 5, 4)" "layer_1/db.npy:(3,)" "layer_1/dy.npy:(3, 3, 3, 2)" \
-            "layer_2/dw.npy:(4, 3, 1, 1)" "layer_3/x.npy:(3, 24)" "layer_3/dx.npy:(3, 24)"; do
+            "layer_1/x.npy:(3, 5, 11, 9)" "layer_1/y.npy:(3, 5, 5, 4)" "layer_1/dx.npy:(3, 5, 11, 9)" \
+            "layer_2/x.npy:(3, 5, 5, 4)" "layer_2/dx.npy:(3, 5, 5, 4)" "layer_2/db.npy:(3,)" "layer_2/dy.npy:(3, 3, 3, 2)" \
+            "layer_3/dw.npy:(4, 3, 1, 1)" "layer_4/y.npy:(3, 24)" "layer_5/x.npy:(3, 24)" "layer_5/dx.npy:(3, 24)"; do
     [ "$(shape c_baseline/d/step_1/${fs%%:*})" = "'shape': ${fs#*:}" ] || fail "${fs%%:*}: $(shape c_baseline/d/step_1/${fs%%:*})"
   done
   ;;

@@ -222,6 +222,7 @@ std::string axis_title(const std::string& column) {
     t = (p[1] == "sram" ? "SRAM " : "DRAM ") + p[3] + " " + p[4] + " (words)";
   else if (p.size() >= 2 && p[0] == "energy_pj") t = (p.back() == "total" ? std::string("energy") : "energy: " + words(p.back())) + " (pJ)";
   else if (p.size() == 2 && p[0] == "training") t = words(p[1]);
+  else if (p.size() == 2 && p[0] == "speculation") t = "speculation: " + words(p[1]);
   if (t.empty()) return column;  // a setting, or a counter without a title: its name
   return t + "  [" + column + "]";
 }
