@@ -71,7 +71,7 @@ std::string layers_csv(const Config& cfg, const RunResult& r) {
   const auto& e = cfg.accelerator.energy_pj;
   const double arrays = r.spec.ran && r.spec.engines == "dual" ? 2.0 : 1.0;
   for (size_t l = 0; l < r.layers.size(); ++l) {
-    if ((l & 1023) == 1023) stop_if_interrupted();
+    if ((l & 1023) == 1023 && g_interrupted.load(std::memory_order_relaxed)) break;
     for (int st = 0; st < stages; ++st) {
       const OpStats& a = sum[l][st];
       const double slots = static_cast<double>(a.cycles) * r.rows * r.cols * arrays;

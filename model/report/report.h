@@ -9,8 +9,9 @@
 
 namespace systrain {
 
-// report.json and report.csv, from one walk of the counters; throws
-// Interrupted (interrupt.h) when a signal comes while they are made
+// report.json, report.csv and layers.csv, from one walk of the counters;
+// when a signal comes while they are made (g_interrupted, interrupt.h) they
+// stop short and must not be written
 struct ReportTexts {
   std::string json, csv, layers_csv;
 };

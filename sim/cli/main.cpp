@@ -188,12 +188,9 @@ extern "C" int sc_main(int argc, char* argv[]) {
   }
   // a signal while the reports are made or before they are written: nothing
   // is written (once the renames start, the set is finished whole)
-  ReportTexts texts;
-  try {
-    texts = report_texts(cfg, result);
-    stop_if_interrupted();
-  } catch (const Interrupted& e) {
-    fmt::print(stderr, "systrain: {}\n", e.what());
+  ReportTexts texts = report_texts(cfg, result);
+  if (g_interrupted.load()) {
+    fmt::print(stderr, "systrain: interrupted; no report was written\n");
     return kExitSimFailure;
   }
   const std::string err = write_files_atomically({{out_dir + "/report.json", std::move(texts.json)},
