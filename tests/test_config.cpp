@@ -103,3 +103,19 @@ TEST_CASE("the config reference in docs/config.md is the one the schema generate
   const std::string readme = slurp(systrain::test::source_file("docs/config.md"));
   CHECK(readme.find(config_reference_markdown()) != std::string::npos);
 }
+
+TEST_CASE("a topology config runs one image unless it says otherwise") {
+  const auto dir = std::filesystem::path(SYSTRAIN_TEST_DIR) / ".." / "configs";
+  const std::string base = "network: {topology_csv: " + (dir / "topologies" / "alexnet.csv").string() +
+                           "}\nsimulation: {functional: false}\n";
+  const LoadedConfig a = load_config_text(base, "t.yaml", {});
+  REQUIRE(a.ok());
+  CHECK(a.config.training.batch == 1);
+  CHECK(a.config.training.train_samples == 1);
+  CHECK(a.config.training.test_samples == 1);
+  const LoadedConfig b = load_config_text(base + "training: {batch: 8}\n", "t.yaml", {"training.test_samples=16"});
+  REQUIRE(b.ok());
+  CHECK(b.config.training.batch == 8);
+  CHECK(b.config.training.train_samples == 1);
+  CHECK(b.config.training.test_samples == 16);
+}

@@ -15,9 +15,11 @@ int64_t macs(const Topology& t) {
   return s;
 }
 // a topology file of configs/topologies/, which must read without an error
-Topology shipped(const std::string& name) {
+// (round_up: SCALE-Sim's OFMAP convention; resnet50.csv is padded as PyTorch pads)
+Topology shipped(const std::string& name, bool round_up = true) {
   std::vector<ConfigError> errors;
-  const Topology t = parse_topology(test::slurp(test::source_file("configs/topologies/" + name)), name, errors);
+  const Topology t =
+      parse_topology(test::slurp(test::source_file("configs/topologies/" + name)), name, errors, round_up);
   for (const auto& e : errors) FAIL_CHECK(e.str());
   return t;
 }
@@ -41,9 +43,10 @@ TEST_CASE("the shipped AlexNet topology lowers to the GEMMs of its convolutions"
 }
 
 TEST_CASE("the shipped ResNet-50 topology: 53 convolutions and the classifier, about 4 GMACs") {
-  const Topology t = shipped("resnet50.csv");
+  const Topology t = shipped("resnet50.csv", false);  // its config: topology_convention: pytorch
   CHECK(t.layers.size() == 54);
   CHECK(t.layers[0].ofmap_h() == 112);
+  CHECK(shipped("resnet50.csv").layers[0].ofmap_h() == 113);  // what SCALE-Sim's rule would make of it
   CHECK(t.layers.back().m == 1);
   CHECK(t.layers.back().k == 2048);
   CHECK(t.layers.back().n == 1000);
@@ -63,7 +66,10 @@ TEST_CASE("SCALE-Sim's own files load as they are: spaces, trailing commas, extr
   REQUIRE(errors.empty());
   REQUIRE(a.layers.size() == 2);
   CHECK(a.layers[0].name == "Conv1");
-  CHECK(a.layers[0].ofmap_h() == 109);  // SCALE-Sim's rule: no padding beyond the IFMAP
+  // SCALE-Sim's rule: ⌈(224 − 7) / 2⌉ + 1 = 110, as the file's own Eh column says (109 in PyTorch's)
+  CHECK(a.layers[0].ofmap_h() == 110);
+  CHECK(parse_topology("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
+                       "Strides,\nConv1,224,224,7,7,3,64,2,\n", "p.csv", errors, false).layers[0].ofmap_h() == 109);
   const Topology g = parse_topology("Layer,M,N,K\nQKT,1024,1024,64\nLinear1,1024,4800,1600\n", "g.csv", errors);
   REQUIRE(errors.empty());
   CHECK_FALSE(g.conv);
@@ -161,4 +167,61 @@ TEST_CASE("a file whose rows add up past 2^62 multiply-adds is a located error a
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].str() == "sum.csv:4:1: network.topology_csv: with this row the file's layers hold more than 2^62 multiply-adds in all");
   CHECK(t.layers.size() == 2);
+}
+
+TEST_CASE("SCALE-Sim v2's own AlexNet runs: our per-layer cycles are its Total Cycles plus one plus the stated per-tile difference") {
+  // SCALE-Sim v2 (22f88b1, CALC mode, 32x32) on its conv_nets/alexnet.csv, conv1's IFMAP at 227 so that both
+  // OFMAP conventions give the same GEMM; its Total Cycles are its closed form minus one (issue 16's figures)
+  const std::string file =
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+      "Conv1,227,227,11,11,3,96,4,\nConv2,27,27,5,5,96,256,1,\nConv3,13,13,3,3,256,384,1,\n"
+      "Conv4,13,13,3,3,384,384,1,\nConv5,13,13,3,3,384,256,1,\n";
+  const int64_t ws_total[] = {112283, 373799, 185759, 278639, 185759};
+  const int64_t os_total[] = {121124, 334831, 113567, 168863, 112575};
+  std::vector<ConfigError> errors;
+  Config cfg;
+  cfg.network.topology = parse_topology(file, "scalesim_alexnet.csv", errors).layers;
+  REQUIRE(errors.empty());
+  cfg.accelerator.array.rows = cfg.accelerator.array.cols = 32;
+  cfg.schedule.kind = ScheduleKind::kInference;
+  cfg.training.batch = 1;
+  const Workload w = build_workload(cfg);
+  const StepLayout l = step_layout(w, 1);
+  const ArrayShape a{32, 32, 2};
+  for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
+    cfg.schedule.forward_dataflow = df;
+    for (int i = 0; i < 5; ++i) {
+      CAPTURE(i);
+      const Pass p = forward_pass(cfg, w, l, i, 1);
+      int64_t ours = 0, extra = 0;
+      for (const Tile& t : tile_pass(p, a, 1)) {
+        ours += tile_cost(t, a).cycles;
+        extra += df == Dataflow::kWs ? t.ru - 32 + 2 : 32 + 1;  // docs/cnn.md: ru − R + 2 (WS), R + 1 (OS) a tile
+      }
+      CHECK(ours == (df == Dataflow::kWs ? ws_total[i] : os_total[i]) + 1 + extra);
+    }
+  }
+}
+
+TEST_CASE("network.topology_convention: SCALE-Sim rounds a conv row's OFMAP up, PyTorch down") {
+  // SCALE-Sim's own AlexNet conv1 at 224, stride 4: (224 − 11) / 4 = 53.25 -> 55x55 there, 54x54 in PyTorch
+  const std::string file =
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+      "Conv1,224,224,11,11,3,96,4,\n";
+  std::vector<ConfigError> errors;
+  const Topology s = parse_topology(file, "a.csv", errors, true), t = parse_topology(file, "a.csv", errors, false);
+  REQUIRE(errors.empty());
+  CHECK(s.layers[0].m == 55 * 55);
+  CHECK(t.layers[0].m == 54 * 54);
+  Config cfg;
+  cfg.network.topology = s.layers;
+  const auto warnings = config_warnings(cfg);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("Conv1 (line 2): 55x55 here, 54x54 under pytorch") != std::string::npos);
+  // the im2col reads the taps inside the image: the 55th window covers 8 of its 11 rows
+  const Workload w = build_workload(cfg);
+  CHECK(w.layers[0].prep[0].reads_per_sample() == 3 * (54 * 11 + 8) * (54 * 11 + 8));
+  cfg.network.topology = t.layers;
+  cfg.network.topology_convention = TopologyConvention::kPytorch;
+  CHECK(config_warnings(cfg).empty());
 }

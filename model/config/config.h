@@ -18,6 +18,9 @@ enum class Activation { kNone, kRelu };
 enum class Dataset { kFashionMnist, kSynthetic };
 enum class ScheduleKind { kInference, kBaseline, kInterleaved, kSpeculative };
 enum class Dataflow { kWs, kOs };
+// how a topology file's conv rows size their output when (IFMAP − filter) is
+// not a multiple of the stride: SCALE-Sim rounds up, PyTorch down
+enum class TopologyConvention { kScalesim, kPytorch };
 enum class SpecPolicy { kGradientReuse, kOutputSpeculation };
 enum class Engines { kSplit, kDual };
 enum class VerifyMode { kSample, kBatch };
@@ -43,8 +46,10 @@ struct TopologyLayer {
   int64_t ifmap_h = 0, ifmap_w = 0, filter_h = 0, filter_w = 0, channels = 0, filters = 0, stride = 1;  // conv
   int64_t m = 0, n = 0, k = 0;  // the GEMM (conv: per image)
   int line = 0;
-  int64_t ofmap_h() const { return conv ? (ifmap_h - filter_h) / stride + 1 : 0; }
-  int64_t ofmap_w() const { return conv ? (ifmap_w - filter_w) / stride + 1 : 0; }
+  bool round_up = true;  // SCALE-Sim's convention (network.topology_convention)
+  int64_t ofmap(int64_t in, int64_t f) const { return (in - f + (round_up ? stride - 1 : 0)) / stride + 1; }
+  int64_t ofmap_h() const { return conv ? ofmap(ifmap_h, filter_h) : 0; }
+  int64_t ofmap_w() const { return conv ? ofmap(ifmap_w, filter_w) : 0; }
 };
 
 struct Config {
@@ -81,6 +86,7 @@ struct Config {
     std::vector<int> input_shape;
     std::vector<LayerConfig> layers;
     std::string topology_csv;
+    TopologyConvention topology_convention = TopologyConvention::kScalesim;
     std::vector<TopologyLayer> topology;  // the file, as the loader read it
   } network;
   struct {

@@ -344,6 +344,11 @@ std::vector<FieldSpec> make_fields() {
                }});
   f.push_back(str_field("network.topology_csv", [](C& c) -> std::string& { return c.network.topology_csv; },
                         true, "SCALE-Sim topology file (conv or GEMM format) instead of input_shape/layers; timing only (simulation.functional: false); a relative path is taken from the config's folder"));
+  f.push_back(enum_field<TopologyConvention>(
+      "network.topology_convention", [](C& c) -> TopologyConvention& { return c.network.topology_convention; },
+      {{"scalesim", TopologyConvention::kScalesim}, {"pytorch", TopologyConvention::kPytorch}},
+      "a topology file's conv rows where (IFMAP - filter) is not a multiple of the stride: scalesim rounds the "
+      "OFMAP up (SCALE-Sim's files), pytorch down (a file padded as PyTorch pads)"));
   f.push_back(enum_field<Dataset>("training.dataset", [](C& c) -> Dataset& { return c.training.dataset; },
                                   {{"fashion-mnist", Dataset::kFashionMnist}, {"synthetic", Dataset::kSynthetic}},
                                   "input data"));

@@ -49,7 +49,8 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-Topology parse_topology(const std::string& text, const std::string& file, std::vector<ConfigError>& errors) {
+Topology parse_topology(const std::string& text, const std::string& file, std::vector<ConfigError>& errors,
+                        bool round_up) {
   Topology t;
   const size_t errors_before = errors.size();
   auto err = [&](int line, int col, const std::string& msg) {
@@ -104,6 +105,7 @@ Topology parse_topology(const std::string& text, const std::string& file, std::v
     TopologyLayer l;
     l.name = cells[0].text.empty() ? fmt::format("layer{}", t.layers.size()) : cells[0].text;
     l.conv = t.conv;
+    l.round_up = round_up;
     l.line = line_no;
     int64_t v[7] = {};
     bool ok = true;

@@ -6,8 +6,8 @@
 //   GEMM: Layer, M, N, K                      (Y[M×N] = X[M×K]·W[K×N])
 // Rows whose every cell is empty are skipped. A conv layer lowers to the GEMM
 // of its im2col view for one image: M = OFMAP H·W, K = Fh·Fw·C, N = filters,
-// with OFMAP = (IFMAP − F) / stride + 1 (SCALE-Sim's rule: padding is already
-// in the IFMAP size).
+// with OFMAP = ⌈(IFMAP − F) / stride⌉ + 1 (SCALE-Sim's rule; padding is already
+// in the IFMAP size), or ⌊…⌋ + 1 under network.topology_convention: pytorch.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,6 +28,8 @@ struct Topology {
 
 // Parses the text of a topology file; every bad row is a located error
 // (file:line:column, the column of the cell).
-Topology parse_topology(const std::string& text, const std::string& file, std::vector<ConfigError>& errors);
+// round_up: SCALE-Sim's OFMAP convention (network.topology_convention)
+Topology parse_topology(const std::string& text, const std::string& file, std::vector<ConfigError>& errors,
+                        bool round_up = true);
 
 }  // namespace systrain

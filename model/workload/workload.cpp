@@ -12,9 +12,9 @@ int64_t conv_out(int64_t in, int kernel, int stride, int padding) {
   return span < 0 ? 0 : span / stride + 1;
 }
 
-int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding) {
+int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding, int64_t outputs) {
   int64_t taps = 0;
-  const int64_t out = conv_out(in, kernel, stride, padding);
+  const int64_t out = outputs >= 0 ? outputs : conv_out(in, kernel, stride, padding);
   for (int64_t o = 0; o < out; ++o) {
     const int64_t lo = o * stride - padding;  // the window covers [lo, lo + kernel)
     taps += std::max<int64_t>(0, std::min<int64_t>(lo + kernel, in) - std::max<int64_t>(lo, 0));
@@ -27,7 +27,10 @@ int64_t Prep::reads_per_sample() const {
     case PrepKind::kPool: return out.h * kernel * out.w * kernel * in.c;  // the windows (floor: the rest is unread)
     case PrepKind::kFlatten: return in.elements();
     case PrepKind::kIm2col:
-      return in.c * conv_valid_taps(in.h, kernel, stride, padding) * conv_valid_taps(in.w, kernel_w, stride, padding);
+      // (the outputs it has: a topology row in SCALE-Sim's convention has one
+      // more than the floor, its last windows partly past the image)
+      return in.c * conv_valid_taps(in.h, kernel, stride, padding, out.h) *
+             conv_valid_taps(in.w, kernel_w, stride, padding, out.w);
   }
   return 0;
 }
@@ -168,6 +171,29 @@ std::vector<std::string> config_warnings(const Config& cfg) {
         out.push_back(fmt::format("{} values have {} fractional bits in {}-bit words: the largest is below {}, so "
                                   "almost every operand saturates (lower the fractional bits or raise data_bits)",
                                   what, f, nu.data_bits, std::ldexp(1.0, nu.data_bits - 1 - f)));
+  }
+  // topology conv rows whose output SCALE-Sim and PyTorch size differently
+  // (under the default, scalesim: a config that names pytorch chose it)
+  if (cfg.network.topology_convention == TopologyConvention::kScalesim) {
+    std::vector<std::string> rows;
+    for (const auto& t : cfg.network.topology)
+      if (t.conv && ((t.ifmap_h - t.filter_h) % t.stride || (t.ifmap_w - t.filter_w) % t.stride)) {
+        TopologyLayer other = t;
+        other.round_up = !t.round_up;
+        const auto size = [](const TopologyLayer& l) { return fmt::format("{}x{}", l.ofmap_h(), l.ofmap_w()); };
+        rows.push_back(fmt::format("{} (line {}): {} here, {} under {}", t.name, t.line, size(t), size(other),
+                                   t.round_up ? "pytorch" : "scalesim"));
+      }
+    if (!rows.empty()) {
+      std::string list;
+      for (size_t i = 0; i < rows.size() && i < 5; ++i) list += (i ? "; " : "") + rows[i];
+      if (rows.size() > 5) list += fmt::format("; and {} more", rows.size() - 5);
+      out.push_back(fmt::format("network.topology_convention: {} conv row{} of the topology file, whose (IFMAP - "
+                                "filter) is not a multiple of the stride, get{} a larger OFMAP under SCALE-Sim's "
+                                "convention (rounded up, this run's) than under PyTorch's (set topology_convention: "
+                                "pytorch for a file padded as PyTorch pads): {}",
+                                rows.size(), rows.size() == 1 ? "" : "s", rows.size() == 1 ? "s" : "", list));
+    }
   }
   // a buffer smaller than one block of the array's tile cannot keep even that
   const auto& a = cfg.accelerator.array;

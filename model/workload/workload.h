@@ -82,7 +82,8 @@ Workload build_workload(const Config& cfg);
 // The im2col geometry of one dimension: output size, and the taps of all
 // output positions that fall inside the input (the rest meet padding).
 int64_t conv_out(int64_t in, int kernel, int stride, int padding);
-int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding);
+// (outputs: the output positions to count, when not conv_out's)
+int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding, int64_t outputs = -1);
 
 // Warnings about a valid config whose results a user should doubt:
 // fixed-point formats whose every operand saturates. (SRAM bandwidth

@@ -244,6 +244,18 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
     apply_override(o.substr(0, eq), v, out.config, out.errors);
     overridden.push_back(o.substr(0, eq));
   }
+  // a topology file carries no data: one image, unless the config says otherwise
+  if (!out.config.network.topology_csv.empty()) {
+    auto given = [&](const std::string& key) {
+      if (locs.count(key)) return true;
+      for (const auto& o : overridden)
+        if (o == key || key.rfind(o + ".", 0) == 0) return true;
+      return false;
+    };
+    if (!given("training.batch")) out.config.training.batch = 1;
+    if (!given("training.train_samples")) out.config.training.train_samples = 1;
+    if (!given("training.test_samples")) out.config.training.test_samples = 1;
+  }
   validate_after_decode(out.config, out.errors, locs, path, overridden);
   std::stable_sort(out.errors.begin(), out.errors.end(), [](const ConfigError& a, const ConfigError& b) {
     return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
@@ -261,7 +273,8 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
       out.errors.push_back({at, "network.topology_csv", fmt::format("{}: {}", csv.string(), why)});
     } else {
       const size_t before = out.errors.size();
-      Topology topo = parse_topology(text, csv.string(), out.errors);
+      Topology topo = parse_topology(text, csv.string(), out.errors,
+                                     out.config.network.topology_convention == TopologyConvention::kScalesim);
       if (out.errors.size() == before) out.config.network.topology = std::move(topo.layers);
     }
   }

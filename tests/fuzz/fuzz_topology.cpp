@@ -4,7 +4,8 @@
 // 128 bits: K = Fh·Fw·C, M = OFMAP H·W, every dimension positive, a layer's
 // and the file's multiply-adds and weights within 2^62; the workload built
 // from the layers holds those weights; the memory estimate of a timing-only
-// run over them is finite.
+// run over them is finite; an im2col reads no more taps than it writes. Both
+// OFMAP conventions (network.topology_convention).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -27,14 +28,17 @@ void require(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<ConfigError> errors;
-  const Topology t = parse_topology(std::string(reinterpret_cast<const char*>(data), size), "fuzz.csv", errors);
+  const bool up = size % 2 == 0;  // both OFMAP conventions (SCALE-Sim's rounds up)
+  const Topology t = parse_topology(std::string(reinterpret_cast<const char*>(data), size), "fuzz.csv", errors, up);
   require(errors.size() <= 51);  // capped
   u128 weights = 0, macs = 0;
   for (const auto& l : t.layers) {
     require(l.m >= 1 && l.n >= 1 && l.k >= 1);
     if (l.conv) {
       require(l.stride >= 1 && l.filter_h <= l.ifmap_h && l.filter_w <= l.ifmap_w);
-      const u128 oh = u128(l.ifmap_h - l.filter_h) / u128(l.stride) + 1, ow = u128(l.ifmap_w - l.filter_w) / u128(l.stride) + 1;
+      const u128 r = up ? u128(l.stride - 1) : 0;
+      const u128 oh = (u128(l.ifmap_h - l.filter_h) + r) / u128(l.stride) + 1,
+                 ow = (u128(l.ifmap_w - l.filter_w) + r) / u128(l.stride) + 1;
       require(u128(l.ofmap_h()) == oh && u128(l.ofmap_w()) == ow);
       require(u128(l.m) == oh * ow);
       require(u128(l.k) == u128(l.filter_h) * u128(l.filter_w) * u128(l.channels));
@@ -49,6 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (t.layers.empty() || !errors.empty()) return 0;
   Config cfg;
   cfg.network.topology = t.layers;
+  cfg.network.topology_convention = up ? TopologyConvention::kScalesim : TopologyConvention::kPytorch;
   cfg.simulation.functional = false;
   const Workload w = build_workload(cfg);
   require(w.layers.size() == t.layers.size());
@@ -57,5 +62,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   require(held == weights && u128(w.weight_words) == held);
   for (bool training : {false, true})
     for (const MemoryPart& part : host_memory(cfg, w, training)) require(std::isfinite(part.bytes) && part.bytes >= 0);
+  // an im2col reads no more taps than its columns hold
+  for (const auto& p : w.layers)
+    for (const auto& pr : p.prep) require(u128(pr.reads_per_sample()) <= u128(pr.out.elements()));
+  (void)config_warnings(cfg);
   return 0;
 }
