@@ -23,6 +23,33 @@ Topology shipped(const std::string& name, bool round_up = true) {
   for (const auto& e : errors) FAIL_CHECK(e.str());
   return t;
 }
+// Layer i's forward pass of a topology on a 32x32 array, one image: our
+// cycles (tile by tile, closed form) and the per-tile difference from
+// SCALE-Sim's fold that docs/cnn.md states: ru − R + 2 a WS tile, R + 1 an OS tile.
+struct Forward {
+  int64_t ours = 0, extra = 0, tiles = 0;
+  Gemm g;
+};
+Forward forward_cycles(const std::vector<TopologyLayer>& layers, Dataflow df, int i) {
+  Config cfg;
+  cfg.network.topology = layers;
+  cfg.accelerator.array.rows = cfg.accelerator.array.cols = 32;
+  cfg.schedule.kind = ScheduleKind::kInference;
+  cfg.schedule.forward_dataflow = df;
+  cfg.training.batch = 1;
+  const Workload w = build_workload(cfg);
+  const StepLayout l = step_layout(w, 1);
+  const ArrayShape a{32, 32, 2};
+  const Pass p = forward_pass(cfg, w, l, i, 1);
+  Forward f;
+  f.g = p.g;
+  for (const Tile& t : tile_pass(p, a, 1)) {
+    f.ours += tile_cost(t, a).cycles;
+    f.extra += df == Dataflow::kWs ? t.ru - 32 + 2 : 32 + 1;
+    ++f.tiles;
+  }
+  return f;
+}
 }  // namespace
 
 TEST_CASE("the shipped AlexNet topology lowers to the GEMMs of its convolutions") {
@@ -109,33 +136,18 @@ TEST_CASE("AlexNet forward on a 32x32 array: our cycles against SCALE-Sim's per-
   // ru + M + R + C, OS K + 2R + C − 1: ru − R + 2 more a WS tile (we load
   // only the rows in use, it always loads R), R + 1 more an OS tile (we drain
   // after the flush, it overlaps the drain with the next fold).
-  Config cfg;
-  cfg.network.topology = shipped("alexnet.csv").layers;
-  cfg.accelerator.array.rows = cfg.accelerator.array.cols = 32;
-  cfg.schedule.kind = ScheduleKind::kInference;
-  cfg.training.batch = 1;
-  const Workload w = build_workload(cfg);
-  const StepLayout l = step_layout(w, 1);
-  const ArrayShape a{32, 32, 2};
+  const auto layers = shipped("alexnet.csv").layers;
   const int64_t R = 32, C = 32;
-  for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
-    cfg.schedule.forward_dataflow = df;
-    for (int i = 0; i < static_cast<int>(w.layers.size()); ++i) {
+  for (Dataflow df : {Dataflow::kWs, Dataflow::kOs})
+    for (int i = 0; i < static_cast<int>(layers.size()); ++i) {
       CAPTURE(i);
-      const Pass p = forward_pass(cfg, w, l, i, 1);
-      const auto tiles = tile_pass(p, a, 1);
-      int64_t ours = 0, extra = 0;
-      for (const Tile& t : tiles) {
-        ours += tile_cost(t, a).cycles;
-        extra += df == Dataflow::kWs ? t.ru - R + 2 : R + 1;
-      }
-      const int64_t M = p.g.m, K = p.g.k, N = p.g.n;
+      const Forward f = forward_cycles(layers, df, i);
+      const int64_t M = f.g.m, K = f.g.k, N = f.g.n;
       const int64_t folds = df == Dataflow::kWs ? (K + R - 1) / R * ((N + C - 1) / C) : (M + R - 1) / R * ((N + C - 1) / C);
       const int64_t scalesim = folds * (df == Dataflow::kWs ? 2 * R + C + M - 2 : R + C + K - 2);
-      CHECK(static_cast<int64_t>(tiles.size()) == folds);
-      CHECK(ours == scalesim + extra);
+      CHECK(f.tiles == folds);
+      CHECK(f.ours == scalesim + f.extra);
     }
-  }
 }
 
 TEST_CASE("a topology row whose GEMM overflows 64-bit counters is a located error, not a GEMM of 0 MACs") {
@@ -179,28 +191,14 @@ TEST_CASE("SCALE-Sim v2's own AlexNet runs: our per-layer cycles are its Total C
   const int64_t ws_total[] = {112283, 373799, 185759, 278639, 185759};
   const int64_t os_total[] = {121124, 334831, 113567, 168863, 112575};
   std::vector<ConfigError> errors;
-  Config cfg;
-  cfg.network.topology = parse_topology(file, "scalesim_alexnet.csv", errors).layers;
+  const auto layers = parse_topology(file, "scalesim_alexnet.csv", errors).layers;
   REQUIRE(errors.empty());
-  cfg.accelerator.array.rows = cfg.accelerator.array.cols = 32;
-  cfg.schedule.kind = ScheduleKind::kInference;
-  cfg.training.batch = 1;
-  const Workload w = build_workload(cfg);
-  const StepLayout l = step_layout(w, 1);
-  const ArrayShape a{32, 32, 2};
-  for (Dataflow df : {Dataflow::kWs, Dataflow::kOs}) {
-    cfg.schedule.forward_dataflow = df;
+  for (Dataflow df : {Dataflow::kWs, Dataflow::kOs})
     for (int i = 0; i < 5; ++i) {
       CAPTURE(i);
-      const Pass p = forward_pass(cfg, w, l, i, 1);
-      int64_t ours = 0, extra = 0;
-      for (const Tile& t : tile_pass(p, a, 1)) {
-        ours += tile_cost(t, a).cycles;
-        extra += df == Dataflow::kWs ? t.ru - 32 + 2 : 32 + 1;  // docs/cnn.md: ru − R + 2 (WS), R + 1 (OS) a tile
-      }
-      CHECK(ours == (df == Dataflow::kWs ? ws_total[i] : os_total[i]) + 1 + extra);
+      const Forward f = forward_cycles(layers, df, i);
+      CHECK(f.ours == (df == Dataflow::kWs ? ws_total[i] : os_total[i]) + 1 + f.extra);
     }
-  }
 }
 
 TEST_CASE("network.topology_convention: SCALE-Sim rounds a conv row's OFMAP up, PyTorch down") {
