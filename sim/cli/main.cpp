@@ -202,8 +202,8 @@ extern "C" int sc_main(int argc, char* argv[]) {
   }
   // --quiet: the summary and the progress stay out; where the report went and
   // the warnings do not
-  if (quiet)
-    for (const auto& w : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", w);
+  if (quiet)  // (named by the run's folder: compare and sweep run several at once)
+    for (const auto& w : result.warnings) fmt::print(stderr, "systrain: warning ({}): {}\n", out_dir, w);
   else
     fmt::print("{}", report_summary(cfg, result));
   {
