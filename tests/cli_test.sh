@@ -444,8 +444,8 @@ plot)
   grep -q "plot: --x cycles.totl: no such column in sw/sweep.csv (its columns: run, schedule.kind" err.txt || fail "$(cat err.txt)"
   "$st" plot nothere.csv --x a --y b --out q.png 2> err.txt; [ $? -eq 2 ] || fail "missing csv"
   [ ! -e q.png ] || fail "a failed plot wrote a file"
-  # axes titled from the counters' names and units; ticks that tell neighbours apart (173.08M, not 173M twice)
   printf 'x,y\n173000000,1\n173100000,2\n173200000,3\n' > close.csv
+  # a plot of values close together runs (test_plot.cpp checks the tick formats and axis titles themselves)
   "$st" plot close.csv --x x --y y --out close.png > /dev/null || fail "close ticks"
   [ "$(head -c 8 close.png | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "close.png is not a PNG"
   # bar charts of a compare folder: stages, energy, layers

@@ -115,19 +115,7 @@ Node layer_node(const LayerConfig& l, const SourceLoc& loc) {
     n.entries.emplace_back(k, x);
     n.key_locs.push_back(loc);
   };
-  add("type", to_string(l.type));
-  if (l.type == LayerType::kDense) add("units", std::to_string(l.units));
-  if (l.type == LayerType::kConv2d) {
-    add("filters", std::to_string(l.filters));
-    add("kernel", std::to_string(l.kernel));
-    add("stride", std::to_string(l.stride));
-    add("padding", std::to_string(l.padding));
-  }
-  if (l.type == LayerType::kMaxpool) add("size", std::to_string(l.size));
-  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d) {
-    add("activation", l.activation == Activation::kRelu ? "relu" : "none");
-    add("bias", l.bias ? "true" : "false");
-  }
+  for (const auto& e : config_detail::layer_entries(l)) add(e.key, e.value);
   return n;
 }
 

@@ -2,6 +2,7 @@
 // README's config reference, all generated from the key table.
 #include <fmt/format.h>
 
+#include "config_detail.h"
 #include "config_schema.h"
 
 namespace systrain {
@@ -21,16 +22,9 @@ struct KeyTree {
 };
 
 std::string layer_fields(const LayerConfig& l, const char* q) {
-  std::string s = fmt::format("{0}type{0}: {0}{1}{0}", q, to_string(l.type));
-  if (l.type == LayerType::kDense) s += fmt::format(", {0}units{0}: {1}", q, l.units);
-  if (l.type == LayerType::kConv2d)
-    s += fmt::format(", {0}filters{0}: {1}, {0}kernel{0}: {2}, {0}stride{0}: {3}, {0}padding{0}: {4}", q, l.filters,
-                     l.kernel, l.stride, l.padding);
-  if (l.type == LayerType::kMaxpool) s += fmt::format(", {0}size{0}: {1}", q, l.size);
-  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
-    s += fmt::format(", {0}activation{0}: {0}{1}{0}", q, l.activation == Activation::kRelu ? "relu" : "none");
-  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d)
-    s += fmt::format(", {0}bias{0}: {1}", q, l.bias ? "true" : "false");
+  std::string s;
+  for (const auto& e : config_detail::layer_entries(l))
+    s += fmt::format("{0}{1}{2}{1}: {3}{4}{3}", s.empty() ? "" : ", ", q, e.key, e.text ? q : "", e.value);
   return "{" + s + "}";
 }
 

@@ -97,6 +97,21 @@ size_t utf8_length(const std::string& s, size_t i) {
   return len;
 }
 
+std::vector<LayerEntry> layer_entries(const LayerConfig& l) {
+  std::vector<LayerEntry> e{{"type", to_string(l.type), true}};
+  if (l.type == LayerType::kDense) e.push_back({"units", std::to_string(l.units), false});
+  if (l.type == LayerType::kConv2d)
+    for (const auto& [k, v] : {std::pair<const char*, int>{"filters", l.filters}, {"kernel", l.kernel},
+                               {"stride", l.stride}, {"padding", l.padding}})
+      e.push_back({k, std::to_string(v), false});
+  if (l.type == LayerType::kMaxpool) e.push_back({"size", std::to_string(l.size), false});
+  if (l.type == LayerType::kDense || l.type == LayerType::kConv2d) {
+    e.push_back({"activation", l.activation == Activation::kRelu ? "relu" : "none", true});
+    e.push_back({"bias", l.bias ? "true" : "false", false});
+  }
+  return e;
+}
+
 size_t first_non_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
     const size_t len = utf8_length(s, i);

@@ -222,6 +222,15 @@ std::string probe_writable(const std::string& dir) {
   return "";
 }
 
+std::string prepare_out_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    return fmt::format("cannot create the folder {}{}", dir, ec ? ": " + ec.message() : "");
+  if (const std::string why = probe_writable(dir); !why.empty()) return fmt::format("cannot write in {}: {}", dir, why);
+  return "";
+}
+
 BatchLock::~BatchLock() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -47,6 +47,9 @@ double utilization_of(const RunResult& r);
 // the renames happen only after every write succeeded. Returns "" or an error.
 // "" if a file can be created in `dir`, else why not (the errno text)
 std::string probe_writable(const std::string& dir);
+// --out: the folder made (with its parents) and probed; "" or why not
+// ("cannot create the folder D: ...", "cannot write in D: ...")
+std::string prepare_out_dir(const std::string& dir);
 
 std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& path_and_content);
 

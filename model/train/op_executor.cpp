@@ -61,11 +61,10 @@ void OpExecutor::mark_busy(int e, int64_t from, int64_t to) {
   else busy.emplace_back(from, to);
 }
 
-OpStats& OpExecutor::op_stats(const StepOp& op, const std::string& name) {
+OpStats& OpExecutor::op_stats(const StepOp& op, int layer, const std::string& name) {
   // by config layer and name, looked up by index: a scan of result.ops made a
   // 100,000-layer topology quadratic
   auto& ops = ctx_.result.ops;
-  const int layer = op.config_layer(ctx_.w);
   const auto [it, added] = op_index_.try_emplace({layer, name}, ops.size());
   if (added) {
     ops.push_back({});
@@ -100,7 +99,8 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
   RunResult& r = ctx_.result;
   // the op's record first: two engines list their ops in the order they begin
   en.op_name = op.name();
-  OpStats& os = op_stats(op, en.op_name);
+  const int layer = op.config_layer(ctx_.w);  // the config's layer it works for
+  OpStats& os = op_stats(op, layer, en.op_name);
   Memory& mem = *en.memory;
   const AccessCounts before = mem.counts();
   en.dram_wait += idle_to(e, ready);
@@ -108,7 +108,7 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
   en.dram_wait = 0;
   const int64_t t0 = en.cycle;
   // the forward work of a layer: its prep stages and its pass
-  LayerStats* ls = op.stage == Stage::kForward ? &r.layers[op.config_layer(ctx_.w)] : nullptr;
+  LayerStats* ls = op.stage == Stage::kForward ? &r.layers[layer] : nullptr;
   if (ls) ls->stall_cycles += waited;
   OpOutcome out;
   int64_t dram_inside = 0, engine_inside = 0;
@@ -132,7 +132,7 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
   const AccessCounts d = mem.counts() - before;
   os.sram += d;
   r.stages[int(op.stage)].sram += d;
-  if (op.array && op.stage == Stage::kForward) r.layers[op.config_layer(ctx_.w)].sram += d;
+  if (op.array && ls) ls->sram += d;
   if (observer_) observer_->after_op(en.step, op, mem);
   return out;
 }

@@ -100,7 +100,7 @@ class OpExecutor : public Executor {
   OpOutcome run_vector_op(int e, const StepOp& op, OpStats& os, int64_t& dram_wait, int64_t& engine_wait);
   int64_t vector_time(int e, int64_t cycles);  // returns the cycles it waited for a shared vector unit
   void mark_busy(int e, int64_t from, int64_t to);
-  OpStats& op_stats(const StepOp& op, const std::string& name);
+  OpStats& op_stats(const StepOp& op, int layer, const std::string& name);  // layer: the config's
   void take_dram(int stage);
 
   std::vector<EngineState> eng_;

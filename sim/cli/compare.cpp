@@ -73,18 +73,10 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     fmt::print(stderr, "systrain: {} error{} in the configuration; nothing was run\n", bad, bad == 1 ? "" : "s");
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec || !std::filesystem::is_directory(out_dir)) {
-    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
-    return 2;
-  }
-  if (const std::string why = probe_writable(out_dir); !why.empty()) {
-    fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
-    return 2;
-  }
   BatchLock lock;
-  if (const std::string why = lock.take(out_dir); !why.empty()) {
+  std::string why = prepare_out_dir(out_dir);
+  if (why.empty()) why = lock.take(out_dir);
+  if (!why.empty()) {
     fmt::print(stderr, "--out: {}\n", why);
     return 2;
   }

@@ -149,15 +149,9 @@ extern "C" int sc_main(int argc, char* argv[]) {
     return kExitOk;
   }
 
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec || !std::filesystem::is_directory(out_dir)) {
-    fmt::print(stderr, "--out: cannot create the folder {}{}\n", out_dir, ec ? ": " + ec.message() : "");
-    return kExitBadInput;
-  }
   // the reports must be writable there: found out now, not after the simulation
-  if (const std::string why = probe_writable(out_dir); !why.empty()) {
-    fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
+  if (const std::string why = prepare_out_dir(out_dir); !why.empty()) {
+    fmt::print(stderr, "--out: {}\n", why);
     return kExitBadInput;
   }
   // the tensor dump's folder, like --out: made and probed before anything runs

@@ -48,6 +48,12 @@ bool parse_number(const std::string& s, double& v) {
   return errno == 0 && *end == '\0' && std::isfinite(v);
 }
 
+// a counter of a report.csv read as a map: its number, 0 when absent or not one
+double report_number(const std::map<std::string, std::string>& m, const std::string& k) {
+  double v = 0;
+  return m.count(k) && parse_number(m.at(k), v) ? v : 0.0;
+}
+
 void on_stop(int) { g_interrupted.store(true); }
 
 // runs gnuplot on `script` and waits for it; a signal to plot stops gnuplot
@@ -396,11 +402,7 @@ int run_plot(const PlotSpec& spec) {
 std::string bars_data(const std::string& what, const std::vector<std::string>& schedules,
                       const std::vector<std::map<std::string, std::string>>& reports, std::vector<std::string>& series,
                       std::string& error) {
-  auto num = [](const std::map<std::string, std::string>& m, const std::string& k) {
-    if (!m.count(k)) return 0.0;
-    double v = 0;
-    return parse_number(m.at(k), v) ? v : 0.0;
-  };
+  const auto num = report_number;
   std::string o;
   if (what == "stages" || what == "energy") {
     series = what == "stages" ? std::vector<std::string>{"forward", "backward", "update", "waiting (DRAM, the other engine)"}
@@ -497,12 +499,10 @@ int run_bars(const BarsSpec& spec) {
   const bool stacked = spec.of != "layers";
   std::string overlap;  // schedules whose stages add up past their total (two engines at once)
   for (size_t i = 0; i < schedules.size(); ++i) {
-    double f = 0, b = 0, u = 0, t = 0;
-    parse_number(reports[i].count("cycles.forward") ? reports[i].at("cycles.forward") : "0", f);
-    parse_number(reports[i].count("cycles.backward") ? reports[i].at("cycles.backward") : "0", b);
-    parse_number(reports[i].count("cycles.update") ? reports[i].at("cycles.update") : "0", u);
-    parse_number(reports[i].count("cycles.total") ? reports[i].at("cycles.total") : "0", t);
-    if (f + b + u > t) overlap += fmt::format("{}{} {:.1f}M", overlap.empty() ? "" : ", ", schedules[i], t / 1e6);
+    const auto& m = reports[i];
+    const double t = report_number(m, "cycles.total");
+    if (report_number(m, "cycles.forward") + report_number(m, "cycles.backward") + report_number(m, "cycles.update") > t)
+      overlap += fmt::format("{}{} {:.1f}M", overlap.empty() ? "" : ", ", schedules[i], t / 1e6);
   }
   const std::string title =
       !spec.title.empty() ? spec.title

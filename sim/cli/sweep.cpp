@@ -340,18 +340,10 @@ int run_sweep(const std::string& self, const std::string& config, const std::vec
     fmt::print(stderr, "systrain: {} error{} in the sweep; nothing was run\n", bad, bad == 1 ? "" : "s");
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) {
-    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
-    return 2;
-  }
-  if (const std::string why = probe_writable(out_dir); !why.empty()) {
-    fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
-    return 2;
-  }
   BatchLock lock;
-  if (const std::string why = lock.take(out_dir); !why.empty()) {
+  std::string why = prepare_out_dir(out_dir);
+  if (why.empty()) why = lock.take(out_dir);
+  if (!why.empty()) {
     fmt::print(stderr, "--out: {}\n", why);
     return 2;
   }
@@ -425,17 +417,10 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
     fmt::print(stderr, "sweep merge: give the folders of the shards\n");
     return 2;
   }
-  {  // the output folder is checked before anything is read, as run, compare and sweep do
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    if (ec || !std::filesystem::is_directory(out_dir)) {
-      fmt::print(stderr, "--out: cannot create the folder {}{}\n", out_dir, ec ? ": " + ec.message() : "");
-      return 2;
-    }
-    if (const std::string why = probe_writable(out_dir); !why.empty()) {
-      fmt::print(stderr, "--out: cannot write in {}: {}\n", out_dir, why);
-      return 2;
-    }
+  // the output folder is checked before anything is read, as run, compare and sweep do
+  if (const std::string why = prepare_out_dir(out_dir); !why.empty()) {
+    fmt::print(stderr, "--out: {}\n", why);
+    return 2;
   }
   std::vector<std::string> header;
   std::map<int64_t, std::vector<std::string>> rows;  // by run index
@@ -514,12 +499,6 @@ int merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_di
     for (size_t c = 0; c < row.size(); ++c)
       csv += (c ? "," : "") + (c >= 1 && c <= settings ? csv_field(row[c]) : row[c]);
     csv += "\n";
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec || !std::filesystem::is_directory(out_dir)) {
-    fmt::print(stderr, "--out: cannot create the folder {}\n", out_dir);
-    return 2;
   }
   const std::string err = write_files_atomically({{out_dir + "/sweep.csv", csv}});
   if (!err.empty()) {
