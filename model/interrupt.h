@@ -1,6 +1,8 @@
 // The one stop flag of a process. SIGINT, SIGTERM and SIGHUP set it
-// (sim/cli/main.cpp); long work checks it at the next tile, block of data or
-// batch of report lines, and the run then writes nothing.
+// (sim/cli/main.cpp); long work checks it at the next tile (which throws
+// Interrupted inside the simulation), block of data or batch of report lines
+// (which stop short without an exception: see model/report/counters.cpp),
+// and the run then writes nothing.
 #pragma once
 #include <atomic>
 #include <stdexcept>

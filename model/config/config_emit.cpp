@@ -90,7 +90,9 @@ std::string config_reference_markdown() {
   Config defaults;
   std::string out = "| key | type | default | meaning |\n| --- | --- | --- | --- |\n";
   for (const auto& f : config_fields()) {
-    std::string def = f.path.rfind("network.", 0) == 0 && f.path != "network.topology_convention" ? "(none)" : f.show(defaults);
+    // the network's shape has no default: a key left empty shows so
+    std::string def = f.show(defaults);
+    if (f.path.rfind("network.", 0) == 0 && (def == "[]" || def == "null")) def = "(none)";
     std::string type;  // a '|' inside a table cell must be escaped
     for (char c : f.type_name) type += c == '|' ? std::string("\\|") : std::string(1, c);
     out += fmt::format("| `{}` | {} | `{}` | {} |\n", f.path, type, def, f.help);

@@ -26,12 +26,17 @@ std::string check_plan(const Config& cfg) {
   std::string s = fmt::format("#\n# the plan (`check` predicts; a run counts every cycle): {} of {} sample{} a step on a "
                               "{}x{} array, {}-bit words\n",
                               training ? "training" : "inference", m, m == 1 ? "" : "s", a.rows, a.cols, bits);
+  // (layers numbered as the config numbers them; a long topology's first 200)
   s += "#   layer                        GEMM M x K x N a step    weights (words)   stash a sample (words)\n";
   for (size_t i = 0; i < w.layers.size(); ++i) {
+    if (i == 200) {
+      s += fmt::format("#   ... and {} more GEMM layers\n", w.layers.size() - i);
+      break;
+    }
     const auto& p = w.layers[i];
     const std::string what = !p.name.empty() ? p.name : p.conv ? fmt::format("conv2d {}x{} rows", p.rows, p.n)
                                                                 : fmt::format("dense {}", p.n);
-    s += fmt::format("#   {:<4} {:<23} {:>10} x {:>6} x {:>6}  {:>15}   {:>22}\n", i, what.substr(0, 23), p.gemm_rows(m),
+    s += fmt::format("#   {:<4} {:<23} {:>10} x {:>6} x {:>6}  {:>15}   {:>22}\n", p.config_layer, what.substr(0, 23), p.gemm_rows(m),
                      p.kw(), p.n, p.kw() * p.n, d.stash_words(static_cast<int>(i)));
   }
   // each buffer against what it must hold
@@ -69,12 +74,12 @@ std::string check_plan(const Config& cfg) {
     const bool gsp = keeps_dw ? d.gradients_spill(m, grad_layer) : d.dy_spills(m, grad_layer);
     s += fmt::format("#   gradients    {:>6} KiB: the largest backward working set (layer {}: dY, dX, partial sums{}) "
                      "needs {} words ({:.0f} KiB, {:.0f} %): {}\n",
-                     sram.gradients_kib, grad_layer, keeps_dw ? " and dW" : "", grad, kib(static_cast<double>(grad)), 100.0 * grad / gcap,
+                     sram.gradients_kib, w.layers[grad_layer].config_layer, keeps_dw ? " and dW" : "", grad, kib(static_cast<double>(grad)), 100.0 * grad / gcap,
                      gsp ? "spills to DRAM" : "fits");
     if (gsp)
       bottlenecks.push_back(fmt::format("DRAM: layer {}'s gradients spill ({} words); raise "
                                         "accelerator.sram.gradients_kib to {:.0f}, or lower training.batch",
-                                        grad_layer, grad, std::ceil(kib(static_cast<double>(grad)))));
+                                        w.layers[grad_layer].config_layer, grad, std::ceil(kib(static_cast<double>(grad)))));
   }
   // the SRAM's ports: the stall cycles of every tile of one step, in closed
   // form, against the tiles' cycles (tile_stalls, as the run counts them)
