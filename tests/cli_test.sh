@@ -885,6 +885,75 @@ golden_reports)
     diff "$g" "$name/report.csv" || fail "$name: report.csv differs from tests/golden/$name.csv"
   done
   ;;
+scalesim_reports)
+  # SCALE-Sim v2's report files: its headers; on its own AlexNet file (conv1 at 227), each layer's Total Cycles
+  # is its published figure (22f88b1, CALC mode, 32x32) plus one plus the per-tile difference docs/cnn.md states
+  # (a WS tile ru - R + 2, an OS tile R + 1), computed here from the GEMMs; the other columns are report.json's
+  printf '%s\n' "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides," \
+    "Conv1,227,227,11,11,3,96,4," "Conv2,27,27,5,5,96,256,1," "Conv3,13,13,3,3,256,384,1," \
+    "Conv4,13,13,3,3,384,384,1," "Conv5,13,13,3,3,384,256,1," > alexnet.csv
+  sed "s|topologies/alexnet.csv|$work/alexnet.csv|" "$src/configs/alexnet_topology.yaml" > alexnet.yaml
+  for df in ws os; do
+    "$st" run alexnet.yaml --set schedule.forward_dataflow=$df --set accelerator.sram.words_per_cycle=65536 --quiet \
+      --out $df > /dev/null || fail "$df run"  # (SCALE-Sim's CALC mode: no SRAM bandwidth limit)
+  done
+  "$st" run alexnet.yaml --schedule interleaved --quiet --out il > /dev/null || fail "training run"
+  /usr/bin/python3 - <<'PY' || fail "SCALE-Sim report files"
+import csv, json, math
+published = {"ws": [112283, 373799, 185759, 278639, 185759], "os": [121124, 334831, 113567, 168863, 112575]}
+shapes = [(227, 11, 3, 96, 4), (27, 5, 96, 256, 1), (13, 3, 256, 384, 1), (13, 3, 384, 384, 1), (13, 3, 384, 256, 1)]
+R = C = 32
+head = {"COMPUTE_REPORT.csv": "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,",
+        "BANDWIDTH_REPORT.csv": "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, "
+                                "Avg FILTER DRAM BW, Avg OFMAP DRAM BW,",
+        "DETAILED_ACCESS_REPORT.csv": "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, "
+            "SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, "
+            "SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, "
+            "DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, "
+            "DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,"}
+def rows(d, f, training=False):
+    lines = open(f"{d}/{f}").read().split("\n")
+    assert lines[0] == head[f] + (" Pass," if training else ""), lines[0]
+    assert lines[-1] == "" and all(l.endswith(",") for l in lines[1:-1])
+    return [[x.strip() for x in l.split(",")[:-1]] for l in lines[1:-1]]
+for df in ("ws", "os"):
+    comp, bw, det = (rows(df, f) for f in head)
+    ops = [o for o in json.load(open(f"{df}/report.json"))["ops"] if o["tiles"] > 0]
+    assert [r[0] for r in comp] == [str(i) for i in range(5)], comp
+    for i, (h, f, c, n, s) in enumerate(shapes):
+        o = (h - f + s - 1) // s + 1  # SCALE-Sim's OFMAP, rounded up
+        M, K, N = o * o, f * f * c, n
+        if df == "ws":
+            folds = [min(R, K - r) for r in range(0, K, R)]
+            extra = math.ceil(N / C) * sum(ru - R + 2 for ru in folds)
+        else:
+            extra = math.ceil(M / R) * math.ceil(N / C) * (R + 1)
+        assert int(comp[i][1]) == published[df][i] + 1 + extra, (df, i, comp[i][1], published[df][i], extra)
+        op = ops[i]
+        assert int(comp[i][1]) == op["cycles"] + op["dram_wait_cycles"]
+        assert abs(float(comp[i][3]) - 100 * M * K * N / (int(comp[i][1]) * R * C)) < 1e-9
+        sram = op["sram"]["by_operand"]
+        assert int(det[i][3]) == sram["x"]["reads"] and int(det[i][6]) == sram["w"]["reads"]
+        assert int(det[i][9]) == op["sram"]["writes"]
+        assert int(det[i][1]) < int(det[i][2]) and int(det[i][2]) - int(det[i][1]) == op["cycles"]
+        assert abs(float(bw[i][1]) - sram["x"]["reads"] / int(comp[i][1])) < 1e-9
+        if df == "ws":  # WS maps K on rows, N on columns: the mean over tiles of the PEs in use
+            mapped = sum(min(R, K - r) * min(C, N - c) for r in range(0, K, R) for c in range(0, N, C))
+            tiles = math.ceil(K / R) * math.ceil(N / C)
+            assert abs(float(comp[i][4]) - 100 * mapped / (tiles * R * C)) < 1e-9, (comp[i][4], mapped, tiles)
+    r = json.load(open(f"{df}/report.json"))
+    assert sum(int(x[12]) + int(x[15]) for x in det) <= r["memory"]["dram"]["reads"]
+# a training run: a row per layer and pass, the pass named in the last column
+comp = rows("il", "COMPUTE_REPORT.csv", True)
+r = json.load(open("il/report.json"))
+passes = [(o["layer"], o["op"]) for o in r["ops"] if o["tiles"] > 0]
+assert [(int(x[0]), x[6]) for x in comp] == passes, comp
+assert {p for _, p in passes} == {"forward", "il"}, passes
+assert sum(int(x[1]) for x in comp) == sum(o["cycles"] + o["dram_wait_cycles"] for o in r["ops"] if o["tiles"] > 0)
+for f in ("BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"):
+    assert [(int(x[0]), x[-1]) for x in rows("il", f, True)] == passes
+PY
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

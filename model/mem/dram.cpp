@@ -19,6 +19,7 @@ DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
       act_capacity_words_(int64_t{cfg.accelerator.sram.activations_kib} * 8192 / cfg.word_bits()),
       grad_capacity_words_(int64_t{cfg.accelerator.sram.gradients_kib} * 8192 / cfg.word_bits()),
       weights_ready_(w.layers.size(), 0) {
+  recent_.no_spans();
   const int L = static_cast<int>(w.layers.size());
   for (int i = 0; i < L; ++i) {
     const auto& p = w.layers[i];
@@ -40,14 +41,32 @@ DramSchedule::DramSchedule(const Config& cfg, const Workload& w)
   }
 }
 
+DramCounts DramSchedule::take_recent() {
+  DramCounts d = recent_;
+  recent_ = DramCounts();
+  recent_.no_spans();
+  return d;
+}
+
+int64_t DramSchedule::transfer(int64_t cycle, Operand op, int64_t words, bool write) {
+  const int64_t start = std::max(cycle, dma_.free_at());
+  const int64_t end = dma_.transfer(cycle, words);
+  int64_t& first = (write ? recent_.write_first : recent_.read_first)[int(op)];
+  if (first < 0) first = start;
+  (write ? recent_.write_last : recent_.read_last)[int(op)] = end;
+  return end;
+}
+
 int64_t DramSchedule::read(int64_t cycle, Operand op, int64_t words) {
   counts_.reads[int(op)] += words;
-  return dma_.transfer(cycle, words);
+  recent_.reads[int(op)] += words;
+  return transfer(cycle, op, words, false);
 }
 
 void DramSchedule::write(int64_t cycle, Operand op, int64_t words) {
   counts_.writes[int(op)] += words;
-  dma_.transfer(cycle, words);
+  recent_.writes[int(op)] += words;
+  transfer(cycle, op, words, true);
 }
 
 bool DramSchedule::spills(int64_t m, int layer) const {

@@ -77,6 +77,11 @@ class DmaChannel {
 
 struct DramCounts {
   std::array<int64_t, int(Operand::kCount)> reads{}, writes{};
+  // per operand, the cycle its first read (write) began and its last one
+  // ended (-1: none); kept for the ops that issue them (SCALE-Sim's detailed
+  // report)
+  std::array<int64_t, int(Operand::kCount)> read_first{}, read_last{}, write_first{}, write_last{};
+  void no_spans() { read_first.fill(-1), read_last.fill(-1), write_first.fill(-1), write_last.fill(-1); }
   int64_t total_reads() const { int64_t s = 0; for (auto v : reads) s += v; return s; }
   int64_t total_writes() const { int64_t s = 0; for (auto v : writes) s += v; return s; }
 };
@@ -120,9 +125,12 @@ class DramSchedule {
   // the cycle the run's last DRAM transfer is done
   int64_t end() const { return dma_.free_at(); }
   const DramCounts& counts() const { return counts_; }
+  // the transfers issued since the last call: their words and spans, per operand
+  DramCounts take_recent();
 
  private:
   int64_t read(int64_t cycle, Operand op, int64_t words);
+  int64_t transfer(int64_t cycle, Operand op, int64_t words, bool write);
   void write(int64_t cycle, Operand op, int64_t words);
 
   bool spills(int64_t m, int layer) const;
@@ -134,6 +142,7 @@ class DramSchedule {
   bool weights_resident_;
   int64_t act_capacity_words_, grad_capacity_words_;
   DramCounts counts_;
+  DramCounts recent_;  // since take_recent()
   int64_t input_ready_ = 0;              // this step's input batch is in SRAM
   std::vector<int64_t> weights_ready_;   // per layer: its weights are in SRAM
   int64_t spill_ready_ = 0;              // the previous layer's spilled Y is back

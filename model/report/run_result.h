@@ -41,6 +41,19 @@ struct OpStats {
 #undef SYSTRAIN_OP_MEMBER
   std::array<int64_t, int(Phase::kCount)> phase_cycles{};
   AccessCounts sram;
+  // for SCALE-Sim's report files (model/report/scalesim_report.h): the first
+  // cycle it began and the last it ended on the run's clock; Σ over its tiles
+  // of the PEs mapped (rows × columns in use) and of the tile's compute
+  // utilisation (mapped PEs × stream length / (R·C · the tile's cycles));
+  // the DRAM transfers issued for it (dram.h take_recent)
+  int64_t first_cycle = -1, last_cycle = -1;
+  int64_t mapped_pes = 0;
+  double tile_utilization = 0;
+  DramCounts dram = [] {
+    DramCounts d;
+    d.no_spans();
+    return d;
+  }();
 };
 
 // The forward work of one layer of the config (network.layers[i]: a GEMM

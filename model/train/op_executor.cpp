@@ -76,7 +76,21 @@ OpStats& OpExecutor::op_stats(const StepOp& op, int layer, const std::string& na
   return ops[it->second];
 }
 
-void OpExecutor::take_dram(int stage) {
+void OpExecutor::take_dram(int stage, OpStats* os) {
+  // the transfers issued since the last op: for the op that waited for them
+  // or whose end issued them (SCALE-Sim's report files)
+  if (os) {
+    const DramCounts recent = ctx_.dram.take_recent();
+    for (int o = 0; o < int(Operand::kCount); ++o) {
+      os->dram.reads[o] += recent.reads[o];
+      os->dram.writes[o] += recent.writes[o];
+      if (recent.read_first[o] >= 0 && os->dram.read_first[o] < 0) os->dram.read_first[o] = recent.read_first[o];
+      if (recent.write_first[o] >= 0 && os->dram.write_first[o] < 0) os->dram.write_first[o] = recent.write_first[o];
+      os->dram.read_last[o] = std::max(os->dram.read_last[o], recent.read_last[o]);
+      os->dram.write_last[o] = std::max(os->dram.write_last[o], recent.write_last[o]);
+    }
+    last_op_ = os;
+  }
   const DramCounts& now = ctx_.dram.counts();
   auto& d = ctx_.result.stages[stage].dram;
   for (int o = 0; o < int(Operand::kCount); ++o) {
@@ -88,7 +102,7 @@ void OpExecutor::take_dram(int stage) {
 }
 
 int64_t OpExecutor::finish() {
-  take_dram(last_stage_);
+  take_dram(last_stage_, last_op_);
   const int64_t drain = eng_[0].dram_wait;
   eng_[0].dram_wait = 0;
   return drain;
@@ -128,7 +142,9 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
   os.dram_wait_cycles += waited + dram_inside;
   os.engine_wait_cycles += engine_inside;
   if (then) then(en.cycle);
-  take_dram(int(op.stage));
+  take_dram(int(op.stage), &os);
+  if (os.first_cycle < 0) os.first_cycle = t0;
+  os.last_cycle = std::max(os.last_cycle, en.cycle);
   const AccessCounts d = mem.counts() - before;
   os.sram += d;
   r.stages[int(op.stage)].sram += d;
@@ -148,6 +164,10 @@ void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) 
     mark_busy(e, c0, c0 + run.cycles);
     en.cycle += run.cycles;
     const auto& pc = run.phase_cycles;
+    os.mapped_pes += int64_t{t.ru} * t.cu;
+    if (run.cycles > 0)
+      os.tile_utilization += static_cast<double>(int64_t{t.ru} * t.cu * t.len) /
+                             (static_cast<double>(en.shape.rows) * en.shape.cols * static_cast<double>(run.cycles));
     r.cycles_bandwidth_stall += run.stall_cycles;
     os.bandwidth_stall_cycles += run.stall_cycles;
     if (ls) ls->bandwidth_stall_cycles += run.stall_cycles;

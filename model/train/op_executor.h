@@ -101,7 +101,7 @@ class OpExecutor : public Executor {
   int64_t vector_time(int e, int64_t cycles);  // returns the cycles it waited for a shared vector unit
   void mark_busy(int e, int64_t from, int64_t to);
   OpStats& op_stats(const StepOp& op, int layer, const std::string& name);  // layer: the config's
-  void take_dram(int stage);
+  void take_dram(int stage, OpStats* os);
 
   std::vector<EngineState> eng_;
   StepObserver* observer_;
@@ -109,6 +109,7 @@ class OpExecutor : public Executor {
   std::map<std::pair<int, std::string>, size_t> op_index_;  // (layer, op) -> its place in result.ops
   DramCounts dram_seen_;
   int last_stage_ = 0;
+  OpStats* last_op_ = nullptr;  // the op the transfers issued after the last one count with
 };
 
 }  // namespace systrain

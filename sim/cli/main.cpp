@@ -17,6 +17,7 @@
 #include "controller.h"
 #include "plan.h"
 #include "report.h"
+#include "scalesim_report.h"
 #include "run.h"
 #include "plot.h"
 #include "sweep.h"
@@ -183,13 +184,17 @@ extern "C" int sc_main(int argc, char* argv[]) {
   // a signal while the reports are made or before they are written: nothing
   // is written (once the renames start, the set is finished whole)
   ReportTexts texts = report_texts(cfg, result);
+  ScalesimReports scalesim = scalesim_reports(cfg, result);
   if (g_interrupted.load()) {
     fmt::print(stderr, "systrain: interrupted; no report was written\n");
     return kExitSimFailure;
   }
   const std::string err = write_files_atomically({{out_dir + "/report.json", std::move(texts.json)},
                                                    {out_dir + "/report.csv", std::move(texts.csv)},
-                                                   {out_dir + "/layers.csv", std::move(texts.layers_csv)}});
+                                                   {out_dir + "/layers.csv", std::move(texts.layers_csv)},
+                                                   {out_dir + "/COMPUTE_REPORT.csv", std::move(scalesim.compute)},
+                                                   {out_dir + "/BANDWIDTH_REPORT.csv", std::move(scalesim.bandwidth)},
+                                                   {out_dir + "/DETAILED_ACCESS_REPORT.csv", std::move(scalesim.detail)}});
   if (!err.empty()) {
     fmt::print(stderr, "systrain: {}\n", err);
     return kExitSimFailure;
