@@ -160,13 +160,14 @@ struct Reference {
       const int64_t B = s.m;
       if (lc.type == LayerType::kConv2d) {
         const auto& p = wl[g];
-        const int64_t C = x.d[1], H = x.d[2], W = x.d[3], F = lc.filters, k = lc.kernel;
-        const int64_t OH = (H + 2 * lc.padding - k) / lc.stride + 1, OW = (W + 2 * lc.padding - k) / lc.stride + 1;
-        L.wt = T({F, C, k, k});
+        const int64_t C = x.d[1], H = x.d[2], W = x.d[3], F = lc.filters, k = lc.kernel, kw = lc.kw();
+        const int64_t OH = (H + lc.pad_top() + lc.pad_bottom() - k) / lc.stride + 1,
+                      OW = (W + lc.pad_left() + lc.pad_right() - kw) / lc.sw() + 1;
+        L.wt = T({F, C, k, kw});
         for (int64_t f = 0; f < F; ++f)
           for (int64_t c = 0; c < C; ++c)
             for (int64_t i = 0; i < k; ++i)
-              for (int64_t j = 0; j < k; ++j) L.wt.at(f, c, i, j) = s.w0[g][((c * k + i) * k + j) * p.n + f];
+              for (int64_t j = 0; j < kw; ++j) L.wt.at(f, c, i, j) = s.w0[g][((c * k + i) * kw + j) * p.n + f];
         for (int64_t f = 0; f < F; ++f) L.bias.push_back(p.bias ? s.w0[g][p.k * p.n + f] : 0.0);
         T y({B, F, OH, OW});
         for (int64_t b = 0; b < B; ++b)
@@ -176,8 +177,8 @@ struct Reference {
                 double acc = L.bias[f];
                 for (int64_t c = 0; c < C; ++c)
                   for (int64_t i = 0; i < k; ++i)
-                    for (int64_t j = 0; j < k; ++j) {
-                      const int64_t ih = oh * lc.stride - lc.padding + i, iw = ow * lc.stride - lc.padding + j;
+                    for (int64_t j = 0; j < kw; ++j) {
+                      const int64_t ih = oh * lc.stride - lc.pad_top() + i, iw = ow * lc.sw() - lc.pad_left() + j;
                       if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += x.at(b, c, ih, iw) * L.wt.at(f, c, i, j);
                     }
                 y.at(b, f, oh, ow) = lc.activation == Activation::kRelu ? std::max(0.0, acc) : acc;
@@ -242,7 +243,8 @@ struct Reference {
       L.dout = d;
       T dx(x_in.d);
       if (lc.type == LayerType::kConv2d) {
-        const int64_t B = x_in.d[0], C = x_in.d[1], H = x_in.d[2], W = x_in.d[3], F = lc.filters, k = lc.kernel;
+        const int64_t B = x_in.d[0], C = x_in.d[1], H = x_in.d[2], W = x_in.d[3], F = lc.filters, k = lc.kernel,
+                      kw = lc.kw();
         const int64_t OH = d.d[2], OW = d.d[3];
         L.dwt = T(L.wt.d);
         L.dbias.assign(F, 0.0);
@@ -254,8 +256,8 @@ struct Reference {
                 L.dbias[f] += e;
                 for (int64_t c = 0; c < C; ++c)
                   for (int64_t i = 0; i < k; ++i)
-                    for (int64_t j = 0; j < k; ++j) {
-                      const int64_t ih = oh * lc.stride - lc.padding + i, iw = ow * lc.stride - lc.padding + j;
+                    for (int64_t j = 0; j < kw; ++j) {
+                      const int64_t ih = oh * lc.stride - lc.pad_top() + i, iw = ow * lc.sw() - lc.pad_left() + j;
                       if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
                       L.dwt.at(f, c, i, j) += e * x_in.at(b, c, ih, iw);
                       dx.at(b, c, ih, iw) += e * L.wt.at(f, c, i, j);
@@ -315,12 +317,12 @@ void check_step(Step& s) {
     const auto& dw = s.dw.at(g);
     REQUIRE(dw.size() == static_cast<size_t>(p.kw() * p.n));
     if (p.conv) {
-      const int64_t C = R.in.d[1], k = R.lc.kernel;
+      const int64_t C = R.in.d[1], k = R.lc.kernel, kw = R.lc.kw();
       for (int64_t f = 0; f < p.n; ++f)
         for (int64_t c = 0; c < C; ++c)
           for (int64_t i = 0; i < k; ++i)
-            for (int64_t j = 0; j < k; ++j)
-              check_close(dw[((c * k + i) * k + j) * p.n + f], R.dwt.v[((f * C + c) * k + i) * k + j],
+            for (int64_t j = 0; j < kw; ++j)
+              check_close(dw[((c * k + i) * kw + j) * p.n + f], R.dwt.v[((f * C + c) * k + i) * kw + j],
                           fmt::format("layer {} dW[{}, {}, {}, {}]", g, f, c, i, j));
       const int64_t OH = R.dout.d[2], OW = R.dout.d[3];
       for (int64_t b = 0; b < s.m; ++b)
@@ -403,5 +405,25 @@ TEST_CASE("a CNN step equals the direct-convolution reference: kernel 5 pad 2, p
 
 TEST_CASE("a CNN step: maxpool straight after the input image, then a conv") {
   Step s({1, 8, 8}, {pool(2), conv(3, 3, 1, 1, true, true), flatten(), dense(3, false, true)});
+  check_step(s);
+}
+
+TEST_CASE("a CNN step: a non-square kernel, unequal strides and uneven padding (ONNX's Conv) equal the reference") {
+  LayerConfig c1 = conv(3, 3, 2, 1, true, true);  // 3x2 kernel, strides (2, 1), pads top 1, left 0, bottom 2, right 1
+  c1.kernel_w = 2, c1.stride_w = 1, c1.padding_left = 0, c1.padding_bottom = 2, c1.padding_right = 1;
+  LayerConfig c2 = conv(2, 1, 1, 0, false, false);  // 1x3, padding only on the right
+  c2.kernel_w = 3, c2.padding_right = 2;
+  Step s({2, 7, 5}, {c1, c2, flatten(), dense(3, false, true)});
+  const Prep& im = s.w.layers[0].prep[0];
+  CHECK(im.out.h == (7 + 1 + 2 - 3) / 2 + 1);
+  CHECK(im.out.w == (5 + 0 + 1 - 2) / 1 + 1);
+  CHECK(s.w.layers[0].k == 2 * 3 * 2);
+  // brute force: the taps inside the image
+  int64_t taps = 0;
+  for (int oh = 0; oh < im.out.h; ++oh)
+    for (int ow = 0; ow < im.out.w; ++ow)
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 2; ++j) taps += oh * 2 - 1 + i >= 0 && oh * 2 - 1 + i < 7 && ow + j >= 0 && ow + j < 5;
+  CHECK(im.reads_per_sample() == 2 * taps);
   check_step(s);
 }

@@ -32,7 +32,16 @@ struct LayerConfig {
   int filters = 0;      // conv2d
   int kernel = 3;       // conv2d
   int stride = 1;       // conv2d
-  int padding = 0;      // conv2d
+  int padding = 0;      // conv2d: the top padding (and every side's unless set below)
+  // conv2d, non-square or asymmetric (ONNX models): 0 / -1 = as above
+  int kernel_w = 0, stride_w = 0;                    // 0: kernel, stride
+  int padding_left = -1, padding_bottom = -1, padding_right = -1;  // -1: padding, padding, padding_left
+  int kw() const { return kernel_w > 0 ? kernel_w : kernel; }
+  int sw() const { return stride_w > 0 ? stride_w : stride; }
+  int pad_top() const { return padding; }
+  int pad_left() const { return padding_left >= 0 ? padding_left : padding; }
+  int pad_bottom() const { return padding_bottom >= 0 ? padding_bottom : padding; }
+  int pad_right() const { return padding_right >= 0 ? padding_right : pad_left(); }
   int size = 2;         // maxpool
   Activation activation = Activation::kNone;
   bool bias = false;    // dense, conv2d

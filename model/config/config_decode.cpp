@@ -19,7 +19,8 @@ using namespace config_detail;
 const std::map<std::string, std::vector<std::string>>& layer_keys() {
   static const std::map<std::string, std::vector<std::string>> k{
       {"dense", {"type", "units", "activation", "bias"}},
-      {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation", "bias"}},
+      {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation", "bias", "kernel_w", "stride_w",
+                  "padding_left", "padding_bottom", "padding_right"}},
       {"maxpool", {"type", "size"}},
       {"flatten", {"type"}},
   };
@@ -80,6 +81,11 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
     else if (k == "kernel") get_int(1, 1024, out.kernel);
     else if (k == "stride") get_int(1, 1024, out.stride);
     else if (k == "padding") get_int(0, 1024, out.padding);
+    else if (k == "kernel_w") get_int(1, 1024, out.kernel_w);
+    else if (k == "stride_w") get_int(1, 1024, out.stride_w);
+    else if (k == "padding_left") get_int(0, 1024, out.padding_left);
+    else if (k == "padding_bottom") get_int(0, 1024, out.padding_bottom);
+    else if (k == "padding_right") get_int(0, 1024, out.padding_right);
     else if (k == "size") get_int(1, 1024, out.size);
     else if (k == "bias") {
       if (v.kind == Node::Kind::kScalar && (v.scalar == "true" || v.scalar == "false")) out.bias = v.scalar == "true";
@@ -412,16 +418,36 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
             ok = false;
             break;
           }
-          const int64_t oh = conv_out(h, lc.kernel, lc.stride, lc.padding), ow = conv_out(wd, lc.kernel, lc.stride, lc.padding);
+          const int64_t oh = conv_out(h, lc.kernel, lc.stride, lc.pad_top(), lc.pad_bottom()),
+                        ow = conv_out(wd, lc.kw(), lc.sw(), lc.pad_left(), lc.pad_right());
+          const bool square = lc.kw() == lc.kernel, even = lc.pad_left() == lc.padding &&
+                                                            lc.pad_bottom() == lc.padding && lc.pad_right() == lc.padding;
           if (oh < 1 || ow < 1) {
-            err(at + ".kernel", fmt::format("a {0}x{0} kernel does not fit the {1}x{2} input with padding {3}", lc.kernel,
-                                            h, wd, lc.padding));
+            err(at + ".kernel",
+                fmt::format("a {}x{} kernel does not fit the {}x{} input with padding {}", lc.kernel, lc.kw(), h, wd,
+                            even ? std::to_string(lc.padding)
+                                 : fmt::format("(top {}, left {}, bottom {}, right {})", lc.pad_top(), lc.pad_left(),
+                                               lc.pad_bottom(), lc.pad_right())));
             ok = false;
             break;
           }
-          if (lc.padding >= lc.kernel) {
-            err(at + ".padding", fmt::format("must be less than kernel ({}), found {} (a window of padding only)",
-                                             lc.kernel, lc.padding));
+          // a window of padding only: every side's padding is less than the kernel's extent across it
+          const std::pair<const char*, std::pair<int, int>> sides[] = {{"padding", {lc.pad_top(), lc.kernel}},
+                                                                      {"padding_left", {lc.pad_left(), lc.kw()}},
+                                                                      {"padding_bottom", {lc.pad_bottom(), lc.kernel}},
+                                                                      {"padding_right", {lc.pad_right(), lc.kw()}}};
+          bool bad = false;
+          for (const auto& [key, pk] : sides)
+            if (!bad && pk.first >= pk.second) {
+              err(at + "." + key,
+                  fmt::format("must be less than {} ({}), found {} (a window of padding only)",
+                              square                                                        ? "kernel"
+                              : key == std::string("padding") || key == std::string("padding_bottom") ? "kernel (its height)"
+                                                                                            : "kernel_w",
+                              pk.second, pk.first));
+              bad = true;
+            }
+          if (bad) {
             ok = false;
             break;
           }

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <tuple>
 
 #include "config_detail.h"
 #include "config_schema.h"
@@ -104,6 +105,13 @@ std::vector<LayerEntry> layer_entries(const LayerConfig& l) {
     for (const auto& [k, v] : {std::pair<const char*, int>{"filters", l.filters}, {"kernel", l.kernel},
                                {"stride", l.stride}, {"padding", l.padding}})
       e.push_back({k, std::to_string(v), false});
+  if (l.type == LayerType::kConv2d)  // the non-square and asymmetric keys, only when they say something
+    for (const auto& [k, v, set] : {std::tuple<const char*, int, bool>{"kernel_w", l.kw(), l.kw() != l.kernel},
+                                    {"stride_w", l.sw(), l.sw() != l.stride},
+                                    {"padding_left", l.pad_left(), l.pad_left() != l.padding},
+                                    {"padding_bottom", l.pad_bottom(), l.pad_bottom() != l.padding},
+                                    {"padding_right", l.pad_right(), l.pad_right() != l.pad_left()}})
+      if (set) e.push_back({k, std::to_string(v), false});
   if (l.type == LayerType::kMaxpool) e.push_back({"size", std::to_string(l.size), false});
   if (l.type == LayerType::kDense || l.type == LayerType::kConv2d) {
     e.push_back({"activation", l.activation == Activation::kRelu ? "relu" : "none", true});

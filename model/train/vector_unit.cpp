@@ -71,7 +71,7 @@ void for_each_tap(const Prep& st, int64_t m, F&& f) {
         for (int64_t c = 0; c < in.c; ++c)
           for (int i = 0; i < kh; ++i)
             for (int j = 0; j < kw; ++j) {
-              const int64_t ih = oh * st.stride - st.padding + i, iw = ow * st.stride - st.padding + j;
+              const int64_t ih = oh * st.stride - st.pad_top + i, iw = ow * st.stride_w - st.pad_left + j;
               f(b, r, c, (c * kh + i) * kw + j, ih, iw, ih >= 0 && ih < in.h && iw >= 0 && iw < in.w);
             }
       }

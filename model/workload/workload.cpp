@@ -7,16 +7,15 @@
 
 namespace systrain {
 
-int64_t conv_out(int64_t in, int kernel, int stride, int padding) {
-  const int64_t span = in + 2 * int64_t{padding} - kernel;
+int64_t conv_out(int64_t in, int kernel, int stride, int pad_before, int pad_after) {
+  const int64_t span = in + int64_t{pad_before} + (pad_after < 0 ? pad_before : pad_after) - kernel;
   return span < 0 ? 0 : span / stride + 1;
 }
 
-int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding, int64_t outputs) {
+int64_t conv_valid_taps(int64_t in, int kernel, int stride, int pad_before, int64_t outputs) {
   int64_t taps = 0;
-  const int64_t out = outputs >= 0 ? outputs : conv_out(in, kernel, stride, padding);
-  for (int64_t o = 0; o < out; ++o) {
-    const int64_t lo = o * stride - padding;  // the window covers [lo, lo + kernel)
+  for (int64_t o = 0; o < outputs; ++o) {
+    const int64_t lo = o * stride - pad_before;  // the window covers [lo, lo + kernel)
     taps += std::max<int64_t>(0, std::min<int64_t>(lo + kernel, in) - std::max<int64_t>(lo, 0));
   }
   return taps;
@@ -29,8 +28,8 @@ int64_t Prep::reads_per_sample() const {
     case PrepKind::kIm2col:
       // (the outputs it has: a topology row in SCALE-Sim's convention has one
       // more than the floor, its last windows partly past the image)
-      return in.c * conv_valid_taps(in.h, kernel, stride, padding, out.h) *
-             conv_valid_taps(in.w, kernel_w, stride, padding, out.w);
+      return in.c * conv_valid_taps(in.h, kernel, stride, pad_top, out.h) *
+             conv_valid_taps(in.w, kernel_w, stride_w, pad_left, out.w);
   }
   return 0;
 }
@@ -64,7 +63,7 @@ Workload topology_workload(const Config& cfg) {
       im.in = {t.channels, t.ifmap_h, t.ifmap_w};
       im.out = {t.k, t.ofmap_h(), t.ofmap_w()};
       im.kernel = static_cast<int>(t.filter_h), im.kernel_w = static_cast<int>(t.filter_w);
-      im.stride = static_cast<int>(t.stride);
+      im.stride = im.stride_w = static_cast<int>(t.stride);
       p.prep.push_back(im);
     }
     p.name = t.name;
@@ -103,7 +102,7 @@ Workload build_workload(const Config& cfg) {
         p.kind = PrepKind::kPool;
         p.config_layer = ci;
         p.in = cur;
-        p.kernel = p.kernel_w = p.stride = lc.size;
+        p.kernel = p.kernel_w = p.stride = p.stride_w = lc.size;
         p.out = {cur.c, cur.h / lc.size, cur.w / lc.size};
         pending.push_back(p);
         cur = p.out;
@@ -126,10 +125,11 @@ Workload build_workload(const Config& cfg) {
         p.kind = PrepKind::kIm2col;
         p.config_layer = ci;
         p.in = cur;
-        p.kernel = p.kernel_w = lc.kernel, p.stride = lc.stride, p.padding = lc.padding;
-        const int64_t oh = conv_out(cur.h, lc.kernel, lc.stride, lc.padding);
-        const int64_t ow = conv_out(cur.w, lc.kernel, lc.stride, lc.padding);
-        p.out = {cur.c * lc.kernel * lc.kernel, oh, ow};
+        p.kernel = lc.kernel, p.kernel_w = lc.kw(), p.stride = lc.stride, p.stride_w = lc.sw();
+        p.pad_top = lc.pad_top(), p.pad_left = lc.pad_left(), p.pad_bottom = lc.pad_bottom(), p.pad_right = lc.pad_right();
+        const int64_t oh = conv_out(cur.h, lc.kernel, lc.stride, lc.pad_top(), lc.pad_bottom());
+        const int64_t ow = conv_out(cur.w, lc.kw(), lc.sw(), lc.pad_left(), lc.pad_right());
+        p.out = {cur.c * lc.kernel * lc.kw(), oh, ow};
         pending.push_back(p);
         LayerPlan g = gemm_layer(idx++, p.out.c, lc.filters, oh * ow, lc.activation == Activation::kRelu, lc.bias);
         g.conv = true;

@@ -36,7 +36,9 @@ struct Prep {
   PrepKind kind = PrepKind::kFlatten;
   ImageShape in;    // NHWC
   ImageShape out;   // pool: the pooled image; flatten: {C·H·W, 1, 1}; im2col: {C·k·k, H', W'}
-  int kernel = 1, kernel_w = 1, stride = 1, padding = 0;  // im2col (kernel: its height); pool: kernel = stride = size
+  // im2col: the kernel's height and width, strides, and the padding before
+  // (top, left) and after (bottom, right); pool: kernel = stride = size
+  int kernel = 1, kernel_w = 1, stride = 1, stride_w = 1, pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int config_layer = 0;  // the config's layer it comes from (a conv's im2col: the conv)
   // words a sample: read from the input, written to the output (im2col reads
   // only the taps inside the image; col2im reads as many and adds them up)
@@ -81,9 +83,10 @@ Workload build_workload(const Config& cfg);
 
 // The im2col geometry of one dimension: output size, and the taps of all
 // output positions that fall inside the input (the rest meet padding).
-int64_t conv_out(int64_t in, int kernel, int stride, int padding);
+// (pad_after < 0: as pad_before)
+int64_t conv_out(int64_t in, int kernel, int stride, int pad_before, int pad_after = -1);
 // (outputs: the output positions to count, when not conv_out's)
-int64_t conv_valid_taps(int64_t in, int kernel, int stride, int padding, int64_t outputs = -1);
+int64_t conv_valid_taps(int64_t in, int kernel, int stride, int pad_before, int64_t outputs);
 
 // Warnings about a valid config whose results a user should doubt:
 // fixed-point formats whose every operand saturates. (SRAM bandwidth
