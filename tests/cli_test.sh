@@ -954,6 +954,73 @@ for f in ("BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"):
     assert [(int(x[0]), x[-1]) for x in rows("il", f, True)] == passes
 PY
   ;;
+onnx_import)
+  # a network written in YAML and the same network exported from PyTorch with the YAML run's first weights:
+  # the first training step is the same bit for bit (every tensor of the dump, every counter of report.csv),
+  # through a non-square kernel with unequal strides and padding, maxpool, flatten, Gemm with a bias
+  cat > net.yaml <<'YML'
+schema_version: 1
+name: onnx-import
+accelerator:
+  array: {rows: 4, cols: 4}
+  numerics: {data_bits: 16, frac_bits: 8, acc_bits: 32, weight_frac_bits: 10, error_frac_bits: 12, gradient_frac_bits: 12}
+network:
+  input_shape: [2, 11, 9]
+  layers:
+    - {type: conv2d, filters: 4, kernel: 3, kernel_w: 2, stride: 1, stride_w: 2, padding: 1, padding_left: 0, activation: relu}
+    - {type: maxpool, size: 2}
+    - {type: conv2d, filters: 3, kernel: 3, stride: 2, padding: 1, activation: relu, bias: true}
+    - {type: flatten}
+    - {type: dense, units: 3, bias: true}
+training: {dataset: synthetic, train_samples: 6, test_samples: 3, batch: 3, learning_rate: 0.1, seed: 3}
+schedule: {kind: baseline}
+simulation: {backend: tlm}
+YML
+  "$st" run net.yaml --quiet --out yaml --set simulation.dump_tensors=d_yaml --set simulation.max_steps=1 > /dev/null ||
+    fail "the YAML run"
+  /usr/bin/python3 - <<'PY' || fail "export"
+import numpy as np, torch
+from torch import nn
+net = nn.Sequential(nn.Conv2d(2, 4, (3, 2), stride=(1, 2), padding=(1, 0), bias=False), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(4, 3, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(9, 3))
+d = "d_yaml/step_0/layer_{}/{}.npy"
+with torch.no_grad():
+    net[0].weight.copy_(torch.from_numpy(np.load(d.format(0, "w_before"))))
+    net[3].weight.copy_(torch.from_numpy(np.load(d.format(2, "w_before"))))
+    net[3].bias.copy_(torch.from_numpy(np.load(d.format(2, "b_before"))))
+    net[6].weight.copy_(torch.from_numpy(np.load(d.format(4, "w_before")).T.copy()))
+    net[6].bias.copy_(torch.from_numpy(np.load(d.format(4, "b_before")).reshape(-1)))
+torch.onnx.export(net, torch.zeros(1, 2, 11, 9), "net.onnx", input_names=["x"], output_names=["y"],
+                  dynamic_axes={"x": {0: "n"}, "y": {0: "n"}}, opset_version=13)
+PY
+  grep -v "^  input_shape\|^  layers\|^    - " net.yaml | sed 's|^network:|network:\n  onnx: net.onnx|' > onnx.yaml
+  "$st" run onnx.yaml --quiet --out onnx --set simulation.dump_tensors=d_onnx --set simulation.max_steps=1 > /dev/null ||
+    fail "the ONNX run"
+  diff -r d_yaml d_onnx > /dev/null || fail "the dumps differ: $(diff -rq d_yaml d_onnx | head -3)"
+  diff yaml/report.csv onnx/report.csv || fail "report.csv differs"
+  # the imported layers, as check prints them
+  "$st" check onnx.yaml | grep -q "{type: conv2d, filters: 4, kernel: 3, stride: 1, padding: 1, kernel_w: 2, stride_w: 2, padding_left: 0, activation: relu, bias: false}" ||
+    fail "check: $("$st" check onnx.yaml | grep conv2d)"
+  # training.init: glorot starts from the seed instead: not the same weights
+  "$st" run onnx.yaml --quiet --out glorot --set training.init=glorot --set simulation.max_steps=1 > /dev/null || fail "glorot"
+  cmp -s yaml/report.csv glorot/report.csv || fail "init: glorot gave the model's weights"
+  # co-simulation of the imported network: TLM and RTL exact, two steps
+  "$st" run onnx.yaml --backend cosim --quiet --out cosim --set simulation.max_steps=2 > /dev/null || fail "cosim"
+  # bad keys and values: located errors, exit 2, nothing written
+  printf 'schema_version: 1\nnetwork: {onnx: net.onnx, input_shape: [3]}\n' > both.yaml
+  "$st" run both.yaml --out bad 2> err.txt; [ $? -eq 2 ] || fail "onnx and input_shape: exit code"
+  grep -q "both.yaml:2:11: network.onnx: give either onnx or input_shape and layers, not both" err.txt || fail "$(cat err.txt)"
+  "$st" run net.yaml --set training.init=model --out bad 2> err.txt; [ $? -eq 2 ] || fail "init model without onnx"
+  grep -q "training.init: model: the weights come from a model file, and network.onnx is not set" err.txt || fail "$(cat err.txt)"
+  "$st" run onnx.yaml --set training.init=maybe --out bad 2> err.txt; [ $? -eq 2 ] || fail "init: maybe"
+  grep -q "training.init: expected one of auto | model | glorot, found 'maybe'" err.txt || fail "$(cat err.txt)"
+  head -c 100 /dev/urandom > junk.onnx
+  "$st" run onnx.yaml --set network.onnx=junk.onnx --out bad 2> err.txt; [ $? -eq 2 ] || fail "junk: exit code"
+  grep -q "network.onnx: junk.onnx: not an ONNX model" err.txt || fail "junk: $(cat err.txt)"
+  "$st" run onnx.yaml --set network.onnx=none.onnx --out bad 2> err.txt; [ $? -eq 2 ] || fail "missing file"
+  grep -q "network.onnx: none.onnx: cannot open an ONNX model (No such file or directory)" err.txt || fail "$(cat err.txt)"
+  [ ! -e bad ] || fail "a bad run wrote $(ls bad)"
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

@@ -25,6 +25,16 @@ enum class SpecPolicy { kGradientReuse, kOutputSpeculation };
 enum class Engines { kSplit, kDual };
 enum class VerifyMode { kSample, kBatch };
 enum class Backend { kTlm, kRtl, kCosim };
+// a training run's first weights: the model file's (network.onnx), or
+// Glorot-uniform from the seed; auto = the file's when it has them
+enum class Init { kAuto, kModel, kGlorot };
+
+// A layer's weights as a model file gave them, in systrain's layout: W as
+// [K][N] row-major (a conv's K in (c, i, j) order, as im2col makes it) and
+// the bias [N] (empty: none).
+struct LayerWeights {
+  std::vector<float> w, b;
+};
 
 struct LayerConfig {
   LayerType type = LayerType::kDense;
@@ -95,6 +105,8 @@ struct Config {
     std::vector<int> input_shape;
     std::vector<LayerConfig> layers;
     std::string topology_csv;
+    std::string onnx;  // an ONNX model instead of input_shape + layers (read by sim/io/onnx_loader.h)
+    std::vector<LayerWeights> model_weights;  // per config layer (empty for maxpool, flatten): the file's
     TopologyConvention topology_convention = TopologyConvention::kScalesim;
     std::vector<TopologyLayer> topology;  // the file, as the loader read it
   } network;
@@ -105,7 +117,12 @@ struct Config {
     int batch = 32, epochs = 1;
     double learning_rate = 0.05;
     int64_t seed = 1;
+    Init init = Init::kAuto;
   } training;
+  // the weights a training run starts from are the model file's
+  bool init_from_model() const {
+    return training.init == Init::kModel || (training.init == Init::kAuto && !network.model_weights.empty());
+  }
   struct {
     ScheduleKind kind = ScheduleKind::kInference;
     Dataflow forward_dataflow = Dataflow::kWs;

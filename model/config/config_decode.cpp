@@ -236,7 +236,7 @@ bool decode_fields(const Node& doc, Config& out, std::vector<ConfigError>& error
   for (auto& [k, v] : doc.entries) has_network |= k == "network";
   if (!has_network) {
     errors.push_back({SourceLoc{doc.loc.file, 1, 1}, "network",
-                      "missing key (the network has no default: give input_shape and layers, or topology_csv)"});
+                      "missing key (the network has no default: give input_shape and layers, topology_csv, or onnx)"});
     return false;
   }
   return true;
@@ -375,6 +375,12 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     }
   }
   const auto& net = cfg.network;
+  if (!net.onnx.empty()) {
+    // read by the loader (sim/io/onnx_loader.cpp), which fills input_shape and layers
+    if (!net.topology_csv.empty()) err("network.onnx", "give either onnx or topology_csv, not both");
+  } else if (cfg.training.init == Init::kModel) {
+    err("training.init", "model: the weights come from a model file, and network.onnx is not set");
+  }
   if (!net.topology_csv.empty()) {
     // read and checked by the loader (sim/io/yaml_loader.cpp)
     if (!net.layers.empty() || !net.input_shape.empty())
@@ -385,7 +391,7 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     if (cfg.schedule.kind == ScheduleKind::kSpeculative)
       err("schedule.kind", "the speculative schedule needs a network with data (input_shape and layers), not a "
                            "topology file");
-  } else {
+  } else if (net.onnx.empty()) {
     if (net.input_shape.empty()) err("network.input_shape", "missing key (needed with network.layers)");
     if (net.layers.empty()) err("network.layers", "missing key (a list of layers)");
   }

@@ -367,6 +367,10 @@ std::vector<FieldSpec> make_fields() {
                }});
   f.push_back(str_field("network.topology_csv", [](C& c) -> std::string& { return c.network.topology_csv; },
                         true, "SCALE-Sim topology file (conv or GEMM format) instead of input_shape/layers; timing only (simulation.functional: false); a relative path is taken from the config's folder"));
+  f.push_back(str_field("network.onnx", [](C& c) -> std::string& { return c.network.onnx; }, true,
+                        "ONNX model (a chain of Gemm, MatMul, Add as a bias, Conv, MaxPool, Relu, Flatten, Reshape, "
+                        "Identity, Dropout and a final Softmax/LogSoftmax) instead of input_shape/layers; its weights "
+                        "start training (training.init); a relative path is taken from the config's folder"));
   f.push_back(enum_field<TopologyConvention>(
       "network.topology_convention", [](C& c) -> TopologyConvention& { return c.network.topology_convention; },
       {{"scalesim", TopologyConvention::kScalesim}, {"pytorch", TopologyConvention::kPytorch}},
@@ -389,6 +393,10 @@ std::vector<FieldSpec> make_fields() {
                         0, 1e6, true, "SGD step size"));
   f.push_back(int_field("training.seed", [](C& c) -> int64_t& { return c.training.seed; }, 0,
                         (int64_t{1} << 62), "seed of weight init and synthetic data"));
+  f.push_back(enum_field<Init>("training.init", [](C& c) -> Init& { return c.training.init; },
+                               {{"auto", Init::kAuto}, {"model", Init::kModel}, {"glorot", Init::kGlorot}},
+                               "the first weights: model = network.onnx's, glorot = Glorot-uniform from the seed (biases "
+                               "0); auto = the model's when it has them"));
   f.push_back(enum_field<ScheduleKind>(
       "schedule.kind", [](C& c) -> ScheduleKind& { return c.schedule.kind; },
       {{"inference", ScheduleKind::kInference}, {"baseline", ScheduleKind::kBaseline},

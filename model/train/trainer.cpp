@@ -24,14 +24,19 @@ void Trainer::setup_memories() {
   const Numerics& num = ctx_.num;
   // Glorot-uniform weights from the run's seed (a bias starts at 0); the same
   // words go to every engine
+  // (or, training.init: model, the model file's weights: W as [K][N], its bias)
   Rng rng(static_cast<uint64_t>(ctx_.cfg.training.seed));
   std::vector<int64_t> wts(layout.words[int(Buffer::kWeights)]);
+  const bool from_model = ctx_.cfg.init_from_model();
   for (size_t li = 0; li < w.layers.size(); ++li) {
     const auto& p = w.layers[li];
     const double lim = std::sqrt(6.0 / static_cast<double>(p.k + p.n));
+    const LayerWeights* given = from_model ? &ctx_.cfg.network.model_weights.at(p.config_layer) : nullptr;
     for (int64_t i = 0; i < p.kw(); ++i)
       for (int64_t j = 0; j < p.n; ++j) {
-        const double v = i < p.k ? (rng.uniform() * 2 - 1) * lim : 0.0;
+        double v = 0.0;
+        if (given) v = i < p.k ? given->w.at(i * p.n + j) : given->b.empty() ? 0.0 : given->b.at(j);
+        else if (i < p.k) v = (rng.uniform() * 2 - 1) * lim;
         wts[layout.w[li].at(i, j)] = num.is_float ? f2w(static_cast<float>(v)) : quantize(v, num.fw, num.data_bits);
       }
   }

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "config_schema.h"
+#include "onnx_loader.h"
 #include "topology.h"
 
 #include <map>
@@ -243,6 +244,26 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
     }
     apply_override(o.substr(0, eq), v, out.config, out.errors);
     overridden.push_back(o.substr(0, eq));
+  }
+  // an ONNX model gives the layers and their weights (its errors located in
+  // it); a relative path is taken from the config's folder
+  if (!out.config.network.onnx.empty()) {
+    Config& c = out.config;
+    std::filesystem::path file = c.network.onnx;
+    if (file.is_relative() && path != "--set") file = std::filesystem::path(path).parent_path() / file;
+    const SourceLoc at = locs.count("network.onnx") ? locs.at("network.onnx") : SourceLoc{path, 0, 0};
+    if (!c.network.layers.empty() || !c.network.input_shape.empty()) {
+      out.errors.push_back({at, "network.onnx", "give either onnx or input_shape and layers, not both"});
+    } else {
+      try {
+        OnnxModel m = load_onnx(file.string());
+        c.network.input_shape = std::move(m.input_shape);
+        c.network.layers = std::move(m.layers);
+        c.network.model_weights = std::move(m.weights);
+      } catch (const OnnxError& e) {
+        out.errors.push_back({at, "network.onnx", e.what()});
+      }
+    }
   }
   // a topology file carries no data: one image, unless the config says otherwise
   if (!out.config.network.topology_csv.empty()) {
