@@ -10,7 +10,8 @@ NAME: memory_system (timing only, ~1 s), lockstep_training (~1 s),
 threshold_sweep (12 epochs of speculative_mlp35, ~5 min), mlp_speculative (9
 epochs of mlp_fashion, ~1 min), mlp35_speculative (7 epochs, ~30 s),
 mlp_schedules (6 epochs of mlp_fashion, ~40 s), cnn_schedules (6 epochs of
-cnn_fashion, ~1.5 min). Without
+cnn_fashion, ~1.5 min), onnx_backend (ONNX's backend tests, ~2 s), onnx_models
+(the shipped ONNX models under every schedule, ~20 s). Without
 NAME, all.
 --check rewrites nothing: it exits 1 and shows the difference when a table in
 the README is not what the runs give (the test suite checks the fast ones).
@@ -306,8 +307,69 @@ def cnn_schedules(r):
     ]
 
 
+ONNX_DATA = "/usr/share/libonnx-testdata/data"
+
+
+def onnx_backend(r):
+    """docs/models.md: ONNX's backend test cases through `systrain onnx-test`, by suite and outcome"""
+    import glob
+    import re
+    suites = ["node", "pytorch-converted", "pytorch-operator", "simple"]
+    dirs = [d for s in suites for d in sorted(glob.glob(os.path.join(ONNX_DATA, s, "*")))]
+    out = subprocess.run([r.st, "onnx-test", *dirs], capture_output=True, text=True).stdout.split("\n")
+    reasons = [("an op systrain does not import", r"op \S+ is not supported|a Transpose of data"),
+               ("an input of rank 1, 3 or 5 (1-D, sequences, 3-D)", r"has rank"),
+               ("a data type other than float32", r" is (uint8|int8|int32|int64|bool|string|float16|float64|another type)|an integer tensor"),
+               ("several outputs, or several inputs that are data", r"outputs; systrain|inputs that are not initializers|graph has \d+ inputs"),
+               ("MaxPool with kernel ≠ strides, padding or ceil", r"MaxPool with kernel"),
+               ("Conv with groups or dilations", r"group = |dilations"),
+               ("Gemm with transA or a matrix bias; Flatten, Softmax on another axis", r"transA|bias '.*' of shape|Flatten with axis|over axis"),
+               ("a branch, or not a chain", r"branch|not a chain|computed by the graph"),
+               ("other limits (sequence and optional inputs, a Reshape that is not a flatten, …)", r".")]
+    rows = {s: {"pass": 0, **{k: 0 for k, _ in reasons}} for s in suites}
+    worst = 0.0
+    for line in out:
+        m = re.match(r"^(pass|refused|MISMATCH|CRASH) ([^/ ]+)/\S+?:? (.*)$", line)
+        if not m:
+            continue
+        kind, suite, rest = m.groups()
+        if kind in ("MISMATCH", "CRASH"):
+            sys.exit(f"readme_tables: onnx-test: {line}")
+        if kind == "pass":
+            rows[suite]["pass"] += 1
+            worst = max(worst, float(re.search(r"max relative error (\S+?)[,)]", rest).group(1)))
+            continue
+        for k, rx in reasons:
+            if re.search(rx, rest):
+                rows[suite][k] += 1
+                break
+    lines = ["| outcome | " + " | ".join(f"`{s}`" for s in suites) + " | all |",
+             "| --- | " + " | ".join("---" for _ in suites) + " | --- |"]
+    for k in ["pass"] + [k for k, _ in reasons]:
+        label = f"**pass** (max relative error {worst:.1g})" if k == "pass" else f"refused: {k}"
+        lines.append(f"| {label} | " + " | ".join(str(rows[s][k]) for s in suites) +
+                     f" | {sum(rows[s][k] for s in suites)} |")
+    lines.append("| cases | " + " | ".join(str(sum(rows[s].values())) for s in suites) +
+                 f" | {sum(sum(rows[s].values()) for s in suites)} |")
+    return lines
+
+
+def onnx_models(r):
+    """docs/models.md: the two shipped ONNX models trained under every schedule"""
+    lines = ["| model | schedule | cycles | against baseline | energy (pJ) | test accuracy |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, config in (("MLP 784-128-10", "configs/onnx_mlp.yaml"), ("CNN c8-c16-d10", "configs/onnx_cnn.yaml")):
+        runs = r.reports([(config, ["--schedule", s]) for s in ("baseline", "interleaved", "speculative")])
+        for s, m in zip(("baseline", "interleaved", "speculative"), runs):
+            lines.append(f"| {name} | {s} | {g(m['cycles.total'])} | "
+                         f"{'—' if s == 'baseline' else ratio(m['cycles.total'], runs[0]['cycles.total'])} | "
+                         f"{g(m['energy_pj.total'])} | {100 * float(m['training.final_test_accuracy']):.2f} % |")
+    return lines
+
+
 TABLES = {"cnn_schedules": cnn_schedules, "mlp_schedules": mlp_schedules, "memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep,
-          "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative}
+          "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative, "onnx_backend": onnx_backend,
+          "onnx_models": onnx_models}
 
 
 def main():

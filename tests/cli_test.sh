@@ -1021,6 +1021,30 @@ PY
   grep -q "network.onnx: none.onnx: cannot open an ONNX model (No such file or directory)" err.txt || fail "$(cat err.txt)"
   [ ! -e bad ] || fail "a bad run wrote $(ls bad)"
   ;;
+onnx_backend)
+  # ONNX's own backend test cases (Debian's libonnx-testdata): each runs through the importer and the TLM model
+  # in float32 and matches ONNX's expected outputs (|got - want| <= 1e-5 |want| + 1e-6), or is refused with a
+  # located error; no case crashes or mismatches. tests/onnx_backend.txt holds each case's outcome
+  # (scripts/regen_onnx_backend.sh): a case of a supported op that stops passing fails here
+  data=/usr/share/libonnx-testdata/data
+  [ -d "$data/node" ] || fail "libonnx-testdata is not installed (scripts/install_deps.sh)"
+  "$st" onnx-test "$data"/node/* "$data"/pytorch-converted/* "$data"/pytorch-operator/* "$data"/simple/* > out.txt
+  rc=$?
+  [ $rc -eq 0 ] || fail "onnx-test: exit $rc: $(grep -E '^(MISMATCH|CRASH)' out.txt | head -5)"
+  tail -1 out.txt | grep -q "mismatched, 0 crashed" || fail "$(tail -1 out.txt)"
+  sed -n 's/^\(pass\|refused\|MISMATCH\|CRASH\) \([^ :]*\).*/\1 \2/p' out.txt | diff - "$src/tests/onnx_backend.txt" ||
+    fail "outcomes differ from tests/onnx_backend.txt"
+  # every refusal is located: the model or data file it is about, then why
+  bad=$(grep '^refused' out.txt | grep -v "^refused [^ ]*: $data/[^ ]*\(/model\.onnx\|\.pb\|/test_data_set_0\): ")
+  [ -z "$bad" ] || fail "unlocated refusals: $(echo "$bad" | head -3)"
+  # an unsupported op names the node, its op type and inputs, and lists what is supported
+  grep -q "^refused node/test_abs: $data/node/test_abs/model.onnx: node 0 '' (Abs, inputs: x): op Abs is not supported. systrain imports chains of Gemm, MatMul (with an Add as its bias), Conv, MaxPool, Relu, Flatten, Reshape (flattening), Identity, Dropout and a final Softmax or LogSoftmax$" out.txt ||
+    fail "$(grep 'node/test_abs:' out.txt)"
+  # a branch (a residual Add of two computed tensors) and a grouped conv
+  grep -q "^refused pytorch-operator/test_operator_addmm: .*: node 0 '' (Gemm, inputs: 0, 1, 2): '0' is read by 2 nodes: a branch" out.txt || fail "branch"
+  grep -q "^refused pytorch-converted/test_Conv2d_groups: .*(Conv, inputs: 0, 1, 2): group = 2: " out.txt || fail "groups"
+  [ "$(grep -c '^pass' out.txt)" -ge 37 ] || fail "fewer cases pass: $(grep -c '^pass' out.txt)"
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "scalesim_report.h"
 #include "run.h"
+#include "onnx_test.h"
 #include "plot.h"
 #include "sweep.h"
 #include "tensor_dump.h"
@@ -111,6 +112,11 @@ extern "C" int sc_main(int argc, char* argv[]) {
   bars->add_option("--title", bars_spec.title, "title");
   bars->add_option("--out", bars_spec.out, "PNG file (default: bars.png)");
 
+  std::vector<std::string> onnx_dirs;
+  auto* onnx_test = app.add_subcommand("onnx-test", "run ONNX backend test cases (model.onnx + test_data_set_0) "
+                                                    "through the importer and the TLM model in float32");
+  onnx_test->add_option("DIR", onnx_dirs, "test case folders (e.g. /usr/share/libonnx-testdata/data/node/*)")->required();
+
   auto* reference = app.add_subcommand("config-reference", "print the config reference (Markdown) docs/config.md carries");
 
   try {
@@ -127,6 +133,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   std::error_code self_ec;
   std::string self = std::filesystem::read_symlink("/proc/self/exe", self_ec).string();
   if (self_ec) self = argv[0];
+  if (*onnx_test) return run_onnx_tests(onnx_dirs);
   if (*compare) return run_compare(self, config, schedules, sets, out_dir);
   if (*plot) return run_plot(plot_spec);
   if (*bars) return run_bars(bars_spec);

@@ -138,15 +138,31 @@ std::string dims_str(const std::vector<int64_t>& d) {
 
 class Importer {
  public:
-  Importer(std::string path, const onnx::GraphProto& g, const std::vector<OnnxTensor>& bound)
-      : path_(std::move(path)), g_(g) {
+  Importer(std::string path, const onnx::GraphProto& g, const OnnxOptions& o) : path_(std::move(path)), g_(g), wrap_(o.wrap) {
     for (const auto& t : g.initializer()) consts_[t.name()] = &t;
-    for (const auto& b : bound) bound_[b.name] = b;
+    for (const auto& b : o.bound) bound_[b.name] = b;
   }
 
   OnnxModel run() {
+    // an op systrain does not import is named first, whatever else the graph holds
+    static const std::set<std::string> known = {"Gemm", "MatMul", "Add", "Conv", "MaxPool", "Relu", "Flatten",
+                                                "Reshape", "Identity", "Dropout", "Softmax", "LogSoftmax",
+                                                "Constant", "Transpose"};
+    for (idx_ = 0; idx_ < g_.node_size(); ++idx_)
+      if (!known.count(g_.node(idx_).op_type()))
+        unsupported(g_.node(idx_), fmt::format("op {} is not supported", g_.node(idx_).op_type()));
+    idx_ = 0;
     find_input();
     count_consumers();
+    if (wrap_) {
+      std::string first;  // the op that reads the data input
+      for (const auto& n : g_.node())
+        if (n.input_size() > 0 && n.input(0) == cur_) {
+          first = n.op_type();
+          break;
+        }
+      if (first != "Gemm" && first != "MatMul" && first != "Conv") identity_layer(), m_.wrapped_in = true;
+    }
     const int n_nodes = g_.node_size();
     for (idx_ = 0; idx_ < n_nodes; ++idx_) node(g_.node(idx_));
     if (g_.output_size() != 1)
@@ -156,6 +172,12 @@ class Importer {
       throw OnnxError(fmt::format("{}: the graph's output '{}' is not the end of the chain from '{}' (which ends at "
                                   "'{}'): the graph is not a chain. systrain imports chains of {}",
                                   path_, g_.output(0).name(), m_.input_name, cur_, onnx_supported_ops()));
+    if (wrap_ && (m_.layers.empty() || m_.layers.back().type != LayerType::kDense ||
+                  m_.layers.back().activation != Activation::kNone)) {  // the last layer feeds the loss: no ReLU
+      flatten();
+      identity_layer();
+      m_.wrapped_out = true;
+    }
     bool gemm = false;
     for (const auto& l : m_.layers) gemm |= l.type == LayerType::kDense || l.type == LayerType::kConv2d;
     if (!gemm)
@@ -230,7 +252,10 @@ class Importer {
 
   bool is_const(const std::string& name) const { return consts_.count(name) || bound_.count(name) || made_.count(name); }
   OnnxTensor constant(const onnx::NodeProto& n, const std::string& name) {
-    if (auto b = bound_.find(name); b != bound_.end()) return b->second;
+    if (auto b = bound_.find(name); b != bound_.end()) {
+      if (b->second.is_int) fail(n, fmt::format("its input '{}' is an integer tensor where float32 weights are expected", name));
+      return b->second;
+    }
     if (auto m = made_.find(name); m != made_.end()) return float_tensor(*m->second, where(n));
     if (auto c = consts_.find(name); c != consts_.end()) return float_tensor(*c->second, where(n));
     unsupported(n, fmt::format("its input '{}' is computed by the graph, not a constant (a branch)", name));
@@ -239,9 +264,8 @@ class Importer {
     if (auto m = made_.find(name); m != made_.end()) return int_tensor(*m->second, where(n));
     if (auto c = consts_.find(name); c != consts_.end()) return int_tensor(*c->second, where(n));
     if (auto b = bound_.find(name); b != bound_.end()) {
-      std::vector<int64_t> v;
-      for (float f : b->second.data) v.push_back(static_cast<int64_t>(f));
-      return v;
+      if (!b->second.is_int) fail(n, fmt::format("its input '{}' is float32 where an int64 shape is expected", name));
+      return b->second.ints;
     }
     unsupported(n, fmt::format("its input '{}' is computed by the graph, not a constant", name));
   }
@@ -342,6 +366,26 @@ class Importer {
       else bound_[n.output(0)] = bound_.at(in);
       return;
     }
+    if (op == "Transpose" && n.input_size() == 1 && n.output_size() == 1 && is_const(n.input(0))) {
+      // a transposed weight matrix (PyTorch's older exporter writes Linear as Transpose + MatMul): folded
+      only_attrs(n, {"perm"});
+      const OnnxTensor t = constant(n, n.input(0));
+      const auto perm = attr_ints(n, "perm");
+      if (t.dims.size() != 2 || (!perm.empty() && perm != std::vector<int64_t>{1, 0}))
+        unsupported(n, fmt::format("a Transpose of the constant '{}' of shape {} with perm {}: systrain folds the "
+                                   "transpose of a 2-D constant",
+                                   t.name, dims_str(t.dims), dims_str(perm)));
+      auto p = std::make_unique<onnx::TensorProto>();
+      p->set_name(n.output(0));
+      p->set_data_type(onnx::TensorProto::FLOAT);
+      p->add_dims(t.dims[1]);
+      p->add_dims(t.dims[0]);
+      for (int64_t j = 0; j < t.dims[1]; ++j)
+        for (int64_t i = 0; i < t.dims[0]; ++i) p->add_float_data(t.data[i * t.dims[1] + j]);
+      made_[n.output(0)] = p.get();
+      owned_.push_back(std::move(p));
+      return;
+    }
     const bool open = bias_open_;
     bias_open_ = false;
     if (op == "Gemm" || op == "MatMul") return gemm(n, op == "Gemm");
@@ -400,7 +444,25 @@ class Importer {
       done_ = true;
       return;
     }
-    unsupported(n, fmt::format("op {} is not supported", op));
+    unsupported(n, op == "Transpose" ? "a Transpose of data: systrain folds only the transpose of a constant"
+                                     : fmt::format("op {} is not supported", op));
+  }
+
+  // a layer that passes its input on: a 1x1 conv of C filters or a dense layer of F units, weights I
+  void identity_layer() {
+    LayerConfig l;
+    l.type = x_.image ? LayerType::kConv2d : LayerType::kDense;
+    const int64_t n = x_.c;
+    if (n > 4096)
+      throw OnnxError(fmt::format("{}: the tensor {} is too wide for the identity layer onnx-test puts beside the "
+                                  "graph (at most 4,096 channels or features)",
+                                  path_, x_.str()));
+    (x_.image ? l.filters : l.units) = static_cast<int>(n);
+    l.kernel = 1;
+    LayerWeights w;
+    w.w.assign(static_cast<size_t>(n * n), 0.0f);
+    for (int64_t i = 0; i < n; ++i) w.w[i * n + i] = 1.0f;
+    add_layer(l, std::move(w));
   }
 
   void flatten() {
@@ -412,7 +474,7 @@ class Importer {
   }
 
   void gemm(const onnx::NodeProto& n, bool is_gemm) {
-    if (is_gemm) only_attrs(n, {"alpha", "beta", "transA", "transB"});
+    if (is_gemm) only_attrs(n, {"alpha", "beta", "transA", "transB", "broadcast"});  // (broadcast: opset < 7's C)
     else only_attrs(n, {});
     if (n.input_size() < 2) fail(n, "it takes at least two inputs");
     if (is_gemm && attr_int(n, "transA", 0) != 0)
@@ -593,7 +655,7 @@ class Importer {
   std::string cur_;
   Image x_;
   int idx_ = 0;
-  bool bias_open_ = false, done_ = false;
+  bool wrap_ = false, bias_open_ = false, done_ = false;
 };
 
 }  // namespace
@@ -603,20 +665,45 @@ const char* onnx_supported_ops() {
          "Dropout and a final Softmax or LogSoftmax";
 }
 
-OnnxModel load_onnx(const std::string& path, const std::vector<OnnxTensor>& bound) {
+namespace {
+onnx::ModelProto parse_model(const std::string& path) {
   const std::string bytes = read_file(path, "an ONNX model", kMaxModelBytes);
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes))
     throw OnnxError(fmt::format("{}: not an ONNX model (the protobuf does not parse)", path));
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw OnnxError(fmt::format("{}: the model has no graph (no nodes)", path));
-  return Importer(path, model.graph(), bound).run();
+  return model;
+}
+}  // namespace
+
+OnnxModel load_onnx(const std::string& path, const OnnxOptions& options) {
+  const onnx::ModelProto model = parse_model(path);
+  return Importer(path, model.graph(), options).run();
+}
+
+std::vector<std::string> onnx_graph_inputs(const std::string& path) {
+  const onnx::ModelProto model = parse_model(path);
+  std::set<std::string> init;
+  for (const auto& t : model.graph().initializer()) init.insert(t.name());
+  std::vector<std::string> out;
+  for (const auto& in : model.graph().input())
+    if (!init.count(in.name())) out.push_back(in.name());
+  return out;
 }
 
 OnnxTensor read_onnx_tensor(const std::string& path) {
   const std::string bytes = read_file(path, "a tensor file", kMaxModelBytes);
   onnx::TensorProto t;
   if (!t.ParseFromString(bytes)) throw OnnxError(fmt::format("{}: not an ONNX TensorProto", path));
+  if (t.data_type() == onnx::TensorProto::INT64 || t.data_type() == onnx::TensorProto::INT32) {
+    OnnxTensor out;
+    out.name = t.name();
+    out.dims.assign(t.dims().begin(), t.dims().end());
+    out.ints = int_tensor(t, path);
+    out.is_int = true;
+    return out;
+  }
   return float_tensor(t, path);
 }
 

@@ -35,11 +35,14 @@ class OnnxError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A float32 tensor read from a TensorProto.
+// A tensor read from a TensorProto: float32 (float64 converted) in data, or
+// int64/int32 (a shape) in ints.
 struct OnnxTensor {
   std::string name;
   std::vector<int64_t> dims;
   std::vector<float> data;
+  std::vector<int64_t> ints;
+  bool is_int = false;
 };
 
 struct OnnxModel {
@@ -49,11 +52,26 @@ struct OnnxModel {
   std::vector<LayerWeights> weights;  // per layer (empty for maxpool, flatten)
   std::string final_softmax;          // "Softmax", "LogSoftmax" or "" (absorbed into the loss)
   std::string input_name, output_name;
+  bool wrapped_in = false, wrapped_out = false;  // OnnxOptions::wrap added an identity layer before, after
 };
 
-// `bound`: graph inputs to read as constants (the ONNX backend tests give a
-// Gemm's or a Conv's weights as inputs). Throws OnnxError.
-OnnxModel load_onnx(const std::string& path, const std::vector<OnnxTensor>& bound = {});
+struct OnnxOptions {
+  // graph inputs to read as constants (the ONNX backend tests give a Gemm's
+  // or a Conv's weights as inputs)
+  std::vector<OnnxTensor> bound;
+  // `systrain onnx-test`: a graph that does not start with a Gemm, MatMul or
+  // Conv gets an identity layer before it (1x1 conv or dense, weights I,
+  // exact in float32), and one that does not end with a dense layer gets a
+  // flatten and an identity dense after it, so that a single MaxPool, Relu
+  // or Conv node runs as a network of the config
+  bool wrap = false;
+};
+
+// Throws OnnxError.
+OnnxModel load_onnx(const std::string& path, const OnnxOptions& options = {});
+// The graph's inputs that are not initializers, in order (a backend test's
+// input_K.pb is its K-th).
+std::vector<std::string> onnx_graph_inputs(const std::string& path);
 // A TensorProto file (the backend tests' input_N.pb, output_N.pb).
 OnnxTensor read_onnx_tensor(const std::string& path);
 

@@ -233,7 +233,8 @@ RunOutcome open_trace(const Config& cfg, const std::vector<ArrayShape>& shapes, 
 
 }  // namespace
 
-RunOutcome run_simulation(const Config& given, RunResult& result, bool progress, StepObserver* observer) {
+RunOutcome run_simulation(const Config& given, RunResult& result, bool progress, StepObserver* observer,
+                          const Samples* inputs) {
   const auto t0 = std::chrono::steady_clock::now();
   const Workload w = build_workload(given);
   // the trace window, resolved: null is 2,001 cycles from the cycle the array
@@ -265,7 +266,8 @@ RunOutcome run_simulation(const Config& given, RunResult& result, bool progress,
     for (const auto& warning : result.warnings) fmt::print(stderr, "systrain: warning: {}\n", warning);
   if (RunOutcome o = check_memory(cfg, w, training); o.code != kExitOk) return o;
   Samples train, test;
-  if (RunOutcome o = load_samples(cfg, w, training, train, test); o.code != kExitOk) return o;
+  if (inputs && !training && inputs->width == w.input_width) test = *inputs;  // `systrain onnx-test`: its tensors
+  else if (RunOutcome o = load_samples(cfg, w, training, train, test); o.code != kExitOk) return o;
   const std::vector<ArrayShape> shapes = engine_shapes(cfg);
   Arrays arrays;
   if (RunOutcome o = build_arrays(cfg, shapes, num, progress, arrays); o.code != kExitOk) return o;

@@ -9,6 +9,7 @@
 
 namespace systrain {
 struct StepObserver;
+struct Samples;
 }
 
 namespace systrain {
@@ -21,6 +22,8 @@ struct RunOutcome {
 };
 
 // Writes the VCD (when cfg.simulation.vcd is set) whole or not at all.
-RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer = nullptr);
+// `inputs`: an inference run's samples, instead of the data set's.
+RunOutcome run_simulation(const Config& cfg, RunResult& result, bool progress, StepObserver* observer = nullptr,
+                          const Samples* inputs = nullptr);
 
 }  // namespace systrain
