@@ -39,7 +39,7 @@ inline void fill(Memory& mem, const LayerCase& c, int data_bits, bool is_float, 
   fill_buf(Buffer::kGradients, c.grad_words());
 }
 
-enum class Kind { kFwdWs, kFwdOs, kAg, kWg, kIl, kIlNoAg };
+enum class Kind { kFwdWs, kFwdOs, kFwdIs, kAg, kWg, kIl, kIlNoAg };
 
 inline Pass make_pass(Kind kind, const LayerCase& c, bool relu, int shift, int g_shift, int upd_shift, int64_t lr) {
   Pass p;
@@ -47,9 +47,11 @@ inline Pass make_pass(Kind kind, const LayerCase& c, bool relu, int shift, int g
   switch (kind) {
     case Kind::kFwdWs:
     case Kind::kFwdOs:
-      p.mode = kind == Kind::kFwdWs ? Mode::kWs : Mode::kOs;
+    case Kind::kFwdIs:
+      p.mode = kind == Kind::kFwdWs ? Mode::kWs : kind == Kind::kFwdOs ? Mode::kOs : Mode::kIs;
       p.g = {c.m, c.kw(), c.n};
-      p.a = c.x(), p.w = p.b = c.w(), p.out = c.y(), p.psum = c.psum(c.n), p.relu = relu;
+      // (IS: partial sums of Yᵀ, n rows of m lanes)
+      p.a = c.x(), p.w = p.b = c.w(), p.out = c.y(), p.psum = c.psum(kind == Kind::kFwdIs ? c.m : c.n), p.relu = relu;
       break;
     case Kind::kAg:
       p.mode = Mode::kAg;
@@ -77,6 +79,7 @@ inline const char* name(Kind k) {
   switch (k) {
     case Kind::kFwdWs: return "forward ws";
     case Kind::kFwdOs: return "forward os";
+    case Kind::kFwdIs: return "forward is";
     case Kind::kAg: return "ag";
     case Kind::kWg: return "wg";
     case Kind::kIl: return "il";
@@ -85,6 +88,6 @@ inline const char* name(Kind k) {
   return "?";
 }
 
-constexpr Kind kAllKinds[] = {Kind::kFwdWs, Kind::kFwdOs, Kind::kAg, Kind::kWg, Kind::kIl, Kind::kIlNoAg};
+constexpr Kind kAllKinds[] = {Kind::kFwdWs, Kind::kFwdOs, Kind::kFwdIs, Kind::kAg, Kind::kWg, Kind::kIl, Kind::kIlNoAg};
 
 }  // namespace systrain::test

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "pass_util.h"
+#include "schedule.h"
 #include "workload.h"
 
 using namespace systrain;
@@ -136,6 +137,93 @@ TEST_CASE("double-buffered weights: a WS pass loads its first block only; each t
   CHECK(short_tiles[3].preloaded);  // after the 1-row block: a 2-row stream hides 1 row
 }
 
+TEST_CASE("IS: (k0, m0) blocks of Xᵀ held while Wᵀ streams; SCALE-Sim's IS fold is ours minus ru − R + 2") {
+  // SCALE-Sim v2's IS (compute/systolic_compute_is.py): Sr = K rows, Sc = M columns, T = N; folds m outer, k
+  // inner; a fold's IFMAP demand is R rows of the block and R + C + T − 2 more: 2R + C + N − 2 cycles
+  const int64_t R = 32, C = 32;
+  ArrayShape a{32, 32, 2};
+  // AlexNet conv1–5 (227 input, SCALE-Sim's file): M = OFMAP², K = F²·C, N = filters
+  const std::array<int64_t, 3> layers[] = {{55 * 55, 11 * 11 * 3, 96}, {27 * 27, 5 * 5 * 96, 256},
+                                           {13 * 13, 3 * 3 * 256, 384}, {13 * 13, 3 * 3 * 384, 384},
+                                           {13 * 13, 3 * 3 * 384, 256}};
+  for (const auto& [M, K, N] : layers) {
+    CAPTURE(M);
+    CAPTURE(K);
+    LayerCase lc{M, K, N, false};
+    const Pass p = make_pass(Kind::kFwdIs, lc, false, 8, 0, 0, 0);
+    int64_t ours = 0, scalesim = 0, extra = 0, tiles = 0;
+    for (const Tile& t : tile_pass(p, a, 1)) {
+      CHECK(t.mode == Mode::kIs);
+      CHECK(t.len == N);
+      CHECK(hardware_mode(t.mode) == int(Mode::kWs));
+      ours += tile_cost(t, a).cycles;
+      extra += t.ru - R + 2;
+      ++tiles;
+    }
+    const int64_t folds = ((K + R - 1) / R) * ((M + C - 1) / C);
+    CHECK(tiles == folds);
+    scalesim = folds * (2 * R + C + N - 2);
+    CHECK(ours == scalesim + extra);
+  }
+  // the tiles cover Xᵀ once: k blocks inner, m blocks outer, each (k0, m0) block loaded from X's columns
+  LayerCase lc{10, 7, 3, true};  // kw = 8
+  ArrayShape b{3, 4, 2};
+  const auto tiles = tile_pass(make_pass(Kind::kFwdIs, lc, false, 8, 0, 0, 0), b, 1);
+  REQUIRE(tiles.size() == 3 * 3);  // m blocks of 4 (4, 4, 2) × k blocks of 3 (3, 3, 2)
+  CHECK(tiles[0].m0 == 0);
+  CHECK(tiles[1].k0 == 3);
+  CHECK(tiles[3].m0 == 4);
+  CHECK(tiles[8].ru == 2);
+  CHECK(tiles[8].cu == 2);
+  CHECK(tiles[2].last);
+  CHECK(!tiles[1].last);
+  CHECK(tiles[4].io.load.at(1, 2) == lc.x().at(4 + 2, 3 + 1));  // Xᵀ(k, m) = X(m, k)
+  CHECK(tiles[4].io.left.at(2, 1) == lc.w().at(3 + 1, 2));      // Wᵀ(n, k) = W(k, n)
+  CHECK(tiles[5].io.out.at(2, 1) == lc.y().at(4 + 1, 2));       // Yᵀ(n, m) = Y(m, n), the last k block
+}
+
+TEST_CASE("forward_dataflow: auto takes, per layer, the least closed-form cycles of WS, OS and IS") {
+  // on 8×8: WS wins a tall GEMM, OS one of a single row, IS a short wide one (M < N: IS is WS with M, N swapped)
+  struct Case {
+    int64_t m, k, n;
+    Mode want;
+  } cases[] = {{64, 8, 1, Mode::kWs}, {1, 64, 64, Mode::kOs}, {8, 64, 256, Mode::kIs}};
+  for (const auto& c : cases) {
+    CAPTURE(c.m);
+    Config cfg;
+    cfg.accelerator.array.rows = cfg.accelerator.array.cols = 8;
+    cfg.accelerator.sram.words_per_cycle = 65536;  // no SRAM stalls: the phases alone decide
+    cfg.network.input_shape = {static_cast<int>(c.k)};
+    LayerConfig d;
+    d.units = static_cast<int>(c.n);
+    cfg.network.layers = {d};
+    cfg.training.batch = static_cast<int>(c.m);
+    cfg.schedule.forward_dataflow = Dataflow::kAuto;
+    const Workload w = build_workload(cfg);
+    const StepLayout l = step_layout(w, c.m);
+    const Pass f = forward_pass(cfg, w, l, 0, c.m);
+    CHECK(f.mode == c.want);
+    // each closed form is the explicit dataflow's pass
+    const ArrayShape a = array_shape(cfg);
+    const Dataflow dfs[3] = {Dataflow::kWs, Dataflow::kOs, Dataflow::kIs};
+    for (int i = 0; i < 3; ++i) {
+      cfg.schedule.forward_dataflow = dfs[i];
+      const Pass e = forward_pass(cfg, w, l, 0, c.m);
+      CHECK(f.auto_cycles[i] == pass_closed_form(e, a));
+      CHECK(f.auto_cycles[i] >= f.auto_cycles[int(c.want == Mode::kWs ? 0 : c.want == Mode::kOs ? 1 : 2)]);
+    }
+    // with the default SRAM (16 banks, 32 words a cycle) the stalls count too: IS reads X and W along their
+    // columns and writes Y along its columns, and the short wide GEMM goes back to WS
+    if (c.want == Mode::kIs) {
+      cfg.accelerator.sram.words_per_cycle = Config().accelerator.sram.words_per_cycle;
+      cfg.schedule.forward_dataflow = Dataflow::kAuto;
+      const Pass g = forward_pass(cfg, w, l, 0, c.m);
+      CHECK(g.auto_cycles[2] > f.auto_cycles[2]);
+      CHECK(g.mode == Mode::kWs);
+    }
+  }
+}
+
 TEST_CASE("the AG and IL tiles cover every W block once and skip the bias row's dX") {
   const ArrayShape a{3, 5, 2};
   LayerCase lc{4, 9, 7, true};  // kw = 10: the last k block holds only the bias row
@@ -190,6 +278,7 @@ void check_values(const Numerics& num, const ArrayShape& a, const LayerCase& lc,
     switch (kind) {
       case Kind::kFwdWs:
       case Kind::kFwdOs:
+      case Kind::kFwdIs:
         for (int64_t i = 0; i < lc.m; ++i)
           for (int64_t j = 0; j < lc.n; ++j) {
             std::vector<std::pair<double, double>> t;

@@ -17,7 +17,9 @@ enum class LayerType { kConv2d, kMaxpool, kFlatten, kDense };
 enum class Activation { kNone, kRelu };
 enum class Dataset { kFashionMnist, kSynthetic };
 enum class ScheduleKind { kInference, kBaseline, kInterleaved, kSpeculative };
-enum class Dataflow { kWs, kOs };
+// the forward pass's dataflow; auto = per layer, the fewest cycles by the
+// closed forms of WS, OS and IS
+enum class Dataflow { kWs, kOs, kIs, kAuto };
 // how a topology file's conv rows size their output when (IFMAP − filter) is
 // not a multiple of the stride: SCALE-Sim rounds up, PyTorch down
 enum class TopologyConvention { kScalesim, kPytorch };

@@ -45,7 +45,15 @@ const char* to_string(Backend b) {
   }
   return "?";
 }
-const char* to_string(Dataflow d) { return d == Dataflow::kWs ? "ws" : "os"; }
+const char* to_string(Dataflow d) {
+  switch (d) {
+    case Dataflow::kWs: return "ws";
+    case Dataflow::kOs: return "os";
+    case Dataflow::kIs: return "is";
+    case Dataflow::kAuto: return "auto";
+  }
+  return "?";
+}
 const char* to_string(LayerType t) {
   switch (t) {
     case LayerType::kConv2d: return "conv2d";
@@ -404,8 +412,10 @@ std::vector<FieldSpec> make_fields() {
       "what runs: inference, or a training schedule (docs/hardware.md, docs/speculation.md)"));
   f.push_back(enum_field<Dataflow>("schedule.forward_dataflow",
                                    [](C& c) -> Dataflow& { return c.schedule.forward_dataflow; },
-                                   {{"ws", Dataflow::kWs}, {"os", Dataflow::kOs}},
-                                   "dataflow of the forward pass"));
+                                   {{"ws", Dataflow::kWs}, {"os", Dataflow::kOs}, {"is", Dataflow::kIs},
+                                    {"auto", Dataflow::kAuto}},
+                                   "dataflow of the forward pass: weight, output or input stationary; auto picks, "
+                                   "per layer, the fewest cycles by the closed forms (report: layers.N.dataflow)"));
   f.push_back(enum_field<SpecPolicy>(
       "schedule.speculation.policy", [](C& c) -> SpecPolicy& { return c.schedule.speculation.policy; },
       {{"gradient_reuse", SpecPolicy::kGradientReuse}, {"output_speculation", SpecPolicy::kOutputSpeculation}},

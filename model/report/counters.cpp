@@ -169,6 +169,8 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
     c.add(p + ".gemm.m", l.gemm.m);
     c.add(p + ".gemm.k", l.gemm.k);
     c.add(p + ".gemm.n", l.gemm.n);
+    c.add(p + ".dataflow", l.dataflow.empty() ? CounterValue(std::monostate{}) : CounterValue(l.dataflow));
+    if (!l.dataflow_choice.empty()) c.add(p + ".dataflow_choice", l.dataflow_choice);
     c.add(p + ".tiles", l.tiles);
     c.add(p + ".cycles", l.cycles);
     c.add(p + ".stall_cycles", l.stall_cycles);

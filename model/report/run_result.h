@@ -63,6 +63,8 @@ struct LayerStats {
   std::string type;    // conv2d, dense, maxpool, flatten
   int gemm_index = -1;  // its GEMM layer; -1 for a maxpool or flatten
   Gemm gemm;  // the forward GEMM, m of one full step
+  std::string dataflow;         // its forward pass's: ws, os or is ("" for a maxpool or flatten)
+  std::string dataflow_choice;  // forward_dataflow: auto: what it chose and why
   int64_t tiles = 0, cycles = 0, macs = 0;
   int64_t stall_cycles = 0;  // waiting for DRAM before the layer could start
   int64_t bandwidth_stall_cycles = 0;  // its forward tiles frozen by the SRAM's limits

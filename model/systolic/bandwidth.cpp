@@ -22,10 +22,10 @@ std::vector<AccessStream> tile_streams(const Tile& t, const ArrayShape& a) {
     return out;
   }
   // WS, AG, IL: LOAD, then the stream (model/systolic/mode.cpp stationary_events)
-  const int64_t lanes = t.mode == Mode::kWs ? t.cu : t.xu, load = t.loads() ? ru : 0;
+  const int64_t lanes = t.ws_like() ? t.cu : t.xu, load = t.loads() ? ru : 0;
   if (t.loads()) add(t.io.load, false, Port::kTop, t.cu, 0, 1, ru, ru - 1, -1);
   if (t.pf_rows > 0) add(t.io.next_load, false, Port::kTop, t.pf_cols, load, 1, t.pf_rows, t.pf_rows - 1, -1);
-  if (t.mode != Mode::kWs) add(t.io.top, false, Port::kTop, t.cu, load, s, L, 0, 1);
+  if (!t.ws_like()) add(t.io.top, false, Port::kTop, t.cu, load, s, L, 0, 1);
   if (t.mode != Mode::kAg) add(t.io.left, false, Port::kLeft, ru, load, s, L, 0, 1);
   if (t.reads_psum()) add(t.io.psum, false, Port::kPsum, lanes, load, s, L, 0, 1);
   if (t.row_outputs()) add(t.io.out, true, Port::kOut, lanes, load + s * vd - (s - 1), s, L, 0, 1);

@@ -6,6 +6,7 @@ const ModeSchedule& ws_mode();
 const ModeSchedule& os_mode();
 const ModeSchedule& ag_mode();
 const ModeSchedule& il_mode();
+const ModeSchedule& is_mode();
 
 const ModeSchedule& mode_schedule(Mode m) {
   switch (m) {
@@ -13,6 +14,7 @@ const ModeSchedule& mode_schedule(Mode m) {
     case Mode::kOs: return os_mode();
     case Mode::kAg: return ag_mode();
     case Mode::kIl: return il_mode();
+    case Mode::kIs: return is_mode();
   }
   return ws_mode();
 }

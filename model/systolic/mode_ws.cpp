@@ -1,5 +1,6 @@
 // Forward WS: Y = X·W on a stationary (k0, n0) block of W; n blocks outer,
-// k blocks inner, partial sums between k blocks.
+// k blocks inner, partial sums between k blocks. Forward IS on the same
+// datapath: a stationary block of Xᵀ.
 #include <algorithm>
 
 #include "mode.h"
@@ -7,7 +8,7 @@
 namespace systrain {
 namespace {
 
-class WsMode final : public ModeSchedule {
+class WsMode : public ModeSchedule {
  public:
   std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
     std::vector<Tile> tiles;
@@ -24,8 +25,12 @@ class WsMode final : public ModeSchedule {
         t.io.out = (t.last ? p.out : p.psum).sub(0, n0);
         tiles.push_back(t);
       }
-    // double-buffered weights: each tile preloads the next one's block
-    // behind its stream (its top port is free), when the stream is long enough
+    preload(tiles, a);
+    return tiles;
+  }
+  // double-buffered weights: each tile preloads the next one's block
+  // behind its stream (its top port is free), when the stream is long enough
+  static void preload(std::vector<Tile>& tiles, const ArrayShape& a) {
     if (a.weight_double_buffer)
       for (size_t i = 0; i + 1 < tiles.size(); ++i)
         if (tiles[i].len >= tiles[i + 1].ru) {
@@ -33,7 +38,6 @@ class WsMode final : public ModeSchedule {
           tiles[i].io.next_load = tiles[i + 1].io.load;
           tiles[i + 1].preloaded = true;
         }
-    return tiles;
   }
   std::array<int64_t, int(Phase::kCount)> phases(const Tile& t, const ArrayShape& a) const override {
     std::array<int64_t, int(Phase::kCount)> p{};
@@ -73,10 +77,44 @@ class WsMode final : public ModeSchedule {
   }
 };
 
+// IS: the WS datapath on Yᵀ = Wᵀ·Xᵀ. A (k0, m0) block of Xᵀ is loaded into
+// the PEs (its rows k, its columns the output rows m); the N rows of Wᵀ
+// stream from the left; row n of Yᵀ (cu lanes m) leaves at the bottom, a
+// partial sum between k blocks. m blocks outer, k blocks inner, as SCALE-Sim
+// folds IS. Phases, accesses and events are WS's (L = N); with
+// array.weight_double_buffer the next Xᵀ block is preloaded the same way.
+class IsMode final : public WsMode {
+ public:
+  std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
+    std::vector<Tile> tiles;
+    const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
+    tiles.reserve(static_cast<size_t>(mode_detail::blocks(M, C) * mode_detail::blocks(K, R)));
+    const Mat xt = p.a.t(), wt = p.w.t(), yt = p.out.t();
+    for (int64_t m0 = 0; m0 < M; m0 += C)
+      for (int64_t k0 = 0; k0 < K; k0 += R) {
+        Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), m0, k0, 0);
+        t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, M - m0));
+        t.len = N, t.first = k0 == 0, t.last = k0 + R >= K;
+        t.io.load = xt.sub(k0, m0);
+        t.io.left = wt.sub(0, k0);
+        t.io.psum = p.psum.sub(0, m0);
+        t.io.out = (t.last ? yt : p.psum).sub(0, m0);
+        tiles.push_back(t);
+      }
+    preload(tiles, a);
+    return tiles;
+  }
+};
+
 }  // namespace
 
 const ModeSchedule& ws_mode() {
   static const WsMode m;
+  return m;
+}
+
+const ModeSchedule& is_mode() {
+  static const IsMode m;
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "pass.h"
 
+#include "bandwidth.h"
 #include "mode.h"
 
 namespace systrain {
@@ -11,6 +12,12 @@ int64_t pass_macs(const Pass& p) {
 
 std::vector<Tile> tile_pass(const Pass& p, const ArrayShape& a, int multipliers) {
   return mode_schedule(p.mode).tiles(p, a, multipliers);
+}
+
+int64_t pass_closed_form(const Pass& p, const ArrayShape& a) {
+  int64_t cycles = 0;
+  for (const Tile& t : tile_pass(p, a)) cycles += tile_cost(t, a).cycles + tile_stalls(t, a).total;
+  return cycles;
 }
 
 }  // namespace systrain

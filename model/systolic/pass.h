@@ -12,6 +12,7 @@
 // AG/IL compute dX only for the first dx_rows of them. Partial sums between
 // the blocks of a reduction (WS: k blocks; AG/IL: n blocks) go to `psum`.
 #pragma once
+#include <array>
 #include <vector>
 
 #include "tile.h"
@@ -29,11 +30,19 @@ struct Pass {
   int shift = 0;            // requantisation of results
   int g_shift = 0, upd_shift = 0;  // IL update
   int64_t lr = 0;
+  // forward_dataflow: auto: the closed-form cycles of WS, OS and IS that chose
+  // `mode` (-1: not chosen by auto)
+  std::array<int64_t, 3> auto_cycles{-1, -1, -1};
 };
 
 // The useful products of a pass: M·K·N (forward, AG, WG); an IL pass makes
 // the WG products and, when it computes dX, the AG products (M·dx_rows·N).
 int64_t pass_macs(const Pass& p);
+
+// The cycles of a pass's tiles by the closed forms: tile.h's phases and the
+// SRAM's bandwidth and bank stalls (bandwidth.h); DRAM waits not included.
+// forward_dataflow: auto compares the forward pass's WS, OS and IS.
+int64_t pass_closed_form(const Pass& p, const ArrayShape& a);
 
 // `multipliers` is pe_multipliers: with one, an IL tile that computes dX
 // takes two cycles a sample.

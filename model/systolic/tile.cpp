@@ -30,6 +30,7 @@ const char* to_string(Mode m) {
     case Mode::kOs: return "os";
     case Mode::kAg: return "ag";
     case Mode::kIl: return "il";
+    case Mode::kIs: return "is";
   }
   return "?";
 }

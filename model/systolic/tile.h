@@ -4,6 +4,9 @@
 //
 // R×C array, VD = R + C; ru/cu = rows/columns in use, L = len (stream rows);
 // s = 2 for an interleaved tile that computes dX on one-multiplier PEs, else 1.
+//   IS (forward Yᵀ = Wᵀ·Xᵀ; tile = a (k0, m0) block of Xᵀ, which stays in
+//       the PEs while the N rows of Wᵀ stream): as WS with L = N, the
+//       block's rows = k, its columns = output rows m (SCALE-Sim's IS).
 //   WS (forward Y = X·W; tile = a (k0, n0) block of W):
 //       LOAD ru, STREAM L, DRAIN VD:            cycles = ru + L + VD
 //       With weight double-buffering (array.weight_double_buffer) a WS
@@ -41,8 +44,13 @@ struct Gemm {
   int64_t m = 0, k = 0, n = 0;
 };
 
-enum class Mode : int { kWs = 0, kOs = 1, kAg = 2, kIl = 3 };
+// IS (input stationary) is the WS datapath with the operands' roles swapped:
+// a block of Xᵀ is held in the PEs while Wᵀ streams, Yᵀ = Wᵀ·Xᵀ. The RTL
+// runs it as a WS tile (hardware_mode) on transposed views.
+enum class Mode : int { kWs = 0, kOs = 1, kAg = 2, kIl = 3, kIs = 4 };
 const char* to_string(Mode m);
+// the controller's mode input (rtl/common/systrain_pkg.sv) a tile runs in
+inline int hardware_mode(Mode m) { return m == Mode::kIs ? int(Mode::kWs) : int(m); }
 
 // Where each port of the array reads or writes, positioned at the tile's
 // origin: `index` steps along rs, lanes along cs (see Mat::row).
@@ -74,9 +82,10 @@ struct Tile {
   int64_t lr = 0;
   TileIo io;
   int s() const { return slow ? 2 : 1; }
+  bool ws_like() const { return mode == Mode::kWs || mode == Mode::kIs; }  // the WS datapath
   bool loads() const { return mode != Mode::kOs && !preloaded; }
-  bool reads_psum() const { return !first && (mode == Mode::kWs || ag); }
-  bool row_outputs() const { return mode == Mode::kWs || ag; }
+  bool reads_psum() const { return !first && (ws_like() || ag); }
+  bool row_outputs() const { return ws_like() || ag; }
 };
 
 struct ArrayShape {

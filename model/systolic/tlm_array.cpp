@@ -80,7 +80,8 @@ void tile_values(const Ar& ar, const Tile& t, const std::vector<int64_t>& left_w
   const Acc* p = convert([&](int64_t v) { return ar.acc(v); }, p_w, sc.p);
   const int64_t ru = t.ru, cu = t.cu, xu = t.xu, L = t.len;
   switch (t.mode) {
-    case Mode::kWs:  // left [L][ru], w [ru][cu], p/out [L][cu]
+    case Mode::kWs:  // left [L][ru], w [ru][cu], p/out [L][cu] (IS: the same on Wᵀ, Xᵀ, Yᵀ)
+    case Mode::kIs:
       for_rows(L, L * ru * cu >= kParallelMacs, [&](int64_t m) {
         Acc acc[kMaxLanes];
         for (int64_t c = 0; c < cu; ++c) acc[c] = t.first ? Acc{} : p[m * cu + c];
@@ -161,7 +162,7 @@ TileRun TlmArray::run(const Tile& t, MemoryPort& mem, int64_t /*start_cycle*/, b
   const bool il = t.mode == Mode::kIl, os = t.mode == Mode::kOs;
   // the operand blocks of the tile, read in the order the ports first use
   // them; a timing-only run moves no values, only counts
-  const int64_t out_rows = os ? ru : L, out_lanes = t.mode == Mode::kWs || os ? cu : t.xu;
+  const int64_t out_rows = os ? ru : L, out_lanes = t.ws_like() || os ? cu : t.xu;
   auto read = [&](const Mat& m, int64_t rows, int64_t lanes, std::vector<int64_t>& buf) {
     const Access2D a = m.block(rows, lanes);
     buf.resize(functional_ ? a.elements() : 0);
@@ -174,7 +175,7 @@ TileRun TlmArray::run(const Tile& t, MemoryPort& mem, int64_t /*start_cycle*/, b
   if (t.loads()) read(t.io.load, ru, cu, w_);
   if (t.preloaded) w_.swap(shadow_);  // the block the previous tile read into the shadow registers
   if (t.pf_rows > 0) read(t.io.next_load, t.pf_rows, t.pf_cols, shadow_);
-  if (t.mode != Mode::kWs) read(t.io.top, L, cu, top_);
+  if (!t.ws_like()) read(t.io.top, L, cu, top_);
   if (t.mode != Mode::kAg) read(t.io.left, L, ru, left_);
   if (t.reads_psum()) read(t.io.psum, L, out_lanes, p_);
   if (functional_) {

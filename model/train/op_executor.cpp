@@ -1,5 +1,7 @@
 #include "op_executor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -130,6 +132,14 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
     run_pass(e, op, os, ls);
     if (ls) {
       if (ls->gemm.m == 0) ls->gemm = op.pass.g;
+      if (ls->dataflow.empty()) {
+        ls->dataflow = to_string(op.pass.mode);
+        const auto& c = op.pass.auto_cycles;
+        if (c[0] >= 0)
+          ls->dataflow_choice = fmt::format("auto chose {}: the fewest cycles by the closed forms, SRAM stalls included (ws {}, os {}, is {}; "
+                                            "a step of {} rows)",
+                                            to_string(op.pass.mode), c[0], c[1], c[2], op.pass.g.m);
+      }
       ls->macs += pass_macs(op.pass);
     }
   } else {

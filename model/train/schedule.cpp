@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 #include "fixed_point.h"
 
@@ -104,7 +106,8 @@ std::string StepOp::name() const {
   if (label) return label;
   if (!array) return to_string(vector);
   switch (pass.mode) {
-    case Mode::kWs: return "forward";
+    case Mode::kWs:
+    case Mode::kIs: return "forward";
     case Mode::kOs: return stage == Stage::kForward ? "forward" : "wg";
     case Mode::kAg: return "ag";
     case Mode::kIl: return "il";
@@ -259,16 +262,43 @@ StepOp vector_op(Stage st, int layer, VectorKind v, int sub) {
 
 Pass forward_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, int64_t m) {
   const auto& p = w.layers[i];
-  Pass f;
-  f.mode = cfg.schedule.forward_dataflow == Dataflow::kOs ? Mode::kOs : Mode::kWs;
-  f.g = {p.gemm_rows(m), p.kw(), p.n};
-  f.a = l.x[i];
-  f.w = f.b = l.w[i];
-  f.psum = l.psum.as(Operand::kPsum);
-  f.psum.rs = p.n;
-  f.out = l.y[i];  // the next layer's input (or its prep's), or the logits
-  f.relu = p.relu;
-  f.shift = step_numerics(cfg).fwd_shift;
+  const Dataflow df = cfg.schedule.forward_dataflow;
+  auto make = [&](Mode mode) {
+    Pass f;
+    f.mode = mode;
+    f.g = {p.gemm_rows(m), p.kw(), p.n};
+    f.a = l.x[i];
+    f.w = f.b = l.w[i];
+    f.psum = l.psum.as(Operand::kPsum);
+    f.psum.rs = mode == Mode::kIs ? f.g.m : p.n;  // IS: partial sums of Yᵀ, [N][M]
+    f.out = l.y[i];  // the next layer's input (or its prep's), or the logits
+    f.relu = p.relu;
+    f.shift = step_numerics(cfg).fwd_shift;
+    return f;
+  };
+  if (df != Dataflow::kAuto) return make(df == Dataflow::kOs ? Mode::kOs : df == Dataflow::kIs ? Mode::kIs : Mode::kWs);
+  // auto: the fewest cycles on the forward engine's array (the speculative
+  // split engines: its columns), SRAM stalls included; asked again every step
+  // of the same shape and buffer places, so remembered (per thread)
+  ArrayShape a = array_shape(cfg);
+  if (cfg.schedule.kind == ScheduleKind::kSpeculative && cfg.schedule.speculation.engines == Engines::kSplit)
+    a.cols = cfg.forward_cols();
+  using Key = std::array<int64_t, 16>;  // the GEMM, its views' places and strides, the array and its SRAM
+  thread_local std::map<Key, std::array<int64_t, 3>> seen;
+  const Key key{p.gemm_rows(m), p.kw(),      p.n,         l.x[i].base,       l.x[i].rs,       l.w[i].base,
+                l.w[i].rs,      l.y[i].base, l.y[i].rs,   l.psum.base,       a.rows,          a.cols,
+                a.banks,        a.words_per_cycle,        a.words_per_psum,  a.weight_double_buffer};
+  auto it = seen.find(key);
+  if (it == seen.end()) {
+    if (seen.size() > 4096) seen.clear();
+    std::array<int64_t, 3> c{};
+    const Mode modes[3] = {Mode::kWs, Mode::kOs, Mode::kIs};
+    for (int k = 0; k < 3; ++k) c[k] = pass_closed_form(make(modes[k]), a);
+    it = seen.emplace(key, c).first;
+  }
+  const auto& c = it->second;
+  Pass f = make(c[1] < c[0] && c[1] <= c[2] ? Mode::kOs : c[2] < c[0] ? Mode::kIs : Mode::kWs);  // ties: WS, then OS
+  f.auto_cycles = c;
   return f;
 }
 

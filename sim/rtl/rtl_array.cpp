@@ -62,7 +62,7 @@ void RtlArray::idle(int64_t from, int64_t to) {
 TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
   TileRun run;
   set(kStart, 0, 1);
-  set(kMode, 0, static_cast<int>(t.mode));
+  set(kMode, 0, hardware_mode(t.mode));  // IS: the WS datapath on transposed views
   set(kFirst, 0, t.first);
   set(kLast, 0, t.last);
   set(kRelu, 0, t.relu);
@@ -80,7 +80,7 @@ TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool 
   set(kPfCols, 0, t.pf_cols);
   // a hung controller is a failure, not a hang
   const int64_t limit = (tile_cost(t, shape_).cycles + tile_stalls(t, shape_).total) * 4 + 64;
-  const int64_t psum_lanes = t.mode == Mode::kWs ? t.cu : t.xu;
+  const int64_t psum_lanes = t.ws_like() ? t.cu : t.xu;
   int64_t pending = -1;  // stall cycles left before this logical cycle's accesses (-1: not yet priced)
   std::vector<RowAccess> asked;
   for (int64_t c = 0;; ++c) {
@@ -95,10 +95,10 @@ TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool 
     const bool loading = phase == int(Phase::kLoad);
     const bool wb = phase == int(Phase::kWriteback);
     // the top port: the weight load, a WS tile's preload of the next block, or the stream
-    const Mat& top = loading ? t.io.load : t.mode == Mode::kWs ? t.io.next_load : t.io.top;
-    const int64_t top_lanes = !loading && t.mode == Mode::kWs ? t.pf_cols : t.cu;
+    const Mat& top = loading ? t.io.load : t.ws_like() ? t.io.next_load : t.io.top;
+    const int64_t top_lanes = !loading && t.ws_like() ? t.pf_cols : t.cu;
     const Mat& out = wb ? t.io.wb : t.io.out;
-    const int64_t out_lanes = wb || t.mode == Mode::kWs || t.mode == Mode::kOs ? t.cu : t.xu;
+    const int64_t out_lanes = wb || t.ws_like() || t.mode == Mode::kOs ? t.cu : t.xu;
     // the SRAM prices the cycle's requests (bandwidth.h) and freezes the
     // array for what they need beyond one cycle
     if (pending < 0) {

@@ -160,7 +160,7 @@ void Controller::advance(int e, const Tile& t, const TileRun& r) {
       sig.step.write(static_cast<uint32_t>(step_of(e)));
       sig.layer.write(static_cast<uint32_t>(t.layer));
       sig.tile.write(static_cast<uint32_t>(t.index));
-      sig.mode.write(static_cast<int>(t.mode));
+      sig.mode.write(hardware_mode(t.mode));  // the RTL's mode input (IS runs as WS)
       sig.busy.write(true);
       sig.vector.write(false);
     }
