@@ -11,7 +11,8 @@ threshold_sweep (12 epochs of speculative_mlp35, ~5 min), mlp_speculative (9
 epochs of mlp_fashion, ~1 min), mlp35_speculative (7 epochs, ~30 s),
 mlp_schedules (6 epochs of mlp_fashion, ~40 s), cnn_schedules (6 epochs of
 cnn_fashion, ~1.5 min), onnx_backend (ONNX's backend tests, ~2 s), onnx_models
-(the shipped ONNX models under every schedule, ~20 s). Without
+(the shipped ONNX models under every schedule, ~20 s), dataflows (AlexNet and ResNet-50 forward in
+WS, OS, IS and auto, ~10 s). Without
 NAME, all.
 --check rewrites nothing: it exits 1 and shows the difference when a table in
 the README is not what the runs give (the test suite checks the fast ones).
@@ -367,9 +368,31 @@ def onnx_models(r):
     return lines
 
 
+def dataflows(r):
+    """docs/cnn.md: AlexNet and ResNet-50 forward, one image, in each dataflow and auto"""
+    nets = [("AlexNet conv1–5", "configs/alexnet_topology.yaml"), ("ResNet-50", "configs/resnet50_topology.yaml")]
+    srams = [("shipped", []), ("never stalls", ["--set", "accelerator.sram.words_per_cycle=65536",
+                                                "--set", "accelerator.sram.banks=1024"])]
+    lines = ["| network, SRAM | ws | os | is | auto (its choices) |", "| --- | --- | --- | --- | --- |"]
+    for name, config in nets:
+        for sname, sets in srams:
+            runs = r.reports([(config, ["--schedule", "inference", "--set", f"schedule.forward_dataflow={d}", *sets])
+                              for d in ("ws", "os", "is", "auto")])
+            arr = [int(m["cycles.forward"]) for m in runs]  # the array's forward cycles, SRAM stalls included
+            best = min(arr[:3])
+            cells = [f"**{g(v)}**" if v == best else g(v) for v in arr[:3]]
+            choice = {}
+            for l in runs[3]["json"]["layers"]:
+                if l.get("dataflow"):
+                    choice[l["dataflow"]] = choice.get(l["dataflow"], 0) + 1
+            chosen = ", ".join(f"{k} {v}" for k, v in sorted(choice.items()))
+            lines.append(f"| {name}, {sname} | " + " | ".join(cells) + f" | {g(arr[3])} ({chosen}) |")
+    return lines
+
+
 TABLES = {"cnn_schedules": cnn_schedules, "mlp_schedules": mlp_schedules, "memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep,
           "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative, "onnx_backend": onnx_backend,
-          "onnx_models": onnx_models}
+          "onnx_models": onnx_models, "dataflows": dataflows}
 
 
 def main():

@@ -4,12 +4,13 @@
 # table. SCALE-Sim counts a fold (one R×C block of the GEMM) as
 #   WS: 2R + C + T − 2, T = OFMAP pixels (M)   folds = ceil(K/R)·ceil(N/C)
 #   OS:  R + C + T − 2, T = K                   folds = ceil(M/R)·ceil(N/C)
-# (the lengths of its skewed demand matrices: systolic_compute_ws.py and
-# systolic_compute_os.py). Ours is the array's cycles of the layer's forward
+#   IS: 2R + C + T − 2, T = filters (N)         folds = ceil(K/R)·ceil(M/C)
+# (the lengths of its skewed demand matrices: systolic_compute_ws.py,
+# systolic_compute_os.py and systolic_compute_is.py). Ours is the array's cycles of the layer's forward
 # pass (the sum of its phase cycles; im2col in the vector unit and DRAM
 # waits are not in SCALE-Sim's compute cycles). The SRAM is made wide enough never to stall
 # (SCALE-Sim's compute cycles assume so).
-#   scripts/scalesim_compare.sh [BUILD_DIR] [CONFIG] [ws|os]
+#   scripts/scalesim_compare.sh [BUILD_DIR] [CONFIG] [ws|os|is]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,7 @@ awk -F, -v R="$R" -v C="$C" -v df="$df" '
     for (i = 0; i < L; ++i) {
       m = g[i, "m"]; k = g[i, "k"]; n = g[i, "n"]
       if (df == "ws") { folds = ceil(k, R) * ceil(n, C); ss = folds * (2 * R + C + m - 2) }
+      else if (df == "is") { folds = ceil(k, R) * ceil(m, C); ss = folds * (2 * R + C + n - 2) }
       else { folds = ceil(m, R) * ceil(n, C); ss = folds * (R + C + k - 2) }
       d = ours[i] - ss; ts += ss; to += ours[i]; tf += folds
       printf "| %d | %d | %d | %d | %d | %d | %d | %+d | %+.2f |\n", i, m, k, n, folds, ss, ours[i], d, d / folds
