@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -239,6 +240,10 @@ class Importer {
                                     path_, in.name(), i, x.has_dim_param() ? x.dim_param() : "?", onnx_supported_ops()));
       d.push_back(x.dim_value());
     }
+    int64_t elements = 1;
+    for (int64_t x : d) elements = std::min(elements * x, kMaxElements + 1);
+    if (elements > kMaxElements)
+      throw OnnxError(fmt::format("{}: the input '{}' has more than 2^28 elements a sample", path_, in.name()));
     for (int64_t x : d) m_.input_shape.push_back(static_cast<int>(x));
     x_.image = d.size() == 3;
     x_.c = d[0], x_.h = x_.image ? d[1] : 1, x_.w = x_.image ? d[2] : 1;
@@ -629,7 +634,7 @@ class Importer {
     for (int64_t p : pads) pad_free &= p == 0;
     bool undilated = true;
     for (int64_t d : dil) undilated &= d == 1;
-    if (k.size() != 2 || k[0] != k[1] || st != k || !pad_free || !undilated || attr_int(n, "ceil_mode", 0) != 0 ||
+    if (k.size() != 2 || k[0] != k[1] || k[0] < 1 || st != k || !pad_free || !undilated || attr_int(n, "ceil_mode", 0) != 0 ||
         attr_int(n, "storage_order", 0) != 0)
       unsupported(n, fmt::format("MaxPool with kernel {}, strides {}, pads {}, auto_pad {}, ceil_mode {}: systrain's "
                                  "maxpool is 2-D with a square kernel equal to its strides, no padding, floor",
@@ -666,8 +671,7 @@ const char* onnx_supported_ops() {
 }
 
 namespace {
-onnx::ModelProto parse_model(const std::string& path) {
-  const std::string bytes = read_file(path, "an ONNX model", kMaxModelBytes);
+onnx::ModelProto parse_bytes(const std::string& bytes, const std::string& path) {
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes))
     throw OnnxError(fmt::format("{}: not an ONNX model (the protobuf does not parse)", path));
@@ -675,10 +679,18 @@ onnx::ModelProto parse_model(const std::string& path) {
     throw OnnxError(fmt::format("{}: the model has no graph (no nodes)", path));
   return model;
 }
+onnx::ModelProto parse_model(const std::string& path) {
+  return parse_bytes(read_file(path, "an ONNX model", kMaxModelBytes), path);
+}
 }  // namespace
 
 OnnxModel load_onnx(const std::string& path, const OnnxOptions& options) {
   const onnx::ModelProto model = parse_model(path);
+  return Importer(path, model.graph(), options).run();
+}
+
+OnnxModel load_onnx_bytes(const std::string& bytes, const std::string& path, const OnnxOptions& options) {
+  const onnx::ModelProto model = parse_bytes(bytes, path);
   return Importer(path, model.graph(), options).run();
 }
 

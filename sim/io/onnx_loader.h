@@ -69,6 +69,8 @@ struct OnnxOptions {
 
 // Throws OnnxError.
 OnnxModel load_onnx(const std::string& path, const OnnxOptions& options = {});
+// The same from the file's bytes (`path` names it in messages): the fuzz target's entry.
+OnnxModel load_onnx_bytes(const std::string& bytes, const std::string& path, const OnnxOptions& options = {});
 // The graph's inputs that are not initializers, in order (a backend test's
 // input_K.pb is its K-th).
 std::vector<std::string> onnx_graph_inputs(const std::string& path);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs one libFuzzer target for a fixed budget from seed corpora; any
 # finding (crash, sanitizer report, leak, timeout, out-of-memory) fails.
-#   tests/fuzz/run_fuzz.sh FUZZER SOURCE_DIR WORK_DIR config|idx|topology|sweep_csv SECONDS
+#   tests/fuzz/run_fuzz.sh FUZZER SOURCE_DIR WORK_DIR config|idx|topology|sweep_csv|onnx SECONDS
 set -u
 fuzzer=$1 src=$2 work=$3 kind=$4 seconds=$5
 rm -rf "$work" && mkdir -p "$work/corpus" "$work/seeds" && cd "$work" || exit 1
@@ -22,6 +22,21 @@ topology)
   cp "$src"/configs/topologies/*.csv "$src"/tests/bad_configs/*.csv seeds/
   printf 'Layer,M,N,K\nQKT,1024,1024,64\nLinear1,1024,4800,1600\n' > seeds/gemm.csv
   printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,,,Eh\n,,,,,,,,,,\nc1 ,224 ,224 ,7 ,7 ,3 ,64 ,2 ,,,110\n' > seeds/extra.csv
+  ;;
+onnx)
+  # the shipped models and small backend test models, each with both first bytes (wrap or not)
+  data=/usr/share/libonnx-testdata/data
+  i=0
+  for f in "$src"/configs/models/*.onnx "$data"/node/test_gemm_default_vector_bias/model.onnx \
+           "$data"/node/test_conv_with_strides_and_asymmetric_padding/model.onnx \
+           "$data"/node/test_maxpool_2d_precomputed_strides/model.onnx "$data"/pytorch-converted/test_Linear/model.onnx \
+           "$data"/pytorch-converted/test_Conv2d/model.onnx "$data"/node/test_flatten_axis1/model.onnx \
+           "$data"/pytorch-operator/test_operator_addmm/model.onnx "$data"/node/test_softmax_example/model.onnx; do
+    [ -f "$f" ] || continue
+    i=$((i + 1))
+    { printf '\x00'; cat "$f"; } > seeds/m$i.0
+    { printf '\x01'; cat "$f"; } > seeds/m$i.1
+  done
   ;;
 sweep_csv)
   # a title, then the values of one swept key, split at 0x1e
