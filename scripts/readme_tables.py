@@ -322,7 +322,7 @@ def onnx_backend(r):
                ("an input of rank 1, 3 or 5 (1-D, sequences, 3-D)", r"has rank"),
                ("a data type other than float32", r" is (uint8|int8|int32|int64|bool|string|float16|float64|another type)|an integer tensor"),
                ("several outputs, or several inputs that are data", r"outputs; systrain|inputs that are not initializers|graph has \d+ inputs"),
-               ("MaxPool with kernel ≠ strides, padding or ceil", r"MaxPool with kernel"),
+               ("MaxPool with a non-square window, uneven padding, ceil or dilations", r"MaxPool with kernel"),
                ("Conv with groups or dilations", r"group = |dilations"),
                ("Gemm with transA or a matrix bias; Flatten, Softmax on another axis", r"transA|bias '.*' of shape|Flatten with axis|over axis"),
                ("a branch, or not a chain", r"branch|not a chain|computed by the graph"),

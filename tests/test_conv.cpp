@@ -25,10 +25,10 @@ LayerConfig conv(int filters, int kernel, int stride, int padding, bool relu, bo
   l.activation = relu ? Activation::kRelu : Activation::kNone;
   return l;
 }
-LayerConfig pool(int size) {
+LayerConfig pool(int size, int stride = 0, int padding = 0) {
   LayerConfig l;
   l.type = LayerType::kMaxpool;
-  l.size = size;
+  l.size = size, l.pool_stride = stride, l.pool_padding = padding;
   return l;
 }
 LayerConfig flatten() {
@@ -185,15 +185,18 @@ struct Reference {
               }
         x = y, ++g;
       } else if (lc.type == LayerType::kMaxpool) {
-        const int64_t sz = lc.size;
-        T y({B, x.d[1], x.d[2] / sz, x.d[3] / sz});
+        const int64_t sz = lc.size, st = lc.pool_step(), pd = lc.pool_padding;
+        T y({B, x.d[1], (x.d[2] + 2 * pd - sz) / st + 1, (x.d[3] + 2 * pd - sz) / st + 1});
         for (int64_t b = 0; b < B; ++b)
           for (int64_t c = 0; c < x.d[1]; ++c)
             for (int64_t oh = 0; oh < y.d[2]; ++oh)
               for (int64_t ow = 0; ow < y.d[3]; ++ow) {
                 double best = -1e300;
                 for (int64_t i = 0; i < sz; ++i)
-                  for (int64_t j = 0; j < sz; ++j) best = std::max(best, x.at(b, c, oh * sz + i, ow * sz + j));
+                  for (int64_t j = 0; j < sz; ++j) {
+                    const int64_t ih = oh * st - pd + i, iw = ow * st - pd + j;
+                    if (ih >= 0 && ih < x.d[2] && iw >= 0 && iw < x.d[3]) best = std::max(best, x.at(b, c, ih, iw));
+                  }
                 y.at(b, c, oh, ow) = best;
               }
         x = y;
@@ -264,16 +267,19 @@ struct Reference {
                     }
               }
       } else if (lc.type == LayerType::kMaxpool) {
-        const int64_t sz = lc.size;
+        const int64_t sz = lc.size, st = lc.pool_step(), pd = lc.pool_padding;
         for (int64_t b = 0; b < d.d[0]; ++b)
           for (int64_t c = 0; c < d.d[1]; ++c)
             for (int64_t oh = 0; oh < d.d[2]; ++oh)
               for (int64_t ow = 0; ow < d.d[3]; ++ow) {
-                int64_t bi = 0, bj = 0;  // the first maximum, row-major, as PyTorch picks it
+                int64_t bi = -1, bj = -1;  // the first maximum inside the image, row-major, as PyTorch picks it
                 for (int64_t i = 0; i < sz; ++i)
-                  for (int64_t j = 0; j < sz; ++j)
-                    if (x_in.at(b, c, oh * sz + i, ow * sz + j) > x_in.at(b, c, oh * sz + bi, ow * sz + bj)) bi = i, bj = j;
-                dx.at(b, c, oh * sz + bi, ow * sz + bj) = d.at(b, c, oh, ow);
+                  for (int64_t j = 0; j < sz; ++j) {
+                    const int64_t ih = oh * st - pd + i, iw = ow * st - pd + j;
+                    if (ih < 0 || ih >= x_in.d[2] || iw < 0 || iw >= x_in.d[3]) continue;
+                    if (bi < 0 || x_in.at(b, c, ih, iw) > x_in.at(b, c, bi, bj)) bi = ih, bj = iw;
+                  }
+                dx.at(b, c, bi, bj) += d.at(b, c, oh, ow);  // overlapping windows add up
               }
       } else if (lc.type == LayerType::kFlatten) {
         dx.v = d.v;
@@ -425,5 +431,21 @@ TEST_CASE("a CNN step: a non-square kernel, unequal strides and uneven padding (
       for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 2; ++j) taps += oh * 2 - 1 + i >= 0 && oh * 2 - 1 + i < 7 && ow + j >= 0 && ow + j < 5;
   CHECK(im.reads_per_sample() == 2 * taps);
+  check_step(s);
+}
+
+TEST_CASE("a CNN step: overlapping and padded maxpools (3x3 stride 2 padding 1; 2x2 stride 1) equal the reference") {
+  Step s({2, 9, 8}, {conv(3, 3, 1, 1, true, true), pool(3, 2, 1), conv(4, 3, 1, 1, true, false), pool(2, 1),
+                     flatten(), dense(3, false, true)});
+  const Prep& p1 = s.w.layers[1].prep[0];
+  CHECK(p1.out.h == (9 + 2 - 3) / 2 + 1);
+  CHECK(p1.out.w == (8 + 2 - 3) / 2 + 1);
+  // the taps inside the image, by brute force
+  int64_t taps = 0;
+  for (int oh = 0; oh < p1.out.h; ++oh)
+    for (int ow = 0; ow < p1.out.w; ++ow)
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) taps += oh * 2 - 1 + i >= 0 && oh * 2 - 1 + i < 9 && ow * 2 - 1 + j >= 0 && ow * 2 - 1 + j < 8;
+  CHECK(p1.reads_per_sample() == 3 * taps);
   check_step(s);
 }

@@ -54,7 +54,9 @@ struct LayerConfig {
   int pad_left() const { return padding_left >= 0 ? padding_left : padding; }
   int pad_bottom() const { return padding_bottom >= 0 ? padding_bottom : padding; }
   int pad_right() const { return padding_right >= 0 ? padding_right : pad_left(); }
-  int size = 2;         // maxpool
+  int size = 2;         // maxpool: the window
+  int pool_stride = 0, pool_padding = 0;  // maxpool: stride (0 = size), padding on every side (less than size)
+  int pool_step() const { return pool_stride > 0 ? pool_stride : size; }
   Activation activation = Activation::kNone;
   bool bias = false;    // dense, conv2d
   bool decoded = true;  // false when its type could not be read (the checks across layers then say nothing)

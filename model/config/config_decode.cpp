@@ -21,7 +21,7 @@ const std::map<std::string, std::vector<std::string>>& layer_keys() {
       {"dense", {"type", "units", "activation", "bias"}},
       {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation", "bias", "kernel_w", "stride_w",
                   "padding_left", "padding_bottom", "padding_right"}},
-      {"maxpool", {"type", "size"}},
+      {"maxpool", {"type", "size", "stride", "padding"}},
       {"flatten", {"type"}},
   };
   return k;
@@ -79,6 +79,8 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
     if (k == "units") { get_int(1, 1 << 24, out.units); has_units = true; }
     else if (k == "filters") { get_int(1, 1 << 20, out.filters); has_filters = true; }
     else if (k == "kernel") get_int(1, 1024, out.kernel);
+    else if (k == "stride" && t == "maxpool") get_int(1, 1024, out.pool_stride);
+    else if (k == "padding" && t == "maxpool") get_int(0, 1024, out.pool_padding);
     else if (k == "stride") get_int(1, 1024, out.stride);
     else if (k == "padding") get_int(0, 1024, out.padding);
     else if (k == "kernel_w") get_int(1, 1024, out.kernel_w);
@@ -464,11 +466,19 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
           if (!image) {
             err(at, fmt::format("a maxpool layer takes a [C, H, W] image, but its input is {}", shape()));
             ok = false;
-          } else if (lc.size > h || lc.size > wd) {
-            err(at + ".size", fmt::format("a {0}x{0} window does not fit the {1}x{2} input", lc.size, h, wd));
+          } else if (lc.pool_padding >= lc.size) {
+            err(at + ".padding", fmt::format("must be less than the window ({}), found {} (a window of padding only)",
+                                             lc.size, lc.pool_padding));
+            ok = false;
+          } else if (lc.size > h + 2 * lc.pool_padding || lc.size > wd + 2 * lc.pool_padding) {
+            err(at + ".size", lc.pool_padding == 0
+                                  ? fmt::format("a {0}x{0} window does not fit the {1}x{2} input", lc.size, h, wd)
+                                  : fmt::format("a {0}x{0} window does not fit the {1}x{2} input with padding {3}",
+                                                lc.size, h, wd, lc.pool_padding));
             ok = false;
           } else {
-            h /= lc.size, wd /= lc.size;
+            h = conv_out(h, lc.size, lc.pool_step(), lc.pool_padding);
+            wd = conv_out(wd, lc.size, lc.pool_step(), lc.pool_padding);
           }
           break;
         case LayerType::kFlatten:

@@ -99,7 +99,8 @@ std::string config_reference_markdown() {
   }
   out += "| `network.layers` | list of `{type: dense, units: N, activation: relu\\|none, bias: false\\|true}`, "
          "`{type: conv2d, filters: F, kernel: 3, stride: 1, padding: 0, activation: relu\\|none, bias: false\\|true}`, "
-         "`{type: maxpool, size: 2}` (stride = size), `{type: flatten}` | (none) | the layers, in order; the last is "
+         "`{type: maxpool, size: 2, stride: 2, padding: 0}` (stride: default size; padding less than size), "
+         "`{type: flatten}` | (none) | the layers, in order; the last is "
          "dense. A conv2d may be non-square or padded unevenly: `kernel_w` and `stride_w` (default: `kernel`, "
          "`stride`), `padding_left`, `padding_bottom` (default: `padding`) and `padding_right` (default: "
          "`padding_left`) |\n";

@@ -120,7 +120,12 @@ std::vector<LayerEntry> layer_entries(const LayerConfig& l) {
                                     {"padding_bottom", l.pad_bottom(), l.pad_bottom() != l.padding},
                                     {"padding_right", l.pad_right(), l.pad_right() != l.pad_left()}})
       if (set) e.push_back({k, std::to_string(v), false});
-  if (l.type == LayerType::kMaxpool) e.push_back({"size", std::to_string(l.size), false});
+  if (l.type == LayerType::kMaxpool) {
+    e.push_back({"size", std::to_string(l.size), false});
+    // overlapping or padded windows, only when they say something
+    if (l.pool_step() != l.size) e.push_back({"stride", std::to_string(l.pool_step()), false});
+    if (l.pool_padding != 0) e.push_back({"padding", std::to_string(l.pool_padding), false});
+  }
   if (l.type == LayerType::kDense || l.type == LayerType::kConv2d) {
     e.push_back({"activation", l.activation == Activation::kRelu ? "relu" : "none", true});
     e.push_back({"bias", l.bias ? "true" : "false", false});

@@ -417,19 +417,11 @@ SpecOpStats os_unpool(Memory& mem, const Workload& w, const StepLayout& l, int l
   s.elements = m * std::max(2 * E, in.elements());
   if (!functional) return s;
   auto& grad = mem.buffer(G.buf);
-  const int64_t zero = num.is_float ? f2w(0.0f) : 0;
-  const int k = pr.kernel;
-  for (int64_t r = 0; r < m * in.pixels(); ++r)
-    for (int64_t c = 0; c < in.c; ++c) grad[G.at(r, c)] = zero;
-  for (int64_t b = 0; b < m; ++b) {
-    const int64_t* mask = &t.pool[layer][sub][st.labels[b] * E];
-    for (int64_t oh = 0; oh < out.h; ++oh)
-      for (int64_t ow = 0; ow < out.w; ++ow)
-        for (int64_t c = 0; c < in.c; ++c) {
-          const int64_t px = oh * out.w + ow, r = b * out.pixels() + px, a = mask[px * out.c + c];
-          grad[G.at((b * in.h + oh * k + a / k) * in.w + ow * k + a % k, c)] = grad[D.at(r, c)];
-        }
-  }
+  const int64_t P = out.pixels();
+  scatter_max(pr, m, num,
+              [&](int64_t r, int64_t c) { return t.pool[layer][sub][st.labels[r / P] * E + (r % P) * out.c + c]; },
+              [&](int64_t r, int64_t c) { return grad[D.at(r, c)]; },
+              [&](int64_t px, int64_t c) -> int64_t& { return grad[G.at(px, c)]; });
   return s;
 }
 

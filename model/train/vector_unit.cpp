@@ -127,18 +127,19 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
       mem.count(M.buf, M.op, 0, m * out.elements());
       if (!functional) return;
       auto& buf = mem.buffer(I.buf);  // all three in the activations buffer
-      const int s = st.kernel;
+      const int k = st.kernel;  // a k×k window every `stride`, `pad_top` (= every side's) padding not read
       for (int64_t b = 0; b < m; ++b)
         for (int64_t oh = 0; oh < out.h; ++oh)
           for (int64_t ow = 0; ow < out.w; ++ow)
             for (int64_t c = 0; c < in.c; ++c) {
-              int64_t best = 0, best_v = 0;
-              for (int i = 0; i < s; ++i)
-                for (int j = 0; j < s; ++j) {
-                  const int64_t v = buf[I.at((b * in.h + oh * s + i) * in.w + ow * s + j, c)];
-                  const bool first = i == 0 && j == 0;
+              int64_t best = -1, best_v = 0;
+              for (int i = 0; i < k; ++i)
+                for (int j = 0; j < k; ++j) {
+                  const int64_t ih = oh * st.stride - st.pad_top + i, iw = ow * st.stride_w - st.pad_left + j;
+                  if (ih < 0 || ih >= in.h || iw < 0 || iw >= in.w) continue;
+                  const int64_t v = buf[I.at((b * in.h + ih) * in.w + iw, c)];
                   // the first of equal maxima wins, as in PyTorch
-                  if (first || (num.is_float ? w2f(v) > w2f(best_v) : v > best_v)) best = i * s + j, best_v = v;
+                  if (best < 0 || (num.is_float ? w2f(v) > w2f(best_v) : v > best_v)) best = i * k + j, best_v = v;
                 }
               const int64_t r = (b * out.h + oh) * out.w + ow;
               buf[O.at(r, c)] = best_v;
@@ -154,16 +155,10 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
       if (!functional) return;
       auto& grad = mem.buffer(G.buf);
       const auto& mask = mem.buffer(M.buf);
-      const int s = st.kernel;
-      for (int64_t r = 0; r < m * in.pixels(); ++r)
-        for (int64_t c = 0; c < in.c; ++c) grad[G.at(r, c)] = zero;
-      for (int64_t b = 0; b < m; ++b)
-        for (int64_t oh = 0; oh < out.h; ++oh)
-          for (int64_t ow = 0; ow < out.w; ++ow)
-            for (int64_t c = 0; c < in.c; ++c) {
-              const int64_t r = (b * out.h + oh) * out.w + ow, a = mask[M.at(r, c)];
-              grad[G.at((b * in.h + oh * s + a / s) * in.w + ow * s + a % s, c)] = grad[D.at(r, c)];
-            }
+      scatter_max(st, m, num, [&](int64_t r, int64_t c) { return mask[M.at(r, c)]; },
+                  [&](int64_t r, int64_t c) { return grad[D.at(r, c)]; },
+                  [&](int64_t px, int64_t c) -> int64_t& { return grad[G.at(px, c)]; });
+      (void)zero;
       return;
     }
     case VectorKind::kFlatten:

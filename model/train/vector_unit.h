@@ -13,13 +13,16 @@
 //   col2im:   reads those columns' gradients at the same taps and sums, per
 //             input element, those of every window that covers it (in the
 //             order of the windows, row-major); writes the C·H·W gradient
-//   maxpool:  reads the windows, writes the pooled image and its argmax mask
+//   maxpool:  reads the windows' taps inside the image (k×k every stride,
+//             padding not read), writes the pooled image and its argmax mask
 //   unpool:   reads the pooled gradient and the mask, writes the input's
-//             gradient (zero but at each window's argmax)
+//             gradient (zero but at each window's argmax; where windows
+//             overlap, the sum, as PyTorch's max_pool2d backward)
 //   flatten / unflatten: C·H·W words each way (NHWC to C, H, W and back)
 //   mask:     a conv layer's ReLU covers its H'·W' × filters outputs
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "fixed_point.h"
 #include "memory.h"
@@ -50,6 +53,38 @@ int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p)
 // a real error value as a word of the error format
 inline int64_t error_word(double g, const Numerics& num) {
   return num.is_float ? f2w(static_cast<float>(g)) : quantize(g, num.fe, num.data_bits);
+}
+
+// The unpool of a maxpool stage (`st`) over m samples: each output's gradient
+// dout(r, c) goes to its window's argmax mask(r, c) (i·k + j in the window);
+// gradients of overlapping windows add up, in output order, a fixed-point sum
+// saturated to data_bits once; every other input's gradient is zero. din(px,
+// c) is the input gradient's word at pixel px (b·H·W + h·W + w), lane c.
+template <class Mask, class Dout, class Din>
+void scatter_max(const Prep& st, int64_t m, const Numerics& num, Mask mask, Dout dout, Din din) {
+  const ImageShape in = st.in, out = st.out;
+  const int k = st.kernel;
+  const int64_t n = m * in.elements();
+  std::vector<int64_t> acc_i(num.is_float ? 0 : n);
+  std::vector<float> acc_f(num.is_float ? n : 0);
+  std::vector<uint8_t> hit(n, 0);
+  for (int64_t b = 0; b < m; ++b)
+    for (int64_t oh = 0; oh < out.h; ++oh)
+      for (int64_t ow = 0; ow < out.w; ++ow)
+        for (int64_t c = 0; c < in.c; ++c) {
+          const int64_t r = (b * out.h + oh) * out.w + ow, a = mask(r, c);
+          const int64_t ih = oh * st.stride - st.pad_top + a / k, iw = ow * st.stride_w - st.pad_left + a % k;
+          const int64_t e = ((b * in.h + ih) * in.w + iw) * in.c + c, v = dout(r, c);
+          if (num.is_float) acc_f[e] = hit[e] ? acc_f[e] + w2f(v) : w2f(v);
+          else acc_i[e] += v;
+          hit[e] = 1;
+        }
+  const int64_t zero = num.is_float ? f2w(0.0f) : 0;
+  for (int64_t px = 0; px < m * in.pixels(); ++px)
+    for (int64_t c = 0; c < in.c; ++c) {
+      const int64_t e = px * in.c + c;
+      din(px, c) = !hit[e] ? zero : num.is_float ? f2w(acc_f[e]) : saturate(acc_i[e], num.data_bits);
+    }
 }
 
 // Runs one operation on `mem` (counting its accesses); with functional false

@@ -23,7 +23,9 @@ int64_t conv_valid_taps(int64_t in, int kernel, int stride, int pad_before, int6
 
 int64_t Prep::reads_per_sample() const {
   switch (kind) {
-    case PrepKind::kPool: return out.h * kernel * out.w * kernel * in.c;  // the windows (floor: the rest is unread)
+    case PrepKind::kPool:  // the windows' taps inside the image (floor: the rest is unread; padding is not read)
+      return in.c * conv_valid_taps(in.h, kernel, stride, pad_top, out.h) *
+             conv_valid_taps(in.w, kernel_w, stride_w, pad_left, out.w);
     case PrepKind::kFlatten: return in.elements();
     case PrepKind::kIm2col:
       // (the outputs it has: a topology row in SCALE-Sim's convention has one
@@ -102,8 +104,10 @@ Workload build_workload(const Config& cfg) {
         p.kind = PrepKind::kPool;
         p.config_layer = ci;
         p.in = cur;
-        p.kernel = p.kernel_w = p.stride = p.stride_w = lc.size;
-        p.out = {cur.c, cur.h / lc.size, cur.w / lc.size};
+        p.kernel = p.kernel_w = lc.size, p.stride = p.stride_w = lc.pool_step();
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = lc.pool_padding;
+        p.out = {cur.c, conv_out(cur.h, lc.size, lc.pool_step(), lc.pool_padding),
+                 conv_out(cur.w, lc.size, lc.pool_step(), lc.pool_padding)};
         pending.push_back(p);
         cur = p.out;
         break;

@@ -624,30 +624,49 @@ class Importer {
 
   void maxpool(const onnx::NodeProto& n) {
     only_attrs(n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+    chain(n);
+    if (!x_.image) unsupported(n, fmt::format("a MaxPool of {}: it needs an [N, C, H, W] image", x_.str()));
     const auto k = attr_ints(n, "kernel_shape");
     std::vector<int64_t> st = attr_ints(n, "strides");
     if (st.empty()) st.assign(k.size(), 1);
-    const auto pads = attr_ints(n, "pads");
+    std::vector<int64_t> pads = attr_ints(n, "pads");
+    if (pads.empty()) pads.assign(2 * k.size(), 0);
     const auto dil = attr_ints(n, "dilations");
     const std::string auto_pad = attr_str(n, "auto_pad", "NOTSET");
-    bool pad_free = auto_pad == "NOTSET" || auto_pad == "VALID";
-    for (int64_t p : pads) pad_free &= p == 0;
     bool undilated = true;
     for (int64_t d : dil) undilated &= d == 1;
-    if (k.size() != 2 || k[0] != k[1] || k[0] < 1 || st != k || !pad_free || !undilated || attr_int(n, "ceil_mode", 0) != 0 ||
-        attr_int(n, "storage_order", 0) != 0)
-      unsupported(n, fmt::format("MaxPool with kernel {}, strides {}, pads {}, auto_pad {}, ceil_mode {}: systrain's "
-                                 "maxpool is 2-D with a square kernel equal to its strides, no padding, floor",
-                                 dims_str(k), dims_str(st), dims_str(pads), auto_pad, attr_int(n, "ceil_mode", 0)));
-    chain(n);
-    if (!x_.image) unsupported(n, fmt::format("a MaxPool of {}: it needs an [N, C, H, W] image", x_.str()));
-    if (k[0] > x_.h || k[0] > x_.w || k[0] > 1024)
-      fail(n, fmt::format("a {0}x{0} window does not fit the input {1}", k[0], x_.str()));
+    const bool square = k.size() == 2 && k[0] == k[1] && k[0] >= 1 && k[0] <= 1024 && st.size() == 2 &&
+                        st[0] == st[1] && st[0] >= 1 && st[0] <= 1024;
+    if (square && (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER")) {
+      pads.assign(4, 0);
+      const int64_t in[2] = {x_.h, x_.w};
+      for (int d = 0; d < 2; ++d) {
+        const int64_t out = (in[d] + st[d] - 1) / st[d];
+        const int64_t total = std::max<int64_t>(0, (out - 1) * st[d] + k[d] - in[d]);
+        const int64_t lo = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        pads[d] = lo, pads[d + 2] = total - lo;
+      }
+    } else if (auto_pad == "VALID") {
+      pads.assign(4, 0);
+    }
+    const bool even = pads.size() == 4 && pads[0] == pads[1] && pads[0] == pads[2] && pads[0] == pads[3] &&
+                      pads[0] >= 0 && square && pads[0] < k[0];
+    if (!square || !even || !undilated || attr_int(n, "ceil_mode", 0) != 0 || attr_int(n, "storage_order", 0) != 0)
+      unsupported(n, fmt::format("MaxPool with kernel {}, strides {}, pads {}, auto_pad {}, ceil_mode {}, dilations {}: "
+                                 "systrain's maxpool has a square window, one stride, the same padding on every side "
+                                 "(less than the window), floor and no dilation",
+                                 dims_str(k), dims_str(st), dims_str(pads), auto_pad, attr_int(n, "ceil_mode", 0),
+                                 dims_str(dil)));
+    const int64_t sz = k[0], p = pads[0], s = st[0];
+    if (sz > x_.h + 2 * p || sz > x_.w + 2 * p)
+      fail(n, fmt::format("a {0}x{0} window does not fit the input {1} with padding {2}", sz, x_.str(), p));
     LayerConfig l;
     l.type = LayerType::kMaxpool;
-    l.size = static_cast<int>(k[0]);
+    l.size = static_cast<int>(sz);
+    l.pool_stride = static_cast<int>(s);
+    l.pool_padding = static_cast<int>(p);
     add_layer(l);
-    x_.h /= k[0], x_.w /= k[0];
+    x_.h = (x_.h + 2 * p - sz) / s + 1, x_.w = (x_.w + 2 * p - sz) / s + 1;
   }
 
   std::string path_;
