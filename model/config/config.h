@@ -11,12 +11,14 @@
 namespace systrain {
 
 // the kind of accelerator: which hardware the schedules run on
-enum class AcceleratorKind { kSystolic };
+// edge: the junction-pipelined edge-processing trainer of pre-defined sparse
+// networks (model/edge/)
+enum class AcceleratorKind { kSystolic, kEdge };
 enum class NumericsKind { kFixed, kFloat32 };
 enum class LayerType { kConv2d, kMaxpool, kFlatten, kDense };
-enum class Activation { kNone, kRelu };
+enum class Activation { kNone, kRelu, kSigmoid };  // sigmoid: the edge trainer's
 enum class Dataset { kFashionMnist, kSynthetic };
-enum class ScheduleKind { kInference, kBaseline, kInterleaved, kSpeculative };
+enum class ScheduleKind { kInference, kBaseline, kInterleaved, kSpeculative, kPipelined };  // pipelined: edge
 // the forward pass's dataflow; auto = per layer, the fewest cycles by the
 // closed forms of WS, OS and IS
 enum class Dataflow { kWs, kOs, kIs, kAuto };
@@ -27,6 +29,10 @@ enum class SpecPolicy { kGradientReuse, kOutputSpeculation };
 enum class Engines { kSplit, kDual };
 enum class VerifyMode { kSample, kBatch };
 enum class Backend { kTlm, kRtl, kCosim };
+// the loss: auto = softmax_xent on the array, sigmoid_xent (sigmoid outputs
+// against one-hot labels, δ = a − y) on the edge trainer
+enum class Loss { kAuto, kSoftmaxXent, kSigmoidXent };
+enum class InterleaverStart { kZeros, kSeeded };
 // a training run's first weights: the model file's (network.onnx), or
 // Glorot-uniform from the seed; auto = the file's when it has them
 enum class Init { kAuto, kModel, kGlorot };
@@ -59,6 +65,7 @@ struct LayerConfig {
   int pool_step() const { return pool_stride > 0 ? pool_stride : size; }
   Activation activation = Activation::kNone;
   bool bias = false;    // dense, conv2d
+  int fan_out = 0;      // dense on the edge trainer: the out-degree of each of its input neurons (0: dense)
   bool decoded = true;  // false when its type could not be read (the checks across layers then say nothing)
 };
 
@@ -104,6 +111,13 @@ struct Config {
     struct { int bytes_per_cycle = 16, latency_cycles = 100; } dram;
     struct { int lanes = 0, latency_cycles = 4; } vector;  // lanes 0 = array cols
     struct { double mac = 0.5, sram_word = 2.0, dram_word = 100.0, vector_element = 0.5; } energy_pj;
+    // kind: edge (model/edge/edge_shape.h)
+    struct {
+      int input_bits = 8;
+      std::vector<int> z;  // edges a clock, per junction
+      int proc_latency = 2;
+      struct { int type = 2; InterleaverStart start = InterleaverStart::kZeros; } interleaver;
+    } edge;
   } accelerator;
   struct {
     std::vector<int> input_shape;
@@ -122,6 +136,7 @@ struct Config {
     double learning_rate = 0.05;
     int64_t seed = 1;
     Init init = Init::kAuto;
+    Loss loss = Loss::kAuto;
   } training;
   // the weights a training run starts from are the model file's
   bool init_from_model() const {

@@ -9,6 +9,7 @@
 
 #include "config_detail.h"
 #include "config_schema.h"
+#include "edge_shape.h"
 #include "workload.h"
 
 namespace systrain {
@@ -18,7 +19,7 @@ using namespace config_detail;
 
 const std::map<std::string, std::vector<std::string>>& layer_keys() {
   static const std::map<std::string, std::vector<std::string>> k{
-      {"dense", {"type", "units", "activation", "bias"}},
+      {"dense", {"type", "units", "activation", "bias", "fan_out"}},
       {"conv2d", {"type", "filters", "kernel", "stride", "padding", "activation", "bias", "kernel_w", "stride_w",
                   "padding_left", "padding_bottom", "padding_right"}},
       {"maxpool", {"type", "size", "stride", "padding"}},
@@ -89,17 +90,19 @@ void decode_layer(const Node& n, const std::string& path, LayerConfig& out,
     else if (k == "padding_bottom") get_int(0, 1024, out.padding_bottom);
     else if (k == "padding_right") get_int(0, 1024, out.padding_right);
     else if (k == "size") get_int(1, 1024, out.size);
+    else if (k == "fan_out") get_int(1, 1 << 24, out.fan_out);
     else if (k == "bias") {
       if (v.kind == Node::Kind::kScalar && (v.scalar == "true" || v.scalar == "false")) out.bias = v.scalar == "true";
       else errors.push_back({v.loc, kp, fmt::format("expected true or false, found {}", found(v))});
     }
     else if (k == "activation") {
       if (v.kind == Node::Kind::kScalar && v.scalar == "relu") out.activation = Activation::kRelu;
+      else if (v.kind == Node::Kind::kScalar && v.scalar == "sigmoid") out.activation = Activation::kSigmoid;
       else if (v.kind == Node::Kind::kNull || (v.kind == Node::Kind::kScalar && (v.scalar == "none" || v.scalar == "null")))
         out.activation = Activation::kNone;
       else {
-        std::string hint = v.kind == Node::Kind::kScalar ? did_you_mean(v.scalar, {"relu", "none"}) : "";
-        errors.push_back({v.loc, kp, fmt::format("expected one of relu | none, found {}{}", found(v),
+        std::string hint = v.kind == Node::Kind::kScalar ? did_you_mean(v.scalar, {"relu", "sigmoid", "none"}) : "";
+        errors.push_back({v.loc, kp, fmt::format("expected one of relu | sigmoid | none, found {}{}", found(v),
                                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint))});
       }
     }
@@ -338,9 +341,62 @@ void apply_override(const std::string& path, const Node& value, Config& cfg,
                                             : fmt::format("unknown key (did you mean '{}'?)", hint)});
 }
 
+namespace {
+// accelerator.kind: edge (model/edge/edge_shape.h): its own rules, instead of the array's
+void validate_edge(const Config& cfg, const std::function<void(const std::string&, std::string)>& err) {
+  const auto& net = cfg.network;
+  const ScheduleKind k = cfg.schedule.kind;
+  if (k != ScheduleKind::kPipelined && k != ScheduleKind::kBaseline && k != ScheduleKind::kInference)
+    err("schedule.kind", fmt::format("the edge trainer runs pipelined, baseline (one input at a time) or inference, "
+                                     "found {}", to_string(k)));
+  if (cfg.simulation.backend != Backend::kTlm)
+    err("simulation.backend", fmt::format("the edge trainer runs in the tlm backend (its RTL is not built yet), found "
+                                          "{}", to_string(cfg.simulation.backend)));
+  if (cfg.simulation.functional)
+    err("simulation.functional", "the edge trainer's values (10-bit fixed point, the sigmoid look-up table) are not "
+                                 "modelled yet: run it timing only (simulation.functional: false)");
+  if (!net.onnx.empty() || !net.topology_csv.empty())
+    err(!net.onnx.empty() ? "network.onnx" : "network.topology_csv",
+        "the edge trainer takes its network as input_shape and layers with a fan_out");
+  if (cfg.training.loss == Loss::kSoftmaxXent)
+    err("training.loss", "the edge trainer's outputs are sigmoids against one-hot labels: sigmoid_xent (or auto)");
+  if (k != ScheduleKind::kInference && cfg.training.batch != 1)
+    err("training.batch", fmt::format("the edge trainer updates after every input: 1, found {}", cfg.training.batch));
+  const double lr = cfg.training.learning_rate, k2 = std::log2(lr);
+  if (k != ScheduleKind::kInference && (lr > 1 || k2 != std::round(k2)))
+    err("training.learning_rate", fmt::format("the edge trainer's η is a shift: 2^-k (1, 0.5, 0.25, ...), found {}", lr));
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const LayerConfig& l = net.layers[i];
+    if (l.type == LayerType::kDense && l.activation != Activation::kSigmoid)
+      err(fmt::format("network.layers[{}].activation", i), "the edge trainer's neurons are sigmoids (a look-up table): "
+                                                           "activation: sigmoid");
+    if (l.bias) err(fmt::format("network.layers[{}].bias", i), "the edge trainer's junctions have no bias");
+  }
+  std::vector<std::pair<std::string, std::string>> problems;
+  edge_shape(cfg, &problems);
+  for (auto& [path, msg] : problems) err(path, msg);
+}
+}  // namespace
+
 void validate_config(const Config& cfg, const std::function<SourceLoc(const std::string&)>& where,
                      std::vector<ConfigError>& errors) {
   auto err = [&](const std::string& path, std::string msg) { errors.push_back({where(path), path, std::move(msg)}); };
+  if (cfg.accelerator.kind == AcceleratorKind::kEdge) return validate_edge(cfg, err);
+  // the edge trainer's keys on the array
+  if (cfg.schedule.kind == ScheduleKind::kPipelined)
+    err("schedule.kind", "pipelined is the edge trainer's (accelerator.kind: edge); the array runs inference, baseline, "
+                         "interleaved or speculative");
+  if (cfg.training.loss == Loss::kSigmoidXent)
+    err("training.loss", "sigmoid_xent is the edge trainer's (accelerator.kind: edge); the array's loss is softmax_xent");
+  for (size_t i = 0; i < cfg.network.layers.size(); ++i) {
+    const LayerConfig& l = cfg.network.layers[i];
+    if (l.activation == Activation::kSigmoid)
+      err(fmt::format("network.layers[{}].activation", i), "sigmoid is the edge trainer's (accelerator.kind: edge); "
+                                                           "the array applies relu or none");
+    if (l.fan_out > 0)
+      err(fmt::format("network.layers[{}].fan_out", i), "a sparse junction is the edge trainer's (accelerator.kind: "
+                                                        "edge); the array runs dense layers");
+  }
   const auto& nu = cfg.accelerator.numerics;
   if (nu.acc_bits < nu.data_bits)
     err("accelerator.numerics.acc_bits", fmt::format("must be >= data_bits ({}), found {}", nu.data_bits, nu.acc_bits));

@@ -34,6 +34,7 @@ const char* to_string(ScheduleKind k) {
     case ScheduleKind::kBaseline: return "baseline";
     case ScheduleKind::kInterleaved: return "interleaved";
     case ScheduleKind::kSpeculative: return "speculative";
+    case ScheduleKind::kPipelined: return "pipelined";
   }
   return "?";
 }
@@ -126,8 +127,9 @@ std::vector<LayerEntry> layer_entries(const LayerConfig& l) {
     if (l.pool_step() != l.size) e.push_back({"stride", std::to_string(l.pool_step()), false});
     if (l.pool_padding != 0) e.push_back({"padding", std::to_string(l.pool_padding), false});
   }
+  if (l.type == LayerType::kDense && l.fan_out > 0) e.push_back({"fan_out", std::to_string(l.fan_out), false});
   if (l.type == LayerType::kDense || l.type == LayerType::kConv2d) {
-    e.push_back({"activation", l.activation == Activation::kRelu ? "relu" : "none", true});
+    e.push_back({"activation", l.activation == Activation::kRelu ? "relu" : l.activation == Activation::kSigmoid ? "sigmoid" : "none", true});
     e.push_back({"bias", l.bias ? "true" : "false", false});
   }
   return e;
@@ -275,7 +277,7 @@ std::vector<FieldSpec> make_fields() {
                         "run name, used in titles"));
   f.push_back(enum_field<AcceleratorKind>("accelerator.kind",
                                           [](C& c) -> AcceleratorKind& { return c.accelerator.kind; },
-                                          {{"systolic", AcceleratorKind::kSystolic}},
+                                          {{"systolic", AcceleratorKind::kSystolic}, {"edge", AcceleratorKind::kEdge}},
                                           "the accelerator: an R×C systolic array (accelerator.array) with a vector unit"));
   f.push_back(num_field("accelerator.clock_mhz", [](C& c) -> double& { return c.accelerator.clock_mhz; },
                         1, 1e5, false,
@@ -354,6 +356,40 @@ std::vector<FieldSpec> make_fields() {
                         [](C& c) -> double& { return c.accelerator.energy_pj.vector_element; }, 0, 1e9, false,
                         "energy of the vector unit's work on one element (loss, masks, update, im2col, col2im, pooling; "
                         "its SRAM words are counted as sram_word)"));
+  // kind: edge (model/edge/edge_shape.h)
+  f.push_back(int_field("accelerator.edge.input_bits", [](C& c) -> int& { return c.accelerator.edge.input_bits; }, 1,
+                        16, "edge: bits of an input activation (the board build: 8)"));
+  f.push_back({"accelerator.edge.z", "list of positive integers, one a junction",
+               "edge: edges each junction processes a clock (its weights are |W|/z rows of z words)",
+               [](Config& c, const Node& n) -> std::optional<std::string> {
+                 std::vector<int> v;
+                 bool ok = n.kind == Node::Kind::kSeq;
+                 for (size_t i = 0; ok && i < n.items.size(); ++i) {
+                   auto x = parse_int(n.items[i]);
+                   ok = x && *x >= 1 && *x <= (1 << 20);
+                   if (ok) v.push_back(static_cast<int>(*x));
+                 }
+                 if (!ok)
+                   return fmt::format("expected a list of integers in [1, 2^20], one a junction, found {}", found(n));
+                 c.accelerator.edge.z = v;
+                 return std::nullopt;
+               },
+               [](const Config& c) {
+                 std::string s = "[";
+                 for (size_t i = 0; i < c.accelerator.edge.z.size(); ++i)
+                   s += (i ? ", " : "") + std::to_string(c.accelerator.edge.z[i]);
+                 return s + "]";
+               }});
+  f.push_back(int_field("accelerator.edge.proc_latency", [](C& c) -> int& { return c.accelerator.edge.proc_latency; },
+                        0, 64, "edge: P, the pipeline stages of a junction's processing (a multiplier stage and the "
+                        "adder-tree register: 2)"));
+  f.push_back(int_field("accelerator.edge.interleaver.type",
+                        [](C& c) -> int& { return c.accelerator.edge.interleaver.type; }, 1, 2,
+                        "edge: the clash-free interleaver of the activation banks (the authors' type 1 or 2)"));
+  f.push_back(enum_field<InterleaverStart>(
+      "accelerator.edge.interleaver.start", [](C& c) -> InterleaverStart& { return c.accelerator.edge.interleaver.start; },
+      {{"zeros", InterleaverStart::kZeros}, {"seeded", InterleaverStart::kSeeded}},
+      "edge: the interleaver's start vector: all zeros (the identity), or drawn from training.seed"));
   // network.input_shape and network.layers are decoded specially (lists)
   f.push_back({"network.input_shape", "list of 1 or 3 positive integers: [N] or [C, H, W]",
                "input tensor shape",
@@ -406,6 +442,11 @@ std::vector<FieldSpec> make_fields() {
                         0, 1e6, true, "SGD step size"));
   f.push_back(int_field("training.seed", [](C& c) -> int64_t& { return c.training.seed; }, 0,
                         (int64_t{1} << 62), "seed of weight init and synthetic data"));
+  f.push_back(enum_field<Loss>("training.loss", [](C& c) -> Loss& { return c.training.loss; },
+                               {{"auto", Loss::kAuto}, {"softmax_xent", Loss::kSoftmaxXent},
+                                {"sigmoid_xent", Loss::kSigmoidXent}},
+                               "the loss: softmax cross-entropy (the array), or sigmoid outputs against one-hot "
+                               "labels (the edge trainer: δ = a − y); auto = the accelerator's"));
   f.push_back(enum_field<Init>("training.init", [](C& c) -> Init& { return c.training.init; },
                                {{"auto", Init::kAuto}, {"model", Init::kModel}, {"glorot", Init::kGlorot}},
                                "the first weights: model = network.onnx's, glorot = Glorot-uniform from the seed (biases "
@@ -413,7 +454,8 @@ std::vector<FieldSpec> make_fields() {
   f.push_back(enum_field<ScheduleKind>(
       "schedule.kind", [](C& c) -> ScheduleKind& { return c.schedule.kind; },
       {{"inference", ScheduleKind::kInference}, {"baseline", ScheduleKind::kBaseline},
-       {"interleaved", ScheduleKind::kInterleaved}, {"speculative", ScheduleKind::kSpeculative}},
+       {"interleaved", ScheduleKind::kInterleaved}, {"speculative", ScheduleKind::kSpeculative},
+       {"pipelined", ScheduleKind::kPipelined}},
       "what runs: inference, or a training schedule (docs/hardware.md, docs/speculation.md)"));
   f.push_back(enum_field<Dataflow>("schedule.forward_dataflow",
                                    [](C& c) -> Dataflow& { return c.schedule.forward_dataflow; },

@@ -56,6 +56,15 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("schedule", r.schedule);
   c.add("array.rows", int64_t{r.rows});
   c.add("array.cols", int64_t{r.cols});
+  if (r.edge.ran) {  // the edge trainer (model/edge/edge_shape.h)
+    c.add("edge.junctions", int64_t{r.edge.junctions});
+    c.add("edge.rows", r.edge.rows);
+    c.add("edge.clocks_a_block", r.edge.cpc);
+    c.add("edge.latency_blocks", r.edge.latency_blocks);
+    c.add("edge.blocks", r.edge.blocks);
+    c.add("edge.multipliers", r.edge.multipliers);
+    c.add("edge.weight_reads_separate", r.edge.weight_reads_separate);
+  }
   c.add("cycles.total", r.cycles_total, kCompare | kSweep);
   c.add("cycles.forward", r.cycles_forward, kCompare | kSweep);
   c.add("cycles.backward", r.cycles_backward, kCompare | kSweep);

@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include "edge_shape.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,7 +16,31 @@
 
 namespace systrain {
 
+namespace {
+// the edge trainer's plan: its junctions and its closed form (model/edge/edge_shape.h)
+std::string edge_plan(const Config& cfg) {
+  const EdgeShape s = edge_shape(cfg);
+  const bool training = cfg.schedule.kind != ScheduleKind::kInference;
+  const int64_t n = training ? cfg.training.train_samples * cfg.training.epochs : cfg.training.test_samples;
+  const EdgeTiming t = edge_timing(s, cfg.schedule.kind, n);
+  std::string out = fmt::format("#\n# the plan: the edge trainer, {} junctions of {} rows, a block of {} + 2 + {} = {} "
+                                "clocks, {} multipliers\n",
+                                s.junctions(), s.c, s.c, s.p, s.cpc(), s.multipliers());
+  out += "#   junction  neurons         fan_out  fan_in       z     edges\n";
+  for (int j = 1; j <= s.junctions(); ++j)
+    out += fmt::format("#   {:>8}  {:>6} → {:<6} {:>7} {:>7} {:>7} {:>9}\n", j, s.n[j - 1], s.n[j], s.fo[j - 1],
+                       s.fi[j - 1], s.z[j - 1], s.w[j - 1]);
+  out += fmt::format("# {} {} input{}: {} blocks, {} cycles ({:.3f} ms at {} MHz); an input's weights read once: {} "
+                     "words (FF, BP and UP apart: {})\n",
+                     to_string(cfg.schedule.kind), n, n == 1 ? "" : "s", t.blocks, t.cycles,
+                     static_cast<double>(t.cycles) / (cfg.accelerator.clock_mhz * 1e3), cfg.accelerator.clock_mhz,
+                     s.edges(), training ? 2 * s.edges() + s.bp_edges() : s.edges());
+  return out;
+}
+}  // namespace
+
 std::string check_plan(const Config& cfg) {
+  if (cfg.accelerator.kind == AcceleratorKind::kEdge) return edge_plan(cfg);
   const Workload w = build_workload(cfg);
   const bool training = cfg.schedule.kind != ScheduleKind::kInference;
   const int64_t m = cfg.buffer_rows();

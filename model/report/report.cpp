@@ -35,9 +35,10 @@ Energy energy_of(const Config& cfg, const RunResult& r) { return energy(cfg, r.m
 Energy energy_of(const Config& cfg, const StageTotals& s) { return energy(cfg, s.macs, s.vector_elements, s.sram, s.dram); }
 
 double utilization_of(const RunResult& r) {
-  // dual speculative engines are two arrays
+  // dual speculative engines are two arrays; the edge trainer: its multipliers
   const double arrays = r.spec.ran && r.spec.engines == "dual" ? 2.0 : 1.0;
-  const double slots = static_cast<double>(r.cycles_total) * r.rows * r.cols * arrays;
+  const double units = r.edge.ran ? static_cast<double>(r.edge.multipliers) : static_cast<double>(r.rows) * r.cols * arrays;
+  const double slots = static_cast<double>(r.cycles_total) * units;
   return slots > 0 ? static_cast<double>(r.macs) / slots : 0.0;
 }
 
@@ -74,7 +75,8 @@ std::string layers_csv(const Config& cfg, const RunResult& r) {
     if ((l & 1023) == 1023 && g_interrupted.load(std::memory_order_relaxed)) break;
     for (int st = 0; st < stages; ++st) {
       const OpStats& a = sum[l][st];
-      const double slots = static_cast<double>(a.cycles) * r.rows * r.cols * arrays;
+      const double units = r.edge.ran ? static_cast<double>(r.edge.multipliers) : static_cast<double>(r.rows) * r.cols * arrays;
+      const double slots = static_cast<double>(a.cycles) * units;
       s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}", l, r.layers[l].type,
                        r.layers[l].gemm_index >= 0 ? std::to_string(r.layers[l].gemm_index) : std::string(), kStage[st],
                        a.count, a.tiles, a.cycles, a.dram_wait_cycles, a.engine_wait_cycles, a.bandwidth_stall_cycles,
@@ -168,14 +170,23 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
   // counters' names live in counters.cpp alone
   const Energy e = energy_of(cfg, r);
   std::string s;
-  s += fmt::format("systrain {} | {} | {} backend | {}x{} array, {} forward dataflow\n", SYSTRAIN_VERSION, r.schedule,
-                   r.backend, r.rows, r.cols, to_string(cfg.schedule.forward_dataflow));
+  if (r.edge.ran)
+    s += fmt::format("systrain {} | {} | {} backend | edge trainer: {} junctions, {} rows a junction, {} clocks a block, "
+                     "{} multipliers\n",
+                     SYSTRAIN_VERSION, r.schedule, r.backend, r.edge.junctions, r.edge.rows, r.edge.cpc,
+                     r.edge.multipliers);
+  else
+    s += fmt::format("systrain {} | {} | {} backend | {}x{} array, {} forward dataflow\n", SYSTRAIN_VERSION, r.schedule,
+                     r.backend, r.rows, r.cols, to_string(cfg.schedule.forward_dataflow));
   s += fmt::format("  steps {:>12}   samples {:>12}   tiles {:>12}\n", r.steps, r.samples, r.tiles);
   s += fmt::format("  cycles {:>11}   ({:.6f} s at {} MHz)   utilization {:.1f}%\n", r.cycles_total,
                    static_cast<double>(r.cycles_total) / (cfg.accelerator.clock_mhz * 1e6), cfg.accelerator.clock_mhz,
                    100 * utilization_of(r));
   s += fmt::format("    forward {:>11}   backward {:>11}   update {:>11}   waiting for DRAM {:>11}\n",
                    r.cycles_forward, r.cycles_backward, r.cycles_update, r.cycles_stall);
+  if (r.edge.ran && r.cycles_overlap > 0)
+    s += fmt::format("    every junction busy with FF, BP and UP (the blocks between the fill and the drain) {:>11}\n",
+                     r.cycles_overlap);
   if (r.spec.ran) {
     const auto& sp = r.spec;
     s += fmt::format("    both engines busy {:>11} ({} engines: forward {} cols, backward {} cols)\n", r.cycles_overlap,

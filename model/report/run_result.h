@@ -97,8 +97,18 @@ struct SpecStats {
   int64_t barrier_wait_cycles[2] = {0, 0};  // per engine: waiting for the other at the end of a step
 };
 
+// The edge trainer's own figures (model/edge/edge_shape.h)
+struct EdgeFigures {
+  bool ran = false;
+  int junctions = 0;
+  int64_t rows = 0, cpc = 0, latency_blocks = 0, blocks = 0;
+  int64_t multipliers = 0;
+  int64_t weight_reads_separate = 0;  // what FF, BP and UP would read each on its own
+};
+
 struct RunResult {
   std::string backend, schedule;
+  EdgeFigures edge;
   // the trace's window as the run resolved it, and the array's busy cycles in
   // it (for the summary and the empty-window warning; not in the report)
   std::array<int64_t, 2> vcd_window{};

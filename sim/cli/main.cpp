@@ -15,6 +15,7 @@
 #include "config_schema.h"
 #include "compare.h"
 #include "controller.h"
+#include "edge_run.h"
 #include "plan.h"
 #include "report.h"
 #include "scalesim_report.h"
@@ -182,7 +183,12 @@ extern "C" int sc_main(int argc, char* argv[]) {
   std::signal(SIGHUP, on_signal);
   std::unique_ptr<TensorDump> dump;
   if (!cfg.simulation.dump_tensors.empty()) dump = std::make_unique<TensorDump>(cfg, build_workload(cfg));
-  const RunOutcome outcome = run_simulation(cfg, result, !quiet, dump.get());
+  // the edge trainer runs its closed form (model/edge/edge_run.h); the array, the SystemC simulation
+  const RunOutcome outcome = [&]() -> RunOutcome {
+    if (cfg.accelerator.kind != AcceleratorKind::kEdge) return run_simulation(cfg, result, !quiet, dump.get());
+    const std::string why = run_edge(cfg, result);
+    return why.empty() ? RunOutcome{} : RunOutcome{kExitBadInput, why};
+  }();
   if (outcome.code != kExitOk) {
     fmt::print(stderr, "systrain: {}\n", outcome.message);
     if (dump) fmt::print(stderr, "systrain: {}\n", dump->cut_short());
