@@ -5,8 +5,13 @@
 // and the small co-simulation shapes' blocks.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <set>
+
 #include "edge_run.h"
 #include "edge_shape.h"
+#include "edge_train.h"
+#include "fixed_point.h"
 #include "report.h"
 #include "yaml_loader.h"
 
@@ -100,4 +105,127 @@ TEST_CASE("the small shapes: 64-16-4 at z (32, 8) has 8 clocks a block, 1024-64-
   CHECK(three.cpc() == 12);
   CHECK(edge_timing(three, ScheduleKind::kPipelined, 1).blocks == 7);  // 2L − 1
   CHECK(edge_timing(three, ScheduleKind::kInference, 5).blocks == 5 + 3);
+}
+
+namespace {
+Samples synthetic(int64_t count, int64_t width, uint64_t seed, int classes) {
+  Samples s;
+  s.count = count, s.width = width;
+  Rng rng(seed);
+  for (int64_t i = 0; i < count * width; ++i) s.x.push_back(static_cast<float>(rng.uniform()));
+  for (int64_t i = 0; i < count; ++i) s.labels.push_back(static_cast<uint8_t>(rng.next() % classes));
+  return s;
+}
+const char* kSmall = "[{type: dense, units: 16, activation: sigmoid, fan_out: 2}, "
+                     "{type: dense, units: 4, activation: sigmoid, fan_out: 2}]";
+}  // namespace
+
+TEST_CASE("the sparse connectivity: fo edges a left neuron, fi a right one, every bank once a row; seeded starts differ") {
+  for (const char* start : {"zeros", "seeded"}) {
+    CAPTURE(start);
+    Config cfg = edge(kBoard, "[128, 32]", "[1024]");
+    cfg.accelerator.edge.interleaver.start = std::string(start) == "zeros" ? InterleaverStart::kZeros : InterleaverStart::kSeeded;
+    const EdgeShape s = edge_shape(cfg);
+    const EdgeNet net = edge_net(cfg, s);
+    for (int j = 1; j <= s.junctions(); ++j) {
+      const auto& left = net.left[j - 1];
+      const auto& right = net.right[j - 1];
+      std::vector<int> out(s.n[j - 1]), in(s.n[j]);
+      std::set<std::pair<int, int>> pairs;
+      for (int64_t e = 0; e < s.w[j - 1]; ++e) {
+        ++out[left[e]], ++in[right[e]];
+        CHECK(pairs.insert({left[e], right[e]}).second);  // no edge twice
+        if (std::string(start) == "zeros") CHECK(left[e] == e % s.n[j - 1]);
+      }
+      for (int v : out) CHECK(v == s.fo[j - 1]);
+      for (int v : in) CHECK(v == s.fi[j - 1]);
+      for (int64_t r = 0; r < s.c; ++r) {  // clash-free: lane t of every row reads bank t
+        std::set<int64_t> banks;
+        for (int64_t t = 0; t < s.z[j - 1]; ++t) banks.insert(left[r * s.z[j - 1] + t] % s.z[j - 1]);
+        CHECK(static_cast<int64_t>(banks.size()) == s.z[j - 1]);
+      }
+    }
+  }
+  Config a = edge(kBoard, "[128, 32]", "[1024]"), b = a;
+  b.accelerator.edge.interleaver.start = InterleaverStart::kSeeded;
+  CHECK(edge_net(a, edge_shape(a)).left[0] != edge_net(b, edge_shape(b)).left[0]);
+}
+
+TEST_CASE("the sigmoid table: σ(0) = 1/2, σ′(0) = 1/4, monotone, σ(s) + σ(−s) within a step of 1") {
+  const SigmoidLut t = sigmoid_lut(10, 7);
+  REQUIRE(t.a.size() == 1024);
+  CHECK(t.a[512] == 64);
+  CHECK(t.da[512] == 32);
+  for (size_t i = 1; i < t.a.size(); ++i) CHECK(t.a[i] >= t.a[i - 1]);
+  for (int s = 1; s < 512; ++s) CHECK(std::abs(t.a[512 + s] + t.a[512 - s] - 128) <= 1);
+  CHECK(t.a[1023] == std::llround(128 / (1 + std::exp(-511 / 128.0))));  // 126: the ends of the domain [−4, 4)
+  CHECK(t.a[0] == std::llround(128 / (1 + std::exp(4.0))));              // 2
+  const SigmoidLut wide = sigmoid_lut(12, 5);  // a domain that saturates: at most 2^f − 1
+  CHECK(wide.a.back() == 31);
+}
+
+TEST_CASE("baseline float32 training is SGD on the masked network: a dense double-precision reference, step by step") {
+  Config cfg = edge(kSmall, "[32, 8]", "[64]", "baseline");
+  cfg.accelerator.numerics.kind = NumericsKind::kFloat32;
+  cfg.training.learning_rate = 0.5;
+  const EdgeShape s = edge_shape(cfg);
+  const EdgeNet net = edge_net(cfg, s);
+  const Samples train = synthetic(5, 64, 11, 4), test = synthetic(3, 64, 12, 4);
+  cfg.training.epochs = 1;
+  const EdgeTrainResult got = edge_train(cfg, net, train, test);
+  // the reference: dense weight matrices, zero off the mask, in double; the order of the samples as edge_train
+  // shuffles them is not known here, so the reference runs every order-free check: one sample at a time
+  std::vector<std::vector<double>> W(2);  // W[j][left·N + right]
+  for (int j = 0; j < 2; ++j) {
+    W[j].assign(s.n[j] * s.n[j + 1], 0.0);
+    for (int64_t e = 0; e < s.w[j]; ++e) W[j][net.left[j][e] * s.n[j + 1] + net.right[j][e]] = w2f(got.initial[j][e]);
+  }
+  // one training sample, 1 epoch: edge_train's shuffle of one sample is that sample
+  const Samples one = synthetic(1, 64, 13, 4);
+  const EdgeTrainResult step = edge_train(cfg, net, one, test);
+  std::vector<double> a0(64), a1(16), a2(4), d2(4), d1(16);
+  for (int i = 0; i < 64; ++i) a0[i] = one.x[i];
+  auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+  for (int r = 0; r < 16; ++r) {
+    double z = 0;
+    for (int l = 0; l < 64; ++l) z += a0[l] * W[0][l * 16 + r];
+    a1[r] = sig(z);
+  }
+  for (int r = 0; r < 4; ++r) {
+    double z = 0;
+    for (int l = 0; l < 16; ++l) z += a1[l] * W[1][l * 4 + r];
+    a2[r] = sig(z);
+    d2[r] = a2[r] - (r == one.labels[0] ? 1.0 : 0.0);
+  }
+  for (int l = 0; l < 16; ++l) {
+    double g = 0;
+    for (int r = 0; r < 4; ++r) g += W[1][l * 4 + r] * d2[r];
+    d1[l] = g * a1[l] * (1 - a1[l]);
+  }
+  const std::vector<double>* acts[2] = {&a0, &a1};
+  const std::vector<double>* deltas[2] = {&d1, &d2};
+  for (int j = 0; j < 2; ++j)
+    for (int64_t e = 0; e < s.w[j]; ++e) {
+      const int l = net.left[j][e], r = net.right[j][e];
+      const double want = W[j][l * s.n[j + 1] + r] - 0.5 * (*acts[j])[l] * (*deltas[j])[r];
+      CAPTURE(j);
+      CAPTURE(e);
+      CHECK(w2f(step.weights[j][e]) == doctest::Approx(want).epsilon(1e-5).scale(1.0));
+    }
+  CHECK(got.test_accuracy.size() == 1);
+}
+
+TEST_CASE("pipelining one input is the baseline; over many it delays updates, and both train in fixed point") {
+  for (bool fl : {false, true}) {
+    CAPTURE(fl);
+    Config p = edge(kSmall, "[32, 8]", "[64]", "pipelined"), b = edge(kSmall, "[32, 8]", "[64]", "baseline");
+    p.accelerator.numerics.kind = b.accelerator.numerics.kind = fl ? NumericsKind::kFloat32 : NumericsKind::kFixed;
+    const EdgeNet net = edge_net(p, edge_shape(p));
+    const Samples test = synthetic(20, 64, 21, 4);
+    const Samples one = synthetic(1, 64, 22, 4), many = synthetic(50, 64, 23, 4);
+    CHECK(edge_train(p, net, one, test).weights_fnv1a == edge_train(b, net, one, test).weights_fnv1a);
+    CHECK(edge_train(p, net, many, test).weights_fnv1a != edge_train(b, net, many, test).weights_fnv1a);
+    // deterministic
+    CHECK(edge_train(p, net, many, test).weights_fnv1a == edge_train(p, net, many, test).weights_fnv1a);
+  }
 }

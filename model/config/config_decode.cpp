@@ -352,9 +352,14 @@ void validate_edge(const Config& cfg, const std::function<void(const std::string
   if (cfg.simulation.backend != Backend::kTlm)
     err("simulation.backend", fmt::format("the edge trainer runs in the tlm backend (its RTL is not built yet), found "
                                           "{}", to_string(cfg.simulation.backend)));
-  if (cfg.simulation.functional)
-    err("simulation.functional", "the edge trainer's values (10-bit fixed point, the sigmoid look-up table) are not "
-                                 "modelled yet: run it timing only (simulation.functional: false)");
+  if (cfg.simulation.functional && cfg.training.dataset == Dataset::kFashionMnist && !net.input_shape.empty() &&
+      net.input_shape[0] != 784 && net.input_shape[0] != 1024)
+    err("network.input_shape", fmt::format("fashion-mnist images have 784 pixels (28x28; a 1024 input takes them padded "
+                                           "to 32x32), found [{}]", net.input_shape[0]));
+  if (cfg.simulation.functional && !net.layers.empty() && net.layers.back().units < 10 &&
+      cfg.training.dataset == Dataset::kFashionMnist)
+    err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
+        fmt::format("fashion-mnist has 10 classes, one output neuron each; found {}", net.layers.back().units));
   if (!net.onnx.empty() || !net.topology_csv.empty())
     err(!net.onnx.empty() ? "network.onnx" : "network.topology_csv",
         "the edge trainer takes its network as input_shape and layers with a fan_out");

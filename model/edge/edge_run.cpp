@@ -3,15 +3,18 @@
 #include <fmt/format.h>
 
 #include "edge_shape.h"
+#include "edge_train.h"
 
 namespace systrain {
 
-std::string run_edge(const Config& cfg, RunResult& r) {
+std::string run_edge(const Config& cfg, RunResult& r, const Samples* train, const Samples* test) {
   std::vector<std::pair<std::string, std::string>> problems;
   const EdgeShape s = edge_shape(cfg, &problems);
   if (!problems.empty()) return fmt::format("{}: {}", problems.front().first, problems.front().second);
   const bool training = cfg.schedule.kind != ScheduleKind::kInference;
-  const int64_t per_epoch = training ? cfg.training.train_samples : cfg.training.test_samples;
+  // the samples the run has (a functional run: the data set's, which may be fewer than asked)
+  const Samples* data = training ? train : test;
+  const int64_t per_epoch = data ? data->count : training ? cfg.training.train_samples : cfg.training.test_samples;
   const int64_t inputs = training ? per_epoch * cfg.training.epochs : per_epoch;  // epochs back to back
   const EdgeTiming t = edge_timing(s, cfg.schedule.kind, inputs);
   r.backend = to_string(cfg.simulation.backend);
@@ -35,6 +38,10 @@ std::string run_edge(const Config& cfg, RunResult& r) {
   r.cycles_overlap = t.overlap;
   r.steps = inputs;
   r.samples = inputs;
+  // each epoch ends with its last input's last update (the pipeline runs on into the next epoch)
+  if (training && per_epoch > 0)
+    for (int64_t e = 1; e <= cfg.training.epochs; ++e)
+      r.epoch_cycles.push_back(edge_timing(s, cfg.schedule.kind, e * per_epoch).cycles);
   r.weight_words = s.edges();
   r.input_words = s.n[0];
   // per junction and pass: ops (config layer j − 1 is junction j's right layer)
@@ -81,6 +88,20 @@ std::string run_edge(const Config& cfg, RunResult& r) {
     r.stages[2].sram += up.sram;
   }
   for (const OpStats& o : r.ops) r.macs += o.macs, r.sram += o.sram;
+  if (cfg.simulation.functional) {
+    if (!test || (training && !train)) return "a functional run of the edge trainer needs its samples";
+    Samples none;
+    const EdgeNet net = edge_net(cfg, s);
+    const EdgeTrainResult t = edge_train(cfg, net, training ? *train : none, *test);
+    if (training) {
+      r.test_accuracy = t.test_accuracy;
+      r.train_accuracy = t.train_accuracy;
+      r.train_loss = t.train_loss;
+      r.weights_fnv1a = t.weights_fnv1a;
+    } else if (!t.test_accuracy.empty()) {
+      r.accuracy = t.test_accuracy.back();
+    }
+  }
   r.edge.weight_reads_separate = inputs * (training ? 2 * s.edges() + s.bp_edges() : s.edges());
   return "";
 }

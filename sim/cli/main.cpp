@@ -15,6 +15,7 @@
 #include "config_schema.h"
 #include "compare.h"
 #include "controller.h"
+#include "dataset.h"
 #include "edge_run.h"
 #include "plan.h"
 #include "report.h"
@@ -186,7 +187,25 @@ extern "C" int sc_main(int argc, char* argv[]) {
   // the edge trainer runs its closed form (model/edge/edge_run.h); the array, the SystemC simulation
   const RunOutcome outcome = [&]() -> RunOutcome {
     if (cfg.accelerator.kind != AcceleratorKind::kEdge) return run_simulation(cfg, result, !quiet, dump.get());
-    const std::string why = run_edge(cfg, result);
+    Samples train, test;
+    if (cfg.simulation.functional) {  // its data: Fashion-MNIST (28×28 images enter a 1024 input padded to 32×32)
+      const bool training = cfg.schedule.kind != ScheduleKind::kInference;
+      const int64_t width = cfg.network.input_shape.at(0);
+      const int classes = static_cast<int>(std::min<int64_t>(10, cfg.network.layers.back().units));
+      try {
+        auto load = [&](const char* which, int64_t wanted, uint64_t offset) {
+          return cfg.training.dataset == Dataset::kFashionMnist
+                     ? load_fashion_mnist(cfg.training.data_dir, which, wanted)
+                     : synthetic_samples(wanted > 0 ? wanted : 10000, width,
+                                         static_cast<uint64_t>(cfg.training.seed) + offset, classes);
+        };
+        test = load("t10k", cfg.training.test_samples, 0);
+        if (training) train = load("train", cfg.training.train_samples, 1000003);
+      } catch (const DataError& e) {
+        return {kExitBadInput, fmt::format("training.data_dir: {}", e.what())};
+      }
+    }
+    const std::string why = run_edge(cfg, result, &train, &test);
     return why.empty() ? RunOutcome{} : RunOutcome{kExitBadInput, why};
   }();
   if (outcome.code != kExitOk) {
