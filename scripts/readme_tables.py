@@ -12,7 +12,7 @@ epochs of mlp_fashion, ~1 min), mlp35_speculative (7 epochs, ~30 s),
 mlp_schedules (6 epochs of mlp_fashion, ~40 s), cnn_schedules (6 epochs of
 cnn_fashion, ~1.5 min), onnx_backend (ONNX's backend tests, ~2 s), onnx_models
 (the shipped ONNX models under every schedule, ~20 s), dataflows (AlexNet and ResNet-50 forward in
-WS, OS, IS and auto, ~10 s). Without
+WS, OS, IS and auto, ~10 s), edge_training (the edge trainer's board build on Fashion-MNIST, ~20 s). Without
 NAME, all.
 --check rewrites nothing: it exits 1 and shows the difference when a table in
 the README is not what the runs give (the test suite checks the fast ones).
@@ -390,9 +390,33 @@ def dataflows(r):
     return lines
 
 
+def edge_training(r):
+    """docs/edge.md: the board build trained on Fashion-MNIST, per epoch, beside a dense float32 network on the array"""
+    epochs = 3
+    common = ["--set", f"training.epochs={epochs}"]
+    runs = [("edge, pipelined, 10-bit fixed point", "configs/edge_board.yaml", common),
+            ("edge, baseline, 10-bit fixed point", "configs/edge_board.yaml", common + ["--schedule", "baseline"]),
+            ("edge, pipelined, seeded interleaver", "configs/edge_board.yaml",
+             common + ["--set", "accelerator.edge.interleaver.start=seeded"]),
+            ("edge, pipelined, float32", "configs/edge_board.yaml", common + ["--set", "accelerator.numerics.kind=float32"]),
+            ("array 16×16, dense 784-64-32 (ReLU, softmax), float32, baseline, batch 1", "configs/quickstart.yaml",
+             common + ["--schedule", "baseline", "--set", "accelerator.numerics.kind=float32",
+                       "--set", "network.layers=[{type: dense, units: 64, activation: relu}, {type: dense, units: 32}]",
+                       "--set", "training.batch=1", "--set", "training.train_samples=12544",
+                       "--set", "training.learning_rate=0.01"])]
+    reports = r.reports([(c, a) for _, c, a in runs])
+    lines = ["| accelerator, schedule, numerics | " + " | ".join(f"epoch {e + 1}" for e in range(epochs)) +
+             " | cycles | weights |", "| --- | " + " | ".join("---" for _ in range(epochs)) + " | --- | --- |"]
+    for (name, _, _), m in zip(runs, reports):
+        acc = [f"{100 * float(m[f'training.by_epoch.{e}.test_accuracy']):.2f} %" for e in range(epochs)]
+        weights = g(m["footprint.weight_words"])
+        lines.append(f"| {name} | " + " | ".join(acc) + f" | {g(m['cycles.total'])} | {weights} |")
+    return lines
+
+
 TABLES = {"cnn_schedules": cnn_schedules, "mlp_schedules": mlp_schedules, "memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep,
           "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative, "onnx_backend": onnx_backend,
-          "onnx_models": onnx_models, "dataflows": dataflows}
+          "onnx_models": onnx_models, "dataflows": dataflows, "edge_training": edge_training}
 
 
 def main():
