@@ -1052,6 +1052,34 @@ onnx_backend)
   grep -q "^refused pytorch-converted/test_Conv2d_groups: .*(Conv, inputs: 0, 1, 2): group = 2: " out.txt || fail "groups"
   [ "$(grep -c '^pass' out.txt)" -ge 44 ] || fail "fewer cases pass: $(grep -c '^pass' out.txt)"
   ;;
+edge_trainer)
+  # the edge trainer's board build: the closed form's epoch (451,728 clocks), baseline (144 clocks an input),
+  # ten epochs back to back, the plan of `check`; a short training run learns, and is byte-identical whatever
+  # the thread count
+  cfg=$src/configs/edge_board.yaml
+  "$st" run "$cfg" --quiet --out t1 --set simulation.functional=false > /dev/null || fail "timing run"
+  grep -q '^cycles.total,451728$' t1/report.csv || fail "epoch: $(grep '^cycles.total,' t1/report.csv)"
+  grep -q '^edge.weight_reads_separate,141295616$' t1/report.csv || fail "separate reads"
+  grep -q '^memory.sram.by_operand.w.reads,64225280$' t1/report.csv || fail "weight reads: 5,120 an input"
+  "$st" run "$cfg" --quiet --out t2 --set simulation.functional=false --schedule baseline > /dev/null || fail "baseline"
+  grep -q '^cycles.total,1806372$' t2/report.csv || fail "baseline: $(grep '^cycles.total,' t2/report.csv)"
+  "$st" run "$cfg" --quiet --out t3 --set simulation.functional=false --set training.epochs=10 > /dev/null || fail "10"
+  grep -q '^cycles.total,4515984$' t3/report.csv || fail "ten epochs: $(grep '^cycles.total,' t3/report.csv)"
+  "$st" check "$cfg" | grep -q "a block of 32 + 2 + 2 = 36 clocks, 384 multipliers" || fail "check's plan"
+  for th in 1 2; do
+    OMP_NUM_THREADS=$th "$st" run "$cfg" --quiet --out f$th --set training.train_samples=3000 \
+      --set training.test_samples=1000 > /dev/null || fail "functional run ($th threads)"
+  done
+  /usr/bin/python3 - <<'PY' || fail "the short training run"
+import json
+a, b = (json.load(open(f"f{t}/report.json")) for t in (1, 2))
+for r in (a, b):
+    r.pop("host", None)
+assert a == b, "reports differ with the thread count"
+acc = a["training"]["final_test_accuracy"]
+assert acc > 0.6, acc  # 10 classes: chance is 0.1
+PY
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

@@ -13,7 +13,7 @@ std::string run_edge(const Config& cfg, RunResult& r, const Samples* train, cons
   if (!problems.empty()) return fmt::format("{}: {}", problems.front().first, problems.front().second);
   const bool training = cfg.schedule.kind != ScheduleKind::kInference;
   // the samples the run has (a functional run: the data set's, which may be fewer than asked)
-  const Samples* data = training ? train : test;
+  const Samples* data = !cfg.simulation.functional ? nullptr : training ? train : test;
   const int64_t per_epoch = data ? data->count : training ? cfg.training.train_samples : cfg.training.test_samples;
   const int64_t inputs = training ? per_epoch * cfg.training.epochs : per_epoch;  // epochs back to back
   const EdgeTiming t = edge_timing(s, cfg.schedule.kind, inputs);

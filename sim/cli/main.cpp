@@ -205,7 +205,8 @@ extern "C" int sc_main(int argc, char* argv[]) {
         return {kExitBadInput, fmt::format("training.data_dir: {}", e.what())};
       }
     }
-    const std::string why = run_edge(cfg, result, &train, &test);
+    const bool data = cfg.simulation.functional;
+    const std::string why = run_edge(cfg, result, data ? &train : nullptr, data ? &test : nullptr);
     return why.empty() ? RunOutcome{} : RunOutcome{kExitBadInput, why};
   }();
   if (outcome.code != kExitOk) {
