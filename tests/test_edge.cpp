@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "edge_block.h"
 #include "edge_run.h"
 #include "edge_shape.h"
 #include "edge_train.h"
@@ -227,5 +228,55 @@ TEST_CASE("pipelining one input is the baseline; over many it delays updates, an
     CHECK(edge_train(p, net, many, test).weights_fnv1a != edge_train(b, net, many, test).weights_fnv1a);
     // deterministic
     CHECK(edge_train(p, net, many, test).weights_fnv1a == edge_train(p, net, many, test).weights_fnv1a);
+  }
+}
+
+TEST_CASE("the junction's block model (the RTL's reference) trains as the training model does: one baseline input") {
+  for (const char* start : {"zeros", "seeded"}) {
+    CAPTURE(start);
+    Config cfg = edge(kSmall, "[32, 8]", "[64]", "baseline");
+    cfg.accelerator.edge.interleaver.start = std::string(start) == "zeros" ? InterleaverStart::kZeros : InterleaverStart::kSeeded;
+    cfg.training.learning_rate = 0.25;
+    const EdgeShape s = edge_shape(cfg);
+    const EdgeNet net = edge_net(cfg, s);
+    const Samples one = synthetic(1, 64, 31, 4), test = synthetic(2, 64, 32, 4);
+    const EdgeTrainResult want = edge_train(cfg, net, one, test);
+    EdgeFixed num{10, 7, 2, sigmoid_lut(10, 7)};
+    std::vector<std::vector<int64_t>> w = want.initial;
+    auto block = [&](int j) {
+      EdgeBlock b;
+      b.z = s.z[j - 1], b.fi = s.fi[j - 1], b.dl = s.n[j - 1] / b.z, b.rows = s.c, b.kshift = 2;
+      b.start = net.start[j - 1];
+      return b;
+    };
+    std::vector<int64_t> a0(64);
+    for (int i = 0; i < 64; ++i) a0[i] = num.input(one.x[i]);
+    // FF through both junctions
+    EdgeMem m1;
+    m1.w = w[0], m1.a_ff = a0, m1.a_up = m1.sp = m1.pd = std::vector<int64_t>(64, 0), m1.dr.assign(16, 0);
+    m1.out_a = m1.out_sp = m1.out_delta = std::vector<int64_t>(16, 0);
+    EdgeBlock b1 = block(1);
+    b1.ff = true;
+    edge_block_tlm(b1, m1, num);
+    EdgeMem m2;
+    m2.w = w[1], m2.a_ff = m1.out_a, m2.a_up = m2.sp = m2.pd = std::vector<int64_t>(16, 0), m2.dr.assign(4, 0);
+    m2.out_a = m2.out_sp = m2.out_delta = std::vector<int64_t>(4, 0);
+    EdgeBlock b2 = block(2);
+    b2.ff = true, b2.last = true, b2.label = one.labels[0];
+    edge_block_tlm(b2, m2, num);
+    // BP and UP of junction 2, then UP of junction 1
+    EdgeMem u2 = m2;
+    u2.dr = m2.out_delta, u2.a_up = m1.out_a, u2.sp = m1.out_sp, u2.pd.assign(16, 0);
+    EdgeBlock c2 = block(2);
+    c2.bp = c2.up = true;
+    edge_block_tlm(c2, u2, num);
+    EdgeMem u1 = m1;
+    u1.dr = u2.pd, u1.a_up = a0;
+    EdgeBlock c1 = block(1);
+    c1.up = true;
+    edge_block_tlm(c1, u1, num);
+    CHECK(u1.w == want.weights[0]);
+    CHECK(u2.w == want.weights[1]);
+    CHECK(u1.w != want.initial[0]);
   }
 }

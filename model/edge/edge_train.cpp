@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "edge_fixed.h"
 #include "fixed_point.h"
 #include "fnv1a.h"
 #include "interrupt.h"
@@ -12,31 +13,6 @@ namespace systrain {
 namespace {
 
 bool pow2(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
-
-// fixed point: D-bit words with f fractional bits
-struct Fixed {
-  using V = int64_t;
-  int d, f, k;  // data_bits, frac_bits, η = 2^−k
-  SigmoidLut lut;
-  V sat(int64_t v) const { return saturate(v, d); }
-  V mul(V a, V b) const {
-    const int64_t p = a * b;
-    return sat(f == 0 ? p : (p + (int64_t{1} << (f - 1))) >> f);  // round half up
-  }
-  V add(V a, V b) const { return sat(a + b); }
-  V sig(V s) const { return lut.a[s + (int64_t{1} << (d - 1))]; }
-  V dsig(V s) const { return lut.da[s + (int64_t{1} << (d - 1))]; }
-  V one() const { return (int64_t{1} << f) - 1; }  // the label's target: the largest activation
-  V zero() const { return 0; }
-  V input(double x) const { return std::min<int64_t>(quantize(x, f, d), one()); }
-  V weight(double x) const { return quantize(x, f, d); }
-  V update(V w, V a, V delta) const {
-    const int64_t g = mul(a, delta);
-    return sat(w - (k == 0 ? g : (g + (int64_t{1} << (k - 1))) >> k));
-  }
-  double real(V v) const { return std::ldexp(static_cast<double>(v), -f); }
-  int64_t word(V v) const { return v; }
-};
 
 struct Float {
   using V = float;
@@ -280,9 +256,11 @@ EdgeNet edge_net(const Config& cfg, const EdgeShape& s) {
     const int64_t z = s.z[j - 1], nl = s.n[j - 1], d = nl / z, rows = s.w[j - 1] / z, fi = s.fi[j - 1];
     std::vector<int32_t> left(static_cast<size_t>(s.w[j - 1])), right(left.size());
     std::vector<int64_t> start(static_cast<size_t>(z), 0);
+    net.start.emplace_back();
     for (int64_t r = 0; r < rows; ++r) {
       if (r % d == 0 && seeded)  // a new pass over the left layer: a new start vector
         for (auto& v : start) v = static_cast<int64_t>(rng.next() % static_cast<uint64_t>(d));
+      if (r % d == 0) net.start.back().push_back(start);
       for (int64_t t = 0; t < z; ++t) {
         const int64_t e = r * z + t;
         left[e] = static_cast<int32_t>(((r % d + start[t]) % d) * z + t);
@@ -300,7 +278,7 @@ EdgeTrainResult edge_train(const Config& cfg, const EdgeNet& net, const Samples&
   const auto& nu = cfg.accelerator.numerics;
   const int k = static_cast<int>(std::llround(-std::log2(cfg.training.learning_rate)));
   if (cfg.is_float()) return train_with(cfg, net, train, test, Float{static_cast<float>(cfg.training.learning_rate)});
-  Fixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
+  EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
   return train_with(cfg, net, train, test, fx);
 }
 

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "config.h"
+#include "edge_fixed.h"
 #include "edge_shape.h"
 #include "samples.h"
 
@@ -39,8 +40,9 @@ namespace systrain {
 
 struct EdgeNet {
   EdgeShape shape;
-  // per junction: each edge's left and right neuron
+  // per junction: each edge's left and right neuron; the interleaver's start vectors [pass][lane]
   std::vector<std::vector<int32_t>> left, right;
+  std::vector<std::vector<std::vector<int64_t>>> start;
 };
 EdgeNet edge_net(const Config& cfg, const EdgeShape& s);
 
@@ -54,11 +56,5 @@ struct EdgeTrainResult {
 // after each epoch with the weights then in the junctions.
 EdgeTrainResult edge_train(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test);
 
-// The sigmoid look-up table of the fixed-point format: σ and σ′ of every
-// data_bits word s (index s + 2^(D−1))
-struct SigmoidLut {
-  std::vector<int32_t> a, da;
-};
-SigmoidLut sigmoid_lut(int data_bits, int frac_bits);
 
 }  // namespace systrain
