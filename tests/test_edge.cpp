@@ -280,3 +280,43 @@ TEST_CASE("the junction's block model (the RTL's reference) trains as the traini
     CHECK(u1.w != want.initial[0]);
   }
 }
+
+TEST_CASE("training block by block through the junction's block model gives the training model's weights, bit for bit") {
+  const char* nets[][3] = {
+      {"[{type: dense, units: 8, activation: sigmoid, fan_out: 4}]", "[8]", "[16]"},  // one junction
+      {kSmall, "[32, 8]", "[64]"},                                                       // two
+      {"[{type: dense, units: 32, activation: sigmoid, fan_out: 4}, {type: dense, units: 16, activation: sigmoid, "
+       "fan_out: 4}, {type: dense, units: 8, activation: sigmoid, fan_out: 4}]",
+       "[32, 16, 8]", "[64]"}};  // three
+  for (const auto& n : nets)
+    for (const char* kind : {"pipelined", "baseline"})
+      for (bool seeded : {false, true}) {
+        CAPTURE(n[1]);
+        CAPTURE(kind);
+        CAPTURE(seeded);
+        Config cfg = edge(n[0], n[1], n[2], kind);
+        cfg.accelerator.edge.interleaver.start = seeded ? InterleaverStart::kSeeded : InterleaverStart::kZeros;
+        cfg.training.epochs = 2;
+        const EdgeShape s = edge_shape(cfg);
+        const EdgeNet net = edge_net(cfg, s);
+        const int64_t width = s.n[0], classes = std::min<int64_t>(4, s.n.back());
+        const Samples train = synthetic(7, width, 41, static_cast<int>(classes));
+        const Samples test = synthetic(5, width, 42, static_cast<int>(classes));
+        const EdgeTrainResult want = edge_train(cfg, net, train, test);
+        const EdgeFixed num{10, 7, 3, sigmoid_lut(10, 7)};
+        int64_t blocks = 0;
+        const EdgeTrainResult got = edge_train_blocks(cfg, net, train, test, [&](int64_t, int, const EdgeBlock& b, EdgeMem& m) {
+          const auto ev = edge_block_tlm(b, m, num);
+          CHECK(first_clash(ev).empty());
+          ++blocks;
+        });
+        CHECK(got.weights_fnv1a == want.weights_fnv1a);
+        CHECK(got.test_accuracy == want.test_accuracy);
+        CHECK(got.train_loss == want.train_loss);
+        const int64_t inputs = 14, L = s.layers;
+        // baseline: two blocks an input and junction; pipelined: junction j works from block j (its first FF)
+        // to block N + 2L − 2 − j (its last UP), N + 2L − 1 − 2j blocks, (L − 1)(N + L − 1) in all
+        if (std::string(kind) == "baseline") CHECK(blocks == inputs * 2 * (L - 1));
+        else CHECK(blocks == (L - 1) * (inputs + L - 1));
+      }
+}

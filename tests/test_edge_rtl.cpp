@@ -10,9 +10,13 @@
 
 #include <algorithm>
 #include <memory>
+#include <cstring>
+#include <cstdlib>
 
 #include "Vedge_junction.h"
 #include "edge_block.h"
+#include "edge_shape.h"
+#include "edge_train.h"
 #include "samples.h"
 #include "verilated.h"
 
@@ -222,4 +226,74 @@ TEST_CASE("a bank read twice in one clock is a clash") {
   CHECK(first_clash(ev).find("bank clash: clock 3: read a_ff bank 5 row 1") == 0);
   ev[1].bank = 6;
   CHECK(first_clash(ev).empty());
+}
+
+TEST_CASE("whole training runs co-simulated: the junctions' RTL against their block model, block by block") {
+  // one, two and three junctions; pipelined and baseline; several inputs; zero and seeded start vectors
+  struct Net {
+    const char* layers;
+    std::vector<int> z;
+    int input;
+  } nets[] = {{"[{type: dense, units: 8, activation: sigmoid, fan_out: 4}]", {8}, 16},
+              {"[{type: dense, units: 16, activation: sigmoid, fan_out: 2}, "
+               "{type: dense, units: 4, activation: sigmoid, fan_out: 2}]", {32, 8}, 64},
+              {"[{type: dense, units: 32, activation: sigmoid, fan_out: 4}, {type: dense, units: 16, activation: "
+               "sigmoid, fan_out: 4}, {type: dense, units: 8, activation: sigmoid, fan_out: 4}]", {32, 16, 8}, 64}};
+  for (const auto& n : nets)
+    for (ScheduleKind kind : {ScheduleKind::kPipelined, ScheduleKind::kBaseline})
+      for (bool seeded : {false, true}) {
+        CAPTURE(std::string(n.layers));
+        CAPTURE(int(kind));
+        CAPTURE(seeded);
+        Config cfg;
+        cfg.accelerator.kind = AcceleratorKind::kEdge;
+        cfg.accelerator.numerics.data_bits = kD, cfg.accelerator.numerics.frac_bits = kF;
+        cfg.accelerator.edge.z = n.z;
+        cfg.accelerator.edge.interleaver.start = seeded ? InterleaverStart::kSeeded : InterleaverStart::kZeros;
+        cfg.network.input_shape = {n.input};
+        // the layers, parsed as a config would be
+        int units[3] = {0, 0, 0}, fo[3] = {0, 0, 0}, L1 = 0;
+        for (const char* p = n.layers; (p = std::strstr(p, "units: ")); ++L1) {
+          units[L1] = std::atoi(p + 7);
+          fo[L1] = std::atoi(std::strstr(p, "fan_out: ") + 9);
+          p += 7;
+        }
+        for (int i = 0; i < L1; ++i) {
+          LayerConfig l;
+          l.units = units[i], l.fan_out = fo[i], l.activation = Activation::kSigmoid;
+          cfg.network.layers.push_back(l);
+        }
+        cfg.training.batch = 1, cfg.training.learning_rate = 0.25, cfg.training.epochs = 1;
+        cfg.schedule.kind = kind;
+        std::vector<std::pair<std::string, std::string>> problems;
+        const EdgeShape s = edge_shape(cfg, &problems);
+        REQUIRE(problems.empty());
+        const EdgeNet net = edge_net(cfg, s);
+        Samples train, test;
+        Rng rng(7);
+        for (Samples* d : {&train, &test}) {
+          d->count = 6, d->width = n.input;
+          for (int64_t i = 0; i < d->count * d->width; ++i) d->x.push_back(static_cast<float>(rng.uniform()));
+          for (int64_t i = 0; i < d->count; ++i) d->labels.push_back(static_cast<uint8_t>(rng.next() % 4));
+        }
+        const EdgeFixed num{kD, kF, 2, sigmoid_lut(kD, kF)};
+        std::vector<std::unique_ptr<Rtl>> rtl;
+        for (int j = 0; j < s.junctions(); ++j) rtl.push_back(std::make_unique<Rtl>());
+        int64_t blocks = 0, events = 0;
+        const EdgeTrainResult run = edge_train_blocks(cfg, net, train, test,
+                                                      [&](int64_t index, int j, const EdgeBlock& b, EdgeMem& m) {
+          EdgeMem r = m;
+          const auto want = edge_block_tlm(b, m, num);
+          int64_t clocks = 0;
+          const auto got = rtl[j - 1]->run(b, r, &clocks);
+          ++blocks, events += static_cast<int64_t>(got.size());
+          if (got != want || r.w != m.w || r.pd != m.pd || r.out_a != m.out_a || r.out_sp != m.out_sp ||
+              r.out_delta != m.out_delta || clocks != b.cycles())
+            FAIL_CHECK(fmt::format("block {} (junction {}) differs", index, j));
+        });
+        CHECK(blocks > 0);
+        CHECK(events > 0);
+        // and the run is the training model's, bit for bit
+        CHECK(run.weights_fnv1a == edge_train(cfg, net, train, test).weights_fnv1a);
+      }
 }

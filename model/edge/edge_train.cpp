@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "edge_block.h"
 #include "edge_fixed.h"
 #include "fixed_point.h"
 #include "fnv1a.h"
@@ -136,6 +137,7 @@ class Machine {
   }
 
   InFlight<V>& slot(int64_t m) { return ring_[static_cast<size_t>(m % static_cast<int64_t>(ring_.size()))]; }
+  std::vector<V>& weights(int j) { return w_[j - 1]; }
   std::vector<std::vector<int64_t>> words() const {
     std::vector<std::vector<int64_t>> out;
     for (const auto& w : w_) {
@@ -233,6 +235,98 @@ EdgeTrainResult train_with(const Config& cfg, const EdgeNet& net, const Samples&
   return out;
 }
 
+
+// the same training as train_with<EdgeFixed>, each junction's block of work run by `unit` (the block model,
+// the RTL, or both): FF of input b − j and BP/UP of input b − (2L − 1 − j) in one block of junction j
+EdgeTrainResult train_blocks(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test,
+                             const EdgeFixed& num, const EdgeBlockUnit& unit) {
+  const EdgeShape& s = net.shape;
+  Machine<EdgeFixed> mc(cfg, net, num);
+  EdgeTrainResult out;
+  out.initial = mc.words();
+  const int L = s.layers;
+  const int64_t count = train.count, epochs = cfg.training.epochs, total = count * epochs;
+  std::vector<int64_t> order;
+  auto order_for = [&](int64_t e) {  // as train_with shuffles
+    order.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) order[i] = i;
+    Rng rng(static_cast<uint64_t>(cfg.training.seed) * 1000003 + static_cast<uint64_t>(e) + 1);
+    for (int64_t i = count - 1; i > 0; --i) std::swap(order[i], order[rng.next() % static_cast<uint64_t>(i + 1)]);
+  };
+  InFlight<int64_t> scratch;
+  scratch.a.resize(L), scratch.s.resize(L), scratch.delta.resize(L);
+  for (int l = 0; l < L; ++l) scratch.a[l].assign(s.n[l], 0), scratch.s[l].assign(s.n[l], 0), scratch.delta[l].assign(s.n[l], 0);
+  int64_t correct = 0;
+  double loss = 0;
+  auto evaluate = [&] {
+    int64_t right = 0;
+    for (int64_t i = 0; i < test.count; ++i) right += mc.predict(test, i, scratch, nullptr) == test.labels[i];
+    out.test_accuracy.push_back(test.count ? static_cast<double>(right) / static_cast<double>(test.count) : 0.0);
+    out.train_accuracy.push_back(count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0);
+    out.train_loss.push_back(count ? loss / static_cast<double>(count) : 0.0);
+    correct = 0, loss = 0;
+  };
+  // one block of junction j: FF of input ff (−1: none), BP and UP of input up (−1: none)
+  auto block = [&](int64_t index, int j, int64_t ff, int64_t up) {
+    EdgeBlock b;
+    b.z = s.z[j - 1], b.fi = s.fi[j - 1], b.rows = s.c, b.dl = s.n[j - 1] / b.z, b.kshift = num.k;
+    b.start = net.start[j - 1];
+    b.ff = ff >= 0, b.up = up >= 0, b.bp = up >= 0 && s.bp(j), b.last = j + 1 == L;
+    EdgeMem m;
+    m.w = mc.weights(j);
+    const size_t nl = static_cast<size_t>(s.n[j - 1]), nr = static_cast<size_t>(s.n[j]);
+    m.a_ff = b.ff ? mc.slot(ff).a[j - 1] : std::vector<int64_t>(nl, 0);
+    m.a_up = b.up ? mc.slot(up).a[j - 1] : std::vector<int64_t>(nl, 0);
+    m.sp = b.bp ? mc.slot(up).s[j - 1] : std::vector<int64_t>(nl, 0);
+    m.pd.assign(nl, 0);
+    m.dr = b.up ? mc.slot(up).delta[j] : std::vector<int64_t>(nr, 0);
+    m.out_a.assign(nr, 0), m.out_sp.assign(nr, 0), m.out_delta.assign(nr, 0);
+    b.label = b.ff && b.last ? mc.slot(ff).label : -1;
+    unit(index, j, b, m);
+    if (b.up) mc.weights(j) = m.w;
+    if (b.bp) mc.slot(up).delta[j - 1] = m.pd;
+    if (b.ff) {
+      auto& f = mc.slot(ff);
+      f.a[j] = m.out_a, f.s[j] = m.out_sp;
+      if (b.last) {
+        f.delta[j] = m.out_delta;
+        correct += mc.score(f, &loss) == f.label;
+      }
+    }
+  };
+  auto enter = [&](int64_t m) {
+    if (m % count == 0) order_for(m / count);
+    mc.load(mc.slot(m), train, order[static_cast<size_t>(m % count)]);
+  };
+  int64_t index = 0;  // the blocks run, in order
+  if (count == 0) {
+    evaluate();
+  } else if (cfg.schedule.kind == ScheduleKind::kBaseline) {
+    for (int64_t m = 0; m < total; ++m) {
+      enter(m);
+      for (int j = 1; j < L; ++j) block(index++, j, m, -1);
+      for (int j = L - 1; j >= 1; --j) block(index++, j, -1, m);
+      if ((m + 1) % count == 0) evaluate();
+    }
+  } else {
+    for (int64_t b = 0; b < total + 2 * L - 2; ++b) {
+      for (int j = 1; j < L; ++j) {
+        const int64_t ff = b - j, up = b - (2 * L - 1 - j);
+        const bool f = ff >= 0 && ff < total, u = up >= 0 && up < total;
+        if (f || u) block(index++, j, f ? ff : -1, u ? up : -1);
+      }
+      if (b < total) enter(b);
+      const int64_t last = b - (2 * L - 2);
+      if (last >= 0 && last < total && (last + 1) % count == 0) evaluate();
+    }
+  }
+  out.weights = mc.words();
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const auto& w : out.weights) h = fnv1a(w.data(), w.size() * sizeof(int64_t), h);
+  out.weights_fnv1a = h;
+  return out;
+}
+
 }  // namespace
 
 SigmoidLut sigmoid_lut(int data_bits, int frac_bits) {
@@ -280,6 +374,18 @@ EdgeTrainResult edge_train(const Config& cfg, const EdgeNet& net, const Samples&
   if (cfg.is_float()) return train_with(cfg, net, train, test, Float{static_cast<float>(cfg.training.learning_rate)});
   EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
   return train_with(cfg, net, train, test, fx);
+}
+
+}  // namespace systrain
+
+namespace systrain {
+
+EdgeTrainResult edge_train_blocks(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test,
+                                  const EdgeBlockUnit& unit) {
+  const auto& nu = cfg.accelerator.numerics;
+  const int k = static_cast<int>(std::llround(-std::log2(cfg.training.learning_rate)));
+  EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
+  return train_blocks(cfg, net, train, test, fx, unit);
 }
 
 }  // namespace systrain

@@ -29,6 +29,7 @@
 // baseline runs one input's FF, BP and UP before the next input's FF (SGD).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "config.h"
@@ -55,6 +56,16 @@ struct EdgeTrainResult {
 // Trains over `train` (epochs × its samples, back to back) and scores `test`
 // after each epoch with the weights then in the junctions.
 EdgeTrainResult edge_train(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test);
+
+struct EdgeBlock;
+struct EdgeMem;
+// runs block `index` (in order) of junction j on its memories
+using EdgeBlockUnit = std::function<void(int64_t index, int junction, const EdgeBlock&, EdgeMem&)>;
+// The same training in fixed point, each junction's block of work run by `unit`
+// (model/edge/edge_block.h's model, the junction's RTL, or both): the weights
+// are edge_train's, bit for bit (test_edge)
+EdgeTrainResult edge_train_blocks(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test,
+                                  const EdgeBlockUnit& unit);
 
 
 }  // namespace systrain
