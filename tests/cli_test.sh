@@ -1080,6 +1080,70 @@ acc = a["training"]["final_test_accuracy"]
 assert acc > 0.6, acc  # 10 classes: chance is 0.1
 PY
   ;;
+edge_cosim)
+  # the edge trainer co-simulated: each junction's RTL beside its block model, every access and word, whole
+  # training runs with one, two and three junctions, pipelined and baseline, several inputs; the weights are
+  # the tlm backend's
+  net() {  # NAME Z INPUT LAYERS...
+    local name=$1 z=$2 input=$3
+    shift 3
+    { echo "schema_version: 1"
+      echo "accelerator: {kind: edge, numerics: {kind: fixed, data_bits: 10, frac_bits: 7}, edge: {z: $z}}"
+      echo "network:"
+      echo "  input_shape: [$input]"
+      echo "  layers:"
+      for l in "$@"; do echo "    - {type: dense, units: ${l%:*}, activation: sigmoid, fan_out: ${l#*:}}"; done
+      echo "training: {dataset: synthetic, batch: 1, learning_rate: 0.25, train_samples: 7, test_samples: 5}"
+    } > "$name.yaml"
+  }
+  net one "[8]" 16 8:4
+  net two "[32, 8]" 64 16:2 4:2
+  net three "[32, 16, 8]" 64 32:4 16:4 8:4
+  for n in one two three; do
+    for s in pipelined baseline; do
+      for start in zeros seeded; do
+        args=(--schedule $s --set accelerator.edge.interleaver.start=$start --quiet)
+        "$st" run $n.yaml --backend cosim "${args[@]}" --out c_${n}_${s}_${start} > /dev/null 2> err.txt ||
+          fail "$n $s $start cosim: $(cat err.txt)"
+        "$st" run $n.yaml --backend tlm "${args[@]}" --out t_${n}_${s}_${start} > /dev/null || fail "$n $s $start tlm"
+        /usr/bin/python3 - c_${n}_${s}_${start} t_${n}_${s}_${start} <<'PY' || fail "$n $s $start: cosim report"
+import json, sys
+c, t = (json.load(open(d + "/report.json")) for d in sys.argv[1:])
+assert c["cosim"]["ran"] and c["cosim"]["mismatches"] == 0 and c["cosim"]["events_compared"] > 0, c["cosim"]
+assert c["cosim"]["tlm_cycles"] == c["cosim"]["rtl_cycles"]
+assert c["training"]["final_weights_fnv1a"] == t["training"]["final_weights_fnv1a"]
+assert c["cycles"] == t["cycles"]
+PY
+      done
+    done
+  done
+  "$st" run two.yaml --backend rtl --quiet --out r > /dev/null || fail "the rtl backend"
+  # what the RTL cannot run: located errors, exit 2
+  "$st" run two.yaml --backend rtl --set simulation.functional=false --out bad 2> err.txt; [ $? -eq 2 ] || fail "timing only"
+  grep -q "simulation.functional: the edge trainer's RTL runs with values" err.txt || fail "$(cat err.txt)"
+  "$st" run two.yaml --backend cosim --set accelerator.numerics.kind=float32 --out bad 2> err.txt; [ $? -eq 2 ] || fail "float32"
+  grep -q "needs accelerator.numerics.kind: fixed" err.txt || fail "$(cat err.txt)"
+  "$st" run two.yaml --backend cosim --set 'accelerator.edge.z=[32, 16]' --out bad 2> err.txt; [ $? -eq 2 ] || fail "z 16"
+  grep -q "z\[1\] = 16 must be at most half of junction 2's 16 left neurons" err.txt || fail "$(cat err.txt)"
+  [ ! -e bad ] || fail "a bad run wrote $(ls bad)"
+  ;;
+edge_cosim_large)
+  # the issue's 1024-64-16 (z 512 and 32: a 20-clock block) and the board build (z 128 and 32), co-simulated
+  printf '%s\n' "schema_version: 1" \
+    "accelerator: {kind: edge, numerics: {kind: fixed, data_bits: 10, frac_bits: 7}, edge: {z: [512, 32]}}" \
+    "network: {input_shape: [1024], layers: [{type: dense, units: 64, activation: sigmoid, fan_out: 8}, {type: dense, units: 16, activation: sigmoid, fan_out: 8}]}" \
+    "training: {dataset: synthetic, batch: 1, learning_rate: 0.25, train_samples: 5, test_samples: 4}" > mid.yaml
+  for s in pipelined baseline; do
+    "$st" run mid.yaml --backend cosim --schedule $s --quiet --out m_$s > /dev/null 2> err.txt || fail "1024-64-16 $s: $(cat err.txt)"
+    grep -q '^cosim.mismatches,0$' m_$s/report.csv || fail "1024-64-16 $s"
+    grep -q '^edge.clocks_a_block,20$' m_$s/report.csv || fail "1024-64-16: 20 clocks a block"
+  done
+  "$st" run "$src/configs/edge_board.yaml" --backend cosim --set training.train_samples=30 --set training.test_samples=50 \
+    --quiet --out b > /dev/null 2> err.txt || fail "the board build: $(cat err.txt)"
+  # the junctions work (L − 1)(N + L − 1) = 2 · 32 = 64 blocks of 36 clocks between them
+  grep -q '^cosim.rtl_cycles,2304$' b/report.csv || fail "board: $(grep '^cosim' b/report.csv)"
+  grep -q '^cycles.total,1224$' b/report.csv || fail "board: (30 + 4) · 36"
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

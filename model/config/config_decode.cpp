@@ -349,9 +349,22 @@ void validate_edge(const Config& cfg, const std::function<void(const std::string
   if (k != ScheduleKind::kPipelined && k != ScheduleKind::kBaseline && k != ScheduleKind::kInference)
     err("schedule.kind", fmt::format("the edge trainer runs pipelined, baseline (one input at a time) or inference, "
                                      "found {}", to_string(k)));
-  if (cfg.simulation.backend != Backend::kTlm)
-    err("simulation.backend", fmt::format("the edge trainer runs in the tlm backend (its RTL is not built yet), found "
-                                          "{}", to_string(cfg.simulation.backend)));
+  if (cfg.simulation.backend != Backend::kTlm) {
+    if (!cfg.simulation.functional)
+      err("simulation.functional", fmt::format("the edge trainer's RTL runs with values (timing only is the tlm "
+                                               "backend's closed form), found backend {}",
+                                               to_string(cfg.simulation.backend)));
+    if (cfg.is_float())
+      err("simulation.backend", fmt::format("'{}' needs accelerator.numerics.kind: fixed (the RTL implements fixed "
+                                            "point; float32 runs in the tlm backend)", to_string(cfg.simulation.backend)));
+    for (size_t i = 0; i < cfg.accelerator.edge.z.size(); ++i)
+      if (cfg.accelerator.edge.z[i] > 512)
+        err("accelerator.edge.z", fmt::format("z[{}] = {}: the RTL is built for at most 512 lanes", i,
+                                              cfg.accelerator.edge.z[i]));
+    for (size_t i = 0; i < net.layers.size(); ++i)
+      if (net.layers[i].fan_out > 16)
+        err(fmt::format("network.layers[{}].fan_out", i), "the RTL holds at most 16 start vectors (fan_out 16)");
+  }
   if (cfg.simulation.functional && cfg.training.dataset == Dataset::kFashionMnist && !net.input_shape.empty() &&
       net.input_shape[0] != 784 && net.input_shape[0] != 1024)
     err("network.input_shape", fmt::format("fashion-mnist images have 784 pixels (28x28; a 1024 input takes them padded "

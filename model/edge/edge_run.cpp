@@ -7,7 +7,8 @@
 
 namespace systrain {
 
-std::string run_edge(const Config& cfg, RunResult& r, const Samples* train, const Samples* test) {
+std::string run_edge(const Config& cfg, RunResult& r, const Samples* train, const Samples* test,
+                     const EdgeBlockUnit* unit) {
   std::vector<std::pair<std::string, std::string>> problems;
   const EdgeShape s = edge_shape(cfg, &problems);
   if (!problems.empty()) return fmt::format("{}: {}", problems.front().first, problems.front().second);
@@ -92,7 +93,8 @@ std::string run_edge(const Config& cfg, RunResult& r, const Samples* train, cons
     if (!test || (training && !train)) return "a functional run of the edge trainer needs its samples";
     Samples none;
     const EdgeNet net = edge_net(cfg, s);
-    const EdgeTrainResult t = edge_train(cfg, net, training ? *train : none, *test);
+    const EdgeTrainResult t = unit ? edge_train_blocks(cfg, net, training ? *train : none, *test, *unit)
+                                   : edge_train(cfg, net, training ? *train : none, *test);
     if (training) {
       r.test_accuracy = t.test_accuracy;
       r.train_accuracy = t.train_accuracy;

@@ -7,11 +7,14 @@
 
 #include "config.h"
 #include "run_result.h"
+#include "edge_train.h"
 #include "samples.h"
 
 namespace systrain {
 
 // "" when the run was made, else why not
-std::string run_edge(const Config& cfg, RunResult& r, const Samples* train = nullptr, const Samples* test = nullptr);
+// `unit`: the junctions' blocks of work run by the RTL (or co-simulated) instead of the training model
+std::string run_edge(const Config& cfg, RunResult& r, const Samples* train = nullptr, const Samples* test = nullptr,
+                     const EdgeBlockUnit* unit = nullptr);
 
 }  // namespace systrain

@@ -79,6 +79,11 @@ EdgeShape edge_shape(const Config& cfg, std::vector<std::pair<std::string, std::
       continue;
     }
     const int64_t fi = w / right;
+    if (j >= 2 && left / z < 2 && left % z == 0)
+      bad("accelerator.edge.z", fmt::format("z[{}] = {} must be at most half of junction {}'s {} left neurons (its "
+                                            "backpropagation reads and writes their partial δ within 4 clocks)",
+                                            j - 1, z, j, left)),
+          ok = false;
     if (left % z != 0)
       bad("accelerator.edge.z", fmt::format("z[{}] = {} does not divide the {} neurons of junction {}'s left layer", j - 1,
                                             z, left, j)),

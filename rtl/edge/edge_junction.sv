@@ -199,7 +199,10 @@ module edge_junction #(
     v0 <= !rst && reading;
     row0 <= AWID'(kc);
     addr0 <= l_addr;
-    for (int t = 0; t < Z; t++) begin
+  end
+  // (per-lane registers in generate blocks: Verilator unrolls them at any width)
+  for (genvar t = 0; t < Z; t++) begin : g_s0
+    always_ff @(posedge clk) begin
       w0[t] <= w_rd_data[t*D +: D];
       aff0[t] <= aff_rd_data[t*D +: D];
       aup0[t] <= aup_rd_data[t*D +: D];
@@ -215,10 +218,12 @@ module edge_junction #(
     v1 <= !rst && v0;
     row1 <= row0;
     addr1 <= addr0;
-    for (int t = 0; t < Z; t++) begin
+  end
+  for (genvar t = 0; t < Z; t++) begin : g_s1
+    always_ff @(posedge clk) begin
       ffp1[t] <= mul(aff0[t], w0[t]);
-      upp1[t] <= mul(aup0[t], dr0[t >> r_lfi]);
-      bpp1[t] <= mul(dr0[t >> r_lfi], sp0[t]);
+      upp1[t] <= mul(aup0[t], dr0[LZ'(t) >> r_lfi]);
+      bpp1[t] <= mul(dr0[LZ'(t) >> r_lfi], sp0[t]);
       w1[t] <= w0[t];
     end
   end
@@ -246,7 +251,9 @@ module edge_junction #(
     v2 <= !rst && v1;
     row2 <= row1;
     addr2 <= addr1;
-    for (int t = 0; t < Z; t++) begin
+  end
+  for (genvar t = 0; t < Z; t++) begin : g_s2
+    always_ff @(posedge clk) begin
       tree2[t] <= lvl[$clog2(LZ+1)'(r_lfi)][t];
       wn2[t] <= upd(w1[t], upp1[t], r_kshift);
       pdn2[t] <= add(pd_in[t], mul(bpp1[t], w1[t]));
@@ -267,7 +274,9 @@ module edge_junction #(
   always_ff @(posedge clk) begin
     v3 <= !rst && v2;
     row3 <= row2;
-    for (int g = 0; g < Z; g++) begin
+  end
+  for (genvar g = 0; g < Z; g++) begin : g_s3
+    always_ff @(posedge clk) begin
       act3[g] <= lut_a[{~tree2[g][D-1], tree2[g][D-2:0]}];  // index: the sum + 2^(D−1)
       sp3[g] <= lut_d[{~tree2[g][D-1], tree2[g][D-2:0]}];
       dl3[g] <= add(lut_a[{~tree2[g][D-1], tree2[g][D-2:0]}],

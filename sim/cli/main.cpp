@@ -16,6 +16,8 @@
 #include "compare.h"
 #include "controller.h"
 #include "dataset.h"
+#include "edge_block.h"
+#include "edge_rtl.h"
 #include "edge_run.h"
 #include "plan.h"
 #include "report.h"
@@ -206,7 +208,57 @@ extern "C" int sc_main(int argc, char* argv[]) {
       }
     }
     const bool data = cfg.simulation.functional;
-    const std::string why = run_edge(cfg, result, data ? &train : nullptr, data ? &test : nullptr);
+    // rtl, cosim: each junction's blocks run by its Verilated RTL (beside the block model, compared)
+    std::vector<std::unique_ptr<EdgeJunctionRtl>> rtl;
+    EdgeBlockUnit unit;
+    const Backend be = cfg.simulation.backend;
+    if (be != Backend::kTlm) {
+      const auto& nu = cfg.accelerator.numerics;
+      try {
+        for (int z : cfg.accelerator.edge.z)
+          rtl.push_back(std::make_unique<EdgeJunctionRtl>(z, nu.data_bits, nu.frac_bits, !quiet));
+      } catch (const std::exception& e) {
+        return {kExitSimFailure, e.what()};
+      }
+      const int k = static_cast<int>(std::llround(-std::log2(cfg.training.learning_rate)));
+      const EdgeFixed num{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
+      const int64_t cpc = cfg.accelerator.edge.proc_latency + 2;  // + C: a block's clocks beyond its rows
+      unit = [&rtl, &result, num, be, cpc](int64_t index, int j, const EdgeBlock& b, EdgeMem& m) {
+        int64_t clocks = 0;
+        if (be == Backend::kRtl) {
+          rtl[j - 1]->run(b, m, &clocks);
+        } else {
+          EdgeMem ref = m;
+          const auto want = edge_block_tlm(b, ref, num);
+          const auto got = rtl[j - 1]->run(b, m, &clocks);
+          const std::string clash = first_clash(got);
+          std::string diff = clash;
+          for (size_t i = 0; diff.empty() && i < std::max(want.size(), got.size()); ++i)
+            if (i >= want.size() || i >= got.size() || !(want[i] == got[i]))
+              diff = fmt::format("RTL {}, model {}", i < got.size() ? describe(got[i]) : "nothing",
+                                 i < want.size() ? describe(want[i]) : "nothing");
+          if (diff.empty() && (m.w != ref.w || m.pd != ref.pd || m.out_a != ref.out_a || m.out_sp != ref.out_sp ||
+                               m.out_delta != ref.out_delta))
+            diff = "a word written differs";
+          if (!diff.empty())
+            throw std::runtime_error(fmt::format("co-simulation mismatch in block {} (junction {}): {}", index, j, diff));
+          result.cosim_events_compared += static_cast<int64_t>(want.size());
+          result.cosim_words_compared += static_cast<int64_t>(m.w.size() + m.pd.size() + 3 * m.out_a.size());
+          result.cosim_tlm_cycles += b.cycles();
+        }
+        result.cosim_rtl_cycles += clocks;
+        if (clocks != b.rows + cpc)
+          throw std::runtime_error(fmt::format("the RTL took {} clocks for block {} of junction {}; the closed form "
+                                               "says {}", clocks, index, j, b.rows + cpc));
+      };
+    }
+    std::string why;
+    try {
+      why = run_edge(cfg, result, data ? &train : nullptr, data ? &test : nullptr, be == Backend::kTlm ? nullptr : &unit);
+    } catch (const std::runtime_error& e) {
+      return {kExitSimFailure, e.what()};
+    }
+    result.cosim = be == Backend::kCosim;
     return why.empty() ? RunOutcome{} : RunOutcome{kExitBadInput, why};
   }();
   if (outcome.code != kExitOk) {

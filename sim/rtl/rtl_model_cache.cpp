@@ -82,38 +82,35 @@ std::string rtl_cache_dir() {
   return "/tmp/systrain-rtl-cache";
 }
 
-const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
+const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose) {
   static std::mutex mu;
-  static std::map<std::string, const rtl_abi::Api*> loaded;
+  static std::map<std::string, const void*> loaded;
   std::lock_guard<std::mutex> lock(mu);
 
   const fs::path src = SYSTRAIN_SOURCE_DIR;
-  const fs::path rtl = src / "rtl", shim = src / "sim" / "rtl" / "shim", script = src / "scripts" / "build_rtl_model.sh";
+  const fs::path rtl = src / "rtl", shim = spec.shim_dir, script = spec.script;
   const fs::path runtime = SYSTRAIN_VERILATED_RT;
-  // the RTL's one file list (what the build script verilates)
-  const fs::path list = rtl / "systolic" / "sources.f";
+  // the RTL's one file list (what the build script verilates), the shim, the script, the runtime, Verilator
+  const fs::path list = spec.sources_list;
   uint64_t h = fnv1a(slurp(list), kFnv1aBasis);
   {
     std::istringstream in(slurp(list));
     for (std::string line; std::getline(in, line);)
       if (!line.empty()) h = fnv1a(line + slurp(rtl / line), h);
   }
-  h = fnv1a(slurp(shim / "rtl_shim.cpp"), h);
-  h = fnv1a(slurp(shim / "rtl_abi.h"), h);
-  h = fnv1a(slurp(shim / "rtl_ports.def"), h);
+  for (const auto& f : spec.shim_files) h = fnv1a(slurp(shim / f), h);
   h = fnv1a(slurp(script), h);
   h = fnv1a(slurp(runtime), h);
   h = fnv1a(command_output("verilator --version 2>&1"), h);
-  const std::string name =
-      fmt::format("{}x{}_d{}_a{}_m{}_{:016x}", key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers, h);
-  if (auto it = loaded.find(name); it != loaded.end()) return *it->second;
+  const std::string name = fmt::format("{}_{:016x}", spec.name, h);
+  if (auto it = loaded.find(name); it != loaded.end()) return it->second;
 
   const fs::path root = rtl_cache_dir();
-  const fs::path entry = root / name, lib = entry / "libsystolic.so";
+  const fs::path entry = root / name, lib = entry / spec.lib;
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) throw RtlModelError(fmt::format("cannot create the RTL model cache {}: {}", root.string(), ec.message()));
-  const fs::path stamp = entry / "libsystolic.so.fingerprint";
+  const fs::path stamp = entry / (spec.lib + ".fingerprint");
   auto intact = [&] {
     std::ifstream in(stamp);
     std::string recorded;
@@ -136,12 +133,12 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
       fs::remove_all(tmp, ec);
       fs::create_directories(tmp, ec);
       if (verbose)
-        fmt::print(stderr, "systrain: building the RTL model for a {}x{} array (once; cached in {})\n", key.rows,
-                   key.cols, root.string());
+        fmt::print(stderr, "systrain: building the RTL model for {} (once; cached in {})\n", spec.what, root.string());
       const fs::path log = root / (name + ".log");
-      const std::string cmd =
-          fmt::format("sh {} {} {} {} {} {} {} {} {} {} > {} 2>&1", quote(script), quote(tmp), quote(rtl), quote(shim),
-                      quote(runtime), key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers, quote(log));
+      std::string cmd = fmt::format("sh {} {} {} {} {}", quote(script.string()), quote(tmp.string()),
+                                    quote(rtl.string()), quote(shim.string()), quote(runtime.string()));
+      for (const auto& a : spec.args) cmd += " " + quote(a);
+      cmd += fmt::format(" > {} 2>&1", quote(log.string()));
       const int status = std::system(cmd.c_str());
       const bool interrupted = (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) ||
                                (WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGINT);
@@ -150,11 +147,10 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
         ::close(fd);
         fs::remove_all(tmp, ec);
         fs::remove(log, ec);
-        throw RtlModelError(fmt::format("interrupted while building the RTL model for a {}x{} array; nothing was kept",
-                                        key.rows, key.cols));
+        throw RtlModelError(fmt::format("interrupted while building the RTL model for {}; nothing was kept", spec.what));
       }
       if (status == 0) {
-        std::ofstream(tmp / "libsystolic.so.fingerprint") << file_fingerprint(tmp / "libsystolic.so") << "\n";
+        std::ofstream(tmp / (spec.lib + ".fingerprint")) << file_fingerprint(tmp / spec.lib) << "\n";
       }
       if (status != 0) {
         ::flock(fd, LOCK_UN);
@@ -164,7 +160,7 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
         if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
         const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         throw RtlModelError(fmt::format(
-            "building the RTL model for a {}x{} array failed ({}{}); the full log is {}:\n{}", key.rows, key.cols,
+            "building the RTL model for {} failed ({}{}); the full log is {}:\n{}", spec.what,
             WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status)) : fmt::format("exit {}", rc),
             rc == 127 ? ": a tool is missing; scripts/install_deps.sh installs verilator and g++" : "", log.string(),
             tail));
@@ -182,14 +178,31 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   }
   void* dl = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!dl) throw RtlModelError(fmt::format("cannot load {}: {}", lib.string(), dlerror()));
-  using Fn = const rtl_abi::Api* (*)();
-  auto fn = reinterpret_cast<Fn>(dlsym(dl, "systrain_rtl_api"));
-  if (!fn) throw RtlModelError(fmt::format("{} has no systrain_rtl_api", lib.string()));
-  const rtl_abi::Api* api = fn();
+  using Fn = const void* (*)();
+  auto fn = reinterpret_cast<Fn>(dlsym(dl, spec.symbol.c_str()));
+  if (!fn) throw RtlModelError(fmt::format("{} has no {}", lib.string(), spec.symbol));
+  const void* api = fn();
+  loaded[name] = api;
+  return api;
+}
+
+const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
+  const fs::path src = SYSTRAIN_SOURCE_DIR;
+  RtlBuildSpec spec;
+  spec.name = fmt::format("{}x{}_d{}_a{}_m{}", key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers);
+  spec.what = fmt::format("a {}x{} array", key.rows, key.cols);
+  spec.sources_list = src / "rtl" / "systolic" / "sources.f";
+  spec.shim_dir = src / "sim" / "rtl" / "shim";
+  spec.shim_files = {"rtl_shim.cpp", "rtl_abi.h", "rtl_ports.def"};
+  spec.script = src / "scripts" / "build_rtl_model.sh";
+  spec.args = {std::to_string(key.rows), std::to_string(key.cols), std::to_string(key.data_bits),
+               std::to_string(key.acc_bits), std::to_string(key.multipliers)};
+  spec.lib = "libsystolic.so";
+  spec.symbol = "systrain_rtl_api";
+  const auto* api = static_cast<const rtl_abi::Api*>(load_rtl_library(spec, verbose));
   if (api->abi_version != rtl_abi::kAbiVersion || api->rows != key.rows || api->cols != key.cols ||
       api->data_bits != key.data_bits || api->acc_bits != key.acc_bits || api->multipliers != key.multipliers)
-    throw RtlModelError(fmt::format("{} does not match the requested model", lib.string()));
-  loaded[name] = api;
+    throw RtlModelError("the cached RTL model does not match the requested one");
   return *api;
 }
 

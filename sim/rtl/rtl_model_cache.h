@@ -1,5 +1,6 @@
 // Verilated models of rtl/systolic/systolic_top.sv, one per (rows, cols, data_bits,
-// acc_bits, pe_multipliers), built on first use by scripts/build_rtl_model.sh and cached as
+// acc_bits, pe_multipliers), built on first use by scripts/build_rtl_model.sh (and of
+// the other kinds' RTL by theirs: load_rtl_library) and cached as
 // shared libraries under $SYSTRAIN_RTL_CACHE (default
 // ${XDG_CACHE_HOME:-~/.cache}/systrain/rtl/). An entry's name carries a hash of
 // the RTL, the shim, the build script, the Verilator runtime library and the
@@ -7,8 +8,10 @@
 // are serialised with a lock file and published by an atomic rename, so
 // concurrent runs never see a half-built model.
 #pragma once
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "shim/rtl_abi.h"
 
@@ -26,6 +29,19 @@ class RtlModelError : public std::runtime_error {
 // Loads (building if needed) the model; the library stays loaded for the
 // life of the process.
 const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose);
+
+// Any kind's Verilated model (the array's above; the edge trainer's junction):
+// its cache entry `name` (+ the hash of what it is built from), the RTL file
+// list, the shim's files, the build script and its arguments after OUT_DIR
+// RTL_DIR SHIM_DIR RUNTIME_LIB, the library and the function it exports (whose
+// result, the kind's API table, is returned).
+struct RtlBuildSpec {
+  std::string name, what;
+  std::filesystem::path sources_list, shim_dir, script;
+  std::vector<std::string> shim_files, args;
+  std::string lib, symbol;
+};
+const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose);
 
 std::string rtl_cache_dir();
 

@@ -1,0 +1,1 @@
+edge/edge_junction.sv
