@@ -12,7 +12,8 @@ epochs of mlp_fashion, ~1 min), mlp35_speculative (7 epochs, ~30 s),
 mlp_schedules (6 epochs of mlp_fashion, ~40 s), cnn_schedules (6 epochs of
 cnn_fashion, ~1.5 min), onnx_backend (ONNX's backend tests, ~2 s), onnx_models
 (the shipped ONNX models under every schedule, ~20 s), dataflows (AlexNet and ResNet-50 forward in
-WS, OS, IS and auto, ~10 s), edge_training (the edge trainer's board build on Fashion-MNIST, ~20 s). Without
+WS, OS, IS and auto, ~10 s), edge_training (the edge trainer's board build on Fashion-MNIST, ~20 s), edge_compare (the board build's
+network on the array and on the edge trainer, ~2 min). Without
 NAME, all.
 --check rewrites nothing: it exits 1 and shows the difference when a table in
 the README is not what the runs give (the test suite checks the fast ones).
@@ -414,9 +415,45 @@ def edge_training(r):
     return lines
 
 
+def edge_compare(r):
+    """docs/edge.md: `compare --variants accelerator.kind=systolic,edge` on the board build's masked network"""
+    import tempfile as tf
+    out = tf.mkdtemp(dir=r.tmp)
+    subprocess.run([r.st, "compare", os.path.join(ROOT, "configs/edge_board.yaml"), "--variants",
+                    "accelerator.kind=systolic,edge", "--out", out], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = ["systolic-baseline", "systolic-interleaved", "edge-baseline", "edge-pipelined"]
+    m = []
+    for d in runs:
+        with open(os.path.join(out, d, "report.csv"), newline="") as f:
+            m.append({x["counter"]: x["value"] for x in csv.DictReader(f)})
+    rows = [("cycles (an epoch of 12,544 inputs)", "cycles.total", g),
+            ("cycles an input", None, None),
+            ("utilization", "utilization", lambda v: f"{100 * float(v):.1f} %"),
+            ("MACs", "macs", g),
+            ("SRAM reads + writes", None, None),
+            ("DRAM reads + writes", None, None),
+            ("energy (pJ)", "energy_pj.total", g),
+            ("test accuracy after one epoch", "training.final_test_accuracy", lambda v: f"{100 * float(v):.2f} %")]
+    lines = ["| figure | array 16×24, baseline | array 16×24, interleaved | edge, baseline | edge, pipelined |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, key, fmt_ in rows:
+        if name == "cycles an input":
+            cells = [f"{float(x['cycles.total']) / 12544:,.1f}" for x in m]
+        elif name.startswith("SRAM"):
+            cells = [g(float(x["memory.sram.reads"]) + float(x["memory.sram.writes"])) for x in m]
+        elif name.startswith("DRAM"):
+            cells = [g(float(x["memory.dram.reads"]) + float(x["memory.dram.writes"])) for x in m]
+        else:
+            cells = [fmt_(x[key]) for x in m]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 TABLES = {"cnn_schedules": cnn_schedules, "mlp_schedules": mlp_schedules, "memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep,
           "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative, "onnx_backend": onnx_backend,
-          "onnx_models": onnx_models, "dataflows": dataflows, "edge_training": edge_training}
+          "onnx_models": onnx_models, "dataflows": dataflows, "edge_training": edge_training,
+          "edge_compare": edge_compare}
 
 
 def main():

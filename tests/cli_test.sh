@@ -1070,6 +1070,38 @@ edge_trainer)
     OMP_NUM_THREADS=$th "$st" run "$cfg" --quiet --out f$th --set training.train_samples=3000 \
       --set training.test_samples=1000 > /dev/null || fail "functional run ($th threads)"
   done
+  # compare across kinds: the array (16x24, 384 multipliers) on the same masked network with its own activations,
+  # under baseline and interleaved; the edge trainer under baseline and pipelined
+  "$st" compare "$cfg" --variants accelerator.kind=systolic,edge --set training.train_samples=300 \
+    --set training.test_samples=200 --out kinds > kinds.txt || fail "compare across kinds"
+  for d in systolic-baseline systolic-interleaved edge-baseline edge-pipelined; do [ -f kinds/$d/report.json ] || fail "$d"; done
+  grep -q "edge/pipelined against systolic/baseline: " kinds.txt || fail "$(tail -3 kinds.txt)"
+  "$st" compare "$cfg" --variants accelerator.kind=systolic --out k2 2> err.txt; [ $? -eq 2 ] || fail "one variant"
+  grep -q "expected KEY=V1,V2" err.txt || fail "$(cat err.txt)"
+  "$st" compare "$cfg" --variants accelerator.kind=systolic,edge --schedules interleaved --out k3 2> err.txt
+  [ $? -eq 2 ] || fail "interleaved on the edge trainer"
+  grep -q "expected training schedules baseline or pipelined (the edge trainer's), found 'interleaved'" err.txt || fail "$(cat err.txt)"
+  # the array's masked network: weights off the mask start at 0 and stay 0 after updates (fan-in fi a column, fan-out
+  # fo a row at most), in baseline and interleaved
+  for s in baseline interleaved; do
+    "$st" run "$cfg" --set accelerator.kind=systolic --schedule $s --set network.layers[0].activation=relu \
+      --set network.layers[1].activation=none --set training.loss=auto --set training.train_samples=64 \
+      --set training.test_samples=64 --set simulation.dump_tensors=md_$s --set simulation.max_steps=3 --quiet \
+      --out ma_$s > /dev/null || fail "the masked network on the array ($s)"
+    /usr/bin/python3 - md_$s/step_2 "$src/tests" <<'PY' || fail "masked weights ($s)"
+import sys
+sys.path.insert(0, sys.argv[2])
+from dump_check import load
+for layer, (fo, fi, k, n) in enumerate([(4, 64, 1024, 64), (16, 32, 64, 32)]):
+    for name in ("w_before", "w_after"):
+        shape, w = load(f"{sys.argv[1]}/layer_{layer}/{name}.npy")
+        assert tuple(shape) == (k, n), shape
+        nz = [[w[r * n + c] != 0 for c in range(n)] for r in range(k)]
+        assert all(sum(nz[r]) <= fo for r in range(k)), (layer, name, "fan-out")
+        assert all(sum(nz[r][c] for r in range(k)) <= fi for c in range(n)), (layer, name, "fan-in")
+        assert sum(map(sum, nz)) >= 0.9 * k * fo, (layer, name, sum(map(sum, nz)))
+PY
+  done
   /usr/bin/python3 - <<'PY' || fail "the short training run"
 import json
 a, b = (json.load(open(f"f{t}/report.json")) for t in (1, 2))

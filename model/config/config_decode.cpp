@@ -406,14 +406,23 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
                          "interleaved or speculative");
   if (cfg.training.loss == Loss::kSigmoidXent)
     err("training.loss", "sigmoid_xent is the edge trainer's (accelerator.kind: edge); the array's loss is softmax_xent");
+  bool masked = false;
   for (size_t i = 0; i < cfg.network.layers.size(); ++i) {
     const LayerConfig& l = cfg.network.layers[i];
     if (l.activation == Activation::kSigmoid)
       err(fmt::format("network.layers[{}].activation", i), "sigmoid is the edge trainer's (accelerator.kind: edge); "
                                                            "the array applies relu or none");
-    if (l.fan_out > 0)
-      err(fmt::format("network.layers[{}].fan_out", i), "a sparse junction is the edge trainer's (accelerator.kind: "
-                                                        "edge); the array runs dense layers");
+    masked |= l.fan_out > 0;
+  }
+  // fan_out on the array: the edge trainer's pre-defined sparse network as a mask on dense layers; its
+  // connectivity is accelerator.edge's, which must describe it
+  if (masked) {
+    for (size_t i = 0; i < cfg.network.layers.size(); ++i)
+      if (cfg.network.layers[i].fan_out < 1)
+        err(fmt::format("network.layers[{}].fan_out", i), "a masked network gives every layer a fan_out");
+    std::vector<std::pair<std::string, std::string>> problems;
+    edge_shape(cfg, &problems);
+    for (auto& [path, msg] : problems) err(path, msg + " (the array's mask is the edge trainer's connectivity)");
   }
   const auto& nu = cfg.accelerator.numerics;
   if (nu.acc_bits < nu.data_bits)
@@ -590,9 +599,11 @@ void validate_config(const Config& cfg, const std::function<SourceLoc(const std:
     err(fmt::format("network.layers[{}].units", net.layers.size() - 1),
         fmt::format("fashion-mnist has 10 classes: the last layer needs at least 10 units, found {}",
                     net.layers.back().units));
-  if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784)
-    err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28), found [{}]; "
-                                           "use [784] or training.dataset: synthetic", net.input_shape[0]));
+  if (cfg.training.dataset == Dataset::kFashionMnist && net.input_shape.size() == 1 && net.input_shape[0] != 784 &&
+      net.input_shape[0] != 1024)
+    err("network.input_shape", fmt::format("fashion-mnist samples have 784 features (28x28; a [1024] input takes them "
+                                           "padded to 32x32), found [{}]; use [784] or training.dataset: synthetic",
+                                           net.input_shape[0]));
   // (units 0: not given or not read, which its own error says)
   if (cfg.schedule.kind != ScheduleKind::kInference && !net.layers.empty() && net.layers.back().decoded &&
       net.layers.back().type == LayerType::kDense && net.layers.back().units == 1)

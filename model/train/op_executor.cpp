@@ -159,6 +159,11 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
   os.sram += d;
   r.stages[int(op.stage)].sram += d;
   if (op.array && ls) ls->sram += d;
+  // a masked network: the words off the mask stay 0 after every update (the array computed them dense)
+  if (!ctx_.keep.empty() && ctx_.functional() &&
+      ((op.array && op.pass.mode == Mode::kIl) ||
+       (!op.array && (op.vector == VectorKind::kUpdate || op.vector == VectorKind::kReuseUpdate))))
+    ctx_.mask_weights(mem.buffer(Buffer::kWeights), op.layer);
   if (observer_) observer_->after_op(en.step, op, mem);
   return out;
 }

@@ -50,6 +50,7 @@ void Trainer::setup_memories() {
         for (int64_t i = 0; i < w.layers[li].gemm_rows(ctx_.cfg.buffer_rows()); ++i) act[l.x[li].at(i, w.layers[li].k)] = one;
   }
   Memory& mem = ex_.memory(0);
+  for (size_t li = 0; li < w.layers.size(); ++li) ctx_.mask_weights(wts, static_cast<int>(li));  // a masked network
   mem.buffer(Buffer::kWeights) = std::move(wts);
   mem.buffer(Buffer::kActivations) = std::move(act);
   // inference has no weight gradients: the gradients buffer holds its partial sums only

@@ -1,5 +1,7 @@
 #include "compare.h"
 
+#include "config.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -50,25 +52,82 @@ std::string indent(const std::string& json, const std::string& pad) {
 }  // namespace
 
 int run_compare(const std::string& self, const std::string& config, const std::string& schedules,
-                const std::vector<std::string>& sets, const std::string& out_dir) {
-  std::vector<std::string> kinds = split(schedules.empty() ? "baseline,interleaved" : schedules);
-  if (std::find(kinds.begin(), kinds.end(), "baseline") == kinds.end()) kinds.insert(kinds.begin(), "baseline");
-  int bad = 0;
-  for (size_t i = 0; i < kinds.size(); ++i) {
-    const std::string& k = kinds[i];
-    if (std::count(kinds.begin(), kinds.end(), k) > 1) {
-      fmt::print(stderr, "--schedules: '{}' is named twice (each schedule runs once, into its own folder)\n", k);
+                const std::vector<std::string>& sets, const std::string& out_dir, const std::string& variants) {
+  // the runs: each schedule (baseline first), or, with --variants KEY=V1,V2, each value's schedules
+  struct Entry {
+    std::string label, folder;
+    std::vector<std::string> sets;  // the run's own overrides, after the command's
+  };
+  std::vector<Entry> entries;
+  auto schedules_for = [&](AcceleratorKind kind) {
+    std::vector<std::string> k =
+        split(schedules.empty() ? (kind == AcceleratorKind::kEdge ? "baseline,pipelined" : "baseline,interleaved")
+                                : schedules);
+    if (std::find(k.begin(), k.end(), "baseline") == k.end()) k.insert(k.begin(), "baseline");
+    return k;
+  };
+  auto check_schedules = [&](const std::vector<std::string>& k, AcceleratorKind kind) {
+    for (const auto& x : k) {
+      if (std::count(k.begin(), k.end(), x) > 1) {
+        fmt::print(stderr, "--schedules: '{}' is named twice (each schedule runs once, into its own folder)\n", x);
+        return false;
+      }
+      const bool edge = kind == AcceleratorKind::kEdge;
+      if (edge ? x != "baseline" && x != "pipelined" : x != "baseline" && x != "interleaved" && x != "speculative") {
+        fmt::print(stderr, "--schedules: expected training schedules {}, found '{}'\n",
+                   edge ? "baseline or pipelined (the edge trainer's)" : "baseline, interleaved or speculative", x);
+        return false;
+      }
+    }
+    return true;
+  };
+  const LoadedConfig base = load_config(config, sets);
+  if (variants.empty()) {
+    const auto k = schedules_for(base.config.accelerator.kind);
+    if (!check_schedules(k, base.config.accelerator.kind)) return 2;
+    for (const auto& x : k) entries.push_back({x, x, {"schedule.kind=" + x}});
+  } else {
+    const auto eq = variants.find('=');
+    const std::string key = eq == std::string::npos ? "" : variants.substr(0, eq);
+    const std::vector<std::string> values = eq == std::string::npos ? std::vector<std::string>{} : split(variants.substr(eq + 1));
+    if (key.empty() || values.size() < 2) {
+      fmt::print(stderr, "--variants: expected KEY=V1,V2[,...] (two values at least), found '{}'\n", variants);
       return 2;
     }
-    if (k != "baseline" && k != "interleaved" && k != "speculative") {
-      fmt::print(stderr, "--schedules: expected training schedules baseline, interleaved or speculative, found '{}'\n", k);
-      return 2;
+    for (const auto& v : values) {
+      if (v.find_first_of("/\\") != std::string::npos || v.empty() || v == "." || v == "..") {
+        fmt::print(stderr, "--variants: '{}' cannot name a folder of its runs\n", v);
+        return 2;
+      }
+      std::vector<std::string> vs{key + "=" + v};
+      // the array on an edge trainer's network: the same sizes and mask with its own activations and loss
+      LoadedConfig probe = load_config(config, [&] { auto o = sets; o.push_back(vs[0]); return o; }());
+      const Config& pc = probe.config;
+      if (pc.accelerator.kind == AcceleratorKind::kSystolic)
+        for (size_t i = 0; i < pc.network.layers.size(); ++i)
+          if (pc.network.layers[i].activation == Activation::kSigmoid) {
+            vs.push_back(fmt::format("network.layers[{}].activation={}", i,
+                                     i + 1 == pc.network.layers.size() ? "none" : "relu"));
+            vs.push_back("training.loss=auto");
+          }
+      const auto k = schedules_for(pc.accelerator.kind);
+      if (!check_schedules(k, pc.accelerator.kind)) return 2;
+      for (const auto& x : k) {
+        auto o = vs;
+        o.push_back("schedule.kind=" + x);
+        entries.push_back({v + "/" + x, v + "-" + x, o});
+      }
     }
-    std::vector<std::string> ov = sets;
-    ov.push_back("schedule.kind=" + k);
-    const LoadedConfig lc = load_config(config, ov);
-    for (const auto& e : lc.errors) fmt::print(stderr, "{} (schedule {})\n", e.str(), k), ++bad;
   }
+  int bad = 0;
+  for (const auto& e : entries) {
+    std::vector<std::string> ov = sets;
+    ov.insert(ov.end(), e.sets.begin(), e.sets.end());
+    const LoadedConfig lc = load_config(config, ov);
+    for (const auto& x : lc.errors) fmt::print(stderr, "{} ({})\n", x.str(), e.label), ++bad;
+  }
+  std::vector<std::string> kinds;
+  for (const auto& e : entries) kinds.push_back(e.label);
   if (bad) {
     fmt::print(stderr, "systrain: {} error{} in the configuration; nothing was run\n", bad, bad == 1 ? "" : "s");
     return 2;
@@ -81,9 +140,10 @@ int run_compare(const std::string& self, const std::string& config, const std::s
     return 2;
   }
   std::vector<std::vector<std::string>> arg_lists;
-  for (const auto& k : kinds) {
-    std::vector<std::string> args{"run", config, "--quiet", "--schedule", k, "--out", out_dir + "/" + k};
+  for (const auto& e : entries) {
+    std::vector<std::string> args{"run", config, "--quiet", "--out", out_dir + "/" + e.folder};
     for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+    for (const auto& s : e.sets) args.insert(args.end(), {"--set", s});
     arg_lists.push_back(args);
   }
   // the runs are independent processes: two at a time on this 2-core class of machine
@@ -98,7 +158,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
       return codes[i] == 2 ? 2 : 1;
     }
   std::vector<std::map<std::string, std::string>> csv;
-  for (const auto& k : kinds) csv.push_back(read_csv(out_dir + "/" + k + "/report.csv"));
+  for (const auto& e : entries) csv.push_back(read_csv(out_dir + "/" + e.folder + "/report.csv"));
   // the rows of the table: the counters declared for compare (model/report/
   // counters.cpp), those marked so only when some schedule moved them
   std::vector<std::string> rows;
@@ -123,7 +183,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   };
   std::string table = fmt::format("{:<42}", "figure");
   for (const auto& k : kinds) table += fmt::format("{:>16}", k);
-  for (size_t i = 1; i < kinds.size(); ++i) table += fmt::format("{:>19}", kinds[i] + "/base");
+  for (size_t i = 1; i < kinds.size(); ++i) table += fmt::format("{:>19}", kinds[i] + (variants.empty() ? "/base" : " ÷ 1st"));
   table += "\n";
   std::string ratios = "{";
   for (size_t i = 1; i < kinds.size(); ++i) {
@@ -158,7 +218,7 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   json += "],\n  \"reports\": {";
   for (size_t i = 0; i < kinds.size(); ++i)
     json += fmt::format("{}\n    \"{}\": {}", i ? "," : "", kinds[i],
-                        indent(slurp(out_dir + "/" + kinds[i] + "/report.json"), "    "));
+                        indent(slurp(out_dir + "/" + entries[i].folder + "/report.json"), "    "));
   json += "\n  },\n  \"ratios_to_baseline\": " + ratios + "\n}\n";
   const std::string err = write_files_atomically({{out_dir + "/compare.json", json}});
   if (!err.empty()) {
@@ -178,15 +238,15 @@ int run_compare(const std::string& self, const std::string& config, const std::s
   for (size_t i = 1; i < kinds.size(); ++i) {
     const auto &b = csv[0], &v = csv[i];
     headline += fmt::format(
-        "  {} against baseline: {} cycles ({} against {}), {} SRAM accesses, {} DRAM accesses, {} energy",
-        kinds[i], change(num(v, "cycles.total"), num(b, "cycles.total"), "fewer", "more"),
+        "  {} against {}: {} cycles ({} against {}), {} SRAM accesses, {} DRAM accesses, {} energy", kinds[i],
+        kinds[0], change(num(v, "cycles.total"), num(b, "cycles.total"), "fewer", "more"),
         static_cast<int64_t>(num(v, "cycles.total")), static_cast<int64_t>(num(b, "cycles.total")),
         change(accesses(v, "sram"), accesses(b, "sram"), "fewer", "more"),
         change(accesses(v, "dram"), accesses(b, "dram"), "fewer", "more"),
         change(num(v, "energy_pj.total"), num(b, "energy_pj.total"), "less", "more"));
     if (v.count("training.final_test_accuracy") && b.count("training.final_test_accuracy"))
-      headline += fmt::format("; test accuracy {:.2f} % (baseline {:.2f} %)", 100 * num(v, "training.final_test_accuracy"),
-                              100 * num(b, "training.final_test_accuracy"));
+      headline += fmt::format("; test accuracy {:.2f} % ({} {:.2f} %)", 100 * num(v, "training.final_test_accuracy"),
+                              kinds[0], 100 * num(b, "training.final_test_accuracy"));
     headline += "\n";
   }
   fmt::print("{}\n{}  compare: {}/compare.json\n", table, headline, out_dir);

@@ -84,6 +84,9 @@ extern "C" int sc_main(int argc, char* argv[]) {
   compare->add_option("--schedules", schedules, "comma-separated schedule kinds (default baseline,interleaved; add speculative)");
   compare->add_option("--set", sets, "KEY=VALUE override of any config key (repeatable)")->allow_extra_args(false);
   compare->add_option("--out", out_dir, "report folder");
+  std::string variants;
+  compare->add_option("--variants", variants, "KEY=V1,V2,...: run each value (its schedules) side by side, e.g. "
+                                              "accelerator.kind=systolic,edge");
 
   std::string shard;
   std::vector<std::string> merge_dirs;
@@ -138,7 +141,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe", self_ec).string();
   if (self_ec) self = argv[0];
   if (*onnx_test) return run_onnx_tests(onnx_dirs);
-  if (*compare) return run_compare(self, config, schedules, sets, out_dir);
+  if (*compare) return run_compare(self, config, schedules, sets, out_dir, variants);
   if (*plot) return run_plot(plot_spec);
   if (*bars) return run_bars(bars_spec);
   if (*merge) return merge_sweeps(merge_dirs, out_dir);

@@ -97,4 +97,16 @@ Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed, int class
   return s;
 }
 
+Samples pad_to_32x32(const Samples& s) {
+  Samples o;
+  o.count = s.count, o.width = 1024, o.labels = s.labels;
+  o.pixels.assign(static_cast<size_t>(o.count * 1024), 0);
+  for (int64_t i = 0; i < s.count; ++i)
+    for (int64_t r = 0; r < 28; ++r)
+      for (int64_t c = 0; c < 28; ++c)
+        o.pixels[i * 1024 + (r + 2) * 32 + c + 2] =
+            s.pixels.empty() ? static_cast<uint8_t>(s.x[i * 784 + r * 28 + c] * 255.0f + 0.5f) : s.pixels[i * 784 + r * 28 + c];
+  return o;
+}
+
 }  // namespace systrain

@@ -22,6 +22,8 @@ Samples load_fashion_mnist(const std::string& dir, const std::string& which, int
 // validated; `ip` and `lp` name them in messages. The fuzz target's entry.
 Samples parse_idx(const std::vector<uint8_t>& images, const std::vector<uint8_t>& labels, const std::string& ip,
                   const std::string& lp, int64_t limit);
+// 28×28 images centred in 32×32 (the edge trainer's 1024 inputs; the array takes them so too)
+Samples pad_to_32x32(const Samples& s);
 // labels in [0, min(classes, 10)): a label always names an output of the network
 Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed, int classes = 10);
 

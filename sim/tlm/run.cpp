@@ -82,7 +82,10 @@ RunOutcome load_samples(const Config& cfg, const Workload& w, bool training, Sam
       for (int64_t i = 0; i < s.count; ++i) s.labels[i] = static_cast<uint8_t>(i % w.layers.back().n);
       return s;
     }
-    if (cfg.training.dataset == Dataset::kFashionMnist) return load_fashion_mnist(cfg.training.data_dir, which, wanted);
+    if (cfg.training.dataset == Dataset::kFashionMnist) {
+      Samples s = load_fashion_mnist(cfg.training.data_dir, which, wanted);
+      return w.input_width == 1024 && s.width == 784 ? pad_to_32x32(s) : s;  // (the edge trainer's input)
+    }
     return synthetic_samples(wanted > 0 ? wanted : 10000, w.input_width,
                              static_cast<uint64_t>(cfg.training.seed) + seed_offset,
                              static_cast<int>(std::min<int64_t>(10, w.layers.back().n)));
