@@ -155,119 +155,123 @@ class Machine {
   std::vector<InFlight<V>> ring_;
 };
 
+// A training run's driver, the same for the per-edge model and for blocks run by a unit: the epochs' seeded
+// orders, the inputs entering, the schedule's blocks in order, the scoring after each epoch
+template <class Num>
+class Session {
+ public:
+  using V = typename Num::V;
+  Session(const Config& cfg, const EdgeNet& net, const Num& num, const Samples& train, const Samples& test)
+      : cfg_(cfg), s_(net.shape), train_(train), test_(test), mc(cfg, net, num) {
+    out.initial = mc.words();
+    const int L = s_.layers;
+    scratch_.a.resize(L), scratch_.s.resize(L), scratch_.delta.resize(L);
+    for (int l = 0; l < L; ++l)
+      scratch_.a[l].assign(s_.n[l], V{}), scratch_.s[l].assign(s_.n[l], V{}), scratch_.delta[l].assign(s_.n[l], V{});
+  }
+
+  // the output layer of input m is done: its training score
+  void scored(int64_t m) { correct_ += mc.score(mc.slot(m), &loss_) == mc.slot(m).label; }
+
+  // block(index, j, ff, up): junction j's block with the FF of input ff and the BP and UP of input up (−1: none)
+  template <class Block>
+  EdgeTrainResult drive(Block&& block) {
+    const int L = s_.layers;
+    const int64_t count = train_.count, total = count * cfg_.training.epochs;
+    int64_t index = 0;
+    if (count == 0) {  // inference: the test set with the first weights
+      evaluate();
+    } else if (cfg_.schedule.kind == ScheduleKind::kBaseline) {
+      for (int64_t m = 0; m < total; ++m) {
+        if ((m & 63) == 0) stop_if_interrupted();
+        enter(m);
+        for (int j = 1; j < L; ++j) block(index++, j, m, int64_t{-1});
+        for (int j = L - 1; j >= 1; --j) block(index++, j, int64_t{-1}, m);
+        if ((m + 1) % count == 0) evaluate();
+      }
+    } else {  // pipelined: block b, junction j: FF of input b − j, BP and UP of input b − (2L − 1 − j)
+      for (int64_t b = 0; b < total + 2 * L - 2; ++b) {
+        if ((b & 63) == 0) stop_if_interrupted();
+        for (int j = 1; j < L; ++j) {
+          const int64_t ff = b - j, up = b - (2 * L - 1 - j);
+          const bool f = ff >= 0 && ff < total, u = up >= 0 && up < total;
+          if (f || u) block(index++, j, f ? ff : -1, u ? up : -1);
+        }
+        if (b < total) enter(b);  // the next input enters: its slot is free (its last user finished above)
+        // an epoch ends when its last input's last update (junction 1) is done
+        const int64_t last = b - (2 * L - 2);
+        if (last >= 0 && last < total && (last + 1) % count == 0) evaluate();
+      }
+    }
+    out.weights = mc.words();
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const auto& w : out.weights) h = fnv1a(w.data(), w.size() * sizeof(int64_t), h);
+    out.weights_fnv1a = h;
+    return out;
+  }
+
+  // (declared after the data the constructor reads first)
+ private:
+  void evaluate() {
+    const int64_t count = train_.count;
+    int64_t right = 0;
+    for (int64_t i = 0; i < test_.count; ++i) {
+      if ((i & 255) == 0) stop_if_interrupted();
+      right += mc.predict(test_, i, scratch_, nullptr) == test_.labels[i];
+    }
+    out.test_accuracy.push_back(test_.count ? static_cast<double>(right) / static_cast<double>(test_.count) : 0.0);
+    out.train_accuracy.push_back(count ? static_cast<double>(correct_) / static_cast<double>(count) : 0.0);
+    out.train_loss.push_back(count ? loss_ / static_cast<double>(count) : 0.0);
+    correct_ = 0, loss_ = 0;
+  }
+  // each epoch's order: a seeded shuffle
+  void enter(int64_t m) {
+    const int64_t count = train_.count;
+    if (m % count == 0) {
+      order_.resize(static_cast<size_t>(count));
+      for (int64_t i = 0; i < count; ++i) order_[i] = i;
+      Rng rng(static_cast<uint64_t>(cfg_.training.seed) * 1000003 + static_cast<uint64_t>(m / count) + 1);
+      for (int64_t i = count - 1; i > 0; --i) std::swap(order_[i], order_[rng.next() % static_cast<uint64_t>(i + 1)]);
+    }
+    mc.load(mc.slot(m), train_, order_[static_cast<size_t>(m % count)]);
+  }
+
+  const Config& cfg_;
+  const EdgeShape& s_;
+  const Samples &train_, &test_;
+  std::vector<int64_t> order_;
+  InFlight<V> scratch_;
+  int64_t correct_ = 0;
+  double loss_ = 0;
+
+ public:
+  Machine<Num> mc;
+  EdgeTrainResult out;
+};
+
 template <class Num>
 EdgeTrainResult train_with(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test,
                            const Num& num) {
-  const EdgeShape& s = net.shape;
-  Machine<Num> mc(cfg, net, num);
-  EdgeTrainResult out;
-  out.initial = mc.words();
-  const int L = s.layers;
-  const int64_t count = train.count, epochs = cfg.training.epochs, total = count * epochs;
-  // each epoch's order: a seeded shuffle
-  std::vector<int64_t> order;
-  auto order_for = [&](int64_t e) {
-    order.resize(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) order[i] = i;
-    Rng rng(static_cast<uint64_t>(cfg.training.seed) * 1000003 + static_cast<uint64_t>(e) + 1);
-    for (int64_t i = count - 1; i > 0; --i) std::swap(order[i], order[rng.next() % static_cast<uint64_t>(i + 1)]);
-  };
-  InFlight<typename Num::V> scratch;
-  scratch.a.resize(L), scratch.s.resize(L), scratch.delta.resize(L);
-  for (int l = 0; l < L; ++l)
-    scratch.a[l].assign(s.n[l], num.zero()), scratch.s[l].assign(s.n[l], num.zero()), scratch.delta[l].assign(s.n[l], num.zero());
-  int64_t correct = 0;
-  double loss = 0;
-  auto evaluate = [&](int64_t) {
-    int64_t right = 0;
-    for (int64_t i = 0; i < test.count; ++i) {
-      if ((i & 255) == 0) stop_if_interrupted();
-      right += mc.predict(test, i, scratch, nullptr) == test.labels[i];
+  Session<Num> ss(cfg, net, num, train, test);
+  const int L = net.shape.layers;
+  return ss.drive([&](int64_t, int j, int64_t ff, int64_t up) {
+    if (ff >= 0) {
+      ss.mc.ff(ss.mc.slot(ff), j);
+      if (j == L - 1) ss.scored(ff);
     }
-    out.test_accuracy.push_back(test.count ? static_cast<double>(right) / static_cast<double>(test.count) : 0.0);
-    out.train_accuracy.push_back(count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0);
-    out.train_loss.push_back(count ? loss / static_cast<double>(count) : 0.0);
-    correct = 0, loss = 0;
-  };
-  if (count == 0) {  // inference: the test set with the first weights
-    evaluate(0);
-    out.weights = mc.words();
-    return out;
-  }
-  auto enter = [&](int64_t m) {
-    if (m % count == 0) order_for(m / count);
-    mc.load(mc.slot(m), train, order[static_cast<size_t>(m % count)]);
-  };
-  if (cfg.schedule.kind == ScheduleKind::kBaseline) {
-    for (int64_t m = 0; m < total; ++m) {
-      if ((m & 63) == 0) stop_if_interrupted();
-      enter(m);
-      auto& f = mc.slot(m);
-      for (int j = 1; j < L; ++j) mc.ff(f, j);
-      correct += mc.score(f, &loss) == f.label;
-      for (int j = L - 1; j >= 1; --j) mc.bp_up(f, j);
-      if ((m + 1) % count == 0) evaluate(m / count);
-    }
-  } else {  // pipelined: block b, junction j: FF of input b − j, BP and UP of input b − (2L − 1 − j)
-    for (int64_t b = 0; b < total + 2 * L - 2; ++b) {
-      if ((b & 63) == 0) stop_if_interrupted();
-      for (int j = 1; j < L; ++j) {
-        const int64_t m = b - j;
-        if (m >= 0 && m < total) {
-          mc.ff(mc.slot(m), j);
-          if (j == L - 1) correct += mc.score(mc.slot(m), &loss) == mc.slot(m).label;
-        }
-      }
-      for (int j = 1; j < L; ++j) {
-        const int64_t m = b - (2 * L - 1 - j);
-        if (m >= 0 && m < total) mc.bp_up(mc.slot(m), j);
-      }
-      if (b < total) enter(b);  // the next input enters: its slot is free (its last user finished above)
-      // an epoch ends when its last input's last update (junction 1) is done
-      const int64_t last = b - (2 * L - 2);
-      if (last >= 0 && last < total && (last + 1) % count == 0) evaluate(last / count);
-    }
-  }
-  out.weights = mc.words();
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const auto& w : out.weights) h = fnv1a(w.data(), w.size() * sizeof(int64_t), h);
-  out.weights_fnv1a = h;
-  return out;
+    if (up >= 0) ss.mc.bp_up(ss.mc.slot(up), j);
+  });
 }
 
-
-// the same training as train_with<EdgeFixed>, each junction's block of work run by `unit` (the block model,
-// the RTL, or both): FF of input b − j and BP/UP of input b − (2L − 1 − j) in one block of junction j
+// the same training in fixed point, each junction's block of work run by `unit` (the block model, the RTL, or
+// both) on the memories the block touches
 EdgeTrainResult train_blocks(const Config& cfg, const EdgeNet& net, const Samples& train, const Samples& test,
                              const EdgeFixed& num, const EdgeBlockUnit& unit) {
   const EdgeShape& s = net.shape;
-  Machine<EdgeFixed> mc(cfg, net, num);
-  EdgeTrainResult out;
-  out.initial = mc.words();
+  Session<EdgeFixed> ss(cfg, net, num, train, test);
+  auto& mc = ss.mc;
   const int L = s.layers;
-  const int64_t count = train.count, epochs = cfg.training.epochs, total = count * epochs;
-  std::vector<int64_t> order;
-  auto order_for = [&](int64_t e) {  // as train_with shuffles
-    order.resize(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) order[i] = i;
-    Rng rng(static_cast<uint64_t>(cfg.training.seed) * 1000003 + static_cast<uint64_t>(e) + 1);
-    for (int64_t i = count - 1; i > 0; --i) std::swap(order[i], order[rng.next() % static_cast<uint64_t>(i + 1)]);
-  };
-  InFlight<int64_t> scratch;
-  scratch.a.resize(L), scratch.s.resize(L), scratch.delta.resize(L);
-  for (int l = 0; l < L; ++l) scratch.a[l].assign(s.n[l], 0), scratch.s[l].assign(s.n[l], 0), scratch.delta[l].assign(s.n[l], 0);
-  int64_t correct = 0;
-  double loss = 0;
-  auto evaluate = [&] {
-    int64_t right = 0;
-    for (int64_t i = 0; i < test.count; ++i) right += mc.predict(test, i, scratch, nullptr) == test.labels[i];
-    out.test_accuracy.push_back(test.count ? static_cast<double>(right) / static_cast<double>(test.count) : 0.0);
-    out.train_accuracy.push_back(count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0);
-    out.train_loss.push_back(count ? loss / static_cast<double>(count) : 0.0);
-    correct = 0, loss = 0;
-  };
-  // one block of junction j: FF of input ff (−1: none), BP and UP of input up (−1: none)
-  auto block = [&](int64_t index, int j, int64_t ff, int64_t up) {
+  return ss.drive([&](int64_t index, int j, int64_t ff, int64_t up) {
     EdgeBlock b;
     b.z = s.z[j - 1], b.fi = s.fi[j - 1], b.rows = s.c, b.dl = s.n[j - 1] / b.z, b.kshift = num.k;
     b.start = net.start[j - 1];
@@ -290,41 +294,10 @@ EdgeTrainResult train_blocks(const Config& cfg, const EdgeNet& net, const Sample
       f.a[j] = m.out_a, f.s[j] = m.out_sp;
       if (b.last) {
         f.delta[j] = m.out_delta;
-        correct += mc.score(f, &loss) == f.label;
+        ss.scored(ff);
       }
     }
-  };
-  auto enter = [&](int64_t m) {
-    if (m % count == 0) order_for(m / count);
-    mc.load(mc.slot(m), train, order[static_cast<size_t>(m % count)]);
-  };
-  int64_t index = 0;  // the blocks run, in order
-  if (count == 0) {
-    evaluate();
-  } else if (cfg.schedule.kind == ScheduleKind::kBaseline) {
-    for (int64_t m = 0; m < total; ++m) {
-      enter(m);
-      for (int j = 1; j < L; ++j) block(index++, j, m, -1);
-      for (int j = L - 1; j >= 1; --j) block(index++, j, -1, m);
-      if ((m + 1) % count == 0) evaluate();
-    }
-  } else {
-    for (int64_t b = 0; b < total + 2 * L - 2; ++b) {
-      for (int j = 1; j < L; ++j) {
-        const int64_t ff = b - j, up = b - (2 * L - 1 - j);
-        const bool f = ff >= 0 && ff < total, u = up >= 0 && up < total;
-        if (f || u) block(index++, j, f ? ff : -1, u ? up : -1);
-      }
-      if (b < total) enter(b);
-      const int64_t last = b - (2 * L - 2);
-      if (last >= 0 && last < total && (last + 1) % count == 0) evaluate();
-    }
-  }
-  out.weights = mc.words();
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const auto& w : out.weights) h = fnv1a(w.data(), w.size() * sizeof(int64_t), h);
-  out.weights_fnv1a = h;
-  return out;
+  });
 }
 
 }  // namespace

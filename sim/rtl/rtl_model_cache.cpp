@@ -100,6 +100,7 @@ const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose) {
   }
   for (const auto& f : spec.shim_files) h = fnv1a(slurp(shim / f), h);
   h = fnv1a(slurp(script), h);
+  h = fnv1a(slurp(script.parent_path() / "verilated_lib.sh"), h);  // (what the build scripts source)
   h = fnv1a(slurp(runtime), h);
   h = fnv1a(command_output("verilator --version 2>&1"), h);
   const std::string name = fmt::format("{}_{:016x}", spec.name, h);
