@@ -1157,6 +1157,8 @@ PY
   grep -q "needs accelerator.numerics.kind: fixed" err.txt || fail "$(cat err.txt)"
   "$st" run two.yaml --backend cosim --set 'accelerator.edge.z=[32, 16]' --out bad 2> err.txt; [ $? -eq 2 ] || fail "z 16"
   grep -q "z\[1\] = 16 must be at most half of junction 2's 16 left neurons" err.txt || fail "$(cat err.txt)"
+  "$st" run two.yaml --set accelerator.edge.input_bits=9 --out bad 2> err.txt; [ $? -eq 2 ] || fail "input_bits 9"
+  grep -q "accelerator.edge.input_bits: an input's 8 fractional bits must fit frac_bits (7): at most 8" err.txt || fail "$(cat err.txt)"
   [ ! -e bad ] || fail "a bad run wrote $(ls bad)"
   ;;
 edge_cosim_large)

@@ -378,6 +378,11 @@ void validate_edge(const Config& cfg, const std::function<void(const std::string
         "the edge trainer takes its network as input_shape and layers with a fan_out");
   if (cfg.training.loss == Loss::kSoftmaxXent)
     err("training.loss", "the edge trainer's outputs are sigmoids against one-hot labels: sigmoid_xent (or auto)");
+  if (!cfg.is_float() && cfg.accelerator.edge.input_bits - 1 > cfg.accelerator.numerics.frac_bits)
+    err("accelerator.edge.input_bits", fmt::format("an input's {} fractional bits must fit frac_bits ({}): at most {}",
+                                                   cfg.accelerator.edge.input_bits - 1,
+                                                   cfg.accelerator.numerics.frac_bits,
+                                                   cfg.accelerator.numerics.frac_bits + 1));
   if (k != ScheduleKind::kInference && cfg.training.batch != 1)
     err("training.batch", fmt::format("the edge trainer updates after every input: 1, found {}", cfg.training.batch));
   const double lr = cfg.training.learning_rate, k2 = std::log2(lr);

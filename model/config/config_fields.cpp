@@ -358,19 +358,21 @@ std::vector<FieldSpec> make_fields() {
                         "its SRAM words are counted as sram_word)"));
   // kind: edge (model/edge/edge_shape.h)
   f.push_back(int_field("accelerator.edge.input_bits", [](C& c) -> int& { return c.accelerator.edge.input_bits; }, 1,
-                        16, "edge: bits of an input activation (the board build: 8)"));
+                        16, "edge: bits of an input (unsigned, input_bits − 1 fractional: pixel / 255 rounded; "
+                        "the board build: 8)"));
   f.push_back({"accelerator.edge.z", "list of positive integers, one a junction",
                "edge: edges each junction processes a clock (its weights are |W|/z rows of z words)",
                [](Config& c, const Node& n) -> std::optional<std::string> {
                  std::vector<int> v;
-                 bool ok = n.kind == Node::Kind::kSeq;
-                 for (size_t i = 0; ok && i < n.items.size(); ++i) {
-                   auto x = parse_int(n.items[i]);
-                   ok = x && *x >= 1 && *x <= (1 << 20);
-                   if (ok) v.push_back(static_cast<int>(*x));
-                 }
-                 if (!ok)
+                 if (n.kind != Node::Kind::kSeq)
                    return fmt::format("expected a list of integers in [1, 2^20], one a junction, found {}", found(n));
+                 for (size_t i = 0; i < n.items.size(); ++i) {
+                   auto x = parse_int(n.items[i]);
+                   if (!x || *x < 1 || *x > (1 << 20))
+                     return fmt::format("expected a list of integers in [1, 2^20], one a junction; z[{}] is {}", i,
+                                        found(n.items[i]));
+                   v.push_back(static_cast<int>(*x));
+                 }
                  c.accelerator.edge.z = v;
                  return std::nullopt;
                },
@@ -384,8 +386,9 @@ std::vector<FieldSpec> make_fields() {
                         0, 64, "edge: P, the pipeline stages of a junction's processing (a multiplier stage and the "
                         "adder-tree register: 2)"));
   f.push_back(int_field("accelerator.edge.interleaver.type",
-                        [](C& c) -> int& { return c.accelerator.edge.interleaver.type; }, 1, 2,
-                        "edge: the clash-free interleaver of the activation banks (the authors' type 1 or 2)"));
+                        [](C& c) -> int& { return c.accelerator.edge.interleaver.type; }, 2, 2,
+                        "edge: the clash-free interleaver of the activation banks: the authors' type 2 (a start "
+                        "vector a sweep over the left layer; model/edge/edge_train.h), the one systrain implements"));
   f.push_back(enum_field<InterleaverStart>(
       "accelerator.edge.interleaver.start", [](C& c) -> InterleaverStart& { return c.accelerator.edge.interleaver.start; },
       {{"zeros", InterleaverStart::kZeros}, {"seeded", InterleaverStart::kSeeded}},

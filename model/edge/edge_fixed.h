@@ -22,6 +22,7 @@ struct EdgeFixed {
   using V = int64_t;
   int d = 10, f = 7, k = 0;  // data_bits, frac_bits, η = 2^−k
   SigmoidLut lut;
+  int ib = 8;  // input_bits: an input is pixel / 255 rounded to ib − 1 fractional bits, then widened to f
   V sat(int64_t v) const { return saturate(v, d); }
   V mul(V a, V b) const {
     const int64_t p = a * b;
@@ -32,7 +33,10 @@ struct EdgeFixed {
   V dsig(V s) const { return lut.da[s + (int64_t{1} << (d - 1))]; }
   V one() const { return (int64_t{1} << f) - 1; }  // the label's target: the largest activation
   V zero() const { return 0; }
-  V input(double x) const { return std::min<int64_t>(quantize(x, f, d), one()); }
+  V input(double x) const {
+    const int64_t q = std::min<int64_t>(quantize(x, ib - 1, d), (int64_t{1} << (ib - 1)) - 1);
+    return q << (f - (ib - 1));
+  }
   V weight(double x) const { return quantize(x, f, d); }
   V update(V w, V a, V delta) const {
     const int64_t g = mul(a, delta);

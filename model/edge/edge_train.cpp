@@ -345,7 +345,7 @@ EdgeTrainResult edge_train(const Config& cfg, const EdgeNet& net, const Samples&
   const auto& nu = cfg.accelerator.numerics;
   const int k = static_cast<int>(std::llround(-std::log2(cfg.training.learning_rate)));
   if (cfg.is_float()) return train_with(cfg, net, train, test, Float{static_cast<float>(cfg.training.learning_rate)});
-  EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
+  EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits), cfg.accelerator.edge.input_bits};
   return train_with(cfg, net, train, test, fx);
 }
 
@@ -357,7 +357,7 @@ EdgeTrainResult edge_train_blocks(const Config& cfg, const EdgeNet& net, const S
                                   const EdgeBlockUnit& unit) {
   const auto& nu = cfg.accelerator.numerics;
   const int k = static_cast<int>(std::llround(-std::log2(cfg.training.learning_rate)));
-  EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits)};
+  EdgeFixed fx{nu.data_bits, nu.frac_bits, k, sigmoid_lut(nu.data_bits, nu.frac_bits), cfg.accelerator.edge.input_bits};
   return train_blocks(cfg, net, train, test, fx, unit);
 }
 

@@ -20,8 +20,8 @@
 // of the exact σ; the output error δ = a − y (y one-hot: 2^f − 1 for the
 // label); BP adds (δ_r·σ′_l)·w into the left neuron's δ; UP subtracts
 // round(a_l·δ_r / 2^k) (η = 2^−k) from w, saturated. Inputs are pixel / 255
-// rounded to f fractional bits (at most 2^f − 1). float32 does the same in
-// floats with the exact sigmoid.
+// rounded to input_bits − 1 fractional bits (at most 2^(input_bits−1) − 1),
+// widened to f. float32 does the same in floats with the exact sigmoid.
 //
 // Pipelining. In block b junction j does the FF of input b − j and the BP and
 // UP of input b − (2L − 1 − j); FF and BP read the weights as they were at the
