@@ -50,6 +50,8 @@ EdgeShape edge_shape(const Config& cfg, std::vector<std::pair<std::string, std::
     s.n.push_back(l.units);
   }
   if (s.junctions() < 1) return s;
+  for (int64_t v : s.n)
+    if (v < 1) return s;  // a layer without units (its own error says so)
   if (static_cast<int>(e.z.size()) != s.junctions()) {
     bad("accelerator.edge.z", fmt::format("gives {} values; the network has {} junctions (one a layer)", e.z.size(),
                                           s.junctions()));

@@ -56,9 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         require(h >= 1 && w >= 1);
         c = l.filters;
         break;
-      case LayerType::kMaxpool:
-        require(image && l.size >= 1 && l.size <= h && l.size <= w && lw.w.empty());
-        h /= l.size, w /= l.size;
+      case LayerType::kMaxpool:  // a square window, one stride, padding less than the window
+        require(image && l.size >= 1 && l.pool_padding < l.size && l.size <= h + 2 * l.pool_padding &&
+                l.size <= w + 2 * l.pool_padding && lw.w.empty());
+        h = conv_out(h, l.size, l.pool_step(), l.pool_padding);
+        w = conv_out(w, l.size, l.pool_step(), l.pool_padding);
+        require(h >= 1 && w >= 1);
         break;
       case LayerType::kFlatten:
         require(image && lw.w.empty());
