@@ -4,6 +4,7 @@
 // bits, products rounded half up and saturated, saturating sums, the sigmoid
 // table, and the update w − round(a·δ / 2^k).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -33,9 +34,10 @@ struct EdgeFixed {
   V dsig(V s) const { return lut.da[s + (int64_t{1} << (d - 1))]; }
   V one() const { return (int64_t{1} << f) - 1; }  // the label's target: the largest activation
   V zero() const { return 0; }
+  // an unsigned input_bits-bit word (a negative value, as synthetic data has, is 0)
   V input(double x) const {
-    const int64_t q = std::min<int64_t>(quantize(x, ib - 1, d), (int64_t{1} << (ib - 1)) - 1);
-    return q << (f - (ib - 1));
+    const int64_t q = std::clamp<int64_t>(quantize(x, ib - 1, d), 0, (int64_t{1} << (ib - 1)) - 1);
+    return q * (int64_t{1} << (f - (ib - 1)));
   }
   V weight(double x) const { return quantize(x, f, d); }
   V update(V w, V a, V delta) const {
