@@ -400,8 +400,9 @@ def edge_training(r):
             ("edge, pipelined, seeded interleaver", "configs/edge_board.yaml",
              common + ["--set", "accelerator.edge.interleaver.start=seeded"]),
             ("edge, pipelined, float32", "configs/edge_board.yaml", common + ["--set", "accelerator.numerics.kind=float32"]),
-            ("array 16×16, dense 784-64-32 (ReLU, softmax), float32, baseline, batch 1", "configs/quickstart.yaml",
+            ("array 16×16, dense 1024-64-32 (ReLU, softmax), float32, baseline, batch 1", "configs/quickstart.yaml",
              common + ["--schedule", "baseline", "--set", "accelerator.numerics.kind=float32",
+                       "--set", "network.input_shape=[1024]",
                        "--set", "network.layers=[{type: dense, units: 64, activation: relu}, {type: dense, units: 32}]",
                        "--set", "training.batch=1", "--set", "training.train_samples=12544",
                        "--set", "training.learning_rate=0.01"])]
