@@ -13,8 +13,6 @@ namespace systrain {
 
 namespace {
 
-bool pow2(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
-
 struct Float {
   using V = float;
   float eta;
@@ -337,7 +335,6 @@ EdgeNet edge_net(const Config& cfg, const EdgeShape& s) {
     net.left.push_back(std::move(left));
     net.right.push_back(std::move(right));
   }
-  (void)pow2;
   return net;
 }
 

@@ -49,8 +49,7 @@ struct Span {
 
 }  // namespace
 
-ScalesimReports scalesim_reports(const Config& cfg, const RunResult& r) {
-  (void)cfg;
+ScalesimReports scalesim_reports(const RunResult& r) {
   ScalesimReports out;
   const std::string pass_col = r.training ? " Pass," : "";
   out.compute = "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %," + pass_col + "\n";

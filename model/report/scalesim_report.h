@@ -48,6 +48,6 @@ struct ScalesimReports {
   std::string compute, bandwidth, detail;
 };
 
-ScalesimReports scalesim_reports(const Config& cfg, const RunResult& r);
+ScalesimReports scalesim_reports(const RunResult& r);
 
 }  // namespace systrain

@@ -158,7 +158,6 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
       scatter_max(st, m, num, [&](int64_t r, int64_t c) { return mask[M.at(r, c)]; },
                   [&](int64_t r, int64_t c) { return grad[D.at(r, c)]; },
                   [&](int64_t px, int64_t c) -> int64_t& { return grad[G.at(px, c)]; });
-      (void)zero;
       return;
     }
     case VectorKind::kFlatten:

@@ -272,7 +272,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   // a signal while the reports are made or before they are written: nothing
   // is written (once the renames start, the set is finished whole)
   ReportTexts texts = report_texts(cfg, result);
-  ScalesimReports scalesim = scalesim_reports(cfg, result);
+  ScalesimReports scalesim = scalesim_reports(result);
   if (g_interrupted.load()) {
     fmt::print(stderr, "systrain: interrupted; no report was written\n");
     return kExitSimFailure;

@@ -30,7 +30,7 @@ const edge_abi::Api& load(int lanes, int d, int f, bool verbose) {
 }  // namespace
 
 EdgeJunctionRtl::EdgeJunctionRtl(int lanes, int d, int f, bool verbose)
-    : api_(load(lanes, d, f, verbose)), lanes_(lanes), d_(d) {
+    : api_(load(lanes, d, f, verbose)), lanes_(lanes) {
   model_ = api_.create();
   using namespace edge_abi;
   api_.set(model_, kRst, 0, 1);
@@ -136,7 +136,6 @@ std::vector<EdgeEvent> EdgeJunctionRtl::run(const EdgeBlock& b, EdgeMem& m, int6
   }
   *clocks = c;
   std::sort(ev.begin(), ev.end());
-  (void)d_;
   return ev;
 }
 

@@ -23,7 +23,7 @@ class EdgeJunctionRtl {
   void tick();
   const edge_abi::Api& api_;
   void* model_ = nullptr;
-  int lanes_, d_;
+  int lanes_;
 };
 
 // the widest junction the RTL can be built for here (lanes)
