@@ -17,6 +17,7 @@
 #include "edge_block.h"
 #include "edge_shape.h"
 #include "edge_train.h"
+#include "port_bits.h"
 #include "samples.h"
 #include "verilated.h"
 
@@ -26,30 +27,16 @@ namespace {
 
 constexpr int kZ = 32, kD = 10, kF = 7, kAwid = 16;
 
-int64_t sext(uint64_t v) { return static_cast<int64_t>(v << (64 - kD)) >> (64 - kD); }
+int64_t sext(uint64_t v) { return port_bits::sext(v, kD); }
 
-// a packed lane vector of Verilator's port (VlWide) or an integer port
+// lane i (of `width` bits) of a packed lane vector: Verilator's VlWide or an integer port
 template <class P>
 uint64_t lane(const P& port, int i, int width) {
-  uint64_t v = 0;
-  for (int b = 0; b < width; ++b) {
-    const int bit = i * width + b;
-    if constexpr (std::is_integral_v<P>) v |= ((static_cast<uint64_t>(port) >> bit) & 1ULL) << b;
-    else v |= ((static_cast<uint64_t>(port[bit / 32]) >> (bit % 32)) & 1ULL) << b;
-  }
-  return v;
+  return port_bits::get_bits(port, i * width, width);
 }
 template <class P>
 void set_lane(P& port, int i, int width, uint64_t v) {
-  for (int b = 0; b < width; ++b) {
-    const int bit = i * width + b;
-    const uint64_t one = (v >> b) & 1ULL;
-    if constexpr (std::is_integral_v<P>) {
-      port = static_cast<P>((static_cast<uint64_t>(port) & ~(1ULL << bit)) | (one << bit));
-    } else {
-      port[bit / 32] = (port[bit / 32] & ~(1U << (bit % 32))) | (static_cast<uint32_t>(one) << (bit % 32));
-    }
-  }
+  port_bits::put_bits(port, i * width, width, v);
 }
 
 struct Rtl {

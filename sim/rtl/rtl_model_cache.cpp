@@ -194,7 +194,7 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   spec.what = fmt::format("a {}x{} array", key.rows, key.cols);
   spec.sources_list = src / "rtl" / "systolic" / "sources.f";
   spec.shim_dir = src / "sim" / "rtl" / "shim";
-  spec.shim_files = {"rtl_shim.cpp", "rtl_abi.h", "rtl_ports.def"};
+  spec.shim_files = {"rtl_shim.cpp", "rtl_abi.h", "rtl_ports.def", "port_bits.h"};
   spec.script = src / "scripts" / "build_rtl_model.sh";
   spec.args = {std::to_string(key.rows), std::to_string(key.cols), std::to_string(key.data_bits),
                std::to_string(key.acc_bits), std::to_string(key.multipliers)};

@@ -1,45 +1,20 @@
 // Compiled once per junction width together with the Verilated edge_junction: adapts its typed ports to the
 // width-independent C ABI of edge_abi.h.
 #include <memory>
-#include <type_traits>
 
+#include "../shim/port_bits.h"
 #include "Vedge_junction.h"
 #include "edge_abi.h"
 #include "verilated.h"
 
 namespace {
 using namespace systrain::edge_abi;
+using namespace systrain::port_bits;
 
 struct Model {
   VerilatedContext ctx;
   std::unique_ptr<Vedge_junction> top = std::make_unique<Vedge_junction>(&ctx);
 };
-
-uint64_t mask_of(int width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }
-
-template <class T>
-uint64_t get_bits(const T& port, int lsb, int width) {
-  if constexpr (std::is_integral_v<T>) {
-    return (static_cast<uint64_t>(port) >> lsb) & mask_of(width);
-  } else {
-    uint64_t v = 0;
-    for (int b = 0; b < width; ++b) v |= static_cast<uint64_t>((port[(lsb + b) / 32] >> ((lsb + b) % 32)) & 1U) << b;
-    return v;
-  }
-}
-template <class T>
-void put_bits(T& port, int lsb, int width, uint64_t v) {
-  if constexpr (std::is_integral_v<T>) {
-    const uint64_t m = mask_of(width) << lsb;
-    port = static_cast<T>((static_cast<uint64_t>(port) & ~m) | ((v << lsb) & m));
-  } else {
-    for (int b = 0; b < width; ++b) {
-      const int bit = lsb + b;
-      port[bit / 32] = (port[bit / 32] & ~(1U << (bit % 32))) | (static_cast<uint32_t>((v >> b) & 1ULL) << (bit % 32));
-    }
-  }
-}
-int64_t sext(uint64_t v, int width) { return static_cast<int64_t>(v << (64 - width)) >> (64 - width); }
 
 void set(void* m, int port, int lane, int64_t value) {
   auto& t = *static_cast<Model*>(m)->top;
