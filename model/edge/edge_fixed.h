@@ -5,7 +5,6 @@
 // table, and the update w − round(a·δ / 2^k).
 #pragma once
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -25,10 +24,7 @@ struct EdgeFixed {
   SigmoidLut lut;
   int ib = 8;  // input_bits: an input is pixel / 255 rounded to ib − 1 fractional bits, then widened to f
   V sat(int64_t v) const { return saturate(v, d); }
-  V mul(V a, V b) const {
-    const int64_t p = a * b;
-    return sat(f == 0 ? p : (p + (int64_t{1} << (f - 1))) >> f);  // round half up
-  }
+  V mul(V a, V b) const { return sat(round_shift(a * b, f)); }  // round half up
   V add(V a, V b) const { return sat(a + b); }
   V sig(V s) const { return lut.a[s + (int64_t{1} << (d - 1))]; }
   V dsig(V s) const { return lut.da[s + (int64_t{1} << (d - 1))]; }
@@ -40,11 +36,8 @@ struct EdgeFixed {
     return q * (int64_t{1} << (f - (ib - 1)));
   }
   V weight(double x) const { return quantize(x, f, d); }
-  V update(V w, V a, V delta) const {
-    const int64_t g = mul(a, delta);
-    return sat(w - (k == 0 ? g : (g + (int64_t{1} << (k - 1))) >> k));
-  }
-  double real(V v) const { return std::ldexp(static_cast<double>(v), -f); }
+  V update(V w, V a, V delta) const { return sat(w - round_shift(mul(a, delta), k)); }
+  double real(V v) const { return to_real(v, f); }
   int64_t word(V v) const { return v; }
 };
 
