@@ -1025,7 +1025,12 @@ PY
   "$st" run onnx.yaml --set network.onnx=junk.onnx --out bad 2> err.txt; [ $? -eq 2 ] || fail "junk: exit code"
   grep -q "network.onnx: junk.onnx: not an ONNX model" err.txt || fail "junk: $(cat err.txt)"
   "$st" run onnx.yaml --set network.onnx=none.onnx --out bad 2> err.txt; [ $? -eq 2 ] || fail "missing file"
-  grep -q "network.onnx: none.onnx: cannot open an ONNX model (No such file or directory)" err.txt || fail "$(cat err.txt)"
+  grep -q "network.onnx: none.onnx: cannot read the file: No such file or directory" err.txt || fail "$(cat err.txt)"
+  # a FIFO would block the reader forever: refused before it is opened, as a config is
+  mkfifo fifo.onnx
+  timeout 20 "$st" run onnx.yaml --set network.onnx=fifo.onnx --out bad 2> err.txt; [ $? -eq 2 ] || fail "fifo: exit code"
+  grep -q "network.onnx: fifo.onnx: is not a regular file (a device, FIFO or socket); give an ONNX model" err.txt ||
+    fail "fifo: $(cat err.txt)"
   [ ! -e bad ] || fail "a bad run wrote $(ls bad)"
   ;;
 onnx_backend)

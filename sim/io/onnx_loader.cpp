@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "file_read.h"
 
 namespace systrain {
 
@@ -18,16 +18,10 @@ namespace {
 constexpr int64_t kMaxModelBytes = int64_t{1} << 30;  // protobuf's own limit is 2 GiB
 constexpr int64_t kMaxElements = int64_t{1} << 28;
 
-std::string read_file(const std::string& path, const char* what, int64_t max_bytes) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw OnnxError(fmt::format("{}: cannot open {} ({})", path, what, std::strerror(errno)));
-  f.seekg(0, std::ios::end);
-  const std::streamoff size = f.tellg();
-  if (size < 0) throw OnnxError(fmt::format("{}: cannot read {} (is it a folder?)", path, what));
-  if (size > max_bytes) throw OnnxError(fmt::format("{}: is {} bytes; {} is at most {}", path, size, what, max_bytes));
-  f.seekg(0);
-  std::string bytes(static_cast<size_t>(size), '\0');
-  if (size > 0 && !f.read(bytes.data(), size)) throw OnnxError(fmt::format("{}: cannot read {}", path, what));
+std::string read_file(const std::string& path, const char* what) {
+  std::string bytes;
+  if (const std::string why = read_regular_file(path, what, kMaxModelBytes, bytes); !why.empty())
+    throw OnnxError(fmt::format("{}: {}", path, why));
   return bytes;
 }
 
@@ -699,7 +693,7 @@ onnx::ModelProto parse_bytes(const std::string& bytes, const std::string& path) 
   return model;
 }
 onnx::ModelProto parse_model(const std::string& path) {
-  return parse_bytes(read_file(path, "an ONNX model", kMaxModelBytes), path);
+  return parse_bytes(read_file(path, "an ONNX model"), path);
 }
 }  // namespace
 
@@ -724,7 +718,7 @@ std::vector<std::string> onnx_graph_inputs(const std::string& path) {
 }
 
 OnnxTensor read_onnx_tensor(const std::string& path) {
-  const std::string bytes = read_file(path, "a tensor file", kMaxModelBytes);
+  const std::string bytes = read_file(path, "a tensor file");
   onnx::TensorProto t;
   if (!t.ParseFromString(bytes)) throw OnnxError(fmt::format("{}: not an ONNX TensorProto", path));
   if (t.data_type() == onnx::TensorProto::INT64 || t.data_type() == onnx::TensorProto::INT32) {

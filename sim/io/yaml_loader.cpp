@@ -7,18 +7,14 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <unordered_set>
-#include <fstream>
 #include <tuple>
 #include <sstream>
 
 #include "config_schema.h"
+#include "file_read.h"
 #include "onnx_loader.h"
 #include "topology.h"
 
@@ -180,28 +176,9 @@ Node parse_yaml(const std::string& raw, const std::string& file, std::vector<Con
   }
 }
 
-namespace {
-// Reads a text file that must be a regular file (a FIFO would block,
-// /dev/zero never end) of at most max_bytes, checked before it is opened;
-// "" on success, else why not ("is a folder, not <what>", ...).
-std::string read_text_file(const std::string& path, const char* what, int64_t max_bytes, std::string& text) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return fmt::format("cannot read the file: {}", std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) return fmt::format("is a folder, not {}", what);
-  if (!S_ISREG(st.st_mode)) return fmt::format("is not a regular file (a device, FIFO or socket); give {}", what);
-  if (st.st_size > max_bytes) return fmt::format("is {} bytes; {} is at most {} bytes", st.st_size, what, max_bytes);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fmt::format("cannot read the file: {}", std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  text = ss.str().substr(0, static_cast<size_t>(max_bytes));
-  return "";
-}
-}  // namespace
-
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   std::string text;
-  if (const std::string why = read_text_file(path, "a config file", kMaxConfigBytes, text); !why.empty()) {
+  if (const std::string why = read_regular_file(path, "a config file", kMaxConfigBytes, text); !why.empty()) {
     LoadedConfig out;
     out.errors.push_back({{path, 0, 0}, "", why});
     return out;
@@ -289,7 +266,7 @@ LoadedConfig load_config_text(const std::string& text, const std::string& path,
     if (csv.is_relative() && path != "--set") csv = std::filesystem::path(path).parent_path() / csv;
     const SourceLoc at = locs.count("network.topology_csv") ? locs.at("network.topology_csv") : SourceLoc{path, 0, 0};
     std::string text;
-    if (const std::string why = read_text_file(csv.string(), "a topology file", 4 * kMaxConfigBytes, text);
+    if (const std::string why = read_regular_file(csv.string(), "a topology file", 4 * kMaxConfigBytes, text);
         !why.empty()) {
       out.errors.push_back({at, "network.topology_csv", fmt::format("{}: {}", csv.string(), why)});
     } else {
