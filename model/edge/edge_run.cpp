@@ -28,11 +28,7 @@ std::string run_edge(const Config& cfg, RunResult& r, const Samples* train, cons
   r.edge.cpc = s.cpc();
   r.edge.latency_blocks = training ? 2 * s.layers - 1 : s.layers;
   r.edge.blocks = t.blocks;
-  r.edge.multipliers = training ? s.multipliers() : [&] {
-    int64_t m = 0;  // inference uses the FF multipliers only
-    for (int64_t z : s.z) m += z;
-    return m;
-  }();
+  r.edge.multipliers = s.multipliers(training);
   r.cycles_total = t.cycles;
   r.cycles_forward = t.forward;
   r.cycles_backward = t.backward;

@@ -20,9 +20,9 @@ int64_t EdgeShape::bp_edges() const {
   return s;
 }
 
-int64_t EdgeShape::multipliers() const {
+int64_t EdgeShape::multipliers(bool training) const {
   int64_t m = 0;
-  for (int j = 1; j <= junctions(); ++j) m += z[j - 1] * (bp(j) ? 4 : 2);
+  for (int j = 1; j <= junctions(); ++j) m += z[j - 1] * (!training ? 1 : bp(j) ? 4 : 2);
   return m;
 }
 

@@ -58,7 +58,7 @@ struct EdgeShape {
   int64_t edges() const;                  // Σ |W_j|
   int64_t bp_edges() const;               // Σ over junctions with BP
   // multipliers: z a junction for FF and for UP, two for BP (δ·σ′, then ·w)
-  int64_t multipliers() const;
+  int64_t multipliers(bool training = true) const;  // (inference: FF's alone)
 };
 
 // The shape of an edge config; a problem is (config path, message)
