@@ -55,6 +55,39 @@ cosim_catches_faults)
   grep -q "co-simulation mismatch at cycle [0-9]* (step 0, engine 0, layer 0, forward pass, ws tile 5 " err.txt || fail "$(cat err.txt)"
   [ ! -e out_spec/report.json ] || fail "speculative fault: a report was written"
   ;;
+tile_classes)
+  # timing only, every shipped config (and the training configs in every schedule): the passes by tile
+  # classes give the same report, and the same SCALE-Sim files, as the per-tile reference path
+  same() {  # NAME ARGS...: run both ways and compare
+    local name=$1; shift
+    "$st" run "$@" --quiet --set simulation.functional=false --out "fast_$name" > /dev/null 2>&1 || fail "$name: run (classes)"
+    "$st" run "$@" --quiet --set simulation.functional=false --set simulation.tile_classes=false --out "ref_$name" \
+      > /dev/null 2>&1 || fail "$name: run (per tile)"
+    diff <(grep -v -e wall_seconds -e '"tile_classes"' "fast_$name/report.json") \
+         <(grep -v -e wall_seconds -e '"tile_classes"' "ref_$name/report.json") > /dev/null || fail "$name: report.json differs"
+    for f in report.csv layers.csv COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv; do
+      [ -e "ref_$name/$f" ] || continue
+      cmp -s <(grep -v '^config.simulation.tile_classes,' "fast_$name/$f") \
+             <(grep -v '^config.simulation.tile_classes,' "ref_$name/$f") || fail "$name: $f differs"
+    done
+    grep -q '"tiles": [1-9]' "ref_$name/report.json" || [ "$name" = edge_board ] || fail "$name: no tiles ran"
+  }
+  n=0
+  for cfg in "$src"/configs/*.yaml; do
+    name=$(basename "$cfg" .yaml)
+    [ "$name" = bad ] && continue
+    same "$name" "$cfg"
+    n=$((n + 1))
+  done
+  [ $n -ge 16 ] || fail "only $n configs"
+  for s in baseline interleaved speculative; do
+    same "cnn_$s" "$src/configs/cnn_fashion.yaml" --schedule $s --set training.train_samples=512
+    same "mlp_$s" "$src/configs/mlp_fashion.yaml" --schedule $s --set accelerator.sram.banks=4 \
+      --set accelerator.sram.words_per_cycle=20 --set accelerator.array.weight_double_buffer=true
+  done
+  # a traced run: the passes inside the VCD window go tile by tile, the others by classes
+  same traced "$src/configs/lockstep_training.yaml" --vcd t.vcd --set simulation.vcd_window=[100,600]
+  ;;
 deterministic_reports)
   tlm --out a && tlm --out b && OMP_NUM_THREADS=1 tlm --out c || fail "run failed"
   for d in b c; do

@@ -31,6 +31,7 @@ class PlainExecutor final : public OpExecutor {
     run_ = arrays_[e]->run(t, memory(e), now(e), false);
     return run_;
   }
+  bool backend_tiles(int, const PassTiming&) override { return true; }
   void backend_vector(int, int64_t) override {}
   void backend_idle(int, int64_t) override {}
   void backend_hold(int, int64_t) override {}

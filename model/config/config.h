@@ -157,6 +157,8 @@ struct Config {
   struct {
     Backend backend = Backend::kTlm;
     bool functional = true;
+    // timing only: each pass's tiles by classes, computed once (false: every tile, the reference path)
+    bool tile_classes = true;
     int64_t max_steps = 0;
     std::string vcd;  // empty = none
     // the cycles a trace holds (a 16x16 RTL trace is ~26 KB a cycle); null

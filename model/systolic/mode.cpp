@@ -19,7 +19,30 @@ const ModeSchedule& mode_schedule(Mode m) {
   return ws_mode();
 }
 
+std::vector<Tile> ModeSchedule::tiles(const Pass& p, const ArrayShape& a, int multipliers) const {
+  const Grid g = grid(p, a);
+  std::vector<Tile> tiles;
+  tiles.reserve(static_cast<size_t>(g.outer * g.inner));
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t i = 0; i < g.inner; ++i) {
+      tiles.push_back(tile(p, a, multipliers, o, i));
+      tiles.back().index = o * g.inner + i;
+    }
+  if (double_buffers() && a.weight_double_buffer && !tiles.empty()) {
+    // each link reads only the neighbours' sizes and load views, which linking does not change
+    for (size_t i = 0; i < tiles.size(); ++i)
+      mode_detail::link_preload(tiles[i], i > 0 ? &tiles[i - 1] : nullptr,
+                                i + 1 < tiles.size() ? &tiles[i + 1] : nullptr);
+  }
+  return tiles;
+}
+
 namespace mode_detail {
+
+void link_preload(Tile& t, const Tile* prev, const Tile* next) {
+  if (next && t.len >= next->ru) t.pf_rows = next->ru, t.pf_cols = next->cu, t.io.next_load = next->io.load;
+  if (prev && prev->len >= t.ru) t.preloaded = true;
+}
 
 Tile base_tile(const Pass& p, int64_t index, int64_t m0, int64_t k0, int64_t n0) {
   Tile t;

@@ -14,31 +14,32 @@ namespace {
 class AgMode : public ModeSchedule {
  public:
   explicit AgMode(bool interleaved) : il_(interleaved) {}
-  std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int multipliers) const override {
-    std::vector<Tile> tiles;
+  // k blocks outer, n blocks inner; the blocks with dX rows end at dx_rows
+  Grid grid(const Pass& p, const ArrayShape& a) const override {
+    Grid g{mode_detail::blocks(p.g.k, a.rows), mode_detail::blocks(p.g.n, a.cols), {}};
+    if (p.dx_rows > 0) g.special_outer = {(p.dx_rows - 1) / a.rows, p.dx_rows / a.rows};
+    return g;
+  }
+  Tile tile(const Pass& p, const ArrayShape& a, int multipliers, int64_t o, int64_t i) const override {
     const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
-    tiles.reserve(static_cast<size_t>(mode_detail::blocks(K, R) * mode_detail::blocks(N, C)));
-    for (int64_t k0 = 0; k0 < K; k0 += R)
-      for (int64_t n0 = 0; n0 < N; n0 += C) {
-        Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), 0, k0, n0);
-        t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, N - n0));
-        t.xu = static_cast<int>(std::clamp<int64_t>(p.dx_rows - k0, 0, t.ru));
-        t.len = M, t.first = n0 == 0, t.last = n0 + C >= N;
-        t.ag = (!il_ || p.ag) && t.xu > 0;
-        t.relu = false;
-        t.io.load = p.w.sub(k0, n0);
-        t.io.top = p.b.sub(0, n0);
-        t.io.psum = p.psum.sub(0, k0);
-        t.io.out = (t.last ? p.out : p.psum).sub(0, k0);
-        if (il_) {
-          t.slow = t.ag && multipliers == 1;
-          t.io.left = p.a.sub(0, k0);
-          t.io.wb = p.w.sub(k0, n0);
-          t.g_shift = p.g_shift, t.upd_shift = p.upd_shift, t.lr = p.lr;
-        }
-        tiles.push_back(t);
-      }
-    return tiles;
+    const int64_t k0 = o * R, n0 = i * C;
+    Tile t = mode_detail::base_tile(p, 0, 0, k0, n0);
+    t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, N - n0));
+    t.xu = static_cast<int>(std::clamp<int64_t>(p.dx_rows - k0, 0, t.ru));
+    t.len = M, t.first = n0 == 0, t.last = n0 + C >= N;
+    t.ag = (!il_ || p.ag) && t.xu > 0;
+    t.relu = false;
+    t.io.load = p.w.sub(k0, n0);
+    t.io.top = p.b.sub(0, n0);
+    t.io.psum = p.psum.sub(0, k0);
+    t.io.out = (t.last ? p.out : p.psum).sub(0, k0);
+    if (il_) {
+      t.slow = t.ag && multipliers == 1;
+      t.io.left = p.a.sub(0, k0);
+      t.io.wb = p.w.sub(k0, n0);
+      t.g_shift = p.g_shift, t.upd_shift = p.upd_shift, t.lr = p.lr;
+    }
+    return t;
   }
   std::array<int64_t, int(Phase::kCount)> phases(const Tile& t, const ArrayShape& a) const override {
     std::array<int64_t, int(Phase::kCount)> p{};

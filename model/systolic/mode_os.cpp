@@ -10,21 +10,20 @@ namespace {
 
 class OsMode final : public ModeSchedule {
  public:
-  std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
-    std::vector<Tile> tiles;
+  Grid grid(const Pass& p, const ArrayShape& a) const override {
+    return {mode_detail::blocks(p.g.m, a.rows), mode_detail::blocks(p.g.n, a.cols), {}};
+  }
+  // m blocks outer, n blocks inner
+  Tile tile(const Pass& p, const ArrayShape& a, int, int64_t o, int64_t i) const override {
     const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
-    tiles.reserve(static_cast<size_t>(mode_detail::blocks(M, R) * mode_detail::blocks(N, C)));
-    for (int64_t m0 = 0; m0 < M; m0 += R)
-      for (int64_t n0 = 0; n0 < N; n0 += C) {
-        Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), m0, 0, n0);
-        t.ru = static_cast<int>(std::min(R, M - m0)), t.cu = static_cast<int>(std::min(C, N - n0));
-        t.len = K;
-        t.io.left = p.a.sub(m0, 0).t();  // stream step j: column j of A, lanes down its rows
-        t.io.top = p.b.sub(0, n0);
-        t.io.out = p.out.sub(m0, n0);
-        tiles.push_back(t);
-      }
-    return tiles;
+    const int64_t m0 = o * R, n0 = i * C;
+    Tile t = mode_detail::base_tile(p, 0, m0, 0, n0);
+    t.ru = static_cast<int>(std::min(R, M - m0)), t.cu = static_cast<int>(std::min(C, N - n0));
+    t.len = K;
+    t.io.left = p.a.sub(m0, 0).t();  // stream step j: column j of A, lanes down its rows
+    t.io.top = p.b.sub(0, n0);
+    t.io.out = p.out.sub(m0, n0);
+    return t;
   }
   std::array<int64_t, int(Phase::kCount)> phases(const Tile& t, const ArrayShape& a) const override {
     std::array<int64_t, int(Phase::kCount)> p{};

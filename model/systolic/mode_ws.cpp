@@ -10,35 +10,23 @@ namespace {
 
 class WsMode : public ModeSchedule {
  public:
-  std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
-    std::vector<Tile> tiles;
+  Grid grid(const Pass& p, const ArrayShape& a) const override {
+    return {mode_detail::blocks(p.g.n, a.cols), mode_detail::blocks(p.g.k, a.rows), {}};
+  }
+  // n blocks outer, k blocks inner
+  Tile tile(const Pass& p, const ArrayShape& a, int, int64_t o, int64_t i) const override {
     const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
-    tiles.reserve(static_cast<size_t>(mode_detail::blocks(N, C) * mode_detail::blocks(K, R)));
-    for (int64_t n0 = 0; n0 < N; n0 += C)
-      for (int64_t k0 = 0; k0 < K; k0 += R) {
-        Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), 0, k0, n0);
-        t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, N - n0));
-        t.len = M, t.first = k0 == 0, t.last = k0 + R >= K;
-        t.io.load = p.w.sub(k0, n0);
-        t.io.left = p.a.sub(0, k0);
-        t.io.psum = p.psum.sub(0, n0);
-        t.io.out = (t.last ? p.out : p.psum).sub(0, n0);
-        tiles.push_back(t);
-      }
-    preload(tiles, a);
-    return tiles;
+    const int64_t n0 = o * C, k0 = i * R;
+    Tile t = mode_detail::base_tile(p, 0, 0, k0, n0);
+    t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, N - n0));
+    t.len = M, t.first = k0 == 0, t.last = k0 + R >= K;
+    t.io.load = p.w.sub(k0, n0);
+    t.io.left = p.a.sub(0, k0);
+    t.io.psum = p.psum.sub(0, n0);
+    t.io.out = (t.last ? p.out : p.psum).sub(0, n0);
+    return t;
   }
-  // double-buffered weights: each tile preloads the next one's block
-  // behind its stream (its top port is free), when the stream is long enough
-  static void preload(std::vector<Tile>& tiles, const ArrayShape& a) {
-    if (a.weight_double_buffer)
-      for (size_t i = 0; i + 1 < tiles.size(); ++i)
-        if (tiles[i].len >= tiles[i + 1].ru) {
-          tiles[i].pf_rows = tiles[i + 1].ru, tiles[i].pf_cols = tiles[i + 1].cu;
-          tiles[i].io.next_load = tiles[i + 1].io.load;
-          tiles[i + 1].preloaded = true;
-        }
-  }
+  bool double_buffers() const override { return true; }
   std::array<int64_t, int(Phase::kCount)> phases(const Tile& t, const ArrayShape& a) const override {
     std::array<int64_t, int(Phase::kCount)> p{};
     p[int(Phase::kLoad)] = t.preloaded ? 0 : t.ru;
@@ -85,24 +73,21 @@ class WsMode : public ModeSchedule {
 // array.weight_double_buffer the next Xᵀ block is preloaded the same way.
 class IsMode final : public WsMode {
  public:
-  std::vector<Tile> tiles(const Pass& p, const ArrayShape& a, int) const override {
-    std::vector<Tile> tiles;
+  Grid grid(const Pass& p, const ArrayShape& a) const override {
+    return {mode_detail::blocks(p.g.m, a.cols), mode_detail::blocks(p.g.k, a.rows), {}};
+  }
+  // m blocks outer, k blocks inner
+  Tile tile(const Pass& p, const ArrayShape& a, int, int64_t o, int64_t i) const override {
     const int64_t M = p.g.m, K = p.g.k, N = p.g.n, R = a.rows, C = a.cols;
-    tiles.reserve(static_cast<size_t>(mode_detail::blocks(M, C) * mode_detail::blocks(K, R)));
-    const Mat xt = p.a.t(), wt = p.w.t(), yt = p.out.t();
-    for (int64_t m0 = 0; m0 < M; m0 += C)
-      for (int64_t k0 = 0; k0 < K; k0 += R) {
-        Tile t = mode_detail::base_tile(p, static_cast<int64_t>(tiles.size()), m0, k0, 0);
-        t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, M - m0));
-        t.len = N, t.first = k0 == 0, t.last = k0 + R >= K;
-        t.io.load = xt.sub(k0, m0);
-        t.io.left = wt.sub(0, k0);
-        t.io.psum = p.psum.sub(0, m0);
-        t.io.out = (t.last ? yt : p.psum).sub(0, m0);
-        tiles.push_back(t);
-      }
-    preload(tiles, a);
-    return tiles;
+    const int64_t m0 = o * C, k0 = i * R;
+    Tile t = mode_detail::base_tile(p, 0, m0, k0, 0);
+    t.ru = static_cast<int>(std::min(R, K - k0)), t.cu = static_cast<int>(std::min(C, M - m0));
+    t.len = N, t.first = k0 == 0, t.last = k0 + R >= K;
+    t.io.load = p.a.t().sub(k0, m0);
+    t.io.left = p.w.t().sub(0, k0);
+    t.io.psum = p.psum.sub(0, m0);
+    t.io.out = (t.last ? p.out.t() : p.psum).sub(0, m0);
+    return t;
   }
 };
 

@@ -15,6 +15,7 @@
 #include <array>
 #include <vector>
 
+#include "memory.h"
 #include "tile.h"
 
 namespace systrain {
@@ -43,6 +44,48 @@ int64_t pass_macs(const Pass& p);
 // SRAM's bandwidth and bank stalls (bandwidth.h); DRAM waits not included.
 // forward_dataflow: auto compares the forward pass's WS, OS and IS.
 int64_t pass_closed_form(const Pass& p, const ArrayShape& a);
+
+// What a pass's tiles add up to, timing only: what the executor counts per
+// tile (model/train/op_executor.cpp), summed.
+struct PassTiming {
+  int64_t tiles = 0, cycles = 0, stall_cycles = 0;  // stall_cycles: SRAM bandwidth and banks, in `cycles`
+  std::array<int64_t, int(Phase::kCount)> phase_cycles{};
+  AccessCounts sram;        // words at the array boundary, by buffer and operand
+  int64_t mapped_pes = 0;   // Σ rows × columns in use
+  // Σ over tiles of ru·cu·len, by the tile's cycles (ascending): the compute
+  // utilisation is summed exactly per distinct tile length (utilization())
+  std::vector<std::pair<int64_t, int64_t>> busy_by_cycles;
+  // when asked: each tile's cycles in issue order, run-length coded (cycles, tiles)
+  std::vector<std::pair<int64_t, int64_t>> sequence;
+  int64_t last_cycles = 0;  // the cycles of the tile added last
+  // `count` tiles like this one (its cycles, stalls and phases as run)
+  void add(const Tile& t, int64_t cycles, int64_t stalls, const std::array<int64_t, int(Phase::kCount)>& phases,
+           int64_t count = 1);
+  // Σ over tiles of ru·cu·len / (R·C·cycles)
+  double utilization(const ArrayShape& a) const;
+  bool operator==(const PassTiming& o) const;  // `sequence` aside
+};
+
+// The tiles of a pass in classes that cost the same (mode.h Grid): the first,
+// second, next-to-last and last block of each dimension, the blocks at a
+// mode's special outer blocks, and the rest by their index modulo the period
+// of their SRAM bank pattern (1 without banks). One representative tile of
+// each class and how many tiles it stands for; at most a few dozen classes
+// for any pass, whatever its size.
+struct TileClass {
+  Tile tile;
+  int64_t count = 0;
+};
+std::vector<TileClass> tile_classes(const Pass& p, const ArrayShape& a, int multipliers);
+
+// The timing of a pass, O(classes): each class's tile run once through the
+// TLM array's timing path (TlmArray::run on a memory that counts) and
+// multiplied; with `sequence`, also each tile's cycles in issue order
+// (O(tiles) integers). pass_timing_per_tile is the reference: every tile,
+// one by one (its sequence always filled). The two are equal
+// (tests/test_pass_timing.cpp).
+PassTiming pass_timing(const Pass& p, const ArrayShape& a, bool sequence = false);
+PassTiming pass_timing_per_tile(const Pass& p, const ArrayShape& a);
 
 // `multipliers` is pe_multipliers: with one, an IL tile that computes dX
 // takes two cycles a sample.

@@ -168,35 +168,68 @@ OpOutcome OpExecutor::run(int e, const StepOp& op, int64_t ready, const Then& th
   return out;
 }
 
+const PassTiming& OpExecutor::pass_timing_of(int e, const Pass& p) {
+  // what a pass's timing depends on: its mode and shape, and where its
+  // operands are (their buffers, strides, and base addresses modulo the
+  // banks; nothing without banks)
+  const ArrayShape& a = eng_[e].shape;
+  std::array<int64_t, 33> key{e, int(p.mode), p.g.m, p.g.k, p.g.n, p.dx_rows, p.ag};
+  size_t k = 7;
+  for (const Mat* m : {&p.a, &p.b, &p.w, &p.psum, &p.out}) {
+    key[k++] = int(m->op) * int(Buffer::kCount) + int(m->buf);
+    key[k++] = a.banks > 0 ? m->base % a.banks : 0;
+    key[k++] = m->rs, key[k++] = m->cs;
+  }
+  key[k++] = a.banks > 0;
+  auto it = timing_.find(key);
+  if (it == timing_.end()) it = timing_.emplace(key, pass_timing(p, a, engines() > 1)).first;
+  return it->second;
+}
+
 void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) {
   EngineState& en = eng_[e];
   RunResult& r = ctx_.result;
-  const auto tiles = tile_pass(op.pass, en.shape);
-  for (const Tile& t : tiles) {
-    stop_if_interrupted();
-    const TileRun& run = backend_tile(e, t);
-    const int64_t c0 = en.cycle;
-    mark_busy(e, c0, c0 + run.cycles);
-    en.cycle += run.cycles;
-    const auto& pc = run.phase_cycles;
-    os.mapped_pes += int64_t{t.ru} * t.cu;
-    if (run.cycles > 0)
-      os.tile_utilization += static_cast<double>(int64_t{t.ru} * t.cu * t.len) /
-                             (static_cast<double>(en.shape.rows) * en.shape.cols * static_cast<double>(run.cycles));
-    r.cycles_bandwidth_stall += run.stall_cycles;
-    os.bandwidth_stall_cycles += run.stall_cycles;
-    if (ls) ls->bandwidth_stall_cycles += run.stall_cycles;
-    for (int p = 0; p < int(Phase::kCount); ++p) {
-      os.phase_cycles[p] += pc[p];
-      if (ls) ls->phase_cycles[p] += pc[p];
+  stop_if_interrupted();
+  const int64_t c0 = en.cycle;
+  PassTiming each;
+  const PassTiming* pt = nullptr;
+  if (!ctx_.functional() && ctx_.cfg.simulation.tile_classes) {
+    // timing only: the pass in closed form, its words counted at once
+    const PassTiming& t = pass_timing_of(e, op.pass);
+    if (backend_tiles(e, t)) {
+      pt = &t;
+      for (int b = 0; b < int(Buffer::kCount); ++b)
+        for (int o = 0; o < int(Operand::kCount); ++o)
+          en.memory->count(Buffer(b), Operand(o), t.sram.reads[b][o], t.sram.writes[b][o]);
+      en.cycle += t.cycles;
     }
-    // an interleaved tile's update and write-back count as update cycles
-    const int64_t upd = pc[int(Phase::kUpdate)] + pc[int(Phase::kWriteback)];
-    if (op.stage == Stage::kForward) r.cycles_forward += run.cycles;
-    else r.cycles_backward += run.cycles - upd, r.cycles_update += upd;
   }
-  os.tiles += static_cast<int64_t>(tiles.size());
-  if (ls) ls->tiles += static_cast<int64_t>(tiles.size());
+  if (!pt) {  // tile by tile through the backend, which moves the words
+    for (const Tile& t : tile_pass(op.pass, en.shape)) {
+      stop_if_interrupted();
+      const TileRun& run = backend_tile(e, t);
+      en.cycle += run.cycles;
+      each.add(t, run.cycles, run.stall_cycles, run.phase_cycles);
+    }
+    pt = &each;
+  }
+  mark_busy(e, c0, en.cycle);
+  const PassTiming& t = *pt;
+  os.mapped_pes += t.mapped_pes;
+  os.tile_utilization += t.utilization(en.shape);
+  r.cycles_bandwidth_stall += t.stall_cycles;
+  os.bandwidth_stall_cycles += t.stall_cycles;
+  if (ls) ls->bandwidth_stall_cycles += t.stall_cycles;
+  for (int p = 0; p < int(Phase::kCount); ++p) {
+    os.phase_cycles[p] += t.phase_cycles[p];
+    if (ls) ls->phase_cycles[p] += t.phase_cycles[p];
+  }
+  // an interleaved tile's update and write-back count as update cycles
+  const int64_t upd = t.phase_cycles[int(Phase::kUpdate)] + t.phase_cycles[int(Phase::kWriteback)];
+  if (op.stage == Stage::kForward) r.cycles_forward += t.cycles;
+  else r.cycles_backward += t.cycles - upd, r.cycles_update += upd;
+  os.tiles += t.tiles;
+  if (ls) ls->tiles += t.tiles;
   os.macs += pass_macs(op.pass);
   r.stages[int(op.stage)].macs += pass_macs(op.pass);
   if (os.count == 0) os.gemm = op.pass.g;

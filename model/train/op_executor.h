@@ -15,6 +15,7 @@
 // operation at a time; dual engines have one each. With two engines a stall
 // is a cycle in which neither works, derived at the end of the run.
 #pragma once
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -22,6 +23,7 @@
 
 #include "executor.h"
 #include "memory.h"
+#include "pass.h"
 #include "run_context.h"
 #include "tile.h"
 
@@ -66,6 +68,14 @@ class OpExecutor : public Executor {
   // engine e's array runs tile t from now(e); the calling thread's time
   // passes over it. The result is the backend's until the next call.
   virtual const TileRun& backend_tile(int e, const Tile& t) = 0;
+  // a timing-only pass in closed form: engine e's array is busy t.cycles
+  // from now(e) and time passes over them, if the backend needs no tile one
+  // by one (its array is the TLM's and nothing is traced then); false: it
+  // did nothing and wants backend_tile() for each. With two engines
+  // t.sequence holds each tile's cycles: time passes tile by tile, as it
+  // does through backend_tile(), so that the engines' threads meet in the
+  // same order.
+  virtual bool backend_tiles(int e, const PassTiming& t) = 0;
   // engine e's vector unit is busy `cycles` from now(e); time passes
   virtual void backend_vector(int e, int64_t cycles) = 0;
   // engine e is idle from now(e) until `until`; time passes
@@ -97,6 +107,7 @@ class OpExecutor : public Executor {
   };
   int64_t idle_to(int e, int64_t cycle);  // returns the cycles waited
   void run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls);
+  const PassTiming& pass_timing_of(int e, const Pass& p);  // by classes, each distinct pass once
   OpOutcome run_vector_op(int e, const StepOp& op, OpStats& os, int64_t& dram_wait, int64_t& engine_wait);
   int64_t vector_time(int e, int64_t cycles);  // returns the cycles it waited for a shared vector unit
   void mark_busy(int e, int64_t from, int64_t to);
@@ -110,6 +121,8 @@ class OpExecutor : public Executor {
   DramCounts dram_seen_;
   int last_stage_ = 0;
   OpStats* last_op_ = nullptr;  // the op the transfers issued after the last one count with
+  // the timing of the passes seen, by what decides it (pass_timing_of)
+  std::map<std::array<int64_t, 33>, PassTiming> timing_;
 };
 
 }  // namespace systrain

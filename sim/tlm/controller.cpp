@@ -174,6 +174,20 @@ void Controller::advance(int e, const Tile& t, const TileRun& r) {
   }
 }
 
+bool Controller::backend_tiles(int e, const PassTiming& t) {
+  // only the plain TLM array (not the RTL, co-simulation or a fault
+  // injector, which see every tile), and not inside the trace window
+  Lane& lane = *lanes_[e];
+  if (!dynamic_cast<TlmArray*>(lane.array) || (trace_ && in_window(now(e), now(e) + t.cycles))) return false;
+  if (engines() == 1) {
+    wait(static_cast<double>(t.cycles) * period_);
+    return true;
+  }
+  for (const auto& [cycles, tiles] : t.sequence)
+    for (int64_t k = 0; k < tiles; ++k) wait(static_cast<double>(cycles) * period_);
+  return true;
+}
+
 void Controller::backend_vector(int e, int64_t cycles) {
   Lane& lane = *lanes_[e];
   const int64_t c = now(e);

@@ -54,6 +54,7 @@ class Controller : public sc_core::sc_module, public OpExecutor {
 
  protected:
   const TileRun& backend_tile(int e, const Tile& t) override;
+  bool backend_tiles(int e, const PassTiming& t) override;
   void backend_vector(int e, int64_t cycles) override;
   void backend_idle(int e, int64_t until) override;
   void backend_hold(int e, int64_t until) override;

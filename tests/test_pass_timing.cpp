@@ -1,0 +1,81 @@
+// The timing of a pass by tile classes (pass_timing: each class of tiles run
+// once and multiplied) against the reference that runs every tile
+// (pass_timing_per_tile), on random shapes, arrays, SRAM banks and bases, in
+// every mode: cycles, stalls, phases, every buffer's and operand's words,
+// mapped PEs and the utilisation's sums must be equal.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "pass_util.h"
+
+using namespace systrain;
+using namespace systrain::test;
+
+namespace {
+int64_t pick(Rng& rng, int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(rng.next() % uint64_t(hi - lo + 1)); }
+}  // namespace
+
+TEST_CASE("pass timing by tile classes equals the per-tile reference on random passes") {
+  Rng rng(20261206);
+  int64_t cases = 0, tiles = 0, classes = 0, stalled = 0, folded = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    ArrayShape a{static_cast<int>(pick(rng, 1, 9)), static_cast<int>(pick(rng, 1, 9)), static_cast<int>(pick(rng, 1, 3))};
+    a.multipliers = static_cast<int>(pick(rng, 1, 2));
+    const int bank_choices[] = {0, 1, 2, 3, 4, 6, 8, 16};
+    a.banks = bank_choices[pick(rng, 0, 7)];
+    a.words_per_cycle = a.banks ? static_cast<int>(pick(rng, 1, 24)) : 0;
+    a.weight_double_buffer = pick(rng, 0, 1) == 1;
+    // from one block to a few dozen in each dimension
+    LayerCase c{pick(rng, 1, 60), pick(rng, 1, 120), pick(rng, 1, 120), pick(rng, 0, 1) == 1};
+    const Kind kind = kAllKinds[pick(rng, 0, 6)];
+    Pass p = make_pass(kind, c, false, 8, 8, 16, 1);
+    // operands anywhere in their buffers (bank offsets), and fewer dX rows than W has
+    for (Mat* m : {&p.a, &p.b, &p.w, &p.psum, &p.out}) m->base += pick(rng, 0, 40);
+    if (p.mode == Mode::kAg || p.mode == Mode::kIl) p.dx_rows = pick(rng, 0, c.k);
+    const PassTiming fast = pass_timing(p, a, true), ref = pass_timing_per_tile(p, a);
+    INFO(fmt::format("{} m={} k={} n={} bias={} dx_rows={} on {}x{} banks={} words/cycle={} db={} mult={}", name(kind),
+                     c.m, c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, a.banks, a.words_per_cycle,
+                     a.weight_double_buffer, a.multipliers));
+    REQUIRE(fast.tiles == ref.tiles);
+    CHECK(fast.cycles == ref.cycles);
+    CHECK(fast.stall_cycles == ref.stall_cycles);
+    CHECK(fast.phase_cycles == ref.phase_cycles);
+    CHECK(fast.sram.reads == ref.sram.reads);
+    CHECK(fast.sram.writes == ref.sram.writes);
+    CHECK(fast.mapped_pes == ref.mapped_pes);
+    CHECK(fast.busy_by_cycles == ref.busy_by_cycles);
+    CHECK(fast.utilization(a) == ref.utilization(a));
+    CHECK(fast.sequence == ref.sequence);
+    ++cases, tiles += ref.tiles, stalled += ref.stall_cycles > 0;
+    const auto cls = tile_classes(p, a, a.multipliers);
+    classes += static_cast<int64_t>(cls.size());
+    folded += std::any_of(cls.begin(), cls.end(), [](const TileClass& t) { return t.count > 1; });
+  }
+  // the draw must exercise what it claims: stalls, and classes that stand for many tiles
+  CHECK(stalled > cases / 10);
+  CHECK(folded > cases / 2);
+  MESSAGE(fmt::format("{} passes, {} tiles in {} classes; {} with SRAM stalls, {} with a class of several tiles", cases,
+                      tiles, classes, stalled, folded));
+}
+
+TEST_CASE("a pass's tile classes count every tile once") {
+  // 1,000 x 2,000 blocks: a million tiles in a handful of classes
+  const ArrayShape a{4, 4, 2};
+  const LayerCase c{7, 3999, 8000, true};
+  for (Kind kind : kAllKinds) {
+    const Pass p = make_pass(kind, c, false, 8, 8, 16, 1);
+    int64_t count = 0;
+    const auto cls = tile_classes(p, a, 1);
+    for (const auto& t : cls) count += t.count;
+    const int64_t R = a.rows, C = a.cols;
+    auto blocks = [](int64_t x, int64_t b) { return (x + b - 1) / b; };
+    const int64_t expect = p.mode == Mode::kOs ? blocks(p.g.m, R) * blocks(p.g.n, C)
+                           : p.mode == Mode::kIs ? blocks(p.g.m, C) * blocks(p.g.k, R)
+                                                 : blocks(p.g.k, R) * blocks(p.g.n, C);
+    CHECK(count == expect);
+    CHECK(cls.size() <= 36);
+  }
+}
