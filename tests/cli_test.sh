@@ -87,6 +87,36 @@ tile_classes)
   done
   # a traced run: the passes inside the VCD window go tile by tile, the others by classes
   same traced "$src/configs/lockstep_training.yaml" --vcd t.vcd --set simulation.vcd_window=[100,600]
+  # with values: each pass as one GEMM (pass_values.h) trains to the same weights, bit for bit, in every
+  # schedule and numerics, whatever the thread count
+  values() {  # NAME ARGS...
+    local name=$1; shift
+    OMP_NUM_THREADS=2 "$st" run "$@" --quiet --out "vfast_$name" > /dev/null 2>&1 || fail "$name: run (classes)"
+    OMP_NUM_THREADS=1 "$st" run "$@" --quiet --set simulation.tile_classes=false --out "vref_$name" > /dev/null 2>&1 \
+      || fail "$name: run (per tile)"
+    diff <(grep -v -e wall_seconds -e '"tile_classes"' "vfast_$name/report.json") \
+         <(grep -v -e wall_seconds -e '"tile_classes"' "vref_$name/report.json") || fail "$name: report.json differs"
+    case $name in mlp_* | cnn_*) grep -q '"final_weights_fnv1a"' "vref_$name/report.json" || fail "$name: no weights" ;; esac
+  }
+  for nk in fixed float32; do
+    for s in baseline interleaved speculative; do
+      for p in gradient_reuse output_speculation; do
+        [ $s != speculative ] && [ $p = output_speculation ] && continue
+        values "mlp_${nk}_${s}_$p" "$src/configs/mlp_fashion.yaml" --schedule $s --set schedule.speculation.policy=$p \
+          --set accelerator.numerics.kind=$nk --set training.train_samples=1024 --set training.test_samples=256 \
+          --set training.batch=64 --set accelerator.array.weight_double_buffer=true
+      done
+      values "cnn_${nk}_$s" "$src/configs/cnn_fashion.yaml" --schedule $s --set accelerator.numerics.kind=$nk \
+        --set training.train_samples=128 --set training.test_samples=64
+    done
+    # 40-bit sums (the 64-bit kernel) with the forward pass in OS and IS; 24-bit sums that wrap in WS
+    for v in os:40 is:40 ws:24; do
+      values "mlp_${nk}_${v%:*}_${v#*:}" "$src/configs/mlp_fashion.yaml" --schedule interleaved \
+        --set accelerator.numerics.kind=$nk --set accelerator.numerics.acc_bits=${v#*:} \
+        --set schedule.forward_dataflow=${v%:*} --set training.train_samples=512 --set training.test_samples=128
+    done
+  done
+  for cfg in odd_shapes onnx_cnn speculative_mlp35 quickstart; do values "$cfg" "$src/configs/$cfg.yaml" --set simulation.max_steps=40; done
   ;;
 deterministic_reports)
   tlm --out a && tlm --out b && OMP_NUM_THREADS=1 tlm --out c || fail "run failed"

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "pass_util.h"
+#include "pass_values.h"
 
 using namespace systrain;
 using namespace systrain::test;
@@ -78,4 +79,47 @@ TEST_CASE("a pass's tile classes count every tile once") {
     CHECK(count == expect);
     CHECK(cls.size() <= 36);
   }
+}
+
+TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
+  // pass_values against TlmArray::run tile by tile on the same memory: every word of every buffer but the
+  // partial sums (which the one GEMM does not write), fixed point (int16 x int16 into int32 modulo 2^32,
+  // and 64-bit sums) and float32
+  Rng rng(6122026);
+  int64_t checked = 0, words = 0;
+  for (int trial = 0; trial < 600; ++trial) {
+    const ArrayShape a{static_cast<int>(pick(rng, 1, 9)), static_cast<int>(pick(rng, 1, 9)),
+                       static_cast<int>(pick(rng, 1, 2)), static_cast<int>(pick(rng, 1, 2))};
+    const LayerCase c{pick(rng, 1, 40), pick(rng, 1, 50), pick(rng, 1, 50), pick(rng, 0, 1) == 1};
+    const Kind kind = kAllKinds[pick(rng, 0, 6)];
+    Numerics num;
+    const int variant = static_cast<int>(pick(rng, 0, 3));
+    num.is_float = variant == 0;
+    num.data_bits = variant == 3 ? 8 : 16;
+    num.acc_bits = variant == 1 ? 32 : variant == 2 ? 44 : 20;  // 20: the int32 sums wrap far below 2^32
+    Pass p = make_pass(kind, c, pick(rng, 0, 1) == 1, static_cast<int>(pick(rng, 0, 9)), static_cast<int>(pick(rng, 0, 9)),
+                       static_cast<int>(pick(rng, 8, 16)), pick(rng, 1, 900));
+    if (p.mode == Mode::kAg || p.mode == Mode::kIl) p.dx_rows = pick(rng, 0, c.k);
+    Memory tiles(a.words_per_psum);
+    fill(tiles, c, num.data_bits, num.is_float, rng);
+    Memory gemm = tiles;
+    const float lr = 0.01f;
+    TlmArray arr(a, num, true, lr);
+    for (const Tile& t : tile_pass(p, a, a.multipliers)) arr.run(t, tiles, 0, false);
+    pass_values(p, gemm, num, lr);
+    INFO(fmt::format("{} m={} k={} n={} bias={} dx_rows={} on {}x{} float={} data_bits={} acc_bits={}", name(kind), c.m,
+                     c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, num.is_float, num.data_bits, num.acc_bits));
+    const int64_t psum0 = c.psum(0).base;  // the partial sums: the gradients buffer's tail
+    for (int b = 0; b < int(Buffer::kCount); ++b) {
+      const auto &x = tiles.buffer(Buffer(b)), &y = gemm.buffer(Buffer(b));
+      REQUIRE(x.size() == y.size());
+      const size_t end = Buffer(b) == Buffer::kGradients ? static_cast<size_t>(psum0) : x.size();
+      size_t diff = 0;
+      while (diff < end && x[diff] == y[diff]) ++diff;
+      CHECK_MESSAGE(diff == end, fmt::format("buffer {} word {} differs", to_string(Buffer(b)), diff));
+      words += static_cast<int64_t>(end);
+    }
+    ++checked;
+  }
+  MESSAGE(fmt::format("{} passes, {} words compared", checked, words));
 }

@@ -157,7 +157,7 @@ struct Config {
   struct {
     Backend backend = Backend::kTlm;
     bool functional = true;
-    // timing only: each pass's tiles by classes, computed once (false: every tile, the reference path)
+    // tlm: each pass's tiles by classes, computed once, its values as one GEMM (false: every tile, the reference path)
     bool tile_classes = true;
     int64_t max_steps = 0;
     std::string vcd;  // empty = none

@@ -496,9 +496,9 @@ std::vector<FieldSpec> make_fields() {
   f.push_back(bool_field("simulation.functional", [](C& c) -> bool& { return c.simulation.functional; },
                          "compute values (false: timing only)"));
   f.push_back(bool_field("simulation.tile_classes", [](C& c) -> bool& { return c.simulation.tile_classes; },
-                         "timing-only runs on the tlm backend: each pass's tiles in classes that cost the same, each "
-                         "computed once, and a pass seen before looked up (false: every tile one by one, the "
-                         "reference path; the counts are the same)"));
+                         "the tlm backend: each pass's tiles in classes that cost the same, each computed once (a "
+                         "pass seen before is looked up), and its values as one GEMM (false: every tile one by one "
+                         "through the array model, the reference path; counts and values are the same)"));
   f.push_back(int_field("simulation.max_steps", [](C& c) -> int64_t& { return c.simulation.max_steps; }, 0,
                         (int64_t{1} << 40), "stop after this many steps; 0 = no limit"));
   f.push_back(str_field("simulation.vcd", [](C& c) -> std::string& { return c.simulation.vcd; }, true,

@@ -7,6 +7,7 @@
 
 #include "array_model.h"
 #include "pass.h"
+#include "pass_values.h"
 #include "samples.h"
 #include "speculation.h"
 #include "vector_unit.h"
@@ -193,11 +194,13 @@ void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) 
   const int64_t c0 = en.cycle;
   PassTiming each;
   const PassTiming* pt = nullptr;
-  if (!ctx_.functional() && ctx_.cfg.simulation.tile_classes) {
-    // timing only: the pass in closed form, its words counted at once
+  if (ctx_.cfg.simulation.tile_classes) {
+    // the pass in closed form, its words counted at once, its values (if
+    // any) as one GEMM
     const PassTiming& t = pass_timing_of(e, op.pass);
     if (backend_tiles(e, t)) {
       pt = &t;
+      if (ctx_.functional()) pass_values(op.pass, *en.memory, ctx_.num, ctx_.lr());
       for (int b = 0; b < int(Buffer::kCount); ++b)
         for (int o = 0; o < int(Operand::kCount); ++o)
           en.memory->count(Buffer(b), Operand(o), t.sram.reads[b][o], t.sram.writes[b][o]);

@@ -68,7 +68,8 @@ class OpExecutor : public Executor {
   // engine e's array runs tile t from now(e); the calling thread's time
   // passes over it. The result is the backend's until the next call.
   virtual const TileRun& backend_tile(int e, const Tile& t) = 0;
-  // a timing-only pass in closed form: engine e's array is busy t.cycles
+  // a pass in closed form (its values, if any, computed by the executor as
+  // one GEMM: pass_values.h): engine e's array is busy t.cycles
   // from now(e) and time passes over them, if the backend needs no tile one
   // by one (its array is the TLM's and nothing is traced then); false: it
   // did nothing and wants backend_tile() for each. With two engines

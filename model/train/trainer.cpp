@@ -1,5 +1,7 @@
 #include "trainer.h"
 
+#include "pass_values.h"
+
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -74,6 +76,11 @@ void Trainer::load_batch(const Samples& s, const std::vector<int64_t>& order, in
       word[b] = num.is_float ? f2w(b / 255.0f) : quantize(b / 255.0f, num.fa, num.data_bits);
     for (int64_t i = 0; i < m; ++i) {
       const uint8_t* src = &s.pixels[order[first + i] * K];
+      if (P == 1) {  // a vector: one row
+        int64_t* row = act.data() + x0.at(i, 0);
+        for (int64_t j = 0; j < K; ++j) row[j * x0.cs] = word[src[j]];
+        continue;
+      }
       for (int64_t j = 0; j < K; ++j) act[at(i, j)] = word[src[j]];
     }
     return;
@@ -116,6 +123,10 @@ double Trainer::evaluate() {
     for (const StepOp& op : step_ops(inf, w, layout, m)) {
       if (!op.array) {
         run_vector(op.vector, scratch, w, layout, op.layer, m, ctx_.num, ctx_.sn, 0.0f, nullptr, true, op.sub);
+        continue;
+      }
+      if (cfg.simulation.tile_classes) {  // the pass as one GEMM (pass_values.h), as the run's own passes
+        pass_values(op.pass, scratch, ctx_.num, ctx_.lr());
         continue;
       }
       for (const Tile& t : tile_pass(op.pass, shape))

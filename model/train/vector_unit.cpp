@@ -1,5 +1,7 @@
 #include "vector_unit.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -203,7 +205,7 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
                      int sub) {
   LossStats st;
   const auto& p = w.layers[layer];
-  std::vector<int64_t> a, b;
+  static thread_local std::vector<int64_t> a, b;  // kept between calls: no allocation per operation
   auto rd = [&](const Access2D& acc, Operand op, std::vector<int64_t>& v) {
     v.resize(functional ? acc.elements() : 0);
     mem.read(acc, op, functional ? v.data() : nullptr);
@@ -243,14 +245,27 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
       break;
     }
     case VectorKind::kUpdate: {
-      const Access2D wa = l.w[layer].block(p.kw(), p.n);
-      const Mat dwm = l.dws[layer];
-      rd(wa, Operand::kW, a);
-      rd(dwm.block(p.kw(), p.n), Operand::kDw, b);
-      if (functional)
-        for (size_t i = 0; i < a.size(); ++i)
-          a[i] = num.is_float ? f2w(w2f(a[i]) - lr * w2f(b[i])) : sgd_update(a[i], b[i], sn.lr, sn.upd_shift, num.data_bits);
-      wr(wa, Operand::kW, a);
+      // in place: the words are counted as read and written, the values change where they are
+      const Mat wm = l.w[layer], dwm = l.dws[layer];
+      mem.read(wm.block(p.kw(), p.n), Operand::kW, nullptr);
+      mem.read(dwm.block(p.kw(), p.n), Operand::kDw, nullptr);
+      if (functional) {
+        auto& wb = mem.buffer(wm.buf);
+        const auto& gb = mem.buffer(dwm.buf);
+        for (const auto& [m, size] : {std::pair{wm, wb.size()}, std::pair{dwm, gb.size()}})
+          if (m.base < 0 || m.rs < 0 || m.cs < 0 || m.at(p.kw() - 1, p.n - 1) >= static_cast<int64_t>(size))
+            throw std::out_of_range(fmt::format("update of layer {}: its weights or gradients lie outside their buffer", layer));
+        for (int64_t i = 0; i < p.kw(); ++i) {
+          int64_t* wr_row = wb.data() + wm.at(i, 0);
+          const int64_t* g_row = gb.data() + dwm.at(i, 0);
+          for (int64_t j = 0; j < p.n; ++j) {
+            int64_t& wv = wr_row[j * wm.cs];
+            const int64_t g = g_row[j * dwm.cs];
+            wv = num.is_float ? f2w(w2f(wv) - lr * w2f(g)) : sgd_update(wv, g, sn.lr, sn.upd_shift, num.data_bits);
+          }
+        }
+      }
+      mem.write(wm.block(p.kw(), p.n), Operand::kW, nullptr);
       break;
     }
     case VectorKind::kIm2col:

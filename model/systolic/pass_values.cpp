@@ -1,0 +1,253 @@
+#include "pass_values.h"
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+namespace systrain {
+namespace {
+
+// below this many MACs a GEMM is cheaper on one thread than to wake the others
+constexpr int64_t kParallelMacs = 1 << 18;
+// The register block: kMr rows × kNr columns of C held in registers across
+// k (AVX2: 8 accumulators of 8 lanes), each B row shared by the kMr rows.
+constexpr int64_t kMr = 8, kNr = 16;
+typedef float VF __attribute__((vector_size(64)));     // 16 floats
+typedef int32_t VI __attribute__((vector_size(64)));   // 16 int32
+typedef uint32_t VU __attribute__((vector_size(64)));  // 16 uint32 (sums that wrap)
+typedef int16_t VH __attribute__((vector_size(32)));   // 16 int16
+
+// the block's full tile of kMr × kNr in registers (AVX-512: one register a
+// row; AVX2: two), k in order
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SYSTRAIN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SYSTRAIN_CLONES
+#endif
+
+SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t K, int64_t N) {
+  VF acc[kMr] = {};
+  for (int64_t k = 0; k < K; ++k) {
+    VF b;
+    std::memcpy(&b, B + k * N, sizeof b);
+    // the scalar in every lane (GCC's vector-scalar product); a product, then a sum: each rounded
+    for (int64_t i = 0; i < kMr; ++i) acc[i] += A[i * K + k] * b;
+  }
+  for (int64_t i = 0; i < kMr; ++i) std::memcpy(C + i * N, &acc[i], sizeof acc[i]);
+}
+
+SYSTRAIN_CLONES void block_i16(const int16_t* A, const int16_t* B, uint32_t* C, int64_t K, int64_t N) {
+  VU acc[kMr] = {};
+  for (int64_t k = 0; k < K; ++k) {
+    VH h;
+    std::memcpy(&h, B + k * N, sizeof h);
+    const VI b = __builtin_convertvector(h, VI);
+    // |a·b| <= 2^30: exact in int32; the sums wrap modulo 2^32
+    for (int64_t i = 0; i < kMr; ++i) acc[i] += (VU)(static_cast<int32_t>(A[i * K + k]) * b);
+  }
+  for (int64_t i = 0; i < kMr; ++i) std::memcpy(C + i * N, &acc[i], sizeof acc[i]);
+}
+
+// fixed point: sums (modulo 2^32, or 2^64) to data words: wrapped to
+// acc_bits, rounded and shifted, saturated, ReLU (requant in fixed_point.h)
+template <class Acc>
+SYSTRAIN_CLONES void finish_fixed(const Acc* c, int64_t n, int64_t* out, int acc_bits, int shift, int data_bits,
+                                  bool relu) {
+  const int ws = 64 - acc_bits;
+  const int64_t half = shift > 0 ? int64_t{1} << (shift - 1) : 0;
+  const int64_t hi = (int64_t{1} << (data_bits - 1)) - 1, lo = relu ? 0 : -(int64_t{1} << (data_bits - 1));
+  for (int64_t j = 0; j < n; ++j) {
+    const uint64_t u = sizeof(Acc) == 4 ? static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(c[j])))
+                                        : static_cast<uint64_t>(c[j]);
+    int64_t v = static_cast<int64_t>(u << ws) >> ws;
+    v = (v + half) >> shift;
+    out[j] = v > hi ? hi : v < lo ? lo : v;
+  }
+}
+
+SYSTRAIN_CLONES void finish_float(const float* c, int64_t n, int64_t* out, bool relu) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float a = relu && c[j] < 0 ? 0.0f : c[j];
+    uint32_t u;
+    std::memcpy(&u, &a, 4);
+    out[j] = u;
+  }
+}
+
+template <class In, class Acc>
+void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N) {
+  if constexpr (std::is_same_v<In, float>) block_f32(A, B, C, K, N);
+  else if constexpr (std::is_same_v<In, int16_t>) block_i16(A, B, C, K, N);
+  else {  // int32 operands, 64-bit sums (acc_bits > 32)
+    Acc acc[kMr][kNr] = {};
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t i = 0; i < kMr; ++i)
+        for (int64_t n = 0; n < kNr; ++n) acc[i][n] += static_cast<Acc>(static_cast<int64_t>(A[i * K + k]) * B[k * N + n]);
+    for (int64_t i = 0; i < kMr; ++i) std::copy(acc[i], acc[i] + kNr, C + i * N);
+  }
+}
+
+// C[M][N] = Σ_k A[M][K]·B[K][N], each output summed in k order from zero.
+// Mul(a, b) is the product as the accumulator's type.
+template <class In, class Acc, class Mul>
+SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
+  const int64_t row_blocks = (M + kMr - 1) / kMr, col_blocks = (N + kNr - 1) / kNr;
+  const int64_t blocks = row_blocks * col_blocks;
+#pragma omp parallel for schedule(static) if (M * K * N >= kParallelMacs)
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    const int64_t m0 = (blk / col_blocks) * kMr, n0 = (blk % col_blocks) * kNr;
+    const int64_t mb = std::min(kMr, M - m0), nb = std::min(kNr, N - n0);
+    if (mb == kMr && nb == kNr) {
+      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N);
+      continue;
+    }
+    for (int64_t i = 0; i < mb; ++i) {  // an edge block
+      Acc acc[kNr] = {};
+      for (int64_t k = 0; k < K; ++k) {
+        const In a = A[(m0 + i) * K + k];
+        const In* b = B + k * N + n0;
+        for (int64_t n = 0; n < nb; ++n) acc[n] += mul(a, b[n]);
+      }
+      for (int64_t n = 0; n < nb; ++n) C[(m0 + i) * N + n0 + n] = acc[n];
+    }
+  }
+}
+
+// a view's rows × cols block as a dense row-major array, each word converted
+template <class T, class Conv>
+void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, std::vector<T>& out, Conv conv) {
+  const auto& buf = mem.buffer(m.buf);
+  out.resize(static_cast<size_t>(rows * cols));
+  T* o = out.data();
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t* r = buf.data() + m.base + i * m.rs;
+    if (m.cs == 1)
+      for (int64_t j = 0; j < cols; ++j) *o++ = conv(r[j]);
+    else
+      for (int64_t j = 0; j < cols; ++j) *o++ = conv(r[j * m.cs]);
+  }
+}
+
+// rows × cols words into a view, a row at a time: row(i, dst) writes row i's
+// cols words to dst
+template <class Fn>
+void scatter_rows(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn row) {
+  auto& buf = mem.buffer(m.buf);
+  static thread_local std::vector<int64_t> tmp;
+  tmp.resize(static_cast<size_t>(cols));
+  for (int64_t i = 0; i < rows; ++i) {
+    int64_t* r = buf.data() + m.base + i * m.rs;
+    if (m.cs == 1) {
+      row(i, r);
+      continue;
+    }
+    row(i, tmp.data());
+    for (int64_t j = 0; j < cols; ++j) r[j * m.cs] = tmp[j];
+  }
+}
+
+template <class Fn>
+void scatter(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn word) {
+  auto& buf = mem.buffer(m.buf);
+  for (int64_t i = 0; i < rows; ++i) {
+    int64_t* r = buf.data() + m.base + i * m.rs;
+    if (m.cs == 1)
+      for (int64_t j = 0; j < cols; ++j) r[j] = word(i, j);
+    else
+      for (int64_t j = 0; j < cols; ++j) r[j * m.cs] = word(i, j);
+  }
+}
+
+// the arithmetic of one numerics: operands In, sums Acc, and what a sum becomes
+struct Float {
+  using In = float;
+  using Acc = float;
+  float lr;
+  static In in(int64_t w) { return w2f(w); }
+  static Acc mul(In a, In b) { return a * b; }
+  void fin_row(const Acc* c, int64_t n, int64_t* out, int, bool relu) const { finish_float(c, n, out, relu); }
+  int64_t update(int64_t w, Acc g, const Pass&) const { return f2w(w2f(w) - lr * g); }
+};
+template <class In_, class Acc_>
+struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
+  using In = In_;
+  using Acc = Acc_;
+  const Numerics& n;
+  static In in(int64_t w) { return static_cast<In>(w); }
+  static Acc mul(In a, In b) {
+    if constexpr (sizeof(Acc) == 4) return static_cast<Acc>(static_cast<int32_t>(a) * static_cast<int32_t>(b));
+    else return static_cast<Acc>(static_cast<int64_t>(a) * b);
+  }
+  int64_t raw(Acc a) const {
+    if constexpr (sizeof(Acc) == 4) return wrap(static_cast<int32_t>(a), n.acc_bits);
+    else return wrap(static_cast<int64_t>(a), n.acc_bits);
+  }
+  void fin_row(const Acc* c, int64_t cnt, int64_t* out, int shift, bool relu) const {
+    finish_fixed(c, cnt, out, n.acc_bits, shift, n.data_bits, relu);
+  }
+  int64_t update(int64_t w, Acc g, const Pass& p) const {
+    return sgd_update(w, requant(raw(g), p.g_shift, n.data_bits, false), p.lr, p.upd_shift, n.data_bits);
+  }
+};
+
+template <class Ar>
+void values(const Ar& ar, const Pass& p, Memory& mem) {
+  using In = typename Ar::In;
+  using Acc = typename Ar::Acc;
+  const auto in = [](int64_t w) { return Ar::in(w); };
+  const auto mul = [](In a, In b) { return Ar::mul(a, b); };
+  const int64_t M = p.g.m, K = p.g.k, N = p.g.n;
+  // kept between passes: no allocation (and no zeroing) per pass
+  static thread_local std::vector<In> A, B;
+  static thread_local std::vector<Acc> C;
+  static thread_local std::vector<int64_t> old;
+  switch (p.mode) {
+    case Mode::kWs:  // Y = X·W (IS: the same products, summed in the same k order)
+    case Mode::kIs:
+    case Mode::kOs: {  // Y = A·B (forward: A = X, B = W; WG: A = Xᵀ, B = dY, Y = dW)
+      const Mat& b = p.mode == Mode::kOs ? p.b : p.w;
+      gather(mem, p.a, M, K, A, in);
+      gather(mem, b, K, N, B, in);
+      C.resize(static_cast<size_t>(M * N));
+      gemm(A.data(), B.data(), C.data(), M, K, N, mul);
+      scatter_rows(mem, p.out, M, N, [&](int64_t i, int64_t* dst) { ar.fin_row(&C[i * N], N, dst, p.shift, p.relu); });
+      break;
+    }
+    case Mode::kAg:
+    case Mode::kIl: {
+      // dX[M][dx_rows] = dY·Wᵀ with the weights before the update, summed over n in order
+      const int64_t R = std::clamp<int64_t>(p.dx_rows, 0, K);
+      if ((p.mode == Mode::kAg || p.ag) && R > 0) {
+        gather(mem, p.b, M, N, A, in);
+        gather(mem, p.w.sub(0, 0).t(), N, R, B, in);  // Wᵀ: n rows of R lanes
+        C.resize(static_cast<size_t>(M * R));
+        gemm(A.data(), B.data(), C.data(), M, N, R, mul);
+        scatter_rows(mem, p.out, M, R, [&](int64_t i, int64_t* dst) { ar.fin_row(&C[i * R], R, dst, p.shift, false); });
+      }
+      if (p.mode == Mode::kIl) {  // G = Xᵀ·dY summed over the batch in order, then W -= η·G in place
+        gather(mem, p.a.t(), K, M, A, in);
+        gather(mem, p.b, M, N, B, in);
+        C.resize(static_cast<size_t>(K * N));
+        gemm(A.data(), B.data(), C.data(), K, M, N, mul);
+        const auto& wbuf = mem.buffer(p.w.buf);
+        old.resize(static_cast<size_t>(K * N));
+        for (int64_t i = 0; i < K; ++i)
+          for (int64_t j = 0; j < N; ++j) old[i * N + j] = wbuf[p.w.at(i, j)];
+        scatter(mem, p.w, K, N, [&](int64_t i, int64_t j) { return ar.update(old[i * N + j], C[i * N + j], p); });
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void pass_values(const Pass& p, Memory& mem, const Numerics& num, float lr) {
+  if (p.g.m <= 0 || p.g.k <= 0 || p.g.n <= 0) return;
+  if (num.is_float) values(Float{lr}, p, mem);
+  else if (num.data_bits <= 16 && num.acc_bits <= 32) values(Fixed<int16_t, uint32_t>{num}, p, mem);
+  else values(Fixed<int32_t, uint64_t>{num}, p, mem);
+}
+
+}  // namespace systrain

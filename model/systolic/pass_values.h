@@ -1,0 +1,28 @@
+// The values of a whole pass at once: what its tiles compute through
+// TlmArray::run, tile by tile, computed as one GEMM per pass. The TLM's
+// sums are the array's: fixed point wraps to acc_bits (modulo 2^acc_bits,
+// so where the partial sums between blocks are cut does not matter), and
+// float32 adds each output's products in reduction order, one at a time
+// (a WS pass's k blocks, and the rows within a block, are that order). So a
+// sum taken in reduction order over the whole pass is the same word, bit
+// for bit, as the tiles': tests/test_pass_timing.cpp checks it against the
+// per-tile path on random passes. The partial sums buffer is not written.
+//
+// The kernel: operands gathered once from their strided views into dense
+// int16/int32/float rows, C[m][n] += A[m][k]·B[k][n] in blocks of rows that
+// share each B row, k in order, vectorised across n (AVX2 where the CPU has
+// it); fixed point with data_bits <= 16 and acc_bits <= 32 multiplies
+// int16 by int16 into int32 and wraps modulo 2^32 (exact modulo
+// 2^acc_bits). Rows go to the OpenMP threads; each output is one thread's,
+// so the result does not depend on the thread count.
+#pragma once
+#include "fixed_point.h"
+#include "memory.h"
+#include "pass.h"
+
+namespace systrain {
+
+// lr: η for float32 numerics (fixed numerics take it from the pass)
+void pass_values(const Pass& p, Memory& mem, const Numerics& num, float lr);
+
+}  // namespace systrain
