@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -48,6 +50,7 @@ void add_access(Counters& c, const std::string& p, const AccessCounts& a, unsign
 
 Counters counters_of(const Config& cfg, const RunResult& r) {
   Counters c;
+  c.reserve(600 + 80 * r.ops.size() + 40 * r.layers.size());  // about what each takes
   const Energy e = energy_of(cfg, r);
   c.add("systrain_version", std::string(SYSTRAIN_VERSION));
   c.add("name", cfg.name);
@@ -243,27 +246,61 @@ std::vector<std::string> sweep_columns() {
 
 namespace {
 
-std::string scalar_json(const CounterValue& v) {
+// a counter's value as JSON, appended to `o`
+void append_scalar(std::string& o, const CounterValue& v) {
+  auto out = std::back_inserter(o);
   struct V {
-    std::string operator()(int64_t x) const { return fmt::format("{}", x); }
+    std::string& o;
+    std::back_insert_iterator<std::string> out;
+    void operator()(int64_t x) const { fmt::format_to(out, "{}", x); }
     // JSON has no NaN or infinity: a value that is not finite is null
-    std::string operator()(double x) const { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
-    std::string operator()(bool x) const { return x ? "true" : "false"; }
-    std::string operator()(const std::string& x) const { return json_str(x); }
-    std::string operator()(const std::vector<double>& x) const {
-      std::string o = "[";
-      for (size_t i = 0; i < x.size(); ++i) o += (i ? ", " : "") + (*this)(x[i]);
-      return o + "]";
+    void operator()(double x) const {
+      if (std::isfinite(x)) fmt::format_to(out, "{}", x);
+      else o += "null";
     }
-    std::string operator()(const std::vector<std::string>& x) const {
-      std::string o = "[";
-      for (size_t i = 0; i < x.size(); ++i) o += (i ? ", " : "") + json_str(x[i]);
-      return o + "]";
+    void operator()(bool x) const { o += x ? "true" : "false"; }
+    void operator()(const std::string& x) const { o += json_str(x); }
+    void operator()(const std::vector<double>& x) const {
+      o += '[';
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (i) o += ", ";
+        (*this)(x[i]);
+      }
+      o += ']';
     }
-    std::string operator()(std::monostate) const { return "null"; }
-    std::string operator()(const Raw& x) const { return x.json; }
+    void operator()(const std::vector<std::string>& x) const {
+      o += '[';
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (i) o += ", ";
+        o += json_str(x[i]);
+      }
+      o += ']';
+    }
+    void operator()(std::monostate) const { o += "null"; }
+    void operator()(const Raw& x) const { o += x.json; }
   };
-  return std::visit(V{}, v);
+  std::visit(V{o, out}, v);
+}
+
+// a key as a JSON string: most need no escaping
+void append_key(std::string& o, std::string_view k) {
+  const bool plain = std::all_of(k.begin(), k.end(), [](char c) {
+    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x80;
+  });
+  if (plain) {
+    o += '"';
+    o += k;
+    o += '"';
+  } else {
+    o += json_str(std::string(k));
+  }
+}
+
+// whether k is the decimal of g
+bool is_index(std::string_view k, size_t g) {
+  char buf[24];
+  const auto r = fmt::format_to_n(buf, sizeof buf, "{}", g);
+  return k == std::string_view(buf, r.size);
 }
 
 // report.json written straight from the counters, without a tree of nodes (a
@@ -272,10 +309,13 @@ std::string scalar_json(const CounterValue& v) {
 // where counter i's component at that depth starts. Its children come in the
 // order their keys first appear, as the counters were declared.
 class JsonWriter {
+  static constexpr size_t kScan = 8;  // siblings found by a scan; more by a map
+
  public:
   explicit JsonWriter(const std::vector<Counter>& items) : items_(items), pos_(items.size(), 0) {}
 
   std::string run() {
+    out_.reserve(items_.size() * 28);  // about what a counter takes: no regrowth of a 100 MB string
     std::vector<uint32_t> all(items_.size());
     for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
     if (!all.empty()) node(all, "");
@@ -304,9 +344,16 @@ class JsonWriter {
       if (stopped_) return;
       bool last = false;
       const std::string_view k = key_at(i, &last);
-      // most counters follow one of their own object: no lookup for them
+      // most counters follow one of their own object: no lookup for them; a
+      // few siblings are scanned, many looked up
       size_t g = !kids.empty() && kids.back().key == k ? kids.size() - 1 : kids.size();
-      if (g == kids.size()) {
+      if (g == kids.size() && kids.size() <= kScan) {
+        for (size_t j = 0; j < kids.size(); ++j)
+          if (kids[j].key == k) g = j;
+        if (g == kids.size()) kids.push_back({k, {}, last});
+        if (kids.size() > kScan)  // from here on, by the map
+          for (size_t j = 0; j < kids.size(); ++j) where.emplace(kids[j].key, j);
+      } else if (g == kids.size()) {
         const auto [it, added] = where.try_emplace(k, kids.size());
         g = it->second;
         if (added) kids.push_back({k, {}, last});
@@ -318,29 +365,38 @@ class JsonWriter {
     }
     bool list = true, flat = true;
     for (size_t g = 0; g < kids.size(); ++g) {
-      list = list && kids[g].key == std::to_string(g);
+      list = list && is_index(kids[g].key, g);
       flat = flat && kids[g].leaf && !std::holds_alternative<Raw>(items_[kids[g].items[0]].value);
     }
     where.clear();
-    out_ += list ? "[" : "{";
+    out_ += list ? '[' : '{';
     for (size_t g = 0; g < kids.size(); ++g) {
       Group& kid = kids[g];
-      out_ += g ? "," : "";
-      if (flat)
-        out_ += g ? " " : "";
-      else
-        out_ += "\n" + pad + "  ";
-      if (!list) out_ += json_str(std::string(kid.key)) + ": ";
+      if (g) out_ += ',';
+      if (flat) {
+        if (g) out_ += ' ';
+      } else {
+        out_ += '\n';
+        out_ += pad;
+        out_ += "  ";
+      }
+      if (!list) {
+        append_key(out_, kid.key);
+        out_ += ": ";
+      }
       if (kid.leaf) {
-        out_ += scalar_json(items_[kid.items[0]].value);
+        append_scalar(out_, items_[kid.items[0]].value);
         continue;
       }
       for (uint32_t i : kid.items) pos_[i] += kid.key.size() + 1;
       node(kid.items, pad + "  ");
       std::vector<uint32_t>().swap(kid.items);  // done with: the next sibling's memory
     }
-    if (!flat && !kids.empty()) out_ += "\n" + pad;
-    out_ += list ? "]" : "}";
+    if (!flat && !kids.empty()) {
+      out_ += '\n';
+      out_ += pad;
+    }
+    out_ += list ? ']' : '}';
   }
 
   const std::vector<Counter>& items_;
@@ -359,10 +415,15 @@ std::string counters_json(const Counters& c) { return JsonWriter(c.all()).run();
 
 std::string counters_csv(const Counters& c) {
   std::string s = "counter,value\n";
+  s.reserve(c.all().size() * 40);
   size_t n = 0;
   for (const auto& item : c.all()) {
     if ((++n & 4095) == 0 && g_interrupted.load(std::memory_order_relaxed)) break;
-    if (item.in_csv) s += fmt::format("{},{}\n", item.path, scalar_json(item.value));
+    if (!item.in_csv) continue;
+    s += item.path;
+    s += ',';
+    append_scalar(s, item.value);
+    s += '\n';
   }
   return s;
 }

@@ -45,6 +45,7 @@ class Counters {
  public:
   void add(std::string path, CounterValue v, unsigned show = kReportOnly);
   const std::vector<Counter>& all() const { return items_; }
+  void reserve(size_t n) { items_.reserve(n); }
   std::optional<double> number(const std::string& path) const;
 
  private:

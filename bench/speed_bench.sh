@@ -1,0 +1,114 @@
+#!/bin/bash
+# Issue 18's targets, each measured beside its reference in the same run (Markdown tables on stdout):
+#   timing      timing by tile classes against the per-tile path (simulation.tile_classes: false): one
+#               GPT-3 175B training step from configs/topologies/gpt3_175b.csv on a 128x128 array
+#               (bench/gpt3.yaml), baseline and interleaved; ResNet-50 (configs/resnet50_topology.yaml), 1
+#               and 10 training steps. Targets: GPT-3 <= 0.2 s of CPU; 10 ResNet-50 steps <= 1.5x one.
+#   functional  one epoch of configs/mlp_fashion.yaml (784-128-10, batch 32, 16x16) in every schedule,
+#               float32 and fixed point, each pass as one GEMM against tile by tile; PyTorch's epoch
+#               (bench/torch_epoch.py) when python3-torch is installed. Targets: <= 0.5 s CPU (float32),
+#               <= 0.7 s (fixed).
+#   rtl         training steps on the Verilated RTL at 16x16 and 32x32 with this build's Verilator options
+#               against the old ones (SYSTRAIN_RTL_OPTIONS=reference), and co-simulation against the RTL
+#               alone. Targets: 2x the old; co-simulation within 10 % of the RTL.
+# CPU = user + system seconds of the whole command (start-up, data set, report included), the median of
+# RUNS runs (default 3); RSS = the largest peak.
+#   bench/speed_bench.sh [BUILD_DIR] [timing|functional|rtl|all] [RUNS]
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+what=${2:-all}
+runs=${3:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+cfgs=$here/../configs
+st=$build/systrain
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# measure ARGS...: runs `systrain run ARGS --quiet --out $out/r` RUNS times; sets cpu (median), rss (MiB)
+measure() {
+  local cpus=() m=0
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%U %S %M" -o "$out/time" "$st" run "$@" --quiet --out "$out/r" > /dev/null 2> "$out/err" \
+      || { cat "$out/err" >&2; exit 1; }
+    read -r u s k < "$out/time"
+    cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
+    [ "$k" -gt "$m" ] && m=$k
+  done
+  cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+  rss=$((m / 1024))
+}
+key() { grep "^$1," "$out/r/report.csv" | cut -d, -f2; }
+host() { python3 -c "import json,sys; print(json.load(open('$out/r/report.json'))['host']['$1'])"; }
+
+if [ "$what" = timing ] || [ "$what" = all ]; then
+  echo "| timing only | path | CPU s | simulating, wall s | peak RSS MiB | tiles | simulated cycles |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  for s in baseline interleaved; do
+    for tc in true false; do
+      measure "$here/gpt3.yaml" --schedule $s --set simulation.tile_classes=$tc
+      printf '| GPT-3 175B step, %s, 128x128 | %s | %s | %s | %s | %s | %s |\n' "$s" \
+        "$([ $tc = true ] && echo classes || echo per tile)" "$cpu" "$(host wall_seconds)" "$rss" "$(key tiles)" \
+        "$(key cycles.total)"
+    done
+  done
+  for n in 1 10; do
+    for tc in true false; do
+      measure "$cfgs/resnet50_topology.yaml" --set training.train_samples=$((32 * n)) --set simulation.tile_classes=$tc
+      printf '| ResNet-50, %s step(s) of 32, interleaved, 32x32 | %s | %s | %s | %s | %s | %s |\n' "$n" \
+        "$([ $tc = true ] && echo classes || echo per tile)" "$cpu" "$(host wall_seconds)" "$rss" "$(key tiles)" \
+        "$(key cycles.total)"
+    done
+  done
+  echo
+fi
+
+if [ "$what" = functional ] || [ "$what" = all ]; then
+  echo "| epoch, 784-128-10, batch 32, 16x16 | numerics | path | CPU s | wall s (simulating) | peak RSS MiB | test accuracy |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  for s in baseline interleaved speculative:gradient_reuse speculative:output_speculation; do
+    kind=${s%%:*}
+    args=(--schedule "$kind")
+    [ "$kind" = speculative ] && args+=(--set "schedule.speculation.policy=${s#*:}")
+    for nk in float32 fixed; do
+      for tc in true false; do
+        measure "$cfgs/mlp_fashion.yaml" "${args[@]}" --set accelerator.numerics.kind=$nk --set simulation.tile_classes=$tc
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$nk" "$([ $tc = true ] && echo "one GEMM a pass" || echo "tile by tile")" \
+          "$cpu" "$(host wall_seconds)" "$rss" "$(key training.final_test_accuracy)"
+      done
+    done
+  done
+  if /usr/bin/python3 -c "import torch" 2> /dev/null; then
+    for th in 1 2; do
+      read -r tcpu twall tacc < <(/usr/bin/python3 "$here/torch_epoch.py" /usr/share/datasets/fashion-mnist $th)
+      printf '| PyTorch %s, %s thread(s), the epoch alone | float32 | autograd | %s | %s | | %s |\n' \
+        "$(/usr/bin/python3 -c 'import torch; print(torch.__version__)')" "$th" "$tcpu" "$twall" "$tacc"
+    done
+  else
+    echo "| PyTorch | (python3-torch is not installed) | | | | | |"
+  fi
+  echo
+fi
+
+if [ "$what" = rtl ] || [ "$what" = all ]; then
+  echo "| RTL, configs/mlp_fashion.yaml, interleaved | options | backend | steps | wall s (simulating) | array-busy cycles | busy cycles/s | vs reference |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  for size in 16 32; do
+    steps=$([ $size = 16 ] && echo 20 || echo 8)
+    a=("$cfgs/mlp_fashion.yaml" --set accelerator.array.rows=$size --set accelerator.array.cols=$size
+       --set training.test_samples=0 --set simulation.max_steps=$steps)
+    for opt in reference fast; do  # build the models outside the timing
+      SYSTRAIN_RTL_OPTIONS=$opt "$st" run "${a[@]}" --backend rtl --set simulation.max_steps=1 --quiet --out "$out/r" > /dev/null
+    done
+    ref=""
+    for v in reference:rtl fast:rtl fast:cosim; do
+      opt=${v%:*} be=${v#*:}
+      SYSTRAIN_RTL_OPTIONS=$opt measure "${a[@]}" --backend "$be"
+      busy=$(($(key cycles.forward) + $(key cycles.backward) + $(key cycles.update)))
+      wall=$(host wall_seconds)
+      bps=$(awk -v b="$busy" -v w="$wall" 'BEGIN { printf "%.3g", b / w }')
+      [ -z "$ref" ] && ref=$bps
+      printf '| %sx%s | %s | %s | %s | %s | %s | %s | %s |\n' "$size" "$size" "$opt" "$be" "$steps" "$wall" "$busy" "$bps" \
+        "$(awk -v b="$bps" -v r="$ref" 'BEGIN { printf "%.2fx", b / r }')"
+    done
+  done
+fi
