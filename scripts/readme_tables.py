@@ -13,7 +13,8 @@ mlp_schedules (6 epochs of mlp_fashion, ~40 s), cnn_schedules (6 epochs of
 cnn_fashion, ~1.5 min), onnx_backend (ONNX's backend tests, ~2 s), onnx_models
 (the shipped ONNX models under every schedule, ~20 s), dataflows (AlexNet and ResNet-50 forward in
 WS, OS, IS and auto, ~10 s), edge_training (the edge trainer's board build on Fashion-MNIST, ~20 s), edge_compare (the board build's
-network on the array and on the edge trainer, ~2 min). Without
+network on the array and on the edge trainer, ~2 min), llm_step (a GPT-3 175B training step, baseline and
+interleaved, timing only, ~5 s). Without
 NAME, all.
 --check rewrites nothing: it exits 1 and shows the difference when a table in
 the README is not what the runs give (the test suite checks the fast ones).
@@ -451,10 +452,35 @@ def edge_compare(r):
     return lines
 
 
+def llm_step(r):
+    """README "LLM scale": one GPT-3 175B training step (bench/gpt3.yaml) under baseline and interleaved, timing only"""
+    b = r.report("bench/gpt3.yaml", "--schedule", "baseline")
+    i = r.report("bench/gpt3.yaml", "--schedule", "interleaved")
+    def rw(x, level):
+        return float(x[f"memory.{level}.reads"]) + float(x[f"memory.{level}.writes"])
+    def e(x):
+        return sci(x["energy_pj.total"])
+    rows = [("cycles", lambda x: sci(x["cycles.total"]), lambda x: float(x["cycles.total"])),
+            ("of them, the array computing (forward + backward + update)",
+             lambda x: sci(float(x["cycles.forward"]) + float(x["cycles.backward"]) + float(x["cycles.update"])),
+             lambda x: float(x["cycles.forward"]) + float(x["cycles.backward"]) + float(x["cycles.update"])),
+            ("of them, waiting for DRAM", lambda x: sci(x["cycles.stall"]), lambda x: float(x["cycles.stall"])),
+            ("seconds at 500 MHz", lambda x: f"{float(x['simulated_seconds']):,.1f}", lambda x: float(x["simulated_seconds"])),
+            ("tiles", lambda x: g(x["tiles"]), lambda x: float(x["tiles"])),
+            ("SRAM words read + written", lambda x: sci(rw(x, "sram")), lambda x: rw(x, "sram")),
+            ("DRAM words read + written", lambda x: sci(rw(x, "dram")), lambda x: rw(x, "dram")),
+            ("energy (pJ)", e, lambda x: float(x["energy_pj.total"]))]
+    lines = ["| one training step, 2,048 tokens, 128×128 | baseline | interleaved | interleaved / baseline |",
+             "| --- | --- | --- | --- |"]
+    for name, show, val in rows:
+        lines.append(f"| {name} | {show(b)} | {show(i)} | {val(i) / val(b):.3f}× |")
+    return lines
+
+
 TABLES = {"cnn_schedules": cnn_schedules, "mlp_schedules": mlp_schedules, "memory_system": memory_system, "lockstep_training": lockstep_training, "threshold_sweep": threshold_sweep,
           "mlp_speculative": mlp_speculative, "mlp35_speculative": mlp35_speculative, "onnx_backend": onnx_backend,
           "onnx_models": onnx_models, "dataflows": dataflows, "edge_training": edge_training,
-          "edge_compare": edge_compare}
+          "edge_compare": edge_compare, "llm_step": llm_step}
 
 
 def main():

@@ -17,16 +17,19 @@ module delay_line #(
 );
   if (DEPTH == 0) begin : g_wire
     assign q = d;
-  end else begin : g_regs
-    logic [WIDTH-1:0] r [DEPTH];
+  end else if (DEPTH == 1) begin : g_reg
     always_ff @(posedge clk) begin
-      if (rst) begin
-        for (int k = 0; k < DEPTH; k++) r[k] <= '0;
-      end else if (en) begin
-        r[0] <= d;
-        for (int k = 1; k < DEPTH; k++) r[k] <= r[k-1];
-      end
+      if (rst) q <= '0;
+      else if (en) q <= d;
     end
-    assign q = r[DEPTH-1];
+  end else begin : g_regs
+    // one packed vector, stage k in bits [k*WIDTH +: WIDTH], shifted as a
+    // whole (the simulator moves it a word at a time, not element by element)
+    logic [DEPTH*WIDTH-1:0] r;
+    always_ff @(posedge clk) begin
+      if (rst) r <= '0;
+      else if (en) r <= {r[(DEPTH-1)*WIDTH-1:0], d};
+    end
+    assign q = r[(DEPTH-1)*WIDTH +: WIDTH];
   end
 endmodule

@@ -49,19 +49,21 @@ module pe #(
   output logic signed [DW-1:0] w_q,
   output logic signed [AW-1:0] g_q
 );
-  logic signed [DW-1:0] vd, x_op, y_op;
-  logic signed [AW-1:0] p_main, p_g;
-  assign vd   = v_in[DW-1:0];
-  assign x_op = ag_mac ? vd : a_in;
-  if (MULT == 2) begin : g_two
-    assign y_op   = w_q;
-    assign p_main = AW'(x_op) * AW'(y_op);
-    assign p_g    = AW'(a_in) * AW'(vd);
-  end else begin : g_one
-    assign y_op   = g_mac ? vd : w_q;
-    assign p_main = AW'(x_op) * AW'(y_op);
-    assign p_g    = p_main;
-  end
+  // The products, as functions called only in the branch that uses them, so
+  // that the simulation evaluates a PE's multiplier in the cycles it works,
+  // not at every evaluation (the hardware is the same: one multiplier, or
+  // two with MULT = 2, behind the same operand muxes).
+  logic signed [DW-1:0] vd;
+  assign vd = v_in[DW-1:0];
+  function automatic logic signed [AW-1:0] p_main();
+    logic signed [DW-1:0] x_op, y_op;
+    x_op = ag_mac ? vd : a_in;
+    y_op = (MULT == 1 && g_mac) ? vd : w_q;
+    return AW'(x_op) * AW'(y_op);
+  endfunction
+  function automatic logic signed [AW-1:0] p_g();
+    return MULT == 2 ? AW'(a_in) * AW'(vd) : p_main();
+  endfunction
 
   // the weight update: dW = requant(G) (round half up, shift, saturate to DW),
   // then W - round(lr·dW / 2^upd_sh), saturated to DW
@@ -94,15 +96,15 @@ module pe #(
       if (s_shift) s_q <= s_in;
       if (tick) begin
         a_q <= a_in;
-        v_q <= ws_mac ? v_in + p_main : v_in;
-        h_q <= ag_mac ? h_in + p_main : h_in;
+        v_q <= ws_mac ? v_in + p_main() : v_in;
+        h_q <= ag_mac ? h_in + p_main() : h_in;
       end
       if (w_update) w_q <= updated(w_q, g_q);
       else if (w_swap) w_q <= s_q;
       else if (w_shift) w_q <= w_in;
       if (w_update) g_q <= '0;
       else if (g_shift) g_q <= g_in;
-      else if (g_mac) g_q <= g_q + p_g;
+      else if (g_mac) g_q <= g_q + p_g();
     end
   end
 endmodule

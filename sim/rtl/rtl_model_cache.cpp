@@ -82,13 +82,17 @@ std::string rtl_cache_dir() {
   return "/tmp/systrain-rtl-cache";
 }
 
+fs::path rtl_source_dir() {
+  if (const char* d = std::getenv("SYSTRAIN_RTL_SOURCE"); d && *d) return d;
+  return SYSTRAIN_SOURCE_DIR;
+}
+
 const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose) {
   static std::mutex mu;
   static std::map<std::string, const void*> loaded;
   std::lock_guard<std::mutex> lock(mu);
 
-  const fs::path src = SYSTRAIN_SOURCE_DIR;
-  const fs::path rtl = src / "rtl", shim = spec.shim_dir, script = spec.script;
+  const fs::path rtl = rtl_source_dir() / "rtl", shim = spec.shim_dir, script = spec.script;
   const fs::path runtime = SYSTRAIN_VERILATED_RT;
   // the RTL's one file list (what the build script verilates), the shim, the script, the runtime, Verilator
   const fs::path list = spec.sources_list;
@@ -192,12 +196,21 @@ const rtl_abi::Api& load_rtl_model(const RtlModelKey& key, bool verbose) {
   RtlBuildSpec spec;
   spec.name = fmt::format("{}x{}_d{}_a{}_m{}", key.rows, key.cols, key.data_bits, key.acc_bits, key.multipliers);
   spec.what = fmt::format("a {}x{} array", key.rows, key.cols);
-  spec.sources_list = src / "rtl" / "systolic" / "sources.f";
+  spec.sources_list = rtl_source_dir() / "rtl" / "systolic" / "sources.f";
   spec.shim_dir = src / "sim" / "rtl" / "shim";
   spec.shim_files = {"rtl_shim.cpp", "rtl_abi.h", "rtl_ports.def", "port_bits.h"};
-  spec.script = src / "scripts" / "build_rtl_model.sh";
+  spec.script = rtl_source_dir() / "scripts" / "build_rtl_model.sh";
   spec.args = {std::to_string(key.rows), std::to_string(key.cols), std::to_string(key.data_bits),
                std::to_string(key.acc_bits), std::to_string(key.multipliers)};
+  // more Verilator and C++ options, to measure what they buy (bench/speed_bench.sh): their own cache entry
+  const char* vf = std::getenv("SYSTRAIN_RTL_VERILATOR_FLAGS");
+  const char* cf = std::getenv("SYSTRAIN_RTL_CXXFLAGS");
+  const std::string extra_v = vf ? vf : "", extra_c = cf ? cf : "";
+  if (!extra_v.empty() || !extra_c.empty()) {
+    spec.name += fmt::format("_x{:016x}", fnv1a(extra_v + "\n" + extra_c));
+    spec.args.push_back(extra_v);
+    spec.args.push_back(extra_c);
+  }
   spec.lib = "libsystolic.so";
   spec.symbol = "systrain_rtl_api";
   const auto* api = static_cast<const rtl_abi::Api*>(load_rtl_library(spec, verbose));

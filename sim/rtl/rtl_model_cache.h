@@ -44,5 +44,13 @@ struct RtlBuildSpec {
 const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose);
 
 std::string rtl_cache_dir();
+// Where the RTL and its build scripts are read from: the source tree, or
+// $SYSTRAIN_RTL_SOURCE (a folder with rtl/ and scripts/, such as an older
+// commit's: bench/speed_bench.sh times the RTL as it was against this one;
+// the shim is always this build's).
+std::filesystem::path rtl_source_dir();
+// The array's model takes more options from $SYSTRAIN_RTL_VERILATOR_FLAGS
+// and $SYSTRAIN_RTL_CXXFLAGS (bench/speed_bench.sh measures what each buys);
+// a build with them is a cache entry of its own.
 
 }  // namespace systrain

@@ -15,10 +15,10 @@ const edge_abi::Api& load(int lanes, int d, int f, bool verbose) {
   RtlBuildSpec spec;
   spec.name = fmt::format("edge_z{}_d{}_f{}", lanes, d, f);
   spec.what = fmt::format("an edge junction of {} lanes", lanes);
-  spec.sources_list = src / "rtl" / "edge" / "sources.f";
+  spec.sources_list = rtl_source_dir() / "rtl" / "edge" / "sources.f";
   spec.shim_dir = src / "sim" / "rtl" / "edge";
   spec.shim_files = {"edge_shim.cpp", "edge_abi.h", "edge_ports.def", "../shim/port_bits.h"};
-  spec.script = src / "scripts" / "build_edge_rtl_model.sh";
+  spec.script = rtl_source_dir() / "scripts" / "build_edge_rtl_model.sh";
   spec.args = {std::to_string(lanes), std::to_string(d), std::to_string(f)};
   spec.lib = "libedge.so";
   spec.symbol = "systrain_edge_rtl_api";
