@@ -94,7 +94,9 @@ template <class In, class Acc, class Mul>
 SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
   const int64_t row_blocks = (M + kMr - 1) / kMr, col_blocks = (N + kNr - 1) / kNr;
   const int64_t blocks = row_blocks * col_blocks;
-#pragma omp parallel for schedule(static) if (M * K * N >= kParallelMacs)
+  const bool parallel = M * K * N >= kParallelMacs;
+  (void)parallel;  // (a build without OpenMP)
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t m0 = (blk / col_blocks) * kMr, n0 = (blk % col_blocks) * kNr;
     const int64_t mb = std::min(kMr, M - m0), nb = std::min(kNr, N - n0);
