@@ -60,9 +60,11 @@ tile_classes)
   # classes give the same report, and the same SCALE-Sim files, as the per-tile reference path
   same() {  # NAME ARGS...: run both ways and compare
     local name=$1; shift
-    "$st" run "$@" --quiet --set simulation.functional=false --out "fast_$name" > /dev/null 2>&1 || fail "$name: run (classes)"
-    "$st" run "$@" --quiet --set simulation.functional=false --set simulation.tile_classes=false --out "ref_$name" \
-      > /dev/null 2>&1 || fail "$name: run (per tile)"
+    # (300 steps at most: an epoch's later steps repeat the same passes)
+    "$st" run "$@" --quiet --set simulation.functional=false --set simulation.max_steps=300 --out "fast_$name" \
+      > /dev/null 2>&1 || fail "$name: run (classes)"
+    "$st" run "$@" --quiet --set simulation.functional=false --set simulation.max_steps=300 \
+      --set simulation.tile_classes=false --out "ref_$name" > /dev/null 2>&1 || fail "$name: run (per tile)"
     diff <(grep -v -e wall_seconds -e '"tile_classes"' "fast_$name/report.json") \
          <(grep -v -e wall_seconds -e '"tile_classes"' "ref_$name/report.json") > /dev/null || fail "$name: report.json differs"
     for f in report.csv layers.csv COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv; do
@@ -103,7 +105,7 @@ tile_classes)
       for p in gradient_reuse output_speculation; do
         [ $s != speculative ] && [ $p = output_speculation ] && continue
         values "mlp_${nk}_${s}_$p" "$src/configs/mlp_fashion.yaml" --schedule $s --set schedule.speculation.policy=$p \
-          --set accelerator.numerics.kind=$nk --set training.train_samples=1024 --set training.test_samples=256 \
+          --set accelerator.numerics.kind=$nk --set training.train_samples=512 --set training.test_samples=128 \
           --set training.batch=64 --set accelerator.array.weight_double_buffer=true
       done
       values "cnn_${nk}_$s" "$src/configs/cnn_fashion.yaml" --schedule $s --set accelerator.numerics.kind=$nk \
