@@ -14,7 +14,8 @@
 #               co-simulation against the RTL alone (the best of RUNS runs each). Targets: 2x the
 #               reference; co-simulation within 10 % of the RTL. Builds every model it times (minutes).
 # CPU = user + system seconds of the whole command (start-up, data set, report included), the median of
-# RUNS runs (default 3); RSS = the largest peak.
+# RUNS runs (default 3; ResNet-50's: perf's task-clock over 10 runs, when perf is there); RSS = the largest
+# peak.
 #   bench/speed_bench.sh [BUILD_DIR] [timing|functional|rtl|all] [RUNS]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -32,9 +33,10 @@ measure() {
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%U %S %M" -o "$out/time" "$st" run "$@" --quiet --out "$out/r" > /dev/null 2> "$out/err" \
       || { cat "$out/err" >&2; exit 1; }
-    read -r u s k < "$out/time"
-    cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
-    [ "$k" -gt "$m" ] && m=$k
+    local tu ts tk
+    read -r tu ts tk < "$out/time"
+    cpus+=("$(awk -v u="$tu" -v s="$ts" 'BEGIN { printf "%.2f", u + s }')")
+    [ "$tk" -gt "$m" ] && m=$tk
   done
   cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
   rss=$((m / 1024))
@@ -56,6 +58,11 @@ if [ "$what" = timing ] || [ "$what" = all ]; then
   for n in 1 10; do
     for tc in true false; do
       measure "$cfgs/resnet50_topology.yaml" --set training.train_samples=$((32 * n)) --set simulation.tile_classes=$tc
+      if command -v perf > /dev/null && perf stat -e task-clock true > /dev/null 2>&1; then  # ms: the runs are short
+        cpu=$(perf stat -r 10 -x, -e task-clock "$st" run "$cfgs/resnet50_topology.yaml" --quiet --out "$out/r" \
+          --set training.train_samples=$((32 * n)) --set simulation.tile_classes=$tc 2>&1 > /dev/null |
+          awk -F, '/task-clock/ { printf "%.4f", $1 / 1000 }')
+      fi
       printf '| ResNet-50, %s step(s) of 32, interleaved, 32x32 | %s | %s | %s | %s | %s | %s |\n' "$n" \
         "$([ $tc = true ] && echo classes || echo per tile)" "$cpu" "$(host wall_seconds)" "$rss" "$(key tiles)" \
         "$(key cycles.total)"

@@ -8,8 +8,10 @@
 namespace systrain {
 namespace {
 
-// below this many MACs a GEMM is cheaper on one thread than to wake the others
-constexpr int64_t kParallelMacs = 1 << 18;
+// below this many MACs a GEMM stays on one thread: on the shipped MLP's
+// passes (3.2 M MACs) two threads bought no wall time and doubled the CPU
+// time, the idle thread spinning between passes (bench/RESULTS.md)
+constexpr int64_t kParallelMacs = int64_t{1} << 24;
 // The register block: kMr rows × kNr columns of C held in registers across
 // k (AVX2: 8 accumulators of 8 lanes), each B row shared by the kMr rows.
 constexpr int64_t kMr = 8, kNr = 16;
