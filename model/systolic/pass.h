@@ -70,8 +70,8 @@ struct PassTiming {
 // second, next-to-last and last block of each dimension, the blocks at a
 // mode's special outer blocks, and the rest by their index modulo the period
 // of their SRAM bank pattern (1 without banks). One representative tile of
-// each class and how many tiles it stands for; at most a few dozen classes
-// for any pass, whatever its size.
+// each class and how many tiles it stands for: a few dozen classes (a few
+// hundred with a long bank period) for any pass, whatever its size.
 struct TileClass {
   Tile tile;
   int64_t count = 0;
