@@ -357,8 +357,9 @@ interrupt_leaves_nothing)
   [ -z "$(find o t -type f 2>/dev/null)" ] || fail "files left behind: $(find o t -type f)"
   # the same for SIGHUP (a closed terminal) and SIGTERM, in the TLM backend with a trace
   for sig in HUP TERM; do
+    # (20 epochs: one takes under 2 s now, and the signal must come while it runs)
     "$st" run "$src/configs/mlp_fashion.yaml" --out o_$sig --vcd t_$sig/x.vcd --set simulation.vcd_window=[0,100000] \
-      2> err.txt > /dev/null &
+      --set training.epochs=20 2> err.txt > /dev/null &
     pid=$!
     for _ in $(seq 1 600); do [ -e t_$sig ] && break; sleep 0.1; done
     sleep 1.5
@@ -622,13 +623,13 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   mcfg=$src/configs/mlp_fashion.yaml
   for cmd in sweep compare; do
     if [ $cmd = sweep ]; then
-      "$st" sweep "$mcfg" --set training.train_samples=60000 --set training.seed=1,2,3 --jobs 1 --out sig_$cmd \
+      "$st" sweep "$mcfg" --set training.epochs=10 --set training.seed=1,2,3 --jobs 1 --out sig_$cmd \
         > /dev/null 2> err_$cmd.txt &
     else
-      "$st" compare "$mcfg" --set training.train_samples=60000 --out sig_$cmd > /dev/null 2> err_$cmd.txt &
+      "$st" compare "$mcfg" --set training.epochs=10 --out sig_$cmd > /dev/null 2> err_$cmd.txt &
     fi
     p=$!
-    sleep 1.5  # (a run of 60,000 images takes several seconds: none has finished)
+    sleep 1.5  # (ten epochs of 60,000 images take many seconds: none has finished)
     kill -TERM $p
     wait $p; rc=$?
     sleep 1
@@ -703,7 +704,7 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   [ $rc -eq 1 ] && grep -q "dump_tensors: cannot write full/step_0/.*: File too large" err.txt &&
     [ -z "$(ls full)" ] && [ ! -e dfull/report.json ] || fail "a dump on a full disk: exit $rc, $(cat err.txt)"
   # one compare or sweep at a time into a folder: a second one is refused (exit 2) while the first runs
-  "$st" compare "$mcfg" --set training.train_samples=60000 --out busy > /dev/null 2>&1 & p=$!
+  "$st" compare "$mcfg" --set training.epochs=10 --out busy > /dev/null 2>&1 & p=$!
   sleep 1
   for cmd in compare sweep; do
     if [ $cmd = compare ]; then "$st" compare "$tcfg" --out busy > /dev/null 2> err.txt; rc=$?
