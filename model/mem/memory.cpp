@@ -73,6 +73,8 @@ void check_bounds(const Access2D& a, size_t size, Operand op) {
 }
 }  // namespace
 
+void Memory::check(const Access2D& a, Operand op) const { check_bounds(a, (*data_)[int(a.buffer)].size(), op); }
+
 void Memory::read(const Access2D& a, Operand op, int64_t* data) {
   counts_.reads[int(a.buffer)][int(op)] += a.elements() * words_per_element(op);
   if (!data) return;

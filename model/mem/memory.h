@@ -62,6 +62,11 @@ class Memory final : public MemoryPort {
     counts_.reads[int(b)][int(op)] += reads;
     counts_.writes[int(b)][int(op)] += writes;
   }
+  void count(const AccessCounts& c) { counts_ += c; }
+  // throws std::out_of_range unless every word of `a` is in its buffer (what
+  // read and write check before they touch values; for code that works on
+  // the buffers in place)
+  void check(const Access2D& a, Operand op) const;
   int words_per_element(Operand op) const { return op == Operand::kPsum ? words_per_psum_ : 1; }
 
  private:

@@ -248,14 +248,12 @@ namespace {
 
 // a counter's value as JSON, appended to `o`
 void append_scalar(std::string& o, const CounterValue& v) {
-  auto out = std::back_inserter(o);
   struct V {
     std::string& o;
-    std::back_insert_iterator<std::string> out;
-    void operator()(int64_t x) const { fmt::format_to(out, "{}", x); }
+    void operator()(int64_t x) const { fmt::format_to(std::back_inserter(o), "{}", x); }
     // JSON has no NaN or infinity: a value that is not finite is null
     void operator()(double x) const {
-      if (std::isfinite(x)) fmt::format_to(out, "{}", x);
+      if (std::isfinite(x)) fmt::format_to(std::back_inserter(o), "{}", x);
       else o += "null";
     }
     void operator()(bool x) const { o += x ? "true" : "false"; }
@@ -279,7 +277,7 @@ void append_scalar(std::string& o, const CounterValue& v) {
     void operator()(std::monostate) const { o += "null"; }
     void operator()(const Raw& x) const { o += x.json; }
   };
-  std::visit(V{o, out}, v);
+  std::visit(V{o}, v);
 }
 
 // a key as a JSON string: most need no escaping

@@ -43,12 +43,6 @@ double PassTiming::utilization(const ArrayShape& a) const {
   return u;
 }
 
-bool PassTiming::operator==(const PassTiming& o) const {
-  return tiles == o.tiles && cycles == o.cycles && stall_cycles == o.stall_cycles && phase_cycles == o.phase_cycles &&
-         sram.reads == o.sram.reads && sram.writes == o.sram.writes && mapped_pes == o.mapped_pes &&
-         busy_by_cycles == o.busy_by_cycles;
-}
-
 namespace {
 
 // The indices of one dimension of n blocks in classes: each the indices
@@ -100,9 +94,6 @@ int64_t bank_period(const std::vector<std::pair<Tile, Tile>>& pairs, const Array
   return a.banks / std::gcd(int64_t{a.banks}, g);
 }
 
-}  // namespace
-
-namespace {
 // the classes of both dimensions; tile class ko·|ic| + ki is (oc[ko], ic[ki])
 struct GridClasses {
   Grid g;
@@ -148,14 +139,10 @@ std::vector<TileClass> classes_of(const Pass& p, const ArrayShape& a, int multip
     }
   return out;
 }
-}  // namespace
 
-std::vector<TileClass> tile_classes(const Pass& p, const ArrayShape& a, int multipliers) {
-  return classes_of(p, a, multipliers, grid_classes(p, a, multipliers));
-}
-
-namespace {
-void add_run(PassTiming& pt, TlmArray& arr, Memory& mem, const Tile& t, int64_t count) {
+// runs one tile of a class through the TLM array's timing path, adds it
+// `count` times, and returns its cycles
+int64_t add_run(PassTiming& pt, TlmArray& arr, Memory& mem, const Tile& t, int64_t count) {
   const AccessCounts before = mem.counts();
   const TileRun run = arr.run(t, mem, 0, false);
   const AccessCounts d = mem.counts() - before;
@@ -163,9 +150,19 @@ void add_run(PassTiming& pt, TlmArray& arr, Memory& mem, const Tile& t, int64_t 
     for (int o = 0; o < int(Operand::kCount); ++o)
       pt.sram.reads[b][o] += d.reads[b][o] * count, pt.sram.writes[b][o] += d.writes[b][o] * count;
   pt.add(t, run.cycles, run.stall_cycles, run.phase_cycles, count);
-  pt.last_cycles = run.cycles;
+  return run.cycles;
+}
+
+// one more tile of `cycles` in a run-length coded sequence
+void append_tile(std::vector<std::pair<int64_t, int64_t>>& seq, int64_t cycles) {
+  if (!seq.empty() && seq.back().first == cycles) ++seq.back().second;
+  else seq.emplace_back(cycles, 1);
 }
 }  // namespace
+
+std::vector<TileClass> tile_classes(const Pass& p, const ArrayShape& a, int multipliers) {
+  return classes_of(p, a, multipliers, grid_classes(p, a, multipliers));
+}
 
 PassTiming pass_timing(const Pass& p, const ArrayShape& a, bool sequence) {
   PassTiming pt;
@@ -174,18 +171,11 @@ PassTiming pass_timing(const Pass& p, const ArrayShape& a, bool sequence) {
   const GridClasses gc = grid_classes(p, a, a.multipliers);
   const auto classes = classes_of(p, a, a.multipliers, gc);
   std::vector<int64_t> cycles;
-  for (const TileClass& c : classes) {
-    add_run(pt, arr, mem, c.tile, c.count);
-    cycles.push_back(pt.last_cycles);
-  }
+  for (const TileClass& c : classes) cycles.push_back(add_run(pt, arr, mem, c.tile, c.count));
   if (sequence && !classes.empty()) {  // each tile's cycles in issue order
     const auto of_o = class_of_index(gc.g.outer, gc.oc), of_i = class_of_index(gc.g.inner, gc.ic);
     for (uint32_t ko : of_o)
-      for (uint32_t ki : of_i) {
-        const int64_t c = cycles[ko * gc.ic.size() + ki];
-        if (!pt.sequence.empty() && pt.sequence.back().first == c) ++pt.sequence.back().second;
-        else pt.sequence.emplace_back(c, 1);
-      }
+      for (uint32_t ki : of_i) append_tile(pt.sequence, cycles[ko * gc.ic.size() + ki]);
   }
   return pt;
 }
@@ -194,11 +184,7 @@ PassTiming pass_timing_per_tile(const Pass& p, const ArrayShape& a) {
   PassTiming pt;
   TlmArray arr(a, Numerics{}, false);
   Memory mem(a.words_per_psum, false);
-  for (const Tile& t : tile_pass(p, a)) {
-    add_run(pt, arr, mem, t, 1);
-    if (!pt.sequence.empty() && pt.sequence.back().first == pt.last_cycles) ++pt.sequence.back().second;
-    else pt.sequence.emplace_back(pt.last_cycles, 1);
-  }
+  for (const Tile& t : tile_pass(p, a)) append_tile(pt.sequence, add_run(pt, arr, mem, t, 1));
   return pt;
 }
 

@@ -57,13 +57,11 @@ struct PassTiming {
   std::vector<std::pair<int64_t, int64_t>> busy_by_cycles;
   // when asked: each tile's cycles in issue order, run-length coded (cycles, tiles)
   std::vector<std::pair<int64_t, int64_t>> sequence;
-  int64_t last_cycles = 0;  // the cycles of the tile added last
   // `count` tiles like this one (its cycles, stalls and phases as run)
   void add(const Tile& t, int64_t cycles, int64_t stalls, const std::array<int64_t, int(Phase::kCount)>& phases,
            int64_t count = 1);
   // Σ over tiles of ru·cu·len / (R·C·cycles)
   double utilization(const ArrayShape& a) const;
-  bool operator==(const PassTiming& o) const;  // `sequence` aside
 };
 
 // The tiles of a pass in classes that cost the same (mode.h Grid): the first,

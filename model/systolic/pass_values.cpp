@@ -13,7 +13,8 @@ namespace {
 // time, the idle thread spinning between passes (bench/RESULTS.md)
 constexpr int64_t kParallelMacs = int64_t{1} << 24;
 // The register block: kMr rows × kNr columns of C held in registers across
-// k (AVX2: 8 accumulators of 8 lanes), each B row shared by the kMr rows.
+// k (AVX-512: 8 accumulators of 16 lanes; AVX2: 16 of 8), each B row shared
+// by the kMr rows.
 constexpr int64_t kMr = 8, kNr = 16;
 typedef float VF __attribute__((vector_size(64)));     // 16 floats
 typedef int32_t VI __attribute__((vector_size(64)));   // 16 int32
@@ -77,15 +78,15 @@ SYSTRAIN_CLONES void finish_float(const float* c, int64_t n, int64_t* out, bool 
   }
 }
 
-template <class In, class Acc>
-void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N) {
+template <class In, class Acc, class Mul>
+void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul) {
   if constexpr (std::is_same_v<In, float>) block_f32(A, B, C, K, N);
   else if constexpr (std::is_same_v<In, int16_t>) block_i16(A, B, C, K, N);
   else {  // int32 operands, 64-bit sums (acc_bits > 32)
     Acc acc[kMr][kNr] = {};
     for (int64_t k = 0; k < K; ++k)
       for (int64_t i = 0; i < kMr; ++i)
-        for (int64_t n = 0; n < kNr; ++n) acc[i][n] += static_cast<Acc>(static_cast<int64_t>(A[i * K + k]) * B[k * N + n]);
+        for (int64_t n = 0; n < kNr; ++n) acc[i][n] += mul(A[i * K + k], B[k * N + n]);
     for (int64_t i = 0; i < kMr; ++i) std::copy(acc[i], acc[i] + kNr, C + i * N);
   }
 }
@@ -103,7 +104,7 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
     const int64_t m0 = (blk / col_blocks) * kMr, n0 = (blk % col_blocks) * kNr;
     const int64_t mb = std::min(kMr, M - m0), nb = std::min(kNr, N - n0);
     if (mb == kMr && nb == kNr) {
-      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N);
+      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul);
       continue;
     }
     for (int64_t i = 0; i < mb; ++i) {  // an edge block
@@ -119,8 +120,10 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
 }
 
 // a view's rows × cols block as a dense row-major array, each word converted
+// (the block checked to lie in its buffer, as Memory::read checks it)
 template <class T, class Conv>
 void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, std::vector<T>& out, Conv conv) {
+  mem.check(m.block(rows, cols), m.op);
   const auto& buf = mem.buffer(m.buf);
   out.resize(static_cast<size_t>(rows * cols));
   T* o = out.data();
@@ -137,6 +140,7 @@ void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, std::ve
 // cols words to dst
 template <class Fn>
 void scatter_rows(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn row) {
+  mem.check(m.block(rows, cols), m.op);
   auto& buf = mem.buffer(m.buf);
   static thread_local std::vector<int64_t> tmp;
   tmp.resize(static_cast<size_t>(cols));
@@ -148,18 +152,6 @@ void scatter_rows(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn row)
     }
     row(i, tmp.data());
     for (int64_t j = 0; j < cols; ++j) r[j * m.cs] = tmp[j];
-  }
-}
-
-template <class Fn>
-void scatter(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn word) {
-  auto& buf = mem.buffer(m.buf);
-  for (int64_t i = 0; i < rows; ++i) {
-    int64_t* r = buf.data() + m.base + i * m.rs;
-    if (m.cs == 1)
-      for (int64_t j = 0; j < cols; ++j) r[j] = word(i, j);
-    else
-      for (int64_t j = 0; j < cols; ++j) r[j * m.cs] = word(i, j);
   }
 }
 
@@ -205,7 +197,6 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
   // kept between passes: no allocation (and no zeroing) per pass
   static thread_local std::vector<In> A, B;
   static thread_local std::vector<Acc> C;
-  static thread_local std::vector<int64_t> old;
   switch (p.mode) {
     case Mode::kWs:  // Y = X·W (IS: the same products, summed in the same k order)
     case Mode::kIs:
@@ -234,11 +225,13 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
         gather(mem, p.b, M, N, B, in);
         C.resize(static_cast<size_t>(K * N));
         gemm(A.data(), B.data(), C.data(), K, M, N, mul);
-        const auto& wbuf = mem.buffer(p.w.buf);
-        old.resize(static_cast<size_t>(K * N));
+        mem.check(p.w.block(K, N), p.w.op);
+        auto& wbuf = mem.buffer(p.w.buf);
         for (int64_t i = 0; i < K; ++i)
-          for (int64_t j = 0; j < N; ++j) old[i * N + j] = wbuf[p.w.at(i, j)];
-        scatter(mem, p.w, K, N, [&](int64_t i, int64_t j) { return ar.update(old[i * N + j], C[i * N + j], p); });
+          for (int64_t j = 0; j < N; ++j) {
+            int64_t& w = wbuf[p.w.at(i, j)];
+            w = ar.update(w, C[i * N + j], p);
+          }
       }
       break;
     }

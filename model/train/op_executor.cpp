@@ -174,14 +174,13 @@ const PassTiming& OpExecutor::pass_timing_of(int e, const Pass& p) {
   // operands are (their buffers, strides, and base addresses modulo the
   // banks; nothing without banks)
   const ArrayShape& a = eng_[e].shape;
-  std::array<int64_t, 33> key{e, int(p.mode), p.g.m, p.g.k, p.g.n, p.dx_rows, p.ag};
+  PassKey key{e, int(p.mode), p.g.m, p.g.k, p.g.n, p.dx_rows, p.ag};
   size_t k = 7;
   for (const Mat* m : {&p.a, &p.b, &p.w, &p.psum, &p.out}) {
     key[k++] = int(m->op) * int(Buffer::kCount) + int(m->buf);
     key[k++] = a.banks > 0 ? m->base % a.banks : 0;
     key[k++] = m->rs, key[k++] = m->cs;
   }
-  key[k++] = a.banks > 0;
   auto it = timing_.find(key);
   if (it == timing_.end()) it = timing_.emplace(key, pass_timing(p, a, engines() > 1)).first;
   return it->second;
@@ -201,9 +200,7 @@ void OpExecutor::run_pass(int e, const StepOp& op, OpStats& os, LayerStats* ls) 
     if (backend_tiles(e, t)) {
       pt = &t;
       if (ctx_.functional()) pass_values(op.pass, *en.memory, ctx_.num, ctx_.lr());
-      for (int b = 0; b < int(Buffer::kCount); ++b)
-        for (int o = 0; o < int(Operand::kCount); ++o)
-          en.memory->count(Buffer(b), Operand(o), t.sram.reads[b][o], t.sram.writes[b][o]);
+      en.memory->count(t.sram);
       en.cycle += t.cycles;
     }
   }

@@ -122,8 +122,10 @@ class OpExecutor : public Executor {
   DramCounts dram_seen_;
   int last_stage_ = 0;
   OpStats* last_op_ = nullptr;  // the op the transfers issued after the last one count with
-  // the timing of the passes seen, by what decides it (pass_timing_of)
-  std::map<std::array<int64_t, 33>, PassTiming> timing_;
+  // the timing of the passes seen, by what decides it (pass_timing_of):
+  // engine, mode, m, k, n, dx_rows, ag, and of 5 views: operand and buffer, base (modulo the banks), strides
+  using PassKey = std::array<int64_t, 7 + 5 * 4>;
+  std::map<PassKey, PassTiming> timing_;
 };
 
 }  // namespace systrain

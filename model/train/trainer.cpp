@@ -1,8 +1,5 @@
 #include "trainer.h"
 
-#include "pass_values.h"
-
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -12,6 +9,7 @@
 
 #include "array_model.h"
 #include "fnv1a.h"
+#include "pass_values.h"
 
 namespace systrain {
 

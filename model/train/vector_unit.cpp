@@ -1,7 +1,5 @@
 #include "vector_unit.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -250,11 +248,10 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
       mem.read(wm.block(p.kw(), p.n), Operand::kW, nullptr);
       mem.read(dwm.block(p.kw(), p.n), Operand::kDw, nullptr);
       if (functional) {
+        mem.check(wm.block(p.kw(), p.n), Operand::kW);
+        mem.check(dwm.block(p.kw(), p.n), Operand::kDw);
         auto& wb = mem.buffer(wm.buf);
         const auto& gb = mem.buffer(dwm.buf);
-        for (const auto& [m, size] : {std::pair{wm, wb.size()}, std::pair{dwm, gb.size()}})
-          if (m.base < 0 || m.rs < 0 || m.cs < 0 || m.at(p.kw() - 1, p.n - 1) >= static_cast<int64_t>(size))
-            throw std::out_of_range(fmt::format("update of layer {}: its weights or gradients lie outside their buffer", layer));
         for (int64_t i = 0; i < p.kw(); ++i) {
           int64_t* wr_row = wb.data() + wm.at(i, 0);
           const int64_t* g_row = gb.data() + dwm.at(i, 0);
