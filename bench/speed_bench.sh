@@ -14,8 +14,9 @@
 #               co-simulation against the RTL alone (the best of RUNS runs each). Targets: 2x the
 #               reference; co-simulation within 10 % of the RTL. Builds every model it times (minutes).
 # CPU = user + system seconds of the whole command (start-up, data set, report included), the median of
-# RUNS runs (default 3; ResNet-50's: perf's task-clock over 10 runs, when perf is there); RSS = the largest
-# peak.
+# RUNS runs (default 3; the timing runs by classes: perf's task-clock over 10 runs, when perf is there); RSS =
+# the largest peak. GPT-3's reports: totals (bench/gpt3.yaml's simulation.report_detail) or full (every op and
+# layer: 144 MB).
 #   bench/speed_bench.sh [BUILD_DIR] [timing|functional|rtl|all] [RUNS]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -44,26 +45,34 @@ measure() {
 key() { grep "^$1," "$out/r/report.csv" | cut -d, -f2; }
 host() { python3 -c "import json,sys; print(json.load(open('$out/r/report.json'))['host']['$1'])"; }
 
+# precise ARGS...: cpu = perf's task-clock of `systrain run ARGS`, the mean of 10 runs (ms resolution, for the
+# short runs), when perf works here; else measure's median stands
+precise() {
+  if command -v perf > /dev/null && perf stat -e task-clock true > /dev/null 2>&1; then
+    cpu=$(perf stat -r 10 -x, -e task-clock "$st" run "$@" --quiet --out "$out/r" 2>&1 > /dev/null |
+      awk -F, '/task-clock/ { printf "%.4f", $1 / 1000 }')
+  fi
+}
+
 if [ "$what" = timing ] || [ "$what" = all ]; then
-  echo "| timing only | path | CPU s | simulating, wall s | peak RSS MiB | tiles | simulated cycles |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| timing only | path | reports | CPU s | simulating, wall s | peak RSS MiB | tiles | simulated cycles |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   for s in baseline interleaved; do
-    for tc in true false; do
-      measure "$here/gpt3.yaml" --schedule $s --set simulation.tile_classes=$tc
-      printf '| GPT-3 175B step, %s, 128x128 | %s | %s | %s | %s | %s | %s |\n' "$s" \
-        "$([ $tc = true ] && echo classes || echo per tile)" "$cpu" "$(host wall_seconds)" "$rss" "$(key tiles)" \
-        "$(key cycles.total)"
+    # classes: the totals (bench/gpt3.yaml) and every op and layer (144 MB); per tile: the totals
+    for run in "true totals" "true full" "false totals"; do
+      read -r tc detail <<< "$run"
+      measure "$here/gpt3.yaml" --schedule $s --set simulation.tile_classes=$tc --set simulation.report_detail=$detail
+      [ $tc = true ] && precise "$here/gpt3.yaml" --schedule $s --set simulation.report_detail=$detail
+      printf '| GPT-3 175B step, %s, 128x128 | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
+        "$([ $tc = true ] && echo classes || echo per tile)" "$detail" "$cpu" "$(host wall_seconds)" "$rss" \
+        "$(key tiles)" "$(key cycles.total)"
     done
   done
   for n in 1 10; do
     for tc in true false; do
       measure "$cfgs/resnet50_topology.yaml" --set training.train_samples=$((32 * n)) --set simulation.tile_classes=$tc
-      if command -v perf > /dev/null && perf stat -e task-clock true > /dev/null 2>&1; then  # ms: the runs are short
-        cpu=$(perf stat -r 10 -x, -e task-clock "$st" run "$cfgs/resnet50_topology.yaml" --quiet --out "$out/r" \
-          --set training.train_samples=$((32 * n)) --set simulation.tile_classes=$tc 2>&1 > /dev/null |
-          awk -F, '/task-clock/ { printf "%.4f", $1 / 1000 }')
-      fi
-      printf '| ResNet-50, %s step(s) of 32, interleaved, 32x32 | %s | %s | %s | %s | %s | %s |\n' "$n" \
+      precise "$cfgs/resnet50_topology.yaml" --set training.train_samples=$((32 * n)) --set simulation.tile_classes=$tc
+      printf '| ResNet-50, %s step(s) of 32, interleaved, 32x32 | %s | full | %s | %s | %s | %s | %s |\n' "$n" \
         "$([ $tc = true ] && echo classes || echo per tile)" "$cpu" "$(host wall_seconds)" "$rss" "$(key tiles)" \
         "$(key cycles.total)"
     done

@@ -55,6 +55,44 @@ cosim_catches_faults)
   grep -q "co-simulation mismatch at cycle [0-9]* (step 0, engine 0, layer 0, forward pass, ws tile 5 " err.txt || fail "$(cat err.txt)"
   [ ! -e out_spec/report.json ] || fail "speculative fault: a report was written"
   ;;
+report_detail)
+  # simulation.report_detail: layers drops the ops from report.json and report.csv, totals drops the layers
+  # too and every per-layer file (removing those an earlier run left); what stays is the full report's
+  cfg="$src/configs/cnn_fashion.yaml"
+  args=(--quiet --set simulation.functional=false --set simulation.max_steps=4)
+  "$st" run "$cfg" "${args[@]}" --out full > /dev/null 2>&1 || fail "full run"
+  mkdir -p totals && cp full/*.csv full/report.json totals/
+  for d in layers totals; do
+    "$st" run "$cfg" "${args[@]}" --set simulation.report_detail=$d --out $d > /dev/null 2>&1 || fail "$d run"
+  done
+  python3 - full layers totals <<'PY' || fail "report contents"
+import copy, json, sys
+full, layers, totals = (json.load(open(d + "/report.json")) for d in sys.argv[1:])
+def strip(r, keys):
+    r = copy.deepcopy({k: v for k, v in r.items() if k not in keys and k != "host"})
+    r["config"]["simulation"].pop("report_detail")
+    return r
+assert len(full["ops"]) > 10 and len(full["layers"]) > 3, "the full report lacks ops or layers"
+assert "ops" not in layers and layers["layers"] == full["layers"], "layers: ops kept or layers differ"
+assert "ops" not in totals and "layers" not in totals, "totals: ops or layers kept"
+assert layers["config"]["simulation"]["report_detail"] == "layers"
+assert strip(layers, ("ops",)) == strip(full, ("ops",)), "layers: the totals differ from the full report's"
+assert strip(totals, ("ops", "layers")) == strip(full, ("ops", "layers")), "totals: they differ from the full report's"
+PY
+  for f in layers.csv COMPUTE_REPORT.csv BANDWIDTH_REPORT.csv DETAILED_ACCESS_REPORT.csv; do
+    cmp -s full/$f layers/$f || fail "layers: $f differs"
+    [ ! -e totals/$f ] || fail "totals: an earlier run's $f was left"
+  done
+  grep -q '^ops\.' full/report.csv || fail "full: report.csv has no ops"
+  ! grep -q '^ops\.' layers/report.csv || fail "layers: report.csv has ops"
+  ! grep -q '^layers\.' totals/report.csv || fail "totals: report.csv has layers"
+  # compare with totals; bars --of layers needs the ops, and says so (stages need only the totals)
+  "$st" compare "$cfg" --set simulation.functional=false --set simulation.max_steps=2 \
+    --set simulation.report_detail=totals --out cmp > /dev/null 2>&1 || fail "compare with totals"
+  "$st" bars cmp --of stages --out s.png > /dev/null 2>&1 && [ -s s.png ] || fail "bars --of stages of a totals compare"
+  "$st" bars cmp --of layers --out l.png > err.txt 2>&1; rc=$?
+  [ $rc -eq 2 ] && grep -q "report_detail" err.txt && [ ! -e l.png ] || fail "bars --of layers of a totals compare: rc $rc, $(cat err.txt)"
+  ;;
 tile_classes)
   # timing only, every shipped config (and the training configs in every schedule): the passes by tile
   # classes give the same report, and the same SCALE-Sim files, as the per-tile reference path

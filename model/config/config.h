@@ -29,6 +29,8 @@ enum class SpecPolicy { kGradientReuse, kOutputSpeculation };
 enum class Engines { kSplit, kDual };
 enum class VerifyMode { kSample, kBatch };
 enum class Backend { kTlm, kRtl, kCosim };
+// how much of a run the reports hold: every op and layer, the layers, or the totals
+enum class ReportDetail { kFull, kLayers, kTotals };
 // the loss: auto = softmax_xent on the array, sigmoid_xent (sigmoid outputs
 // against one-hot labels, δ = a − y) on the edge trainer
 enum class Loss { kAuto, kSoftmaxXent, kSigmoidXent };
@@ -167,6 +169,9 @@ struct Config {
     std::array<int64_t, 2> vcd_window{0, 2000};
     bool vcd_window_auto = true;
     std::string dump_tensors;  // empty = none
+    // full: report.json/report.csv with every op and layer; layers: without the
+    // ops; totals: the totals only, and no per-layer files (LLM-scale runs)
+    ReportDetail report_detail = ReportDetail::kFull;
   } simulation;
 
   bool is_float() const { return accelerator.numerics.kind == NumericsKind::kFloat32; }

@@ -499,6 +499,12 @@ std::vector<FieldSpec> make_fields() {
                          "the tlm backend: each pass's tiles in classes that cost the same, each computed once (a "
                          "pass seen before is looked up), and its values as one GEMM (false: every tile one by one "
                          "through the array model, the reference path; counts and values are the same)"));
+  f.push_back(enum_field<ReportDetail>(
+      "simulation.report_detail", [](C& c) -> ReportDetail& { return c.simulation.report_detail; },
+      {{"full", ReportDetail::kFull}, {"layers", ReportDetail::kLayers}, {"totals", ReportDetail::kTotals}},
+      "what the reports hold: full = report.json and report.csv with every layer and every op (ops.N), beside "
+      "layers.csv and the SCALE-Sim files; layers = the same without the ops; totals = the totals only, and no "
+      "per-layer files (a 96-layer GPT-3 step's full reports are 144 MB)"));
   f.push_back(int_field("simulation.max_steps", [](C& c) -> int64_t& { return c.simulation.max_steps; }, 0,
                         (int64_t{1} << 40), "stop after this many steps; 0 = no limit"));
   f.push_back(str_field("simulation.vcd", [](C& c) -> std::string& { return c.simulation.vcd; }, true,

@@ -50,7 +50,10 @@ void add_access(Counters& c, const std::string& p, const AccessCounts& a, unsign
 
 Counters counters_of(const Config& cfg, const RunResult& r) {
   Counters c;
-  c.reserve(600 + 80 * r.ops.size() + 40 * r.layers.size());  // about what each takes
+  const ReportDetail detail = cfg.simulation.report_detail;
+  const size_t n_layers = detail == ReportDetail::kTotals ? 0 : r.layers.size();
+  const size_t n_ops = detail == ReportDetail::kFull ? r.ops.size() : 0;
+  c.reserve(600 + 80 * n_ops + 40 * n_layers);  // about what each takes
   const Energy e = energy_of(cfg, r);
   c.add("systrain_version", std::string(SYSTRAIN_VERSION));
   c.add("name", cfg.name);
@@ -171,7 +174,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
   c.add("cosim.events_compared", r.cosim_events_compared);
   c.add("cosim.words_compared", r.cosim_words_compared);
   c.add("warnings", r.warnings);
-  for (size_t i = 0; i < r.layers.size(); ++i) {
+  for (size_t i = 0; i < n_layers; ++i) {
     if ((i & 1023) == 1023 && g_interrupted.load(std::memory_order_relaxed)) break;  // the caller writes nothing
     const auto& l = r.layers[i];
     const std::string p = fmt::format("layers.{}", i);
@@ -192,7 +195,7 @@ Counters counters_of(const Config& cfg, const RunResult& r) {
       c.add(fmt::format("{}.phase_cycles.{}", p, to_string(Phase(ph))), l.phase_cycles[ph]);
     add_access(c, p + ".sram", l.sram);
   }
-  for (size_t i = 0; i < r.ops.size(); ++i) {
+  for (size_t i = 0; i < n_ops; ++i) {
     if ((i & 1023) == 1023 && g_interrupted.load(std::memory_order_relaxed)) break;
     const auto& o = r.ops[i];
     const std::string p = fmt::format("ops.{}", i);

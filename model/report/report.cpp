@@ -5,11 +5,13 @@
 #include <sys/file.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 #include "counters.h"
@@ -47,7 +49,7 @@ ReportTexts report_texts(const Config& cfg, const RunResult& r) {
   ReportTexts t;
   t.json = counters_json(c);
   t.csv = counters_csv(c);
-  t.layers_csv = layers_csv(cfg, r);
+  if (cfg.simulation.report_detail != ReportDetail::kTotals) t.layers_csv = layers_csv(cfg, r);
   return t;
 }
 
@@ -200,12 +202,17 @@ std::string report_summary(const Config& cfg, const RunResult& r) {
   if (r.cycles_bandwidth_stall > 0)
     s += fmt::format("    of the tiles' cycles, frozen for SRAM bandwidth or banks: {}\n", r.cycles_bandwidth_stall);
   s += fmt::format("  MACs {:>13}\n", r.macs);
-  s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
+  // 14 characters a column, wider where a count needs it (an LLM step's)
+  const int64_t widest = std::max({r.sram.total_reads(), r.sram.total_writes(), r.dram.total_reads(), r.dram.total_writes()});
+  const int w = std::max<int>(14, static_cast<int>(std::to_string(widest).size()) + 2);
+  const auto row = [&](std::string_view name, auto a, auto b, auto c, auto d) {
+    s += fmt::format("  {:<14}{:>{w}}{:>{w}}{:>{w}}{:>{w}}\n", name, a, b, c, d, fmt::arg("w", w));
+  };
+  row("SRAM words", "reads", "writes", "DRAM reads", "DRAM writes");
   for (int o = 0; o < int(Operand::kCount); ++o)
-    s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", to_string(Operand(o)), r.sram.operand_reads(Operand(o)),
-                     r.sram.operand_writes(Operand(o)), r.dram.reads[o], r.dram.writes[o]);
-  s += fmt::format("  {:<14}{:>14}{:>14}{:>14}{:>14}\n", "total", r.sram.total_reads(), r.sram.total_writes(),
-                   r.dram.total_reads(), r.dram.total_writes());
+    row(to_string(Operand(o)), r.sram.operand_reads(Operand(o)), r.sram.operand_writes(Operand(o)), r.dram.reads[o],
+        r.dram.writes[o]);
+  row("total", r.sram.total_reads(), r.sram.total_writes(), r.dram.total_reads(), r.dram.total_writes());
   // pJ, the report's unit (energy_pj.*), digits grouped by thousands
   s += fmt::format("  energy {} pJ (MAC {}, SRAM {}, DRAM {}, vector {})\n", grouped(e.total()), grouped(e.mac),
                    grouped(e.sram()), grouped(e.dram), grouped(e.vector));
@@ -262,7 +269,8 @@ std::string BatchLock::take(const std::string& dir) {
   return "";
 }
 
-std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files,
+                                   const std::vector<std::string>& stale) {
   // Each file goes to a temporary name first (written, checked, flushed to
   // disk), then all are renamed into place; a file that was there before is
   // kept under a backup name until every rename has worked, so a failure
@@ -341,6 +349,10 @@ std::string write_files_atomically(const std::vector<std::pair<std::string, std:
       drop_backups();
       return fmt::format("cannot write {}: {}", files[i].first, ec.message());
     }
+  }
+  for (const auto& path : stale) {
+    std::error_code ec;
+    fs::remove(path, ec);  // (a folder we have just renamed files into)
   }
   drop_backups();
   return "";

@@ -51,7 +51,10 @@ std::string probe_writable(const std::string& dir);
 // ("cannot create the folder D: ...", "cannot write in D: ...")
 std::string prepare_out_dir(const std::string& dir);
 
-std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& path_and_content);
+// `stale`: files an earlier run left that this set does not hold (a totals-only
+// run's per-layer files), removed once every rename has worked
+std::string write_files_atomically(const std::vector<std::pair<std::string, std::string>>& path_and_content,
+                                   const std::vector<std::string>& stale = {});
 
 // One compare or sweep at a time writes into a folder (two compares into one
 // --out mixed each other's runs): take() holds DIR/.systrain.batch.lock until

@@ -347,6 +347,7 @@ Pass il_pass(const Config& cfg, const Workload& w, const StepLayout& l, int i, i
 
 std::vector<StepOp> forward_ops(const Config& cfg, const Workload& w, const StepLayout& l, int64_t m) {
   std::vector<StepOp> ops;
+  ops.reserve(8 * w.layers.size() + 8);  // the step's ops (step_ops): a few per layer, in both stages
   for (int i = 0; i < static_cast<int>(w.layers.size()); ++i) {
     for (size_t s = 0; s < w.layers[i].prep.size(); ++s) {
       ops.push_back(vector_op(Stage::kForward, i, prep_forward(w.layers[i].prep[s].kind), static_cast<int>(s)));

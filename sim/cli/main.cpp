@@ -271,18 +271,27 @@ extern "C" int sc_main(int argc, char* argv[]) {
   }
   // a signal while the reports are made or before they are written: nothing
   // is written (once the renames start, the set is finished whole)
+  // (simulation.report_detail: totals writes no per-layer files, and removes
+  // those an earlier run left in the folder)
+  const bool per_layer = cfg.simulation.report_detail != ReportDetail::kTotals;
   ReportTexts texts = report_texts(cfg, result);
-  ScalesimReports scalesim = scalesim_reports(result);
+  ScalesimReports scalesim = per_layer ? scalesim_reports(result) : ScalesimReports{};
   if (g_interrupted.load()) {
     fmt::print(stderr, "systrain: interrupted; no report was written\n");
     return kExitSimFailure;
   }
-  const std::string err = write_files_atomically({{out_dir + "/report.json", std::move(texts.json)},
-                                                   {out_dir + "/report.csv", std::move(texts.csv)},
-                                                   {out_dir + "/layers.csv", std::move(texts.layers_csv)},
-                                                   {out_dir + "/COMPUTE_REPORT.csv", std::move(scalesim.compute)},
-                                                   {out_dir + "/BANDWIDTH_REPORT.csv", std::move(scalesim.bandwidth)},
-                                                   {out_dir + "/DETAILED_ACCESS_REPORT.csv", std::move(scalesim.detail)}});
+  std::vector<std::pair<std::string, std::string>> files = {{out_dir + "/report.json", std::move(texts.json)},
+                                                            {out_dir + "/report.csv", std::move(texts.csv)}};
+  std::vector<std::pair<std::string, std::string>> layer_files = {
+      {out_dir + "/layers.csv", std::move(texts.layers_csv)},
+      {out_dir + "/COMPUTE_REPORT.csv", std::move(scalesim.compute)},
+      {out_dir + "/BANDWIDTH_REPORT.csv", std::move(scalesim.bandwidth)},
+      {out_dir + "/DETAILED_ACCESS_REPORT.csv", std::move(scalesim.detail)}};
+  std::vector<std::string> stale;
+  for (auto& f : layer_files)
+    if (per_layer) files.push_back(std::move(f));
+    else stale.push_back(f.first);
+  const std::string err = write_files_atomically(files, stale);
   if (!err.empty()) {
     fmt::print(stderr, "systrain: {}\n", err);
     return kExitSimFailure;

@@ -432,7 +432,7 @@ std::string bars_data(const std::string& what, const std::vector<std::string>& s
         layers = std::max(layers, layer + 1);
       }
     if (layers == 0) {
-      error = "the reports have no ops";
+      error = "the reports have no ops (their runs had simulation.report_detail layers or totals; --of layers needs full)";
       return "";
     }
     series = schedules;
