@@ -5,7 +5,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="cmake make g++ ccache pkg-config git verilator libsystemc-dev libfmt-dev doctest-dev libyaml-cpp-dev
-      libcli11-dev zlib1g-dev libonnx-dev libprotobuf-dev libonnx-testdata dataset-fashion-mnist gtkwave gnuplot-nox
+      libcli11-dev zlib1g-dev libdeflate-dev libonnx-dev libprotobuf-dev libonnx-testdata dataset-fashion-mnist gtkwave gnuplot-nox
       clang libclang-rt-14-dev python3 python3-torch"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

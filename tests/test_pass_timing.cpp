@@ -86,7 +86,7 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
   // partial sums (which the one GEMM does not write), fixed point (int16 x int16 into int32 modulo 2^32,
   // and 64-bit sums) and float32
   Rng rng(6122026);
-  int64_t checked = 0, words = 0;
+  int64_t checked = 0, words = 0, kernels_checked[4] = {};
   for (int trial = 0; trial < 600; ++trial) {
     const ArrayShape a{static_cast<int>(pick(rng, 1, 9)), static_cast<int>(pick(rng, 1, 9)),
                        static_cast<int>(pick(rng, 1, 2)), static_cast<int>(pick(rng, 1, 2))};
@@ -102,24 +102,45 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
     if (p.mode == Mode::kAg || p.mode == Mode::kIl) p.dx_rows = pick(rng, 0, c.k);
     Memory tiles(a.words_per_psum);
     fill(tiles, c, num.data_bits, num.is_float, rng);
-    Memory gemm = tiles;
+    // one pass in eight: every operand the most negative value, so that every pair of products
+    // vpdpwssd or pmaddwd adds is 2^31 and wraps in int32
+    const bool extremes = !num.is_float && pick(rng, 0, 7) == 0;
+    if (extremes)
+      for (int b = 0; b < int(Buffer::kCount); ++b)
+        for (auto& x : tiles.buffer(Buffer(b))) x = -(int64_t{1} << (num.data_bits - 1));
+    const Memory before = tiles;
     const float lr = 0.01f;
     TlmArray arr(a, num, true, lr);
     for (const Tile& t : tile_pass(p, a, a.multipliers)) arr.run(t, tiles, 0, false);
-    pass_values(p, gemm, num, lr);
-    INFO(fmt::format("{} m={} k={} n={} bias={} dx_rows={} on {}x{} float={} data_bits={} acc_bits={}", name(kind), c.m,
-                     c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, num.is_float, num.data_bits, num.acc_bits));
-    const int64_t psum0 = c.psum(0).base;  // the partial sums: the gradients buffer's tail
-    for (int b = 0; b < int(Buffer::kCount); ++b) {
-      const auto &x = tiles.buffer(Buffer(b)), &y = gemm.buffer(Buffer(b));
-      REQUIRE(x.size() == y.size());
-      const size_t end = Buffer(b) == Buffer::kGradients ? static_cast<size_t>(psum0) : x.size();
-      size_t diff = 0;
-      while (diff < end && x[diff] == y[diff]) ++diff;
-      CHECK_MESSAGE(diff == end, fmt::format("buffer {} word {} differs", to_string(Buffer(b)), diff));
-      words += static_cast<int64_t>(end);
+    // int16 operands with sums modulo 2^32: every kernel this CPU runs (pairs of k: VNNI, AVX2, C++)
+    const bool i16 = !num.is_float && num.data_bits <= 16 && num.acc_bits <= 32;
+    for (I16Kernel kern : {I16Kernel::kAuto, I16Kernel::kScalar, I16Kernel::kAvx2, I16Kernel::kAvx512Vnni}) {
+      if (kern != I16Kernel::kAuto && (!i16 || !i16_kernel_runs(kern))) continue;
+      Memory gemm = before;
+      const I16Kernel was = force_i16_kernel(kern);
+      pass_values(p, gemm, num, lr);
+      force_i16_kernel(was);
+      INFO(fmt::format("{} m={} k={} n={} bias={} dx_rows={} on {}x{} float={} data_bits={} acc_bits={} kernel {} "
+                       "extremes {}", name(kind), c.m, c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, num.is_float,
+                       num.data_bits, num.acc_bits, int(kern), extremes));
+      const int64_t psum0 = c.psum(0).base;  // the partial sums: the gradients buffer's tail
+      for (int b = 0; b < int(Buffer::kCount); ++b) {
+        const auto &x = tiles.buffer(Buffer(b)), &y = gemm.buffer(Buffer(b));
+        REQUIRE(x.size() == y.size());
+        const size_t end = Buffer(b) == Buffer::kGradients ? static_cast<size_t>(psum0) : x.size();
+        size_t diff = 0;
+        while (diff < end && x[diff] == y[diff]) ++diff;
+        CHECK_MESSAGE(diff == end, fmt::format("buffer {} word {} differs", to_string(Buffer(b)), diff));
+        words += static_cast<int64_t>(end);
+      }
+      ++checked;
+      kernels_checked[int(kern)] += kern != I16Kernel::kAuto;
     }
-    ++checked;
   }
-  MESSAGE(fmt::format("{} passes, {} words compared", checked, words));
+  // on x86-64 every machine runs the C++ and (nearly every) AVX2 kernel; this one also VNNI
+  CHECK(kernels_checked[int(I16Kernel::kScalar)] > 100);
+  for (I16Kernel k : {I16Kernel::kAvx2, I16Kernel::kAvx512Vnni})
+    if (i16_kernel_runs(k)) CHECK(kernels_checked[int(k)] > 100);
+  MESSAGE(fmt::format("{} passes, {} words compared; int16 kernels: C++ {}, AVX2 {}, VNNI {}", checked, words,
+                      kernels_checked[1], kernels_checked[2], kernels_checked[3]));
 }

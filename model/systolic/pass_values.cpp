@@ -1,6 +1,11 @@
 #include "pass_values.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -17,9 +22,6 @@ constexpr int64_t kParallelMacs = int64_t{1} << 24;
 // by the kMr rows.
 constexpr int64_t kMr = 8, kNr = 16;
 typedef float VF __attribute__((vector_size(64)));     // 16 floats
-typedef int32_t VI __attribute__((vector_size(64)));   // 16 int32
-typedef uint32_t VU __attribute__((vector_size(64)));  // 16 uint32 (sums that wrap)
-typedef int16_t VH __attribute__((vector_size(32)));   // 16 int16
 
 // the block's full tile of kMr × kNr in registers (AVX-512: one register a
 // row; AVX2: two), k in order
@@ -36,18 +38,6 @@ SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t
     std::memcpy(&b, B + k * N, sizeof b);
     // the scalar in every lane (GCC's vector-scalar product); a product, then a sum: each rounded
     for (int64_t i = 0; i < kMr; ++i) acc[i] += A[i * K + k] * b;
-  }
-  for (int64_t i = 0; i < kMr; ++i) std::memcpy(C + i * N, &acc[i], sizeof acc[i]);
-}
-
-SYSTRAIN_CLONES void block_i16(const int16_t* A, const int16_t* B, uint32_t* C, int64_t K, int64_t N) {
-  VU acc[kMr] = {};
-  for (int64_t k = 0; k < K; ++k) {
-    VH h;
-    std::memcpy(&h, B + k * N, sizeof h);
-    const VI b = __builtin_convertvector(h, VI);
-    // |a·b| <= 2^30: exact in int32; the sums wrap modulo 2^32
-    for (int64_t i = 0; i < kMr; ++i) acc[i] += (VU)(static_cast<int32_t>(A[i * K + k]) * b);
   }
   for (int64_t i = 0; i < kMr; ++i) std::memcpy(C + i * N, &acc[i], sizeof acc[i]);
 }
@@ -81,8 +71,7 @@ SYSTRAIN_CLONES void finish_float(const float* c, int64_t n, int64_t* out, bool 
 template <class In, class Acc, class Mul>
 void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul) {
   if constexpr (std::is_same_v<In, float>) block_f32(A, B, C, K, N);
-  else if constexpr (std::is_same_v<In, int16_t>) block_i16(A, B, C, K, N);
-  else {  // int32 operands, 64-bit sums (acc_bits > 32)
+  else {  // int32 operands, 64-bit sums (acc_bits > 32); int16 ones go to gemm_i16
     Acc acc[kMr][kNr] = {};
     for (int64_t k = 0; k < K; ++k)
       for (int64_t i = 0; i < kMr; ++i)
@@ -119,6 +108,123 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
   }
 }
 
+// ---- int16 operands, sums modulo 2^32: pairs of k at once ----------------
+// pmaddwd (AVX2, AVX-512BW) and vpdpwssd (AVX-512 VNNI) multiply int16 pairs
+// into int32 and add the two products to a 32-bit lane with wrap-around.
+// Each product is exact (|a·b| <= 2^30), and the sum of the pair and the lane
+// are taken modulo 2^32, so the lane is the same sum modulo 2^32 as the one
+// product at a time in k order (integer sums do not depend on their order).
+// A is packed as rows of K rounded up to even, B as k pairs interleaved per
+// column ((B[2p][n], B[2p+1][n]), n rounded up to a block of 16), zeros
+// padding both; C is computed whole in blocks of 8 x 16 and its M x N copied.
+struct I16Packed {
+  int64_t kp = 0, mp = 0, np = 0;  // k pairs; rows and columns rounded up to the block
+  std::vector<int16_t> a, b;       // a: mp rows of 2·kp; b: kp rows of np pairs
+  std::vector<uint32_t> c;         // mp x np
+};
+
+void pack_i16(const int16_t* A, const int16_t* B, int64_t M, int64_t K, int64_t N, I16Packed& pk) {
+  pk.kp = (K + 1) / 2, pk.mp = (M + kMr - 1) / kMr * kMr, pk.np = (N + kNr - 1) / kNr * kNr;
+  const int64_t k2 = 2 * pk.kp;
+  pk.a.assign(static_cast<size_t>(pk.mp * k2), 0);
+  for (int64_t i = 0; i < M; ++i) std::memcpy(&pk.a[i * k2], A + i * K, sizeof(int16_t) * K);
+  pk.b.assign(static_cast<size_t>(pk.kp * pk.np * 2), 0);
+  for (int64_t k = 0; k < K; ++k) {
+    int16_t* row = &pk.b[(k / 2) * pk.np * 2 + (k & 1)];
+    const int16_t* src = B + k * N;
+    for (int64_t n = 0; n < N; ++n) row[2 * n] = src[n];
+  }
+  pk.c.resize(static_cast<size_t>(pk.mp * pk.np));
+}
+
+// one 8 x 16 block of C: rows m0.., columns n0..
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void block_i16_vnni(const I16Packed& pk, uint32_t* c, int64_t m0, int64_t n0) {
+  __m512i acc[kMr];
+  for (auto& v : acc) v = _mm512_setzero_si512();
+  const int64_t k2 = 2 * pk.kp;
+  for (int64_t p = 0; p < pk.kp; ++p) {
+    const __m512i b = _mm512_loadu_si512(&pk.b[(p * pk.np + n0) * 2]);
+    for (int64_t i = 0; i < kMr; ++i) {
+      int32_t pair;
+      std::memcpy(&pair, &pk.a[(m0 + i) * k2 + 2 * p], 4);
+      acc[i] = _mm512_dpwssd_epi32(acc[i], _mm512_set1_epi32(pair), b);
+    }
+  }
+  for (int64_t i = 0; i < kMr; ++i) _mm512_storeu_si512(c + (m0 + i) * pk.np + n0, acc[i]);
+}
+__attribute__((target("avx2"))) void block_i16_avx2(const I16Packed& pk, uint32_t* c, int64_t m0, int64_t n0) {
+  __m256i lo[kMr], hi[kMr];
+  for (int64_t i = 0; i < kMr; ++i) lo[i] = hi[i] = _mm256_setzero_si256();
+  const int64_t k2 = 2 * pk.kp;
+  for (int64_t p = 0; p < pk.kp; ++p) {
+    const int16_t* bp = &pk.b[(p * pk.np + n0) * 2];
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 16));
+    for (int64_t i = 0; i < kMr; ++i) {
+      int32_t pair;
+      std::memcpy(&pair, &pk.a[(m0 + i) * k2 + 2 * p], 4);
+      const __m256i a = _mm256_set1_epi32(pair);
+      lo[i] = _mm256_add_epi32(lo[i], _mm256_madd_epi16(a, b0));
+      hi[i] = _mm256_add_epi32(hi[i], _mm256_madd_epi16(a, b1));
+    }
+  }
+  for (int64_t i = 0; i < kMr; ++i) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + (m0 + i) * pk.np + n0), lo[i]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + (m0 + i) * pk.np + n0 + 8), hi[i]);
+  }
+}
+#endif
+void block_i16_scalar(const I16Packed& pk, uint32_t* c, int64_t m0, int64_t n0) {
+  const int64_t k2 = 2 * pk.kp;
+  for (int64_t i = 0; i < kMr; ++i) {
+    uint32_t acc[kNr] = {};
+    const int16_t* a = &pk.a[(m0 + i) * k2];
+    for (int64_t p = 0; p < pk.kp; ++p) {
+      const int16_t* b = &pk.b[(p * pk.np + n0) * 2];
+      for (int64_t n = 0; n < kNr; ++n)
+        acc[n] += static_cast<uint32_t>(int32_t{a[2 * p]} * b[2 * n]) + static_cast<uint32_t>(int32_t{a[2 * p + 1]} * b[2 * n + 1]);
+    }
+    std::memcpy(c + (m0 + i) * pk.np + n0, acc, sizeof acc);
+  }
+}
+
+std::atomic<I16Kernel> g_i16_forced{I16Kernel::kAuto};
+
+I16Kernel i16_kernel() {
+  const I16Kernel f = g_i16_forced.load(std::memory_order_relaxed);
+  if (f != I16Kernel::kAuto) return f;
+  static const I16Kernel best = [] {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")) return I16Kernel::kAvx512Vnni;
+    if (__builtin_cpu_supports("avx2")) return I16Kernel::kAvx2;
+#endif
+    return I16Kernel::kScalar;
+  }();
+  return best;
+}
+
+// C[M][N] = Σ_k A[M][K]·B[K][N] modulo 2^32
+void gemm_i16(const int16_t* A, const int16_t* B, uint32_t* C, int64_t M, int64_t K, int64_t N) {
+  static thread_local I16Packed pk;
+  pack_i16(A, B, M, K, N, pk);
+  const I16Kernel kern = i16_kernel();
+  void (*block)(const I16Packed&, uint32_t*, int64_t, int64_t) = block_i16_scalar;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (kern == I16Kernel::kAvx512Vnni) block = block_i16_vnni;
+  if (kern == I16Kernel::kAvx2) block = block_i16_avx2;
+#endif
+  const int64_t row_blocks = pk.mp / kMr, col_blocks = pk.np / kNr, blocks = row_blocks * col_blocks;
+  const bool parallel = M * K * N >= kParallelMacs;
+  (void)parallel;
+  const I16Packed& cpk = pk;
+  uint32_t* c = pk.c.data();
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t blk = 0; blk < blocks; ++blk) block(cpk, c, (blk / col_blocks) * kMr, (blk % col_blocks) * kNr);
+  for (int64_t i = 0; i < M; ++i) std::memcpy(C + i * N, &pk.c[i * pk.np], sizeof(uint32_t) * N);
+}
+
 // a view's rows × cols block as a dense row-major array, each word converted
 // (the block checked to lie in its buffer, as Memory::read checks it)
 template <class T, class Conv>
@@ -153,6 +259,12 @@ void scatter_rows(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn row)
     row(i, tmp.data());
     for (int64_t j = 0; j < cols; ++j) r[j * m.cs] = tmp[j];
   }
+}
+
+template <class In, class Acc, class Mul>
+void run_gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
+  if constexpr (std::is_same_v<In, int16_t> && std::is_same_v<Acc, uint32_t>) gemm_i16(A, B, C, M, K, N);
+  else gemm(A, B, C, M, K, N, mul);
 }
 
 // the arithmetic of one numerics: operands In, sums Acc, and what a sum becomes
@@ -205,7 +317,7 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
       gather(mem, p.a, M, K, A, in);
       gather(mem, b, K, N, B, in);
       C.resize(static_cast<size_t>(M * N));
-      gemm(A.data(), B.data(), C.data(), M, K, N, mul);
+      run_gemm(A.data(), B.data(), C.data(), M, K, N, mul);
       scatter_rows(mem, p.out, M, N, [&](int64_t i, int64_t* dst) { ar.fin_row(&C[i * N], N, dst, p.shift, p.relu); });
       break;
     }
@@ -217,14 +329,14 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
         gather(mem, p.b, M, N, A, in);
         gather(mem, p.w.sub(0, 0).t(), N, R, B, in);  // Wᵀ: n rows of R lanes
         C.resize(static_cast<size_t>(M * R));
-        gemm(A.data(), B.data(), C.data(), M, N, R, mul);
+        run_gemm(A.data(), B.data(), C.data(), M, N, R, mul);
         scatter_rows(mem, p.out, M, R, [&](int64_t i, int64_t* dst) { ar.fin_row(&C[i * R], R, dst, p.shift, false); });
       }
       if (p.mode == Mode::kIl) {  // G = Xᵀ·dY summed over the batch in order, then W -= η·G in place
         gather(mem, p.a.t(), K, M, A, in);
         gather(mem, p.b, M, N, B, in);
         C.resize(static_cast<size_t>(K * N));
-        gemm(A.data(), B.data(), C.data(), K, M, N, mul);
+        run_gemm(A.data(), B.data(), C.data(), K, M, N, mul);
         mem.check(p.w.block(K, N), p.w.op);
         auto& wbuf = mem.buffer(p.w.buf);
         for (int64_t i = 0; i < K; ++i)
@@ -239,6 +351,19 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
 }
 
 }  // namespace
+
+I16Kernel force_i16_kernel(I16Kernel k) { return g_i16_forced.exchange(k); }
+
+bool i16_kernel_runs(I16Kernel k) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (k == I16Kernel::kAvx512Vnni) return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+  if (k == I16Kernel::kAvx2) return __builtin_cpu_supports("avx2");
+  return true;
+#else
+  return k == I16Kernel::kScalar || k == I16Kernel::kAuto;
+#endif
+}
 
 void pass_values(const Pass& p, Memory& mem, const Numerics& num, float lr) {
   if (p.g.m <= 0 || p.g.k <= 0 || p.g.n <= 0) return;

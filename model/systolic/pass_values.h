@@ -13,7 +13,7 @@
 // share each B row, k in order, vectorised across n (AVX2 where the CPU has
 // it); fixed point with data_bits <= 16 and acc_bits <= 32 multiplies
 // int16 by int16 into int32 and wraps modulo 2^32 (exact modulo
-// 2^acc_bits). Rows go to the OpenMP threads; each output is one thread's,
+// 2^acc_bits), two products of k at once (pmaddwd, vpdpwssd). Rows go to the OpenMP threads; each output is one thread's,
 // so the result does not depend on the thread count.
 #pragma once
 #include "fixed_point.h"
@@ -24,5 +24,12 @@ namespace systrain {
 
 // lr: η for float32 numerics (fixed numerics take it from the pass)
 void pass_values(const Pass& p, Memory& mem, const Numerics& num, float lr);
+
+// The kernel of int16 operands with sums modulo 2^32: pairs of products at
+// once (AVX-512 VNNI's vpdpwssd, AVX2's pmaddwd, or plain C++); kAuto = the
+// best this CPU runs. force_i16_kernel (for the tests) returns the one before.
+enum class I16Kernel { kAuto, kScalar, kAvx2, kAvx512Vnni };
+I16Kernel force_i16_kernel(I16Kernel k);
+bool i16_kernel_runs(I16Kernel k);  // this CPU can run it
 
 }  // namespace systrain

@@ -1,22 +1,50 @@
 #include "dataset.h"
 
 #include <fmt/format.h>
+#include <libdeflate.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <optional>
 
 namespace systrain {
 
 
 namespace {
 
+// The whole file in one call of libdeflate (2-3x zlib's speed; a data set's
+// 30 MB took 0.2 s of every run), into the size its trailer gives; nullopt
+// where that does not hold it all (several gzip members, 4 GiB or more, a
+// damaged file): zlib's stream then reads it, and names what is wrong.
+std::optional<std::vector<uint8_t>> gunzip_whole(const std::string& path, int64_t size) {
+  if (size < 18 || size > (int64_t{1} << 31)) return std::nullopt;
+  std::vector<uint8_t> in(static_cast<size_t>(size));
+  FILE* raw = std::fopen(path.c_str(), "rb");
+  if (!raw) return std::nullopt;
+  const bool read = std::fread(in.data(), 1, in.size(), raw) == in.size();
+  std::fclose(raw);
+  if (!read) return std::nullopt;
+  const uint8_t* t = in.data() + in.size() - 4;
+  const size_t isize = uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
+  std::vector<uint8_t> out(isize);
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  if (!d) return std::nullopt;
+  size_t in_used = 0, out_made = 0;
+  const libdeflate_result res =
+      libdeflate_gzip_decompress_ex(d, in.data(), in.size(), out.data(), out.size(), &in_used, &out_made);
+  libdeflate_free_decompressor(d);
+  if (res != LIBDEFLATE_SUCCESS || in_used != in.size() || out_made != out.size()) return std::nullopt;
+  return out;
+}
+
 std::vector<uint8_t> gunzip_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block, a device never end
     throw DataError(fmt::format("{}: not a regular file", path));
+  if (auto whole = gunzip_whole(path, st.st_size)) return std::move(*whole);
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
   // gzip's trailer holds the uncompressed size (mod 2^32): reserve it, so
