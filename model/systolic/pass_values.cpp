@@ -1,5 +1,8 @@
 #include "pass_values.h"
 
+#include "clones.h"
+#include "scratch.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
@@ -25,11 +28,6 @@ typedef float VF __attribute__((vector_size(64)));     // 16 floats
 
 // the block's full tile of kMr × kNr in registers (AVX-512: one register a
 // row; AVX2: two), k in order
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SYSTRAIN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SYSTRAIN_CLONES
-#endif
 
 SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t K, int64_t N) {
   VF acc[kMr] = {};
@@ -65,6 +63,28 @@ SYSTRAIN_CLONES void finish_float(const float* c, int64_t n, int64_t* out, bool 
     uint32_t u;
     std::memcpy(&u, &a, 4);
     out[j] = u;
+  }
+}
+
+// the interleaved pass's update of a row of weights in place, W −= η·G: as
+// Float::update and Fixed::update do it a word at a time
+SYSTRAIN_CLONES void update_row_f32(int64_t* __restrict w, const float* __restrict g, int64_t n, float lr) {
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t u = static_cast<uint32_t>(w[j]);
+    float f;
+    std::memcpy(&f, &u, 4);
+    const float r = f - lr * g[j];
+    uint32_t ru;
+    std::memcpy(&ru, &r, 4);
+    w[j] = static_cast<int64_t>(ru);
+  }
+}
+template <class Acc>
+SYSTRAIN_CLONES void update_row_fixed(int64_t* __restrict w, const Acc* __restrict g, int64_t n, int acc_bits,
+                                      int g_shift, int data_bits, int64_t lr, int upd_shift) {
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t raw = sizeof(Acc) == 4 ? wrap(static_cast<int32_t>(g[j]), acc_bits) : wrap(static_cast<int64_t>(g[j]), acc_bits);
+    w[j] = sgd_update(w[j], requant(raw, g_shift, data_bits, false), lr, upd_shift, data_bits);
   }
 }
 
@@ -123,18 +143,42 @@ struct I16Packed {
   std::vector<uint32_t> c;         // mp x np
 };
 
-void pack_i16(const int16_t* A, const int16_t* B, int64_t M, int64_t K, int64_t N, I16Packed& pk) {
+
+// A: a view's M x K words as rows of 2·kp int16, zeros past K and past M;
+// B: a view's K x N words as kp rows of np (B[2p][n], B[2p+1][n]) pairs, zeros
+// past K and past N (each view checked to lie in its buffer, as Memory::read
+// checks it)
+void pack_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N, I16Packed& pk) {
+  mem.check(A.block(M, K), A.op);
+  mem.check(B.block(K, N), B.op);
   pk.kp = (K + 1) / 2, pk.mp = (M + kMr - 1) / kMr * kMr, pk.np = (N + kNr - 1) / kNr * kNr;
   const int64_t k2 = 2 * pk.kp;
-  pk.a.assign(static_cast<size_t>(pk.mp * k2), 0);
-  for (int64_t i = 0; i < M; ++i) std::memcpy(&pk.a[i * k2], A + i * K, sizeof(int16_t) * K);
-  pk.b.assign(static_cast<size_t>(pk.kp * pk.np * 2), 0);
-  for (int64_t k = 0; k < K; ++k) {
-    int16_t* row = &pk.b[(k / 2) * pk.np * 2 + (k & 1)];
-    const int16_t* src = B + k * N;
-    for (int64_t n = 0; n < N; ++n) row[2 * n] = src[n];
+  scratch(pk.a, pk.mp * k2);
+  const int64_t* aw = mem.buffer(A.buf).data();
+  for (int64_t i = 0; i < M; ++i) {
+    const int64_t* r = aw + A.base + i * A.rs;
+    int16_t* o = &pk.a[i * k2];
+    if (A.cs == 1)
+      for (int64_t j = 0; j < K; ++j) o[j] = static_cast<int16_t>(r[j]);
+    else
+      for (int64_t j = 0; j < K; ++j) o[j] = static_cast<int16_t>(r[j * A.cs]);
+    if (K < k2) o[K] = 0;
   }
-  pk.c.resize(static_cast<size_t>(pk.mp * pk.np));
+  std::fill(pk.a.begin() + M * k2, pk.a.begin() + pk.mp * k2, int16_t{0});
+  scratch(pk.b, pk.kp * pk.np * 2);
+  const int64_t* bw = mem.buffer(B.buf).data();
+  for (int64_t p = 0; p < pk.kp; ++p) {
+    int16_t* o = &pk.b[p * pk.np * 2];
+    const int64_t* r0 = bw + B.base + 2 * p * B.rs;
+    const int64_t* r1 = 2 * p + 1 < K ? r0 + B.rs : nullptr;
+    if (B.cs == 1 && r1)
+      for (int64_t n = 0; n < N; ++n) o[2 * n] = static_cast<int16_t>(r0[n]), o[2 * n + 1] = static_cast<int16_t>(r1[n]);
+    else
+      for (int64_t n = 0; n < N; ++n)
+        o[2 * n] = static_cast<int16_t>(r0[n * B.cs]), o[2 * n + 1] = r1 ? static_cast<int16_t>(r1[n * B.cs]) : 0;
+    std::fill(o + 2 * N, o + 2 * pk.np, int16_t{0});
+  }
+  scratch(pk.c, pk.mp * pk.np);
 }
 
 // one 8 x 16 block of C: rows m0.., columns n0..
@@ -205,10 +249,11 @@ I16Kernel i16_kernel() {
   return best;
 }
 
-// C[M][N] = Σ_k A[M][K]·B[K][N] modulo 2^32
-void gemm_i16(const int16_t* A, const int16_t* B, uint32_t* C, int64_t M, int64_t K, int64_t N) {
+// C[M][N] = Σ_k A[M][K]·B[K][N] modulo 2^32, from the views' words; C is
+// left in the returned pack, rows of pk.np
+const I16Packed& gemm_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N) {
   static thread_local I16Packed pk;
-  pack_i16(A, B, M, K, N, pk);
+  pack_i16(mem, A, B, M, K, N, pk);
   const I16Kernel kern = i16_kernel();
   void (*block)(const I16Packed&, uint32_t*, int64_t, int64_t) = block_i16_scalar;
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -222,7 +267,7 @@ void gemm_i16(const int16_t* A, const int16_t* B, uint32_t* C, int64_t M, int64_
   uint32_t* c = pk.c.data();
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t blk = 0; blk < blocks; ++blk) block(cpk, c, (blk / col_blocks) * kMr, (blk % col_blocks) * kNr);
-  for (int64_t i = 0; i < M; ++i) std::memcpy(C + i * N, &pk.c[i * pk.np], sizeof(uint32_t) * N);
+  return pk;
 }
 
 // a view's rows × cols block as a dense row-major array, each word converted
@@ -231,7 +276,7 @@ template <class T, class Conv>
 void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, std::vector<T>& out, Conv conv) {
   mem.check(m.block(rows, cols), m.op);
   const auto& buf = mem.buffer(m.buf);
-  out.resize(static_cast<size_t>(rows * cols));
+  scratch(out, rows * cols);
   T* o = out.data();
   for (int64_t i = 0; i < rows; ++i) {
     const int64_t* r = buf.data() + m.base + i * m.rs;
@@ -261,10 +306,33 @@ void scatter_rows(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn row)
   }
 }
 
-template <class In, class Acc, class Mul>
-void run_gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
-  if constexpr (std::is_same_v<In, int16_t> && std::is_same_v<Acc, uint32_t>) gemm_i16(A, B, C, M, K, N);
-  else gemm(A, B, C, M, K, N, mul);
+// C = A·B for views A (M x K) and B (K x N) of the memory's words: the
+// sums, row i at C + i·ldc. int16 operands with sums modulo 2^32 go to
+// gemm_i16, packed straight from the words; the others are gathered into
+// dense rows and multiplied by gemm.
+template <class Acc>
+struct Product {
+  const Acc* c;
+  int64_t ldc;
+};
+template <class Ar>
+Product<typename Ar::Acc> product(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N) {
+  using In = typename Ar::In;
+  using Acc = typename Ar::Acc;
+  if constexpr (std::is_same_v<In, int16_t> && std::is_same_v<Acc, uint32_t>) {
+    const I16Packed& pk = gemm_i16(mem, A, B, M, K, N);
+    return {pk.c.data(), pk.np};
+  } else {
+    // kept between passes: no allocation (and no zeroing) per pass
+    static thread_local std::vector<In> a, b;
+    static thread_local std::vector<Acc> c;
+    const auto in = [](int64_t w) { return Ar::in(w); };
+    gather(mem, A, M, K, a, in);
+    gather(mem, B, K, N, b, in);
+    scratch(c, M * N);
+    gemm(a.data(), b.data(), c.data(), M, K, N, [](In x, In y) { return Ar::mul(x, y); });
+    return {c.data(), N};
+  }
 }
 
 // the arithmetic of one numerics: operands In, sums Acc, and what a sum becomes
@@ -276,6 +344,7 @@ struct Float {
   static Acc mul(In a, In b) { return a * b; }
   void fin_row(const Acc* c, int64_t n, int64_t* out, int, bool relu) const { finish_float(c, n, out, relu); }
   int64_t update(int64_t w, Acc g, const Pass&) const { return f2w(w2f(w) - lr * g); }
+  void update_row(int64_t* w, const Acc* g, int64_t n, const Pass&) const { update_row_f32(w, g, n, lr); }
 };
 template <class In_, class Acc_>
 struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
@@ -297,28 +366,20 @@ struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
   int64_t update(int64_t w, Acc g, const Pass& p) const {
     return sgd_update(w, requant(raw(g), p.g_shift, n.data_bits, false), p.lr, p.upd_shift, n.data_bits);
   }
+  void update_row(int64_t* w, const Acc* g, int64_t cnt, const Pass& p) const {
+    update_row_fixed(w, g, cnt, n.acc_bits, p.g_shift, n.data_bits, p.lr, p.upd_shift);
+  }
 };
 
 template <class Ar>
 void values(const Ar& ar, const Pass& p, Memory& mem) {
-  using In = typename Ar::In;
-  using Acc = typename Ar::Acc;
-  const auto in = [](int64_t w) { return Ar::in(w); };
-  const auto mul = [](In a, In b) { return Ar::mul(a, b); };
   const int64_t M = p.g.m, K = p.g.k, N = p.g.n;
-  // kept between passes: no allocation (and no zeroing) per pass
-  static thread_local std::vector<In> A, B;
-  static thread_local std::vector<Acc> C;
   switch (p.mode) {
     case Mode::kWs:  // Y = X·W (IS: the same products, summed in the same k order)
     case Mode::kIs:
     case Mode::kOs: {  // Y = A·B (forward: A = X, B = W; WG: A = Xᵀ, B = dY, Y = dW)
-      const Mat& b = p.mode == Mode::kOs ? p.b : p.w;
-      gather(mem, p.a, M, K, A, in);
-      gather(mem, b, K, N, B, in);
-      C.resize(static_cast<size_t>(M * N));
-      run_gemm(A.data(), B.data(), C.data(), M, K, N, mul);
-      scatter_rows(mem, p.out, M, N, [&](int64_t i, int64_t* dst) { ar.fin_row(&C[i * N], N, dst, p.shift, p.relu); });
+      const auto C = product<Ar>(mem, p.a, p.mode == Mode::kOs ? p.b : p.w, M, K, N);
+      scatter_rows(mem, p.out, M, N, [&](int64_t i, int64_t* dst) { ar.fin_row(C.c + i * C.ldc, N, dst, p.shift, p.relu); });
       break;
     }
     case Mode::kAg:
@@ -326,24 +387,23 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
       // dX[M][dx_rows] = dY·Wᵀ with the weights before the update, summed over n in order
       const int64_t R = std::clamp<int64_t>(p.dx_rows, 0, K);
       if ((p.mode == Mode::kAg || p.ag) && R > 0) {
-        gather(mem, p.b, M, N, A, in);
-        gather(mem, p.w.sub(0, 0).t(), N, R, B, in);  // Wᵀ: n rows of R lanes
-        C.resize(static_cast<size_t>(M * R));
-        run_gemm(A.data(), B.data(), C.data(), M, N, R, mul);
-        scatter_rows(mem, p.out, M, R, [&](int64_t i, int64_t* dst) { ar.fin_row(&C[i * R], R, dst, p.shift, false); });
+        const auto C = product<Ar>(mem, p.b, p.w.sub(0, 0).t(), M, N, R);  // Wᵀ: n rows of R lanes
+        scatter_rows(mem, p.out, M, R, [&](int64_t i, int64_t* dst) { ar.fin_row(C.c + i * C.ldc, R, dst, p.shift, false); });
       }
       if (p.mode == Mode::kIl) {  // G = Xᵀ·dY summed over the batch in order, then W -= η·G in place
-        gather(mem, p.a.t(), K, M, A, in);
-        gather(mem, p.b, M, N, B, in);
-        C.resize(static_cast<size_t>(K * N));
-        run_gemm(A.data(), B.data(), C.data(), K, M, N, mul);
+        const auto C = product<Ar>(mem, p.a.t(), p.b, K, M, N);
         mem.check(p.w.block(K, N), p.w.op);
         auto& wbuf = mem.buffer(p.w.buf);
-        for (int64_t i = 0; i < K; ++i)
+        for (int64_t i = 0; i < K; ++i) {
+          if (p.w.cs == 1) {  // a row of words in place (vectorised)
+            ar.update_row(wbuf.data() + p.w.at(i, 0), C.c + i * C.ldc, N, p);
+            continue;
+          }
           for (int64_t j = 0; j < N; ++j) {
             int64_t& w = wbuf[p.w.at(i, j)];
-            w = ar.update(w, C[i * N + j], p);
+            w = ar.update(w, C.c[i * C.ldc + j], p);
           }
+        }
       }
       break;
     }

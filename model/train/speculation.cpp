@@ -1,7 +1,11 @@
 #include "speculation.h"
 
+#include "clones.h"
+#include "scratch.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -115,6 +119,47 @@ SpecOpStats decide_samples(Memory& mem, const Workload& w, const StepLayout& l, 
   s.table_reads = m * n, s.table_writes = m * n;
   s.elements = m * n;
   return s;
+}
+
+// The rows of gr_update, vectorised. Each keeps the arithmetic and order of
+// the element-by-element form: row[j] += t·dy[j] (float32: the product
+// rounded, then the sum; int64 and doubles below 2^53: exact).
+SYSTRAIN_CLONES void axpy_f32(float* __restrict row, float t, const int64_t* __restrict dy, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t u = static_cast<uint32_t>(dy[j]);
+    float d;
+    std::memcpy(&d, &u, 4);
+    row[j] += t * d;
+  }
+}
+SYSTRAIN_CLONES void axpy_f64(double* __restrict row, double t, const double* __restrict d, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) row[j] += t * d[j];
+}
+SYSTRAIN_CLONES void axpy_i64(int64_t* __restrict row, int64_t t, const int64_t* __restrict d, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) row[j] += t * d[j];
+}
+// W −= η·g, float32 words
+SYSTRAIN_CLONES void sgd_f32(int64_t* __restrict w, const float* __restrict g, int64_t n, float lr) {
+  for (int64_t e = 0; e < n; ++e) {
+    const uint32_t u = static_cast<uint32_t>(w[e]);
+    float f;
+    std::memcpy(&f, &u, 4);
+    const float r = f - lr * g[e];
+    uint32_t ru;
+    std::memcpy(&ru, &r, 4);
+    w[e] = static_cast<int64_t>(ru);
+  }
+}
+// fixed point: g = requant(the labels' sum) (+ dW, saturated), then the SGD step
+SYSTRAIN_CLONES void gr_sgd_fixed(int64_t* __restrict w, const int64_t* __restrict dw, const double* __restrict acc,
+                                  const int64_t* __restrict acc64, int64_t n, bool has_dw, int wg_shift, int data_bits,
+                                  int64_t lr, int upd_shift) {
+  for (int64_t e = 0; e < n; ++e) {
+    const int64_t sum = acc64 ? acc64[e] : acc ? static_cast<int64_t>(acc[e]) : 0;
+    int64_t g = acc || acc64 ? requant(sum, wg_shift, data_bits, false) : 0;
+    if (has_dw) g = saturate(dw[e] + g, data_bits);
+    w[e] = sgd_update(w[e], g, lr, upd_shift, data_bits);
+  }
 }
 
 }  // namespace
@@ -242,12 +287,15 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
   int64_t labels_hit = 0;
   for (int c = 0; c < t.classes; ++c) labels_hit += hits[c] > 0;
   const bool has_dw = !st.misses.empty();
-  std::vector<int64_t> wv(functional ? words : 0), dw(functional ? words : 0, 0);
-  const Access2D wa = l.w[layer].block(kw, n);
-  mem.read(wa, Operand::kW, functional ? wv.data() : nullptr);
-  if (has_dw) {
-    const Mat dwm = l.dws[layer];
-    mem.read(dwm.block(kw, n), Operand::kDw, functional ? dw.data() : nullptr);
+  // W and dW counted as read, then updated where they are (mem.check: the
+  // bounds a read checks)
+  const Mat wm = l.w[layer], dwm = l.dws[layer];
+  const Access2D wa = wm.block(kw, n);
+  mem.read(wa, Operand::kW, nullptr);
+  if (has_dw) mem.read(dwm.block(kw, n), Operand::kDw, nullptr);
+  if (functional) {
+    mem.check(wa, Operand::kW);
+    if (has_dw) mem.check(dwm.block(kw, n), Operand::kDw);
   }
   for (int c = 0; c < t.classes; ++c) {
     if (hits[c] == 0) continue;
@@ -256,63 +304,72 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
     s.table_reads += R * (kw + n);
   }
   if (functional) {
+    auto& wb = mem.buffer(wm.buf);
+    const auto& dwb = mem.buffer(dwm.buf);
+    // f(i, W's row i, dW's row i): rows in place where their words are contiguous, else through copies
+    static thread_local std::vector<int64_t> wrow, dwrow;
+    const auto rows = [&](auto&& f) {
+      for (int64_t i = 0; i < kw; ++i) {
+        if (wm.cs == 1 && (dwm.cs == 1 || !has_dw)) {
+          f(i, wb.data() + wm.at(i, 0), has_dw ? dwb.data() + dwm.at(i, 0) : nullptr);
+          continue;
+        }
+        int64_t* w = scratch(wrow, n);
+        int64_t* d = scratch(dwrow, n);
+        for (int64_t j = 0; j < n; ++j) w[j] = wb[wm.at(i, j)], d[j] = has_dw ? dwb[dwm.at(i, j)] : 0;
+        f(i, w, d);
+        for (int64_t j = 0; j < n; ++j) wb[wm.at(i, j)] = w[j];
+      }
+    };
     std::vector<int> hit_labels;
     for (int c = 0; c < t.classes; ++c)
       if (hits[c] > 0) hit_labels.push_back(c);
     if (num.is_float) {
-      if (R == 1) {  // a dense layer: one row a label
-        for (int64_t i = 0; i < kw; ++i)
-          for (int64_t j = 0; j < n; ++j) {
-            float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
-            for (int c : hit_labels)
-              g += static_cast<float>(hits[c]) * w2f(t.gx[layer][c * kw + i]) * w2f(t.gdy[layer][c * n + j]);
-            wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
-          }
-      } else {
-        for (int64_t i = 0; i < kw; ++i)
-          for (int64_t j = 0; j < n; ++j) {
-            float g = has_dw ? w2f(dw[i * n + j]) : 0.0f;
-            for (int c : hit_labels)
-              for (int64_t r = 0; r < R; ++r)
-                g += static_cast<float>(hits[c]) * w2f(t.gx[layer][(c * R + r) * kw + i]) *
-                     w2f(t.gdy[layer][(c * R + r) * n + j]);
-            wv[i * n + j] = f2w(w2f(wv[i * n + j]) - lr * g);
-          }
-      }
+      // g = dW (or 0), then + h_c·x·dy for each hit label in order and each of its R rows in order: the
+      // labels in the outer loops, every element's sum still taken in that order (vectorised rows)
+      static thread_local std::vector<float> gv;
+      float* g = scratch(gv, words);
+      for (int64_t i = 0; i < kw; ++i)
+        for (int64_t j = 0; j < n; ++j) g[i * n + j] = has_dw ? w2f(dwb[dwm.at(i, j)]) : 0.0f;
+      for (int c : hit_labels)
+        for (int64_t r = 0; r < R; ++r) {
+          const float h = static_cast<float>(hits[c]);
+          const int64_t* gx = &t.gx[layer][(c * R + r) * kw];
+          const int64_t* gdy = &t.gdy[layer][(c * R + r) * n];
+          for (int64_t i = 0; i < kw; ++i) axpy_f32(&g[i * n], h * w2f(gx[i]), gdy, n);
+        }
+      rows([&](int64_t i, int64_t* w, const int64_t*) { sgd_f32(w, g + i * n, n, lr); });
     } else {
       // Σ_c h_c·Σ_r x_c,r[i]·dy_c,r[j] summed exactly. A dense layer (R = 1):
       // every term and partial sum is below 2^53 (|x·dy| < 2^30, h <= the
       // batch <= 2^20, at most 256 labels), so doubles hold them exactly and
       // the loop vectorises; a conv layer's R rows a label sum in 64 bits
       const int wg_shift = num.fa + num.fe - num.fg;
-      std::vector<double> acc(labels_hit > 0 && R == 1 ? words : 0, 0.0);
-      std::vector<int64_t> acc64(labels_hit > 0 && R > 1 ? words : 0, 0);
+      static thread_local std::vector<double> accv;
+      static thread_local std::vector<int64_t> acc64v;
+      double* acc = labels_hit > 0 && R == 1 ? scratch(accv, words) : nullptr;
+      int64_t* acc64 = labels_hit > 0 && R > 1 ? scratch(acc64v, words) : nullptr;
+      if (acc) std::fill(acc, acc + words, 0.0);
+      if (acc64) std::fill(acc64, acc64 + words, int64_t{0});
       std::vector<double> hdy(n);
       for (int c : hit_labels)
         for (int64_t r = 0; r < R; ++r) {
           const int64_t* gx = &t.gx[layer][(c * R + r) * kw];
           const int64_t* gdy = &t.gdy[layer][(c * R + r) * n];
           if (R > 1) {
-            for (int64_t i = 0; i < kw; ++i)
-              for (int64_t j = 0; j < n; ++j) acc64[i * n + j] += hits[c] * gx[i] * gdy[j];
+            for (int64_t i = 0; i < kw; ++i) axpy_i64(acc64 + i * n, hits[c] * gx[i], gdy, n);
             continue;
           }
           for (int64_t j = 0; j < n; ++j) hdy[j] = static_cast<double>(hits[c] * gdy[j]);
-          for (int64_t i = 0; i < kw; ++i) {
-            const double xi = static_cast<double>(gx[i]);
-            double* row = &acc[i * n];
-            for (int64_t j = 0; j < n; ++j) row[j] += xi * hdy[j];
-          }
+          for (int64_t i = 0; i < kw; ++i) axpy_f64(acc + i * n, static_cast<double>(gx[i]), hdy.data(), n);
         }
-      for (int64_t e = 0; e < words; ++e) {
-        const int64_t sum = labels_hit == 0 ? 0 : R > 1 ? acc64[e] : static_cast<int64_t>(acc[e]);
-        int64_t g = labels_hit > 0 ? requant(sum, wg_shift, num.data_bits, false) : 0;
-        if (has_dw) g = saturate(dw[e] + g, num.data_bits);
-        wv[e] = sgd_update(wv[e], g, sn.lr, sn.upd_shift, num.data_bits);
-      }
+      rows([&](int64_t i, int64_t* w, const int64_t* dw) {
+        gr_sgd_fixed(w, dw, acc ? acc + i * n : nullptr, acc64 ? acc64 + i * n : nullptr, n, has_dw, wg_shift,
+                     num.data_bits, sn.lr, sn.upd_shift);
+      });
     }
   }
-  mem.write(wa, Operand::kW, functional ? wv.data() : nullptr);
+  mem.write(wa, Operand::kW, nullptr);
   s.elements = words * std::max<int64_t>(1, (has_dw ? 1 : 0) + labels_hit * R);
   return s;
 }

@@ -76,7 +76,10 @@ void Trainer::load_batch(const Samples& s, const std::vector<int64_t>& order, in
       const uint8_t* src = &s.pixels[order[first + i] * K];
       if (P == 1) {  // a vector: one row
         int64_t* row = act.data() + x0.at(i, 0);
-        for (int64_t j = 0; j < K; ++j) row[j * x0.cs] = word[src[j]];
+        if (x0.cs == 1)
+          for (int64_t j = 0; j < K; ++j) row[j] = word[src[j]];
+        else
+          for (int64_t j = 0; j < K; ++j) row[j * x0.cs] = word[src[j]];
         continue;
       }
       for (int64_t j = 0; j < K; ++j) act[at(i, j)] = word[src[j]];

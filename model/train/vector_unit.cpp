@@ -1,5 +1,7 @@
 #include "vector_unit.h"
 
+#include "clones.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -185,7 +187,6 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
 
 // The SGD update of one contiguous row of words, as sgd_update (fixed) and
 // f2w(w2f(w) − lr·w2f(g)) (float32) do it, in a loop the compiler vectorises
-#define SYSTRAIN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 SYSTRAIN_CLONES void sgd_row_f32(int64_t* __restrict w, const int64_t* __restrict g, int64_t n, float lr) {
   for (int64_t j = 0; j < n; ++j) {
     const uint32_t wu = static_cast<uint32_t>(w[j]), gu = static_cast<uint32_t>(g[j]);
@@ -202,7 +203,6 @@ SYSTRAIN_CLONES void sgd_row_fixed(int64_t* __restrict w, const int64_t* __restr
                                    int data_bits) {
   for (int64_t j = 0; j < n; ++j) w[j] = sgd_update(w[j], g[j], lr, shift, data_bits);
 }
-#undef SYSTRAIN_CLONES
 
 }  // namespace
 

@@ -84,11 +84,11 @@ uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
 Samples load_fashion_mnist(const std::string& dir, const std::string& which, int64_t limit) {
   const std::string ip = fmt::format("{}/{}-images-idx3-ubyte.gz", dir, which);
   const std::string lp = fmt::format("{}/{}-labels-idx1-ubyte.gz", dir, which);
-  const auto img = gunzip_file(ip), lab = gunzip_file(lp);
-  return parse_idx(img, lab, ip, lp, limit);
+  auto img = gunzip_file(ip), lab = gunzip_file(lp);
+  return parse_idx(std::move(img), lab, ip, lp, limit);
 }
 
-Samples parse_idx(const std::vector<uint8_t>& img, const std::vector<uint8_t>& lab, const std::string& ip,
+Samples parse_idx(std::vector<uint8_t> img, const std::vector<uint8_t>& lab, const std::string& ip,
                   const std::string& lp, int64_t limit) {
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw DataError(fmt::format("{}: not an IDX image file (magic 0x00000803 expected)", ip));
@@ -104,7 +104,11 @@ Samples parse_idx(const std::vector<uint8_t>& img, const std::vector<uint8_t>& l
   Samples s;
   s.count = limit > 0 ? std::min(limit, n) : n;
   s.width = h * w;
-  s.pixels.assign(img.begin() + 16, img.begin() + 16 + s.count * s.width);
+  // the pixels in place: the header's 16 bytes dropped, no copy of the rest
+  s.pixels = std::move(img);
+  s.pixels.erase(s.pixels.begin(), s.pixels.begin() + 16);
+  s.pixels.resize(static_cast<size_t>(s.count * s.width));
+  if (s.count < n) s.pixels.shrink_to_fit();  // (a few samples of the file: not all of it held)
   s.labels.resize(s.count);
   for (int64_t i = 0; i < s.count; ++i) {
     s.labels[i] = lab[8 + i];
