@@ -100,31 +100,18 @@ void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul)
   }
 }
 
-// C[M][N] = Σ_k A[M][K]·B[K][N], each output summed in k order from zero.
-// Mul(a, b) is the product as the accumulator's type.
+// C[M][N] = Σ_k A[M][K]·B[K][N], each output summed in k order from zero,
+// M and N whole blocks (product() pads them). Mul(a, b) is the product as
+// the accumulator's type.
 template <class In, class Acc, class Mul>
 SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
-  const int64_t row_blocks = (M + kMr - 1) / kMr, col_blocks = (N + kNr - 1) / kNr;
-  const int64_t blocks = row_blocks * col_blocks;
+  const int64_t col_blocks = N / kNr, blocks = M / kMr * col_blocks;
   const bool parallel = M * K * N >= kParallelMacs;
   (void)parallel;  // (a build without OpenMP)
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t m0 = (blk / col_blocks) * kMr, n0 = (blk % col_blocks) * kNr;
-    const int64_t mb = std::min(kMr, M - m0), nb = std::min(kNr, N - n0);
-    if (mb == kMr && nb == kNr) {
-      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul);
-      continue;
-    }
-    for (int64_t i = 0; i < mb; ++i) {  // an edge block
-      Acc acc[kNr] = {};
-      for (int64_t k = 0; k < K; ++k) {
-        const In a = A[(m0 + i) * K + k];
-        const In* b = B + k * N + n0;
-        for (int64_t n = 0; n < nb; ++n) acc[n] += mul(a, b[n]);
-      }
-      for (int64_t n = 0; n < nb; ++n) C[(m0 + i) * N + n0 + n] = acc[n];
-    }
+    full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul);
   }
 }
 
@@ -270,21 +257,24 @@ const I16Packed& gemm_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t
   return pk;
 }
 
-// a view's rows × cols block as a dense row-major array, each word converted
-// (the block checked to lie in its buffer, as Memory::read checks it)
+// a view's rows × cols block as a dense row-major array, each word converted,
+// rows of ld (>= cols) elements and rows_out (>= rows) rows, zeros padding
+// both (the block checked to lie in its buffer, as Memory::read checks it)
 template <class T, class Conv>
-void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, std::vector<T>& out, Conv conv) {
+void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int64_t ld, int64_t rows_out,
+            std::vector<T>& out, Conv conv) {
   mem.check(m.block(rows, cols), m.op);
   const auto& buf = mem.buffer(m.buf);
-  scratch(out, rows * cols);
-  T* o = out.data();
-  for (int64_t i = 0; i < rows; ++i) {
+  T* o = scratch(out, rows_out * ld);
+  for (int64_t i = 0; i < rows; ++i, o += ld) {
     const int64_t* r = buf.data() + m.base + i * m.rs;
     if (m.cs == 1)
-      for (int64_t j = 0; j < cols; ++j) *o++ = conv(r[j]);
+      for (int64_t j = 0; j < cols; ++j) o[j] = conv(r[j]);
     else
-      for (int64_t j = 0; j < cols; ++j) *o++ = conv(r[j * m.cs]);
+      for (int64_t j = 0; j < cols; ++j) o[j] = conv(r[j * m.cs]);
+    std::fill(o + cols, o + ld, T{});
   }
+  std::fill(o, o + (rows_out - rows) * ld, T{});
 }
 
 // rows × cols words into a view, a row at a time: row(i, dst) writes row i's
@@ -327,11 +317,13 @@ Product<typename Ar::Acc> product(const Memory& mem, const Mat& A, const Mat& B,
     static thread_local std::vector<In> a, b;
     static thread_local std::vector<Acc> c;
     const auto in = [](int64_t w) { return Ar::in(w); };
-    gather(mem, A, M, K, a, in);
-    gather(mem, B, K, N, b, in);
-    scratch(c, M * N);
-    gemm(a.data(), b.data(), c.data(), M, K, N, [](In x, In y) { return Ar::mul(x, y); });
-    return {c.data(), N};
+    // whole blocks: A's rows and B's columns padded with zeros (a padded row
+    // or column's sums are never read; a real one's take no padded term)
+    const int64_t mp = (M + kMr - 1) / kMr * kMr, np = (N + kNr - 1) / kNr * kNr;
+    gather(mem, A, M, K, K, mp, a, in);
+    gather(mem, B, K, N, np, K, b, in);
+    gemm(a.data(), b.data(), scratch(c, mp * np), mp, K, np, [](In x, In y) { return Ar::mul(x, y); });
+    return {c.data(), np};
   }
 }
 
