@@ -46,9 +46,16 @@ struct BufferLoad {
 void add_row(const Mat& v, int64_t row, int64_t lanes, const ArrayShape& a, BufferLoad& load) {
   const int64_t wpe = a.words_per_element(v.op), banks = a.banks;
   load.words += lanes * wpe;
+  auto mod = [banks](int64_t x) { return (x % banks + banks) % banks; };
+  // lane j's first word is in bank (b0 + j·step) mod banks: stepped, not divided, lane by lane
+  const int64_t step = mod(v.cs * wpe);
+  int64_t b = mod(v.at(row, 0) * wpe);
   for (int64_t j = 0; j < lanes; ++j) {
-    const int64_t base = v.at(row, j) * wpe;
-    for (int64_t w = 0; w < wpe; ++w) load.bank[static_cast<size_t>(((base + w) % banks + banks) % banks)]++;
+    if (wpe == 1) load.bank[static_cast<size_t>(b)]++;
+    else
+      for (int64_t w = 0; w < wpe; ++w) load.bank[static_cast<size_t>(mod(b + w))]++;
+    b += step;
+    if (b >= banks) b -= banks;
   }
 }
 
@@ -151,7 +158,9 @@ TileStalls stalls_of(const Tile& t, const ArrayShape& a, bool per_cycle,
 
 int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
   if (!limited(a) || acc.empty()) return 1;
-  auto loads = empty_loads(a);
+  // (called every RTL cycle: the per-bank counts are kept and cleared, not allocated)
+  thread_local std::array<BufferLoad, int(Buffer::kCount)> loads;
+  for (auto& l : loads) l.words = 0, l.bank.assign(static_cast<size_t>(a.banks), 0);
   for (const auto& r : acc) add_row(r.view, r.row, r.lanes, a, loads[int(r.view.buf)]);
   return cost_of(loads, a);
 }

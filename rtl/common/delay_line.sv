@@ -22,14 +22,27 @@ module delay_line #(
       if (rst) q <= '0;
       else if (en) q <= d;
     end
-  end else begin : g_regs
-    // one packed vector, stage k in bits [k*WIDTH +: WIDTH], shifted as a
-    // whole (the simulator moves it a word at a time, not element by element)
-    logic [DEPTH*WIDTH-1:0] r;
+  end else begin : g_ring
+    // DEPTH words in a ring: each enabled cycle writes d over the oldest
+    // word, at `at`, and moves `at` on; q is the word `at` points to, the
+    // one written DEPTH enabled cycles ago, or zero until DEPTH have passed
+    // since the reset (`full`): what DEPTH registers in a row, reset to zero,
+    // give. One word is written a cycle instead of DEPTH moved, so the
+    // simulator's cost no longer grows with the depth.
+    localparam int AB = DEPTH > 1 ? $clog2(DEPTH) : 1;
+    logic [WIDTH-1:0] ring [DEPTH];
+    logic [AB-1:0] at;
+    logic full;
     always_ff @(posedge clk) begin
-      if (rst) r <= '0;
-      else if (en) r <= {r[(DEPTH-1)*WIDTH-1:0], d};
+      if (rst) begin
+        at <= '0;
+        full <= 1'b0;
+      end else if (en) begin
+        ring[at] <= d;
+        at <= at == AB'(DEPTH - 1) ? '0 : at + AB'(1);
+        if (at == AB'(DEPTH - 1)) full <= 1'b1;
+      end
     end
-    assign q = r[(DEPTH-1)*WIDTH +: WIDTH];
+    assign q = full ? ring[at] : '0;
   end
 endmodule

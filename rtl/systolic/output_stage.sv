@@ -60,20 +60,14 @@ module output_stage
     else if (row_out && !stall) row_out_cnt <= row_out_cnt + 1;
   end
 
-  function automatic logic signed [AW-1:0] requant(input logic signed [AW-1:0] x,
-                                                   input logic [5:0] f, input logic rl);
-    logic signed [AW:0] t;
-    logic signed [AW:0] rnd;
-    logic signed [AW:0] hi, lo;
-    rnd = (f == 0) ? '0 : ((AW+1)'(1) <<< (f - 6'd1));
-    t = ((AW+1)'(x) + rnd) >>> f;
-    hi = (AW+1)'((64'sd1 <<< (DW - 1)) - 64'sd1);
-    lo = -(AW+1)'(64'sd1 <<< (DW - 1));
-    if (t > hi) t = hi;
-    if (t < lo) t = lo;
-    if (rl && t < 0) t = '0;
-    return AW'(t);
-  endfunction
+  // requant(x, f, rl): round half up, shift right by f, saturate to DW, ReLU
+  // when rl. An expression, not a function: Verilator zeroes an inlined
+  // function's locals at every evaluation, for every lane and call.
+  localparam logic signed [AW:0] RQ_HI = (AW+1)'((64'sd1 <<< (DW - 1)) - 64'sd1);
+  localparam logic signed [AW:0] RQ_LO = -(AW+1)'(64'sd1 <<< (DW - 1));
+`define OS_T(x, f) ((((AW+1)'(x)) + ((f) == 6'd0 ? (AW+1)'(0) : ((AW+1)'(1) <<< ((f) - 6'd1)))) >>> (f))
+`define OS_REQUANT(x, f, rl) \
+  (AW'(((rl) && `OS_T(x, f) < 0) ? (AW+1)'(0) : `OS_T(x, f) > RQ_HI ? RQ_HI : `OS_T(x, f) < RQ_LO ? RQ_LO : `OS_T(x, f)))
 
   logic os_out, wb_out;
   logic [31:0] drain_row;
@@ -85,17 +79,21 @@ module output_stage
   for (genvar i = 0; i < PL; i++) begin : g_out
     logic signed [AW-1:0] v;
     always_comb begin
-      v = '0;
-      if (wb_out) begin
+      v = '0;  // (and when nothing is written: the lanes rest at zero)
+      if (!out_wr_en) v = '0;
+      else if (wb_out) begin
         if (i < COLS && i < 32'(r_cu)) v = AW'(bottom_w[i % COLS]);
       end else if (r_mode == M_OS) begin
-        if (i < COLS && i < 32'(r_cu)) v = requant(bottom_g[i % COLS], r_shift, r_relu);
+        if (i < COLS && i < 32'(r_cu)) v = `OS_REQUANT(bottom_g[i % COLS], r_shift, r_relu);
       end else if (r_mode == M_WS) begin
-        if (i < COLS && i < 32'(r_cu)) v = r_last ? requant(bot[i % COLS], r_shift, r_relu) : bot[i % COLS];
+        if (i < COLS && i < 32'(r_cu)) v = r_last ? `OS_REQUANT(bot[i % COLS], r_shift, r_relu) : bot[i % COLS];
       end else begin
-        if (i < ROWS && i < 32'(r_xu)) v = r_last ? requant(rgt[i % ROWS], r_shift, 1'b0) : rgt[i % ROWS];
+        if (i < ROWS && i < 32'(r_xu)) v = r_last ? `OS_REQUANT(rgt[i % ROWS], r_shift, 1'b0) : rgt[i % ROWS];
       end
     end
     assign out_wr_data[i*AW +: AW] = v;
   end
 endmodule
+
+`undef OS_T
+`undef OS_REQUANT

@@ -49,40 +49,29 @@ module pe #(
   output logic signed [DW-1:0] w_q,
   output logic signed [AW-1:0] g_q
 );
-  // The products, as functions called only in the branch that uses them, so
-  // that the simulation evaluates a PE's multiplier in the cycles it works,
-  // not at every evaluation (the hardware is the same: one multiplier, or
-  // two with MULT = 2, behind the same operand muxes).
+  // The products and the update are written out in the branches that use
+  // them, so that the simulation evaluates a PE's multiplier only in the
+  // cycles it works, not at every evaluation (continuous assigns that read
+  // the stall input were computed at both clock edges), and with no
+  // function: Verilator zeroes every inlined function's locals at every
+  // evaluation, for every PE, whether the branch runs or not. The hardware
+  // is the same: one multiplier, or two with MULT = 2, behind the same
+  // operand muxes.
   logic signed [DW-1:0] vd;
   assign vd = v_in[DW-1:0];
-  function automatic logic signed [AW-1:0] p_main();
-    logic signed [DW-1:0] x_op, y_op;
-    x_op = ag_mac ? vd : a_in;
-    y_op = (MULT == 1 && g_mac) ? vd : w_q;
-    return AW'(x_op) * AW'(y_op);
-  endfunction
-  function automatic logic signed [AW-1:0] p_g();
-    return MULT == 2 ? AW'(a_in) * AW'(vd) : p_main();
-  endfunction
+  // main multiplier: v_in (AG, IL) or a_in times w_q, or vd (one multiplier's g_mac)
+`define PE_P_MAIN (AW'(DW'(ag_mac ? vd : a_in)) * AW'(DW'((MULT == 1 && g_mac) ? vd : w_q)))
+  // the G accumulator's product: its own multiplier with MULT = 2, else the main one
+`define PE_P_G (MULT == 2 ? AW'(a_in) * AW'(vd) : `PE_P_MAIN)
 
   // the weight update: dW = requant(G) (round half up, shift, saturate to DW),
   // then W - round(lr·dW / 2^upd_sh), saturated to DW
-  function automatic logic signed [DW-1:0] sat(input logic signed [63:0] x);
-    logic signed [63:0] hi, lo;
-    hi = (64'sd1 <<< (DW - 1)) - 64'sd1;
-    lo = -(64'sd1 <<< (DW - 1));
-    return DW'(x > hi ? hi : (x < lo ? lo : x));
-  endfunction
-  function automatic logic signed [63:0] rshift(input logic signed [63:0] x, input logic [5:0] s);
-    return s == 0 ? x : (x + (64'sd1 <<< (s - 6'd1))) >>> s;
-  endfunction
-  // (a function called only in the update cycle, so the simulation does not
-  // evaluate it while G accumulates)
-  function automatic logic signed [DW-1:0] updated(input logic signed [DW-1:0] w, input logic signed [AW-1:0] g);
-    logic signed [DW-1:0] dw;
-    dw = sat(rshift(64'(g), g_sh));
-    return sat(64'(w) - rshift($signed({40'd0, lr}) * 64'(dw), upd_sh));
-  endfunction
+  localparam logic signed [63:0] SAT_HI = (64'sd1 <<< (DW - 1)) - 64'sd1;
+  localparam logic signed [63:0] SAT_LO = -(64'sd1 <<< (DW - 1));
+`define PE_SAT(x) ((x) > SAT_HI ? SAT_HI : ((x) < SAT_LO ? SAT_LO : (x)))
+`define PE_RSHIFT(x, s) ((s) == 6'd0 ? (x) : (((x) + (64'sd1 <<< ((s) - 6'd1))) >>> (s)))
+`define PE_DW (64'(DW'(`PE_SAT(`PE_RSHIFT(64'(g_q), g_sh)))))
+`define PE_UPDATED (DW'(`PE_SAT(64'(w_q) - `PE_RSHIFT($signed({40'd0, lr}) * `PE_DW, upd_sh))))
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -96,15 +85,22 @@ module pe #(
       if (s_shift) s_q <= s_in;
       if (tick) begin
         a_q <= a_in;
-        v_q <= ws_mac ? v_in + p_main() : v_in;
-        h_q <= ag_mac ? h_in + p_main() : h_in;
+        v_q <= ws_mac ? v_in + `PE_P_MAIN : v_in;
+        h_q <= ag_mac ? h_in + `PE_P_MAIN : h_in;
       end
-      if (w_update) w_q <= updated(w_q, g_q);
+      if (w_update) w_q <= `PE_UPDATED;
       else if (w_swap) w_q <= s_q;
       else if (w_shift) w_q <= w_in;
       if (w_update) g_q <= '0;
       else if (g_shift) g_q <= g_in;
-      else if (g_mac) g_q <= g_q + p_g();
+      else if (g_mac) g_q <= g_q + `PE_P_G;
     end
   end
 endmodule
+
+`undef PE_P_MAIN
+`undef PE_P_G
+`undef PE_SAT
+`undef PE_RSHIFT
+`undef PE_DW
+`undef PE_UPDATED

@@ -116,15 +116,11 @@ module systolic_top
   );
 
   // ---------------- PE grid ----------------
-  // the last column's a_q and similar edge registers feed nothing
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic signed [DW-1:0] a_q [ROWS][COLS];
-  logic signed [AW-1:0] v_q [ROWS][COLS];
-  logic signed [AW-1:0] h_q [ROWS][COLS];
-  logic signed [DW-1:0] w_q [ROWS][COLS];
-  logic signed [AW-1:0] g_q [ROWS][COLS];
-  logic signed [DW-1:0] s_q [ROWS][COLS];  // the shadow weights
-  /* verilator lint_on UNUSEDSIGNAL */
+  // Each PE's registers are signals of its own generate block
+  // (g_row[r].g_col[c].a_q, ...), read by its right and lower neighbours
+  // there: the simulator then uses the PE's registers where they are, where
+  // ports bound to elements of [ROWS][COLS] arrays were copied into them
+  // every cycle.
   // WS/AG/IL: a weight row read in LOAD cycle j is captured in w_vec and
   // shifted in at the end of cycle j+1 (the last one in stream cycle 0, one
   // cycle before row 0 first needs it). OS: the accumulators need no clear,
@@ -144,12 +140,17 @@ module systolic_top
     for (genvar c = 0; c < COLS; c++) begin : g_col
       logic signed [DW-1:0] a_in, w_in, s_in;
       logic signed [AW-1:0] v_in, h_in, g_in;
+      // the PE's registers (the last column's a_q and similar edge registers feed nothing)
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic signed [DW-1:0] a_q, w_q, s_q;  // s_q: the shadow weight
+      logic signed [AW-1:0] v_q, h_q, g_q;
+      /* verilator lint_on UNUSEDSIGNAL */
       if (c == 0) begin : ga0
         assign a_in = a_edge[r];
         assign h_in = h_edge[r];
       end else begin : gan
-        assign a_in = a_q[r][c-1];
-        assign h_in = h_q[r][c-1];
+        assign a_in = g_row[r].g_col[c-1].a_q;
+        assign h_in = g_row[r].g_col[c-1].h_q;
       end
       if (r == 0) begin : gv0
         assign v_in = t_edge[c];
@@ -157,17 +158,17 @@ module systolic_top
         assign s_in = w2_vec[c];
         assign g_in = '0;
       end else begin : gvn
-        assign v_in = v_q[r-1][c];
-        assign w_in = w_q[r-1][c];
-        assign s_in = s_q[r-1][c];
-        assign g_in = g_q[r-1][c];
+        assign v_in = g_row[r-1].g_col[c].v_q;
+        assign w_in = g_row[r-1].g_col[c].w_q;
+        assign s_in = g_row[r-1].g_col[c].s_q;
+        assign g_in = g_row[r-1].g_col[c].g_q;
       end
       pe #(.DW(DW), .AW(AW), .MULT(MULT)) u_pe (
         .clk, .rst, .tick, .ws_mac, .ag_mac, .g_mac, .g_shift(g_shift_c), .w_shift, .w_update,
-        .w_swap, .s_shift, .s_in, .s_q(s_q[r][c]),
+        .w_swap, .s_shift, .s_in, .s_q,
         .g_sh(r_gsh), .lr(r_lr), .upd_sh(r_ush),
         .a_in, .v_in, .h_in, .w_in, .g_in,
-        .a_q(a_q[r][c]), .v_q(v_q[r][c]), .h_q(h_q[r][c]), .w_q(w_q[r][c]), .g_q(g_q[r][c])
+        .a_q, .v_q, .h_q, .w_q, .g_q
       );
     end
   end
@@ -177,12 +178,12 @@ module systolic_top
   logic signed [AW-1:0] bottom_g [COLS];
   logic signed [DW-1:0] bottom_w [COLS];
   for (genvar c = 0; c < COLS; c++) begin : g_bottom
-    assign bottom_v[c] = v_q[ROWS-1][c];
-    assign bottom_g[c] = g_q[ROWS-1][c];
-    assign bottom_w[c] = w_q[ROWS-1][c];
+    assign bottom_v[c] = g_row[ROWS-1].g_col[c].v_q;
+    assign bottom_g[c] = g_row[ROWS-1].g_col[c].g_q;
+    assign bottom_w[c] = g_row[ROWS-1].g_col[c].w_q;
   end
   for (genvar r = 0; r < ROWS; r++) begin : g_right
-    assign right_h[r] = h_q[r][COLS-1];
+    assign right_h[r] = g_row[r].g_col[COLS-1].h_q;
   end
   logic streams_out;
   assign streams_out = rd_cycle && (d_mode == M_WS || d_mode == M_AG || (d_mode == M_IL && d_ag));
