@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace systrain {
@@ -62,15 +63,51 @@ void each(const Access2D& a, F f) {
     for (int64_t j = 0; j < a.cols; ++j) f(a.addr + i * a.row_stride + j * a.col_stride);
 }
 
-// forwards to the real memory and remembers every word read and written
+// row i of a read, as a read of its own (one row: no row stride)
+Access2D row_of(const Access2D& a, int64_t i) {
+  Access2D r = a;
+  r.addr = a.addr + i * a.row_stride, r.rows = 1, r.row_stride = 0;
+  return r;
+}
+
+// one row read by the reference: its shape, and where its words start in the
+// recording's values
+struct ReadRun {
+  Access2D a;
+  size_t at = 0;
+};
+bool same_shape(const Access2D& x, const Access2D& y) {
+  return x.buffer == y.buffer && x.addr == y.addr && x.rows == y.rows && x.cols == y.cols &&
+         x.row_stride == y.row_stride && x.col_stride == y.col_stride;
+}
+uint64_t shape_hash(const Access2D& a) {
+  uint64_t h = static_cast<uint64_t>(a.buffer) + 0x9E3779B97F4A7C15ull;
+  for (int64_t v : {a.addr, a.rows, a.cols, a.row_stride, a.col_stride})
+    h = (h ^ static_cast<uint64_t>(v)) * 0xBF58476D1CE4E5B9ull, h ^= h >> 31;
+  return h == ~uint64_t{0} ? h - 1 : h;  // (~0 marks an empty slot)
+}
+
+// forwards to the real memory and remembers every word read and written.
+// Reads are kept as runs, one per row read (the first of each): the checked
+// array reads the same rows, and takes each whole in one lookup; a row of
+// another shape looks its words up one by one, in a map of every word's
+// first value built when first needed.
 class RecordingPort final : public MemoryPort {
  public:
   explicit RecordingPort(MemoryPort& inner) : inner_(inner) {}
   void read(const Access2D& a, Operand op, int64_t* data) override {
     inner_.read(a, op, data);
     if (!data) return;
-    const int64_t* p = data;
-    each(a, [&](int64_t at) { read_.emplace(key(a.buffer, at), *p++); });
+    for (int64_t i = 0; i < a.rows; ++i) {  // a run a row (the array reads rows)
+      const Access2D r = row_of(a, i);
+      const uint64_t h = shape_hash(r);
+      const int64_t* seen = run_index_.find(h);
+      if (seen && same_shape(runs_[static_cast<size_t>(*seen)].a, r)) continue;  // (its first values kept)
+      if (!seen) run_index_.assign(h, static_cast<int64_t>(runs_.size()));
+      runs_.push_back({r, values_.size()});
+      values_.insert(values_.end(), data + i * a.cols, data + (i + 1) * a.cols);
+      words_built_ = false;
+    }
   }
   void write(const Access2D& a, Operand op, const int64_t* data) override {
     inner_.write(a, op, data);
@@ -81,33 +118,62 @@ class RecordingPort final : public MemoryPort {
       last_.assign(key(a.buffer, at), *p++);
     });
   }
+  // the values of a read of exactly this shape, or nullptr
+  const int64_t* run(const Access2D& a) const {
+    const int64_t* i = run_index_.find(shape_hash(a));
+    if (!i) return nullptr;
+    const ReadRun& r = runs_[static_cast<size_t>(*i)];
+    return same_shape(r.a, a) ? values_.data() + r.at : nullptr;
+  }
+  // the first value read at each address
+  const WordMap& words() const {
+    if (!words_built_) {
+      for (const ReadRun& r : runs_) {
+        const int64_t* v = values_.data() + r.at;
+        each(r.a, [&](int64_t at) { words_.emplace(key(r.a.buffer, at), *v++); });
+      }
+      words_built_ = true;
+    }
+    return words_;
+  }
   struct Word {
     Buffer buf;
     Operand op;
     int64_t addr, value;
   };
-  WordMap read_;                // the first value read at each address
   std::vector<Word> written_;   // in write order
   WordMap last_;                // the last value written at each address
 
  private:
   MemoryPort& inner_;
+  std::vector<ReadRun> runs_;
+  std::vector<int64_t> values_;
+  WordMap run_index_;  // shape hash -> the first run of that hash
+  mutable WordMap words_;
+  mutable bool words_built_ = false;
 };
 
 // serves the checked array's reads from what the reference read; records its writes
 class ReplayPort final : public MemoryPort {
  public:
-  ReplayPort(const WordMap& image, bool functional)
-      : image_(image), functional_(functional) {}
+  ReplayPort(const RecordingPort& rec, bool functional) : rec_(rec), functional_(functional) {}
   void read(const Access2D& a, Operand op, int64_t* data) override {
     if (!data) return;
-    each(a, [&](int64_t at) {
-      const int64_t* v = image_.find(key(a.buffer, at));
-      if (functional_ && !v && missing_.empty())
-        missing_ = fmt::format("rtl read {} word {} of the {} buffer, which tlm never read", to_string(op), at,
-                               to_string(a.buffer));
-      *data++ = v ? *v : 0;
-    });
+    for (int64_t i = 0; i < a.rows; ++i) {
+      const Access2D r = row_of(a, i);
+      if (const int64_t* v = rec_.run(r)) {  // a row the reference read
+        data = std::copy(v, v + r.cols, data);
+        continue;
+      }
+      const WordMap& image = rec_.words();
+      each(r, [&](int64_t at) {
+        const int64_t* v = image.find(key(r.buffer, at));
+        if (functional_ && !v && missing_.empty())
+          missing_ = fmt::format("rtl read {} word {} of the {} buffer, which tlm never read", to_string(op), at,
+                                 to_string(r.buffer));
+        *data++ = v ? *v : 0;
+      });
+    }
   }
   void write(const Access2D& a, Operand, const int64_t* data) override {
     if (!data) return;
@@ -117,7 +183,7 @@ class ReplayPort final : public MemoryPort {
   std::string missing_;
 
  private:
-  const WordMap& image_;
+  const RecordingPort& rec_;
   bool functional_;
 };
 
@@ -136,7 +202,7 @@ WordReplay::~WordReplay() = default;
 MemoryPort& WordReplay::reference_port() { return impl_->rec; }
 
 MemoryPort& WordReplay::checked_port() {
-  if (!impl_->replay) impl_->replay = std::make_unique<ReplayPort>(impl_->rec.read_, impl_->functional);
+  if (!impl_->replay) impl_->replay = std::make_unique<ReplayPort>(impl_->rec, impl_->functional);
   return *impl_->replay;
 }
 
