@@ -2,6 +2,7 @@
 
 #include "clones.h"
 #include "scratch.h"
+#include "sgd_rows.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -66,25 +67,19 @@ SYSTRAIN_CLONES void finish_float(const float* c, int64_t n, int64_t* out, bool 
   }
 }
 
-// the interleaved pass's update of a row of weights in place, W −= η·G: as
-// Float::update and Fixed::update do it a word at a time
-SYSTRAIN_CLONES void update_row_f32(int64_t* __restrict w, const float* __restrict g, int64_t n, float lr) {
-  for (int64_t j = 0; j < n; ++j) {
-    const uint32_t u = static_cast<uint32_t>(w[j]);
-    float f;
-    std::memcpy(&f, &u, 4);
-    const float r = f - lr * g[j];
-    uint32_t ru;
-    std::memcpy(&ru, &r, 4);
-    w[j] = static_cast<int64_t>(ru);
-  }
+// the interleaved pass's update of a row of weights in place, W −= η·G, as
+// Fixed::update does it a word at a time (float32: sgd_rows.h)
+// a sum (modulo 2^32, or 2^64) as the acc_bits value it stands for
+template <class Acc>
+inline int64_t wrapped_sum(Acc g, int acc_bits) {
+  if constexpr (sizeof(Acc) == 4) return wrap(static_cast<int32_t>(g), acc_bits);
+  else return wrap(static_cast<int64_t>(g), acc_bits);
 }
 template <class Acc>
 SYSTRAIN_CLONES void update_row_fixed(int64_t* __restrict w, const Acc* __restrict g, int64_t n, int acc_bits,
                                       int g_shift, int data_bits, int64_t lr, int upd_shift) {
   for (int64_t j = 0; j < n; ++j) {
-    const int64_t raw = sizeof(Acc) == 4 ? wrap(static_cast<int32_t>(g[j]), acc_bits) : wrap(static_cast<int64_t>(g[j]), acc_bits);
-    w[j] = sgd_update(w[j], requant(raw, g_shift, data_bits, false), lr, upd_shift, data_bits);
+    w[j] = sgd_update(w[j], requant(wrapped_sum(g[j], acc_bits), g_shift, data_bits, false), lr, upd_shift, data_bits);
   }
 }
 
@@ -123,13 +118,13 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
 // product at a time in k order (integer sums do not depend on their order).
 // A is packed as rows of K rounded up to even, B as k pairs interleaved per
 // column ((B[2p][n], B[2p+1][n]), n rounded up to a block of 16), zeros
-// padding both; C is computed whole in blocks of 8 x 16 and its M x N copied.
+// padding both; C is computed whole in blocks of 8 x 16 and read where it is
+// (rows of np).
 struct I16Packed {
   int64_t kp = 0, mp = 0, np = 0;  // k pairs; rows and columns rounded up to the block
   std::vector<int16_t> a, b;       // a: mp rows of 2·kp; b: kp rows of np pairs
   std::vector<uint32_t> c;         // mp x np
 };
-
 
 // A: a view's M x K words as rows of 2·kp int16, zeros past K and past M;
 // B: a view's K x N words as kp rows of np (B[2p][n], B[2p+1][n]) pairs, zeros
@@ -336,7 +331,7 @@ struct Float {
   static Acc mul(In a, In b) { return a * b; }
   void fin_row(const Acc* c, int64_t n, int64_t* out, int, bool relu) const { finish_float(c, n, out, relu); }
   int64_t update(int64_t w, Acc g, const Pass&) const { return f2w(w2f(w) - lr * g); }
-  void update_row(int64_t* w, const Acc* g, int64_t n, const Pass&) const { update_row_f32(w, g, n, lr); }
+  void update_row(int64_t* w, const Acc* g, int64_t n, const Pass&) const { sgd_row_f32(w, g, n, lr); }
 };
 template <class In_, class Acc_>
 struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
@@ -348,10 +343,7 @@ struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
     if constexpr (sizeof(Acc) == 4) return static_cast<Acc>(static_cast<int32_t>(a) * static_cast<int32_t>(b));
     else return static_cast<Acc>(static_cast<int64_t>(a) * b);
   }
-  int64_t raw(Acc a) const {
-    if constexpr (sizeof(Acc) == 4) return wrap(static_cast<int32_t>(a), n.acc_bits);
-    else return wrap(static_cast<int64_t>(a), n.acc_bits);
-  }
+  int64_t raw(Acc a) const { return wrapped_sum(a, n.acc_bits); }
   void fin_row(const Acc* c, int64_t cnt, int64_t* out, int shift, bool relu) const {
     finish_fixed(c, cnt, out, n.acc_bits, shift, n.data_bits, relu);
   }

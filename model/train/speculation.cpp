@@ -2,10 +2,10 @@
 
 #include "clones.h"
 #include "scratch.h"
+#include "sgd_rows.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -125,30 +125,13 @@ SpecOpStats decide_samples(Memory& mem, const Workload& w, const StepLayout& l, 
 // the element-by-element form: row[j] += t·dy[j] (float32: the product
 // rounded, then the sum; int64 and doubles below 2^53: exact).
 SYSTRAIN_CLONES void axpy_f32(float* __restrict row, float t, const int64_t* __restrict dy, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) {
-    const uint32_t u = static_cast<uint32_t>(dy[j]);
-    float d;
-    std::memcpy(&d, &u, 4);
-    row[j] += t * d;
-  }
+  for (int64_t j = 0; j < n; ++j) row[j] += t * w2f(dy[j]);
 }
 SYSTRAIN_CLONES void axpy_f64(double* __restrict row, double t, const double* __restrict d, int64_t n) {
   for (int64_t j = 0; j < n; ++j) row[j] += t * d[j];
 }
 SYSTRAIN_CLONES void axpy_i64(int64_t* __restrict row, int64_t t, const int64_t* __restrict d, int64_t n) {
   for (int64_t j = 0; j < n; ++j) row[j] += t * d[j];
-}
-// W −= η·g, float32 words
-SYSTRAIN_CLONES void sgd_f32(int64_t* __restrict w, const float* __restrict g, int64_t n, float lr) {
-  for (int64_t e = 0; e < n; ++e) {
-    const uint32_t u = static_cast<uint32_t>(w[e]);
-    float f;
-    std::memcpy(&f, &u, 4);
-    const float r = f - lr * g[e];
-    uint32_t ru;
-    std::memcpy(&ru, &r, 4);
-    w[e] = static_cast<int64_t>(ru);
-  }
 }
 // fixed point: g = requant(the labels' sum) (+ dW, saturated), then the SGD step
 SYSTRAIN_CLONES void gr_sgd_fixed(int64_t* __restrict w, const int64_t* __restrict dw, const double* __restrict acc,
@@ -338,7 +321,7 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
           const int64_t* gdy = &t.gdy[layer][(c * R + r) * n];
           for (int64_t i = 0; i < kw; ++i) axpy_f32(&g[i * n], h * w2f(gx[i]), gdy, n);
         }
-      rows([&](int64_t i, int64_t* w, const int64_t*) { sgd_f32(w, g + i * n, n, lr); });
+      rows([&](int64_t i, int64_t* w, const int64_t*) { sgd_row_f32(w, g + i * n, n, lr); });
     } else {
       // Σ_c h_c·Σ_r x_c,r[i]·dy_c,r[j] summed exactly. A dense layer (R = 1):
       // every term and partial sum is below 2^53 (|x·dy| < 2^30, h <= the

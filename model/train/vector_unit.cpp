@@ -1,6 +1,6 @@
 #include "vector_unit.h"
 
-#include "clones.h"
+#include "sgd_rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -185,25 +185,6 @@ void run_prep(VectorKind k, Memory& mem, const Workload& w, const StepLayout& l,
   }
 }
 
-// The SGD update of one contiguous row of words, as sgd_update (fixed) and
-// f2w(w2f(w) − lr·w2f(g)) (float32) do it, in a loop the compiler vectorises
-SYSTRAIN_CLONES void sgd_row_f32(int64_t* __restrict w, const int64_t* __restrict g, int64_t n, float lr) {
-  for (int64_t j = 0; j < n; ++j) {
-    const uint32_t wu = static_cast<uint32_t>(w[j]), gu = static_cast<uint32_t>(g[j]);
-    float wf, gf;
-    std::memcpy(&wf, &wu, 4);
-    std::memcpy(&gf, &gu, 4);
-    const float r = wf - lr * gf;
-    uint32_t ru;
-    std::memcpy(&ru, &r, 4);
-    w[j] = static_cast<int64_t>(ru);
-  }
-}
-SYSTRAIN_CLONES void sgd_row_fixed(int64_t* __restrict w, const int64_t* __restrict g, int64_t n, int64_t lr, int shift,
-                                   int data_bits) {
-  for (int64_t j = 0; j < n; ++j) w[j] = sgd_update(w[j], g[j], lr, shift, data_bits);
-}
-
 }  // namespace
 
 int64_t softmax_row(const int64_t* y, int64_t n, const Numerics& num, double* p) {
@@ -280,7 +261,7 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
           int64_t* wr_row = wb.data() + wm.at(i, 0);
           const int64_t* g_row = gb.data() + dwm.at(i, 0);
           if (wm.cs == 1 && dwm.cs == 1) {
-            if (num.is_float) sgd_row_f32(wr_row, g_row, n, lr);
+            if (num.is_float) sgd_row_f32_words(wr_row, g_row, n, lr);
             else sgd_row_fixed(wr_row, g_row, n, sn.lr, sn.upd_shift, num.data_bits);
           } else {
             for (int64_t j = 0; j < n; ++j) {
