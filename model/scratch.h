@@ -3,6 +3,7 @@
 // network's layers, a pass's products); a resize down and back up would
 // zero the regrown part every time.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

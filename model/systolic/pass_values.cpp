@@ -25,11 +25,11 @@ constexpr int64_t kParallelMacs = int64_t{1} << 24;
 // k (AVX-512: 8 accumulators of 16 lanes; AVX2: 16 of 8), each B row shared
 // by the kMr rows.
 constexpr int64_t kMr = 8, kNr = 16;
+constexpr int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 typedef float VF __attribute__((vector_size(64)));     // 16 floats
 
 // the block's full tile of kMr × kNr in registers (AVX-512: one register a
 // row; AVX2: two), k in order
-
 SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t K, int64_t N) {
   VF acc[kMr] = {};
   for (int64_t k = 0; k < K; ++k) {
@@ -67,19 +67,15 @@ SYSTRAIN_CLONES void finish_float(const float* c, int64_t n, int64_t* out, bool 
   }
 }
 
-// the interleaved pass's update of a row of weights in place, W −= η·G, as
-// Fixed::update does it a word at a time (float32: sgd_rows.h)
-// a sum (modulo 2^32, or 2^64) as the acc_bits value it stands for
-template <class Acc>
-inline int64_t wrapped_sum(Acc g, int acc_bits) {
-  if constexpr (sizeof(Acc) == 4) return wrap(static_cast<int32_t>(g), acc_bits);
-  else return wrap(static_cast<int64_t>(g), acc_bits);
-}
+// the interleaved pass's update of a row of weights in place, W −= η·G: G's
+// sums (modulo 2^32, or 2^64) as the acc_bits values they stand for,
+// requantised, then the SGD step (float32: sgd_rows.h)
 template <class Acc>
 SYSTRAIN_CLONES void update_row_fixed(int64_t* __restrict w, const Acc* __restrict g, int64_t n, int acc_bits,
                                       int g_shift, int data_bits, int64_t lr, int upd_shift) {
   for (int64_t j = 0; j < n; ++j) {
-    w[j] = sgd_update(w[j], requant(wrapped_sum(g[j], acc_bits), g_shift, data_bits, false), lr, upd_shift, data_bits);
+    const int64_t sum = sizeof(Acc) == 4 ? wrap(static_cast<int32_t>(g[j]), acc_bits) : wrap(static_cast<int64_t>(g[j]), acc_bits);
+    w[j] = sgd_update(w[j], requant(sum, g_shift, data_bits, false), lr, upd_shift, data_bits);
   }
 }
 
@@ -133,7 +129,7 @@ struct I16Packed {
 void pack_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N, I16Packed& pk) {
   mem.check(A.block(M, K), A.op);
   mem.check(B.block(K, N), B.op);
-  pk.kp = (K + 1) / 2, pk.mp = (M + kMr - 1) / kMr * kMr, pk.np = (N + kNr - 1) / kNr * kNr;
+  pk.kp = (K + 1) / 2, pk.mp = round_up(M, kMr), pk.np = round_up(N, kNr);
   const int64_t k2 = 2 * pk.kp;
   scratch(pk.a, pk.mp * k2);
   const int64_t* aw = mem.buffer(A.buf).data();
@@ -314,7 +310,7 @@ Product<typename Ar::Acc> product(const Memory& mem, const Mat& A, const Mat& B,
     const auto in = [](int64_t w) { return Ar::in(w); };
     // whole blocks: A's rows and B's columns padded with zeros (a padded row
     // or column's sums are never read; a real one's take no padded term)
-    const int64_t mp = (M + kMr - 1) / kMr * kMr, np = (N + kNr - 1) / kNr * kNr;
+    const int64_t mp = round_up(M, kMr), np = round_up(N, kNr);
     gather(mem, A, M, K, K, mp, a, in);
     gather(mem, B, K, N, np, K, b, in);
     gemm(a.data(), b.data(), scratch(c, mp * np), mp, K, np, [](In x, In y) { return Ar::mul(x, y); });
@@ -330,7 +326,6 @@ struct Float {
   static In in(int64_t w) { return w2f(w); }
   static Acc mul(In a, In b) { return a * b; }
   void fin_row(const Acc* c, int64_t n, int64_t* out, int, bool relu) const { finish_float(c, n, out, relu); }
-  int64_t update(int64_t w, Acc g, const Pass&) const { return f2w(w2f(w) - lr * g); }
   void update_row(int64_t* w, const Acc* g, int64_t n, const Pass&) const { sgd_row_f32(w, g, n, lr); }
 };
 template <class In_, class Acc_>
@@ -343,12 +338,8 @@ struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
     if constexpr (sizeof(Acc) == 4) return static_cast<Acc>(static_cast<int32_t>(a) * static_cast<int32_t>(b));
     else return static_cast<Acc>(static_cast<int64_t>(a) * b);
   }
-  int64_t raw(Acc a) const { return wrapped_sum(a, n.acc_bits); }
   void fin_row(const Acc* c, int64_t cnt, int64_t* out, int shift, bool relu) const {
     finish_fixed(c, cnt, out, n.acc_bits, shift, n.data_bits, relu);
-  }
-  int64_t update(int64_t w, Acc g, const Pass& p) const {
-    return sgd_update(w, requant(raw(g), p.g_shift, n.data_bits, false), p.lr, p.upd_shift, n.data_bits);
   }
   void update_row(int64_t* w, const Acc* g, int64_t cnt, const Pass& p) const {
     update_row_fixed(w, g, cnt, n.acc_bits, p.g_shift, n.data_bits, p.lr, p.upd_shift);
@@ -377,17 +368,9 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
       if (p.mode == Mode::kIl) {  // G = Xᵀ·dY summed over the batch in order, then W -= η·G in place
         const auto C = product<Ar>(mem, p.a.t(), p.b, K, M, N);
         mem.check(p.w.block(K, N), p.w.op);
-        auto& wbuf = mem.buffer(p.w.buf);
-        for (int64_t i = 0; i < K; ++i) {
-          if (p.w.cs == 1) {  // a row of words in place (vectorised)
-            ar.update_row(wbuf.data() + p.w.at(i, 0), C.c + i * C.ldc, N, p);
-            continue;
-          }
-          for (int64_t j = 0; j < N; ++j) {
-            int64_t& w = wbuf[p.w.at(i, j)];
-            w = ar.update(w, C.c[i * C.ldc + j], p);
-          }
-        }
+        each_weight_row(mem.buffer(p.w.buf).data(), p.w, nullptr, p.w, K, N, [&](int64_t i, int64_t* w, const int64_t*) {
+          ar.update_row(w, C.c + i * C.ldc, N, p);
+        });
       }
       break;
     }

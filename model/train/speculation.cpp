@@ -289,21 +289,8 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
   if (functional) {
     auto& wb = mem.buffer(wm.buf);
     const auto& dwb = mem.buffer(dwm.buf);
-    // f(i, W's row i, dW's row i): rows in place where their words are contiguous, else through copies
-    static thread_local std::vector<int64_t> wrow, dwrow;
-    const auto rows = [&](auto&& f) {
-      for (int64_t i = 0; i < kw; ++i) {
-        if (wm.cs == 1 && (dwm.cs == 1 || !has_dw)) {
-          f(i, wb.data() + wm.at(i, 0), has_dw ? dwb.data() + dwm.at(i, 0) : nullptr);
-          continue;
-        }
-        int64_t* w = scratch(wrow, n);
-        int64_t* d = scratch(dwrow, n);
-        for (int64_t j = 0; j < n; ++j) w[j] = wb[wm.at(i, j)], d[j] = has_dw ? dwb[dwm.at(i, j)] : 0;
-        f(i, w, d);
-        for (int64_t j = 0; j < n; ++j) wb[wm.at(i, j)] = w[j];
-      }
-    };
+    // f(i, W's row i, dW's row i)
+    const auto rows = [&](auto&& f) { each_weight_row(wb.data(), wm, has_dw ? dwb.data() : nullptr, dwm, kw, n, f); };
     std::vector<int> hit_labels;
     for (int c = 0; c < t.classes; ++c)
       if (hits[c] > 0) hit_labels.push_back(c);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -255,22 +254,10 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
         mem.check(dwm.block(p.kw(), p.n), Operand::kDw);
         auto& wb = mem.buffer(wm.buf);
         const auto& gb = mem.buffer(dwm.buf);
-        // a row at a time (contiguous rows vectorise: sgd_row)
-        const int64_t rows = p.kw(), n = p.n;
-        for (int64_t i = 0; i < rows; ++i) {
-          int64_t* wr_row = wb.data() + wm.at(i, 0);
-          const int64_t* g_row = gb.data() + dwm.at(i, 0);
-          if (wm.cs == 1 && dwm.cs == 1) {
-            if (num.is_float) sgd_row_f32_words(wr_row, g_row, n, lr);
-            else sgd_row_fixed(wr_row, g_row, n, sn.lr, sn.upd_shift, num.data_bits);
-          } else {
-            for (int64_t j = 0; j < n; ++j) {
-              int64_t& wv = wr_row[j * wm.cs];
-              const int64_t g = g_row[j * dwm.cs];
-              wv = num.is_float ? f2w(w2f(wv) - lr * w2f(g)) : sgd_update(wv, g, sn.lr, sn.upd_shift, num.data_bits);
-            }
-          }
-        }
+        each_weight_row(wb.data(), wm, gb.data(), dwm, p.kw(), p.n, [&](int64_t, int64_t* w, const int64_t* g) {
+          if (num.is_float) sgd_row_f32_words(w, g, p.n, lr);
+          else sgd_row_fixed(w, g, p.n, sn.lr, sn.upd_shift, num.data_bits);
+        });
       }
       mem.write(wm.block(p.kw(), p.n), Operand::kW, nullptr);
       break;

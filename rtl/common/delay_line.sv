@@ -29,7 +29,7 @@ module delay_line #(
     // since the reset (`full`): what DEPTH registers in a row, reset to zero,
     // give. One word is written a cycle instead of DEPTH moved, so the
     // simulator's cost no longer grows with the depth.
-    localparam int AB = DEPTH > 1 ? $clog2(DEPTH) : 1;
+    localparam int AB = $clog2(DEPTH);  // (DEPTH >= 2 here)
     logic [WIDTH-1:0] ring [DEPTH];
     logic [AB-1:0] at;
     logic full;

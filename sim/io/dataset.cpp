@@ -15,20 +15,20 @@ namespace systrain {
 
 namespace {
 
+// gzip's trailer: the uncompressed size of the last member, modulo 2^32
+uint32_t gzip_isize(const uint8_t* t) {
+  return uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
+}
+
 // The whole file in one call of libdeflate (2-3x zlib's speed; a data set's
 // 30 MB took 0.2 s of every run), into the size its trailer gives; nullopt
-// where that does not hold it all (several gzip members, 4 GiB or more, a
-// damaged file): zlib's stream then reads it, and names what is wrong.
-std::optional<std::vector<uint8_t>> gunzip_whole(const std::string& path, int64_t size) {
-  if (size < 18 || size > (int64_t{1} << 31)) return std::nullopt;
-  std::vector<uint8_t> in(static_cast<size_t>(size));
-  FILE* raw = std::fopen(path.c_str(), "rb");
-  if (!raw) return std::nullopt;
-  const bool read = std::fread(in.data(), 1, in.size(), raw) == in.size();
-  std::fclose(raw);
-  if (!read) return std::nullopt;
-  const uint8_t* t = in.data() + in.size() - 4;
-  const size_t isize = uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
+// where that is not the file's (several gzip members, 4 GiB or more, a
+// damaged file, a size deflate cannot reach: 1032 bytes a byte at most):
+// zlib's stream then reads it, and names what is wrong.
+std::optional<std::vector<uint8_t>> gunzip_whole(const std::vector<uint8_t>& in) {
+  if (in.size() < 18) return std::nullopt;
+  const size_t isize = gzip_isize(in.data() + in.size() - 4);
+  if (isize > in.size() * 1032) return std::nullopt;
   std::vector<uint8_t> out(isize);
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   if (!d) return std::nullopt;
@@ -44,19 +44,22 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block, a device never end
     throw DataError(fmt::format("{}: not a regular file", path));
-  if (auto whole = gunzip_whole(path, st.st_size)) return std::move(*whole);
+  // the compressed file, read whole (at most 1 GiB; a larger one streams)
+  std::vector<uint8_t> in;
+  if (st.st_size > 0 && st.st_size <= (int64_t{1} << 30)) {
+    if (FILE* raw = std::fopen(path.c_str(), "rb")) {
+      in.resize(static_cast<size_t>(st.st_size));
+      if (std::fread(in.data(), 1, in.size(), raw) != in.size()) in.clear();
+      std::fclose(raw);
+    }
+  }
+  if (auto whole = gunzip_whole(in)) return std::move(*whole);
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
-  // gzip's trailer holds the uncompressed size (mod 2^32): reserve it, so
-  // that the vector does not grow by copies (a hint; capped at 1 GiB)
+  // the trailer's size reserved, so that the vector does not grow by copies
+  // (a hint; capped at 1 GiB)
   std::vector<uint8_t> out;
-  if (FILE* raw = std::fopen(path.c_str(), "rb")) {
-    unsigned char t[4];
-    if (std::fseek(raw, -4, SEEK_END) == 0 && std::fread(t, 1, 4, raw) == 4)
-      out.reserve(std::min<uint32_t>(uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24,
-                                     1u << 30));
-    std::fclose(raw);
-  }
+  if (in.size() >= 4) out.reserve(std::min<uint32_t>(gzip_isize(in.data() + in.size() - 4), 1u << 30));
   uint8_t buf[1 << 16];
   int n;
   while ((n = gzread(f, buf, sizeof buf)) > 0) {
