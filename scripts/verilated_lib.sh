@@ -5,7 +5,9 @@
 compile_verilated_lib() {
   gen=$1 shim_src=$2 rt=$3 lib=$4
   shift 4
-  cxx=${CXX:-g++}
+  # clang++ when installed: its code for a Verilated model runs about 10 % faster than g++'s here
+  # (bench/speed_bench.sh measures both); $CXX chooses another
+  if [ -z "${CXX:-}" ] && command -v clang++ >/dev/null 2>&1; then cxx=clang++; else cxx=${CXX:-g++}; fi
   # ccache when it works here (it needs a writable cache folder)
   if command -v ccache >/dev/null 2>&1 && ccache -p >/dev/null 2>&1; then cxx="ccache $cxx"; fi
   objs=""

@@ -35,6 +35,55 @@ TEST_CASE("one cycle's cost: words over the buffer's bandwidth, words over a ban
   CHECK(access_cost({{col, 0, 4}}, a) == 1);
 }
 
+TEST_CASE("one cycle's cost equals a word-by-word bank count, on random accesses") {
+  // the count written out: every word of every lane into its bank, per buffer
+  auto counted = [](const std::vector<RowAccess>& acc, const ArrayShape& a) {
+    const int64_t width = std::max(1, a.words_per_cycle / a.banks);
+    int64_t cost = 1;
+    for (int b = 0; b < int(Buffer::kCount); ++b) {
+      std::vector<int64_t> bank(static_cast<size_t>(a.banks), 0);
+      int64_t words = 0;
+      for (const auto& r : acc) {
+        if (int(r.view.buf) != b) continue;
+        const int64_t wpe = a.words_per_element(r.view.op);
+        for (int64_t j = 0; j < r.lanes; ++j)
+          for (int64_t w = 0; w < wpe; ++w, ++words) {
+            const int64_t addr = r.view.at(r.row, j) * wpe + w;
+            bank[static_cast<size_t>((addr % a.banks + a.banks) % a.banks)]++;
+          }
+      }
+      const int64_t busiest = *std::max_element(bank.begin(), bank.end());
+      cost = std::max({cost, (words + a.words_per_cycle - 1) / a.words_per_cycle, (busiest + width - 1) / width});
+    }
+    return cost;
+  };
+  uint64_t s = 12345;
+  auto next = [&](int64_t n) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int64_t>((s >> 33) % static_cast<uint64_t>(n));
+  };
+  const Buffer bufs[] = {Buffer::kActivations, Buffer::kWeights, Buffer::kGradients};
+  const Operand ops[] = {Operand::kX, Operand::kW, Operand::kPsum};
+  int64_t stalled = 0;
+  for (int i = 0; i < 20000; ++i) {
+    ArrayShape a{16, 16, 2};
+    a.banks = 1 + int(next(32));
+    a.words_per_cycle = 1 + int(next(80));
+    std::vector<RowAccess> acc;
+    for (int k = 0, n = 1 + int(next(4)); k < n; ++k) {
+      // one access per buffer, one word an element (the closed form) and the rest (the count)
+      const Buffer b = i % 2 ? bufs[k % 3] : bufs[next(3)];
+      const Operand op = i % 2 ? Operand::kX : ops[next(3)];
+      acc.push_back({Mat{op, b, next(5000), next(300) - 100, next(70) - 20}, next(40), next(33)});
+    }
+    CAPTURE(i);
+    const int64_t want = counted(acc, a);
+    CHECK(access_cost(acc, a) == want);
+    stalled += want > 1;
+  }
+  CHECK(stalled > 1000);  // the cases do stall
+}
+
 namespace {
 std::vector<std::tuple<int64_t, int, bool, int64_t, int64_t>> keyed(const std::vector<AccessEvent>& ev) {
   std::vector<std::tuple<int64_t, int, bool, int64_t, int64_t>> k;

@@ -158,11 +158,41 @@ TileStalls stalls_of(const Tile& t, const ArrayShape& a, bool per_cycle,
 
 int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
   if (!limited(a) || acc.empty()) return 1;
-  // (called every RTL cycle: the per-bank counts are kept and cleared, not allocated)
+  // Called every RTL cycle, so banks are counted only where no bound decides.
+  // One access's words: lane j's first word is in bank (b0 + j·step) mod banks,
+  // a cycle through banks / gcd(step, banks) banks, so with one word an element
+  // its busiest bank holds ceil(lanes / cycle) words, and with wpe words at
+  // most wpe times that. A buffer whose accesses' busiest banks add up to no
+  // more than a bank's width costs what its words cost; a buffer asked once,
+  // one word an element, costs its closed form; any other is counted.
+  const int64_t banks = a.banks, width = std::max(1, a.words_per_cycle / a.banks);
+  std::array<int64_t, int(Buffer::kCount)> words{}, bound{}, exact{}, asked{};
+  for (const auto& r : acc) {
+    if (r.lanes <= 0) continue;
+    const int b = int(r.view.buf);
+    const int64_t wpe = a.words_per_element(r.view.op);
+    const int64_t step = ((r.view.cs * wpe) % banks + banks) % banks;
+    const int64_t cycle = banks / std::gcd(step, banks);  // (gcd(0, banks) = banks: one bank)
+    const int64_t busiest = (r.lanes + cycle - 1) / cycle;
+    words[b] += r.lanes * wpe;
+    bound[b] += busiest * wpe;
+    exact[b] = wpe == 1 ? busiest : 0;
+    asked[b]++;
+  }
+  int64_t cost = 1;
+  bool count = false;
+  for (int b = 0; b < int(Buffer::kCount); ++b) {
+    if (words[b] == 0) continue;
+    cost = std::max(cost, (words[b] + a.words_per_cycle - 1) / a.words_per_cycle);
+    if (bound[b] <= width) continue;
+    if (asked[b] == 1 && exact[b] > 0) cost = std::max(cost, (exact[b] + width - 1) / width);
+    else count = true;
+  }
+  if (!count) return cost;
   thread_local std::array<BufferLoad, int(Buffer::kCount)> loads;
   for (auto& l : loads) l.words = 0, l.bank.assign(static_cast<size_t>(a.banks), 0);
   for (const auto& r : acc) add_row(r.view, r.row, r.lanes, a, loads[int(r.view.buf)]);
-  return cost_of(loads, a);
+  return std::max(cost, cost_of(loads, a));
 }
 
 TileStalls tile_stalls(const Tile& t, const ArrayShape& a, bool per_cycle) {

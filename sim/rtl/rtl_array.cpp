@@ -46,8 +46,7 @@ int RtlArray::close_trace() {
 }
 
 void RtlArray::half_cycle(int clk, int64_t cycle) {
-  set(kClk, 0, clk);
-  api_.eval(model_);
+  api_.clock(model_, clk);
   if (tracing_ && cycle >= trace_first_ && cycle <= trace_last_)
     api_.trace_dump(model_, static_cast<uint64_t>(cycle) * period_ps_ + (clk ? period_ps_ / 2 : 0));
 }
@@ -83,13 +82,17 @@ TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool 
   const int64_t psum_lanes = t.ws_like() ? t.cu : t.xu;
   int64_t pending = -1;  // stall cycles left before this logical cycle's accesses (-1: not yet priced)
   std::vector<RowAccess> asked;
+  bool stalled = false;  // the stall input is low between tiles
+  bool starting = true;
+  Outputs o{};
   for (int64_t c = 0;; ++c) {
     if (c > limit) throw std::runtime_error(fmt::format("RTL did not finish {} within {} cycles", describe(t), limit));
     const int64_t cycle = start_cycle + c;
     half_cycle(0, cycle);
-    if (!get(kBusy))
+    api_.outputs(model_, &o);
+    if (!o.busy)
       throw std::runtime_error(fmt::format("RTL went idle before finishing {} (cycle {})", describe(t), c));
-    const int64_t phase = get(kPhase);
+    const int64_t phase = o.phase;
     if (phase > 0 && phase < int(Phase::kCount)) run.phase_cycles[phase]++;
     if (record_events) run.phases.push_back(static_cast<uint8_t>(phase));
     const bool loading = phase == int(Phase::kLoad);
@@ -103,43 +106,44 @@ TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool 
     // array for what they need beyond one cycle
     if (pending < 0) {
       asked.clear();
-      if (get(kTopRdEn)) asked.push_back({top, get(kTopRdIdx), top_lanes});
-      if (get(kLeftRdEn)) asked.push_back({t.io.left, get(kLeftRdIdx), t.ru});
-      if (get(kPsumRdEn)) asked.push_back({t.io.psum, get(kPsumRdIdx), psum_lanes});
-      if (get(kOutWrEn)) asked.push_back({out, get(kOutWrIdx), out_lanes});
+      if (o.top_rd_en) asked.push_back({top, o.top_rd_idx, top_lanes});
+      if (o.left_rd_en) asked.push_back({t.io.left, o.left_rd_idx, t.ru});
+      if (o.psum_rd_en) asked.push_back({t.io.psum, o.psum_rd_idx, psum_lanes});
+      if (o.out_wr_en) asked.push_back({out, o.out_wr_idx, out_lanes});
       pending = access_cost(asked, shape_) - 1;
     }
     if (pending > 0) {
       --pending;
       run.stall_cycles++;
-      set(kStall, 0, 1);
+      if (!stalled) set(kStall, 0, 1), stalled = true;
       half_cycle(1, cycle);
       continue;
     }
     pending = -1;
-    set(kStall, 0, 0);
+    if (stalled) set(kStall, 0, 0), stalled = false;
     // the SRAM answers a read request in the cycle it is made
-    auto serve = [&](int en, int idx_port, int data_port, const Mat& m, int64_t lanes, int port_lanes, systrain::Port port) {
-      if (!get(en)) return;
-      const int64_t idx = get(idx_port);
+    auto serve = [&](int64_t en, int64_t idx, int data_port, const Mat& m, int64_t lanes, int port_lanes, systrain::Port port) {
+      if (!en) return;
       const Access2D a = m.row(idx, lanes);
       mem.read(a, m.op, buf_.data());
-      for (int i = 0; i < port_lanes; ++i) set(data_port, i, i < lanes ? buf_[i] : 0);
+      std::fill(buf_.begin() + lanes, buf_.begin() + port_lanes, 0);
+      api_.set_lanes(model_, data_port, port_lanes, buf_.data());
       if (record_events) run.events.push_back({c, m.op, false, idx, lanes * shape_.words_per_element(m.op), port});
     };
-    serve(kTopRdEn, kTopRdIdx, kTopRdData, top, top_lanes, shape_.cols, systrain::Port::kTop);
-    serve(kLeftRdEn, kLeftRdIdx, kLeftRdData, t.io.left, t.ru, shape_.rows, systrain::Port::kLeft);
-    serve(kPsumRdEn, kPsumRdIdx, kPsumRdData, t.io.psum, psum_lanes, std::max(shape_.rows, shape_.cols), systrain::Port::kPsum);
-    if (get(kOutWrEn)) {
-      const int64_t idx = get(kOutWrIdx);
+    serve(o.top_rd_en, o.top_rd_idx, kTopRdData, top, top_lanes, shape_.cols, systrain::Port::kTop);
+    serve(o.left_rd_en, o.left_rd_idx, kLeftRdData, t.io.left, t.ru, shape_.rows, systrain::Port::kLeft);
+    serve(o.psum_rd_en, o.psum_rd_idx, kPsumRdData, t.io.psum, psum_lanes, std::max(shape_.rows, shape_.cols),
+          systrain::Port::kPsum);
+    if (o.out_wr_en) {
+      const int64_t idx = o.out_wr_idx;
       const Access2D a = out.row(idx, out_lanes);
-      for (int64_t i = 0; i < out_lanes; ++i) buf_[i] = get(kOutWrData, static_cast<int>(i));
+      api_.get_lanes(model_, kOutWrData, static_cast<int>(out_lanes), buf_.data());
       mem.write(a, out.op, buf_.data());
       if (record_events) run.events.push_back({c, out.op, true, idx, out_lanes * shape_.words_per_element(out.op), systrain::Port::kOut});
     }
-    const bool last = get(kLastCycle) != 0;
+    const bool last = o.last_cycle != 0;
     half_cycle(1, cycle);
-    set(kStart, 0, 0);
+    if (starting) set(kStart, 0, 0), starting = false;  // (start stays high through a stalled first cycle)
     if (last) {
       run.cycles = c + 1;
       break;

@@ -6,7 +6,7 @@
 
 namespace systrain::rtl_abi {
 
-constexpr int kAbiVersion = 5;
+constexpr int kAbiVersion = 6;
 
 // Scalar inputs take lane 0; vector ports take a lane (row or column).
 // The ports are listed once, in rtl_ports.def.
@@ -14,6 +14,23 @@ enum Port : int {
 #define SYSTRAIN_PORT(name, verilog, kind) k##name,
 #include "rtl_ports.def"
 #undef SYSTRAIN_PORT
+};
+
+// The scalar outputs, read in one call once a clock edge is evaluated.
+struct Outputs {
+#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_OUTPUTS_##kind(verilog)
+#define SYSTRAIN_OUTPUTS_OUT(verilog) int64_t verilog;
+#define SYSTRAIN_OUTPUTS_IN(verilog)
+#define SYSTRAIN_OUTPUTS_IN_LANES_DW(verilog)
+#define SYSTRAIN_OUTPUTS_IN_LANES_AW(verilog)
+#define SYSTRAIN_OUTPUTS_OUT_LANES_AW(verilog)
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
+#undef SYSTRAIN_OUTPUTS_OUT
+#undef SYSTRAIN_OUTPUTS_IN
+#undef SYSTRAIN_OUTPUTS_IN_LANES_DW
+#undef SYSTRAIN_OUTPUTS_IN_LANES_AW
+#undef SYSTRAIN_OUTPUTS_OUT_LANES_AW
 };
 
 struct Api {
@@ -26,6 +43,15 @@ struct Api {
   void (*set)(void* model, int port, int lane, int64_t value);
   int64_t (*get)(void* model, int port, int lane);
   void (*eval)(void* model);
+  // The per-cycle calls, one each instead of one per lane or port (the host
+  // makes them every RTL cycle):
+  // clock sets clk and evaluates; outputs reads every scalar output;
+  // set_lanes writes lanes [0, n) of a vector input and zeroes its other
+  // lanes; get_lanes reads lanes [0, n) of a vector output, sign-extended.
+  void (*clock)(void* model, int clk);
+  void (*outputs)(void* model, Outputs* out);
+  void (*set_lanes)(void* model, int port, int n, const int64_t* values);
+  void (*get_lanes)(void* model, int port, int n, int64_t* values);
   int (*trace_open)(void* model, const char* path);  // 0 on success
   void (*trace_dump)(void* model, uint64_t time);
   int (*trace_close)(void* model);  // 0, or the errno of the first write that failed (a full disk)

@@ -106,6 +106,57 @@ int64_t get(void* p, int port, int lane) {
   }
 }
 
+void set_lanes(void* p, int port, int n, const int64_t* values) {
+  auto& t = *static_cast<Model*>(p)->top;
+  switch (port) {
+#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_SET_LANES_##kind(name, verilog)
+#define SYSTRAIN_SET_LANES_IN_LANES_DW(name, verilog) \
+  case k##name:                                      \
+    for (int i = 0; i < n; ++i) put_bits(t.verilog, i * kDw, kDw, static_cast<uint64_t>(values[i])); \
+    break;
+#define SYSTRAIN_SET_LANES_IN_LANES_AW(name, verilog) \
+  case k##name:                                      \
+    for (int i = 0; i < n; ++i) put_bits(t.verilog, i * kAw, kAw, static_cast<uint64_t>(values[i])); \
+    break;
+#define SYSTRAIN_SET_LANES_IN(name, verilog)
+#define SYSTRAIN_SET_LANES_OUT(name, verilog)
+#define SYSTRAIN_SET_LANES_OUT_LANES_AW(name, verilog)
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
+    default: break;
+  }
+}
+
+void get_lanes(void* p, int port, int n, int64_t* values) {
+  auto& t = *static_cast<Model*>(p)->top;
+  switch (port) {
+#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_GET_LANES_##kind(name, verilog)
+#define SYSTRAIN_GET_LANES_OUT_LANES_AW(name, verilog) \
+  case k##name:                                       \
+    for (int i = 0; i < n; ++i) values[i] = sext(get_bits(t.verilog, i * kAw, kAw), kAw); \
+    break;
+#define SYSTRAIN_GET_LANES_IN(name, verilog)
+#define SYSTRAIN_GET_LANES_OUT(name, verilog)
+#define SYSTRAIN_GET_LANES_IN_LANES_DW(name, verilog)
+#define SYSTRAIN_GET_LANES_IN_LANES_AW(name, verilog)
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
+    default: break;
+  }
+}
+
+void outputs(void* p, Outputs* o) {
+  auto& t = *static_cast<Model*>(p)->top;
+#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_OUTPUT_##kind(verilog)
+#define SYSTRAIN_OUTPUT_OUT(verilog) o->verilog = static_cast<int64_t>(t.verilog);
+#define SYSTRAIN_OUTPUT_IN(verilog)
+#define SYSTRAIN_OUTPUT_IN_LANES_DW(verilog)
+#define SYSTRAIN_OUTPUT_IN_LANES_AW(verilog)
+#define SYSTRAIN_OUTPUT_OUT_LANES_AW(verilog)
+#include "rtl_ports.def"
+#undef SYSTRAIN_PORT
+}
+
 void* create() { return new Model(); }
 void destroy(void* p) {
   auto* m = static_cast<Model*>(p);
@@ -114,6 +165,11 @@ void destroy(void* p) {
   delete m;
 }
 void eval(void* p) { static_cast<Model*>(p)->top->eval(); }
+void clock(void* p, int clk) {
+  auto& t = *static_cast<Model*>(p)->top;
+  t.clk = static_cast<CData>(clk & 1);
+  t.eval();
+}
 int trace_open(void* p, const char* path) {
 #if !VM_TRACE
   (void)p, (void)path;
@@ -144,8 +200,8 @@ int trace_close(void* p) {
   return error;
 }
 
-const Api kApi{kAbiVersion, kRows, kCols, kDw, kAw, kMult, create, destroy, set, get,
-               eval, trace_open, trace_dump, trace_close};
+const Api kApi{kAbiVersion, kRows, kCols, kDw, kAw, kMult, create, destroy, set, get, eval,
+               clock, outputs, set_lanes, get_lanes, trace_open, trace_dump, trace_close};
 }  // namespace
 
 extern "C" const Api* systrain_rtl_api() { return &kApi; }
