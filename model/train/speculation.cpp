@@ -294,48 +294,54 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
     std::vector<int> hit_labels;
     for (int c = 0; c < t.classes; ++c)
       if (hits[c] > 0) hit_labels.push_back(c);
+    // Row by row: W's row i gets its gradient row, summed in a row buffer that
+    // stays in cache, and its update, in one visit (no kw × n gradient is
+    // stored and walked once a label). Every element's terms are the same,
+    // summed in the same order: dW's first, then the hit labels in order, each
+    // label's R rows in order.
     if (num.is_float) {
-      // g = dW (or 0), then + h_c·x·dy for each hit label in order and each of its R rows in order: the
-      // labels in the outer loops, every element's sum still taken in that order (vectorised rows)
+      // g = dW (or 0), then + (h_c·x[i])·dy[j] for each hit label and row: a float32 product, then the sum
       static thread_local std::vector<float> gv;
-      float* g = scratch(gv, words);
-      for (int64_t i = 0; i < kw; ++i)
-        for (int64_t j = 0; j < n; ++j) g[i * n + j] = has_dw ? w2f(dwb[dwm.at(i, j)]) : 0.0f;
-      for (int c : hit_labels)
-        for (int64_t r = 0; r < R; ++r) {
+      float* g = scratch(gv, n);
+      rows([&](int64_t i, int64_t* w, const int64_t* dw) {
+        for (int64_t j = 0; j < n; ++j) g[j] = has_dw ? w2f(dw[j]) : 0.0f;
+        for (int c : hit_labels) {
           const float h = static_cast<float>(hits[c]);
-          const int64_t* gx = &t.gx[layer][(c * R + r) * kw];
-          const int64_t* gdy = &t.gdy[layer][(c * R + r) * n];
-          for (int64_t i = 0; i < kw; ++i) axpy_f32(&g[i * n], h * w2f(gx[i]), gdy, n);
+          for (int64_t r = 0; r < R; ++r)
+            axpy_f32(g, h * w2f(t.gx[layer][(c * R + r) * kw + i]), &t.gdy[layer][(c * R + r) * n], n);
         }
-      rows([&](int64_t i, int64_t* w, const int64_t*) { sgd_row_f32(w, g + i * n, n, lr); });
+        sgd_row_f32(w, g, n, lr);
+      });
     } else {
       // Σ_c h_c·Σ_r x_c,r[i]·dy_c,r[j] summed exactly. A dense layer (R = 1):
       // every term and partial sum is below 2^53 (|x·dy| < 2^30, h <= the
       // batch <= 2^20, at most 256 labels), so doubles hold them exactly and
       // the loop vectorises; a conv layer's R rows a label sum in 64 bits
       const int wg_shift = num.fa + num.fe - num.fg;
-      static thread_local std::vector<double> accv;
+      static thread_local std::vector<double> accv, hdyv;
       static thread_local std::vector<int64_t> acc64v;
-      double* acc = labels_hit > 0 && R == 1 ? scratch(accv, words) : nullptr;
-      int64_t* acc64 = labels_hit > 0 && R > 1 ? scratch(acc64v, words) : nullptr;
-      if (acc) std::fill(acc, acc + words, 0.0);
-      if (acc64) std::fill(acc64, acc64 + words, int64_t{0});
-      std::vector<double> hdy(n);
-      for (int c : hit_labels)
-        for (int64_t r = 0; r < R; ++r) {
-          const int64_t* gx = &t.gx[layer][(c * R + r) * kw];
-          const int64_t* gdy = &t.gdy[layer][(c * R + r) * n];
-          if (R > 1) {
-            for (int64_t i = 0; i < kw; ++i) axpy_i64(acc64 + i * n, hits[c] * gx[i], gdy, n);
-            continue;
-          }
-          for (int64_t j = 0; j < n; ++j) hdy[j] = static_cast<double>(hits[c] * gdy[j]);
-          for (int64_t i = 0; i < kw; ++i) axpy_f64(acc + i * n, static_cast<double>(gx[i]), hdy.data(), n);
+      double* acc = labels_hit > 0 && R == 1 ? scratch(accv, n) : nullptr;
+      int64_t* acc64 = labels_hit > 0 && R > 1 ? scratch(acc64v, n) : nullptr;
+      // h_c·dy_c as doubles, once a label (R = 1)
+      double* hdy = acc ? scratch(hdyv, static_cast<int64_t>(hit_labels.size()) * n) : nullptr;
+      if (acc)
+        for (size_t k = 0; k < hit_labels.size(); ++k) {
+          const int c = hit_labels[k];
+          for (int64_t j = 0; j < n; ++j) hdy[k * n + j] = static_cast<double>(hits[c] * t.gdy[layer][c * n + j]);
         }
       rows([&](int64_t i, int64_t* w, const int64_t* dw) {
-        gr_sgd_fixed(w, dw, acc ? acc + i * n : nullptr, acc64 ? acc64 + i * n : nullptr, n, has_dw, wg_shift,
-                     num.data_bits, sn.lr, sn.upd_shift);
+        if (acc) {
+          std::fill(acc, acc + n, 0.0);
+          for (size_t k = 0; k < hit_labels.size(); ++k)
+            axpy_f64(acc, static_cast<double>(t.gx[layer][hit_labels[k] * kw + i]), hdy + k * n, n);
+        }
+        if (acc64) {
+          std::fill(acc64, acc64 + n, int64_t{0});
+          for (int c : hit_labels)
+            for (int64_t r = 0; r < R; ++r)
+              axpy_i64(acc64, hits[c] * t.gx[layer][(c * R + r) * kw + i], &t.gdy[layer][(c * R + r) * n], n);
+        }
+        gr_sgd_fixed(w, dw, acc, acc64, n, has_dw, wg_shift, num.data_bits, sn.lr, sn.upd_shift);
       });
     }
   }
