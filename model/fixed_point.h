@@ -57,16 +57,26 @@ inline int64_t sgd_update(int64_t w, int64_t dw, int64_t lr, int upd_shift, int 
   return saturate(w - round_shift(lr * dw, upd_shift), data_bits);
 }
 
+// x·2^e, as std::ldexp gives it: one correctly rounded product by the exact
+// power of two (a call to scalbn cost more than the rest of a quantisation)
+inline double times_pow2(double x, int e) {
+  if (e < -1022 || e > 1023) return std::ldexp(x, e);
+  const uint64_t bits = static_cast<uint64_t>(1023 + e) << 52;
+  double p;
+  std::memcpy(&p, &bits, 8);
+  return x * p;
+}
+
 // a real number to the nearest data_bits value with `frac` fractional bits
 inline int64_t quantize(double x, int frac, int data_bits) {
-  double s = std::nearbyint(std::ldexp(x, frac));
-  const double hi = std::ldexp(1.0, data_bits - 1) - 1, lo = -std::ldexp(1.0, data_bits - 1);
+  double s = std::nearbyint(times_pow2(x, frac));
+  const double hi = times_pow2(1.0, data_bits - 1) - 1, lo = -times_pow2(1.0, data_bits - 1);
   if (s > hi) s = hi;
   if (s < lo) s = lo;
   return static_cast<int64_t>(s);
 }
 
-inline double to_real(int64_t v, int frac) { return std::ldexp(static_cast<double>(v), -frac); }
+inline double to_real(int64_t v, int frac) { return times_pow2(static_cast<double>(v), -frac); }
 
 // float32 values in memory words
 inline int64_t f2w(float f) {

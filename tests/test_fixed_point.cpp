@@ -63,3 +63,34 @@ TEST_CASE("float32 words hold the bit pattern") {
   CHECK(f2w(1.0f) == 0x3f800000);
   CHECK(w2f(f2w(-0.0f)) == 0.0f);
 }
+
+TEST_CASE("times_pow2 is std::ldexp, bit for bit, subnormal and overflowing results included") {
+  uint64_t s = 99;
+  auto next = [&] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return s;
+  };
+  auto same = [](double a, double b) {
+    uint64_t x, y;
+    std::memcpy(&x, &a, 8);
+    std::memcpy(&y, &b, 8);
+    return x == y;
+  };
+  int64_t subnormal = 0, infinite = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t bits = next();
+    double x;
+    std::memcpy(&x, &bits, 8);
+    if (std::isnan(x)) continue;
+    const int e = static_cast<int>(next() % 2200) - 1100;
+    const double want = std::ldexp(x, e);
+    CAPTURE(x);
+    CAPTURE(e);
+    CHECK(same(times_pow2(x, e), want));
+    subnormal += want != 0 && std::fpclassify(want) == FP_SUBNORMAL;
+    infinite += std::isinf(want);
+  }
+  CHECK(subnormal > 100);  // the rounding to a subnormal was tried
+  CHECK(infinite > 1000);
+  for (int e = -60; e <= 60; ++e) CHECK(same(times_pow2(-3.25, e), std::ldexp(-3.25, e)));
+}
