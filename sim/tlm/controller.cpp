@@ -183,8 +183,34 @@ bool Controller::backend_tiles(int e, const PassTiming& t) {
     wait(static_cast<double>(t.cycles) * period_);
     return true;
   }
+  // Time passes tile by tile, as through backend_tile(), wherever that can
+  // decide the order in which the engines' threads meet; elsewhere, several
+  // tiles in one wait. The two threads' timed wakeups are the only timed
+  // events (nothing is cancelled), so while this thread runs the event queue
+  // holds at most the other thread's one: a queue of one has one shape,
+  // whatever came before. Tiles that end strictly before the next pending
+  // event (or all of them, when none is pending and no process is runnable
+  // now) pass in one wait: no other thread runs before they end, and the
+  // queue is then the same one as tile by tile. A tile that would end at or
+  // after the other's wakeup is waited alone, from the same queue as tile by
+  // tile, so a tie between the two wakes them in the same order.
+  int64_t pending = 0;  // whole tiles taken into the next wait, and their cycles
+  int64_t pending_cycles = 0;
+  sc_core::sc_time horizon;  // how far from now time can pass in one wait
+  bool have_horizon = false;
   for (const auto& [cycles, tiles] : t.sequence)
-    for (int64_t k = 0; k < tiles; ++k) wait(static_cast<double>(cycles) * period_);
+    for (int64_t k = 0; k < tiles; ++k) {
+      if (!have_horizon) horizon = sc_core::sc_time_to_pending_activity(), have_horizon = true;
+      if (static_cast<double>(pending_cycles + cycles) * period_ < horizon) {
+        pending++, pending_cycles += cycles;
+        continue;
+      }
+      if (pending > 0) wait(static_cast<double>(pending_cycles) * period_);
+      wait(static_cast<double>(cycles) * period_);  // this tile alone
+      pending = pending_cycles = 0;
+      have_horizon = false;
+    }
+  if (pending > 0) wait(static_cast<double>(pending_cycles) * period_);
   return true;
 }
 
