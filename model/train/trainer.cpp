@@ -74,6 +74,10 @@ void Trainer::load_batch(const Samples& s, const std::vector<int64_t>& order, in
       word[b] = num.is_float ? f2w(b / 255.0f) : quantize(b / 255.0f, num.fa, num.data_bits);
     for (int64_t i = 0; i < m; ++i) {
       const uint8_t* src = &s.pixels[order[first + i] * K];
+      if (i + 1 < m) {  // the next sample's pixels are somewhere else in the data set: ask for them now
+        const uint8_t* next = &s.pixels[order[first + i + 1] * K];
+        for (int64_t j = 0; j < K; j += 64) __builtin_prefetch(next + j);
+      }
       if (P == 1) {  // a vector: one row
         int64_t* row = act.data() + x0.at(i, 0);
         if (x0.cs == 1)
