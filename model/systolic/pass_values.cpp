@@ -29,16 +29,62 @@ constexpr int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * t
 typedef float VF __attribute__((vector_size(64)));     // 16 floats
 
 // the block's full tile of kMr × kNr in registers (AVX-512: one register a
-// row; AVX2: two), k in order
-SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t K, int64_t N) {
+// row; AVX2: two), over the terms ks[0..nk) in k order (float_terms)
+SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t K, int64_t N, const int32_t* ks,
+                               int64_t nk) {
   VF acc[kMr] = {};
-  for (int64_t k = 0; k < K; ++k) {
+  for (int64_t t = 0; t < nk; ++t) {
+    const int64_t k = ks[t];
     VF b;
     std::memcpy(&b, B + k * N, sizeof b);
     // the scalar in every lane (GCC's vector-scalar product); a product, then a sum: each rounded
     for (int64_t i = 0; i < kMr; ++i) acc[i] += A[i * K + k] * b;
   }
   for (int64_t i = 0; i < kMr; ++i) std::memcpy(C + i * N, &acc[i], sizeof acc[i]);
+}
+
+// float32: the terms k a block of kMr rows of A must take, in order. A term
+// whose kMr A values are all ±0, against a row of B with no infinity or NaN,
+// changes no sum: each product is ±0, and a sum that starts at +0 is never
+// −0 (a sum is −0 only when both its addends are), so adding ±0 leaves it as
+// it is, bit for bit. Such terms are left out (the images and the ReLU
+// outputs are about half zeros). Row block b's terms: ks[off[b] .. off[b+1]).
+SYSTRAIN_CLONES void float_terms(const float* A, const float* B, int64_t M, int64_t K, int64_t N,
+                                 std::vector<int32_t>& ks, std::vector<int64_t>& off) {
+  // whether B's row k has no infinity or NaN: asked only of the terms a block could leave out
+  static thread_local std::vector<int8_t> finite;
+  finite.assign(static_cast<size_t>(K), -1);
+  const auto finite_row = [&](int64_t k) {
+    if (finite[k] < 0) {
+      uint32_t top = 0;  // the largest exponent field in the row
+      for (int64_t n = 0; n < N; ++n) {
+        uint32_t u;
+        std::memcpy(&u, B + k * N + n, 4);
+        top = std::max(top, u & 0x7f800000u);
+      }
+      finite[k] = top != 0x7f800000u;
+    }
+    return finite[k] != 0;
+  };
+  ks.resize(static_cast<size_t>(M / kMr * K));
+  off.assign(static_cast<size_t>(M / kMr + 1), 0);
+  static thread_local std::vector<uint32_t> bits;  // a block's A values at k, signs dropped, or-ed: 0 iff all ±0
+  bits.resize(static_cast<size_t>(K));
+  uint32_t* any = bits.data();
+  int64_t at = 0;
+  for (int64_t b = 0; b < M / kMr; ++b) {
+    const float* a = A + b * kMr * K;
+    std::fill(any, any + K, 0u);
+    for (int64_t i = 0; i < kMr; ++i)  // along the rows (contiguous in k)
+      for (int64_t k = 0; k < K; ++k) {
+        uint32_t u;
+        std::memcpy(&u, a + i * K + k, 4);
+        any[k] |= u << 1;
+      }
+    for (int64_t k = 0; k < K; ++k)
+      if (any[k] != 0 || !finite_row(k)) ks[at++] = static_cast<int32_t>(k);
+    off[b + 1] = at;
+  }
 }
 
 // fixed point: sums (modulo 2^32, or 2^64) to data words: wrapped to
@@ -80,9 +126,10 @@ SYSTRAIN_CLONES void update_row_fixed(int64_t* __restrict w, const Acc* __restri
 }
 
 template <class In, class Acc, class Mul>
-void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul) {
-  if constexpr (std::is_same_v<In, float>) block_f32(A, B, C, K, N);
+void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul, const int32_t* ks, int64_t nk) {
+  if constexpr (std::is_same_v<In, float>) block_f32(A, B, C, K, N, ks, nk);
   else {  // int32 operands, 64-bit sums (acc_bits > 32); int16 ones go to gemm_i16
+    (void)ks, (void)nk;
     Acc acc[kMr][kNr] = {};
     for (int64_t k = 0; k < K; ++k)
       for (int64_t i = 0; i < kMr; ++i)
@@ -93,16 +140,24 @@ void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul)
 
 // C[M][N] = Σ_k A[M][K]·B[K][N], each output summed in k order from zero,
 // M and N whole blocks (product() pads them). Mul(a, b) is the product as
-// the accumulator's type.
+// the accumulator's type. float32: each row block over its terms (float_terms).
 template <class In, class Acc, class Mul>
 SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
   const int64_t col_blocks = N / kNr, blocks = M / kMr * col_blocks;
+  static thread_local std::vector<int32_t> ks;
+  static thread_local std::vector<int64_t> off;
+  if constexpr (std::is_same_v<In, float>) float_terms(A, B, M, K, N, ks, off);
   const bool parallel = M * K * N >= kParallelMacs;
   (void)parallel;  // (a build without OpenMP)
+  const int32_t* kp = ks.data();
+  const int64_t* op = off.data();
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t m0 = (blk / col_blocks) * kMr, n0 = (blk % col_blocks) * kNr;
-    full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul);
+    const int64_t rb = blk / col_blocks, m0 = rb * kMr, n0 = (blk % col_blocks) * kNr;
+    if constexpr (std::is_same_v<In, float>)
+      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, kp + op[rb], op[rb + 1] - op[rb]);
+    else
+      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, nullptr, 0);
   }
 }
 
