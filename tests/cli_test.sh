@@ -679,10 +679,11 @@ assert r["exit_code"] != "0" and r["cycles.total"] == "", r' used/sweep.csv || f
   # the tensor dump: its folder checked before the run; a run stopped midway leaves whole steps only, and says which
   "$st" run "$tcfg" --backend tlm --quiet --out dm --set simulation.dump_tensors=afile/sub 2> err.txt; rc=$?
   [ $rc -eq 2 ] && grep -q "dump_tensors: cannot create" err.txt && [ ! -e dm/report.json ] || fail "a dump under a file: exit $rc"
+  # (stopped once its first steps are on disk, not after a fixed time: a thousand steps took under 1.5 s)
   "$st" run "$mcfg" --schedule baseline --quiet --out dm2 --set simulation.dump_tensors=$work/dumped \
-    --set simulation.max_steps=1000 2> err.txt &
+    --set training.epochs=10 --set simulation.max_steps=100000 2> err.txt &
   p=$!
-  sleep 1.5
+  for _ in $(seq 600); do [ -e dumped/step_3 ] && break; sleep 0.05; done
   kill -TERM $p
   wait $p; rc=$?
   [ $rc -eq 1 ] && [ ! -e dm2/report.json ] || fail "a dump run after SIGTERM: exit $rc"
