@@ -143,7 +143,7 @@ void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul,
 // the accumulator's type. float32: each row block over its terms (float_terms).
 template <class In, class Acc, class Mul>
 SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
-  const int64_t col_blocks = N / kNr, blocks = M / kMr * col_blocks;
+  const int64_t col_blocks = N / kNr, row_blocks = M / kMr;
   static thread_local std::vector<int32_t> ks;
   static thread_local std::vector<int64_t> off;
   if constexpr (std::is_same_v<In, float>) float_terms(A, B, M, K, N, ks, off);
@@ -151,14 +151,15 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
   (void)parallel;  // (a build without OpenMP)
   const int32_t* kp = ks.data();
   const int64_t* op = off.data();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t rb = blk / col_blocks, m0 = rb * kMr, n0 = (blk % col_blocks) * kNr;
-    if constexpr (std::is_same_v<In, float>)
-      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, kp + op[rb], op[rb + 1] - op[rb]);
-    else
-      full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, nullptr, 0);
-  }
+#pragma omp parallel for collapse(2) schedule(static) if (parallel)
+  for (int64_t rb = 0; rb < row_blocks; ++rb)
+    for (int64_t cb = 0; cb < col_blocks; ++cb) {
+      const int64_t m0 = rb * kMr, n0 = cb * kNr;
+      if constexpr (std::is_same_v<In, float>)
+        full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, kp + op[rb], op[rb + 1] - op[rb]);
+      else
+        full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, nullptr, 0);
+    }
 }
 
 // ---- int16 operands, sums modulo 2^32: pairs of k at once ----------------
@@ -181,7 +182,8 @@ struct I16Packed {
 // B: a view's K x N words as kp rows of np (B[2p][n], B[2p+1][n]) pairs, zeros
 // past K and past N (each view checked to lie in its buffer, as Memory::read
 // checks it)
-void pack_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N, I16Packed& pk) {
+SYSTRAIN_CLONES void pack_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N,
+                              I16Packed& pk) {
   mem.check(A.block(M, K), A.op);
   mem.check(B.block(K, N), B.op);
   pk.kp = (K + 1) / 2, pk.mp = round_up(M, kMr), pk.np = round_up(N, kNr);
@@ -293,13 +295,14 @@ const I16Packed& gemm_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t
   if (kern == I16Kernel::kAvx512Vnni) block = block_i16_vnni;
   if (kern == I16Kernel::kAvx2) block = block_i16_avx2;
 #endif
-  const int64_t row_blocks = pk.mp / kMr, col_blocks = pk.np / kNr, blocks = row_blocks * col_blocks;
+  const int64_t row_blocks = pk.mp / kMr, col_blocks = pk.np / kNr;
   const bool parallel = M * K * N >= kParallelMacs;
   (void)parallel;
   const I16Packed& cpk = pk;
   uint32_t* c = pk.c.data();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t blk = 0; blk < blocks; ++blk) block(cpk, c, (blk / col_blocks) * kMr, (blk % col_blocks) * kNr);
+#pragma omp parallel for collapse(2) schedule(static) if (parallel)
+  for (int64_t rb = 0; rb < row_blocks; ++rb)
+    for (int64_t cb = 0; cb < col_blocks; ++cb) block(cpk, c, rb * kMr, cb * kNr);
   return pk;
 }
 
@@ -307,7 +310,7 @@ const I16Packed& gemm_i16(const Memory& mem, const Mat& A, const Mat& B, int64_t
 // rows of ld (>= cols) elements and rows_out (>= rows) rows, zeros padding
 // both (the block checked to lie in its buffer, as Memory::read checks it)
 template <class T, class Conv>
-void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int64_t ld, int64_t rows_out,
+SYSTRAIN_CLONES void gather(const Memory& mem, const Mat& m, int64_t rows, int64_t cols, int64_t ld, int64_t rows_out,
             std::vector<T>& out, Conv conv) {
   mem.check(m.block(rows, cols), m.op);
   const auto& buf = mem.buffer(m.buf);
