@@ -120,7 +120,7 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
         for (auto& x : tiles.buffer(Buffer(b))) {
           const int64_t r = pick(rng, 0, 999);
           if (r < 700) x = r % 2 ? f2w(0.0f) : f2w(-0.0f);
-          else if (specials && r < 704) x = f2w(r % 2 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity());
+          else if (specials && r < 704) x = f2w((r % 2 ? 1.0f : -1.0f) * std::numeric_limits<float>::infinity());
         }
     sparse_passes += sparse, special_passes += specials;
     const Memory before = tiles;
@@ -136,8 +136,9 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
       pass_values(p, gemm, num, lr);
       force_i16_kernel(was);
       INFO(fmt::format("{} m={} k={} n={} bias={} dx_rows={} on {}x{} float={} data_bits={} acc_bits={} kernel {} "
-                       "extremes {} sparse {} specials {}", name(kind), c.m, c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, num.is_float,
-                       num.data_bits, num.acc_bits, int(kern), extremes, sparse, specials));
+                       "extremes {} sparse {} specials {}",
+                       name(kind), c.m, c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, num.is_float, num.data_bits,
+                       num.acc_bits, int(kern), extremes, sparse, specials));
       const int64_t psum0 = c.psum(0).base;  // the partial sums: the gradients buffer's tail
       for (int b = 0; b < int(Buffer::kCount); ++b) {
         const auto &x = tiles.buffer(Buffer(b)), &y = gemm.buffer(Buffer(b));
@@ -145,7 +146,9 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
         const size_t end = Buffer(b) == Buffer::kGradients ? static_cast<size_t>(psum0) : x.size();
         size_t diff = 0;
         while (diff < end && x[diff] == y[diff]) ++diff;
-        CHECK_MESSAGE(diff == end, fmt::format("buffer {} word {} differs: {:#x} (tiles) against {:#x}", to_string(Buffer(b)), diff, diff < end ? x[diff] : 0, diff < end ? y[diff] : 0));
+        CHECK_MESSAGE(diff == end, fmt::format("buffer {} word {} differs: {:#x} (tiles) against {:#x}",
+                                               to_string(Buffer(b)), diff, diff < end ? x[diff] : 0,
+                                               diff < end ? y[diff] : 0));
         words += static_cast<int64_t>(end);
       }
       ++checked;

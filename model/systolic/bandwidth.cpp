@@ -166,7 +166,8 @@ int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
   // more than a bank's width costs what its words cost; a buffer asked once,
   // one word an element, costs its closed form; any other is counted.
   const int64_t banks = a.banks, width = std::max(1, a.words_per_cycle / a.banks);
-  std::array<int64_t, int(Buffer::kCount)> words{}, bound{}, exact{}, asked{};
+  std::array<int64_t, int(Buffer::kCount)> words{}, bound{}, asked{};
+  std::array<bool, int(Buffer::kCount)> wide{};  // an access of elements of several words
   for (const auto& r : acc) {
     if (r.lanes <= 0) continue;
     const int b = int(r.view.buf);
@@ -176,7 +177,7 @@ int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
     const int64_t busiest = (r.lanes + cycle - 1) / cycle;
     words[b] += r.lanes * wpe;
     bound[b] += busiest * wpe;
-    exact[b] = wpe == 1 ? busiest : 0;
+    wide[b] = wide[b] || wpe > 1;
     asked[b]++;
   }
   int64_t cost = 1;
@@ -185,7 +186,7 @@ int64_t access_cost(const std::vector<RowAccess>& acc, const ArrayShape& a) {
     if (words[b] == 0) continue;
     cost = std::max(cost, (words[b] + a.words_per_cycle - 1) / a.words_per_cycle);
     if (bound[b] <= width) continue;
-    if (asked[b] == 1 && exact[b] > 0) cost = std::max(cost, (exact[b] + width - 1) / width);
+    if (asked[b] == 1 && !wide[b]) cost = std::max(cost, (bound[b] + width - 1) / width);  // the closed form
     else count = true;
   }
   if (!count) return cost;

@@ -120,22 +120,21 @@ template <class Acc>
 SYSTRAIN_CLONES void update_row_fixed(int64_t* __restrict w, const Acc* __restrict g, int64_t n, int acc_bits,
                                       int g_shift, int data_bits, int64_t lr, int upd_shift) {
   for (int64_t j = 0; j < n; ++j) {
-    const int64_t sum = sizeof(Acc) == 4 ? wrap(static_cast<int32_t>(g[j]), acc_bits) : wrap(static_cast<int64_t>(g[j]), acc_bits);
+    const int64_t sum =
+        sizeof(Acc) == 4 ? wrap(static_cast<int32_t>(g[j]), acc_bits) : wrap(static_cast<int64_t>(g[j]), acc_bits);
     w[j] = sgd_update(w[j], requant(sum, g_shift, data_bits, false), lr, upd_shift, data_bits);
   }
 }
 
+// int32 operands, 64-bit sums (acc_bits > 32): one block, k in order (int16
+// operands go to gemm_i16, float32 ones to block_f32)
 template <class In, class Acc, class Mul>
-void full_block(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul, const int32_t* ks, int64_t nk) {
-  if constexpr (std::is_same_v<In, float>) block_f32(A, B, C, K, N, ks, nk);
-  else {  // int32 operands, 64-bit sums (acc_bits > 32); int16 ones go to gemm_i16
-    (void)ks, (void)nk;
-    Acc acc[kMr][kNr] = {};
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t i = 0; i < kMr; ++i)
-        for (int64_t n = 0; n < kNr; ++n) acc[i][n] += mul(A[i * K + k], B[k * N + n]);
-    for (int64_t i = 0; i < kMr; ++i) std::copy(acc[i], acc[i] + kNr, C + i * N);
-  }
+void block_wide(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul) {
+  Acc acc[kMr][kNr] = {};
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t i = 0; i < kMr; ++i)
+      for (int64_t n = 0; n < kNr; ++n) acc[i][n] += mul(A[i * K + k], B[k * N + n]);
+  for (int64_t i = 0; i < kMr; ++i) std::copy(acc[i], acc[i] + kNr, C + i * N);
 }
 
 // C[M][N] = Σ_k A[M][K]·B[K][N], each output summed in k order from zero,
@@ -156,9 +155,9 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
     for (int64_t cb = 0; cb < col_blocks; ++cb) {
       const int64_t m0 = rb * kMr, n0 = cb * kNr;
       if constexpr (std::is_same_v<In, float>)
-        full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, kp + op[rb], op[rb + 1] - op[rb]);
+        block_f32(A + m0 * K, B + n0, C + m0 * N + n0, K, N, kp + op[rb], op[rb + 1] - op[rb]);
       else
-        full_block(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul, nullptr, 0);
+        block_wide(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul);
     }
 }
 
@@ -218,7 +217,8 @@ SYSTRAIN_CLONES void pack_i16(const Memory& mem, const Mat& A, const Mat& B, int
 
 // one 8 x 16 block of C: rows m0.., columns n0..
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void block_i16_vnni(const I16Packed& pk, uint32_t* c, int64_t m0, int64_t n0) {
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void block_i16_vnni(const I16Packed& pk, uint32_t* c, int64_t m0,
+                                                                            int64_t n0) {
   __m512i acc[kMr];
   for (auto& v : acc) v = _mm512_setzero_si512();
   const int64_t k2 = 2 * pk.kp;
@@ -262,7 +262,8 @@ void block_i16_scalar(const I16Packed& pk, uint32_t* c, int64_t m0, int64_t n0) 
     for (int64_t p = 0; p < pk.kp; ++p) {
       const int16_t* b = &pk.b[(p * pk.np + n0) * 2];
       for (int64_t n = 0; n < kNr; ++n)
-        acc[n] += static_cast<uint32_t>(int32_t{a[2 * p]} * b[2 * n]) + static_cast<uint32_t>(int32_t{a[2 * p + 1]} * b[2 * n + 1]);
+        acc[n] += static_cast<uint32_t>(int32_t{a[2 * p]} * b[2 * n]) +
+                  static_cast<uint32_t>(int32_t{a[2 * p + 1]} * b[2 * n + 1]);
     }
     std::memcpy(c + (m0 + i) * pk.np + n0, acc, sizeof acc);
   }
@@ -273,14 +274,9 @@ std::atomic<I16Kernel> g_i16_forced{I16Kernel::kAuto};
 I16Kernel i16_kernel() {
   const I16Kernel f = g_i16_forced.load(std::memory_order_relaxed);
   if (f != I16Kernel::kAuto) return f;
-  static const I16Kernel best = [] {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")) return I16Kernel::kAvx512Vnni;
-    if (__builtin_cpu_supports("avx2")) return I16Kernel::kAvx2;
-#endif
-    return I16Kernel::kScalar;
-  }();
+  static const I16Kernel best = i16_kernel_runs(I16Kernel::kAvx512Vnni) ? I16Kernel::kAvx512Vnni
+                                : i16_kernel_runs(I16Kernel::kAvx2)       ? I16Kernel::kAvx2
+                                                                          : I16Kernel::kScalar;
   return best;
 }
 
@@ -412,7 +408,8 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
     case Mode::kIs:
     case Mode::kOs: {  // Y = A·B (forward: A = X, B = W; WG: A = Xᵀ, B = dY, Y = dW)
       const auto C = product<Ar>(mem, p.a, p.mode == Mode::kOs ? p.b : p.w, M, K, N);
-      scatter_rows(mem, p.out, M, N, [&](int64_t i, int64_t* dst) { ar.fin_row(C.c + i * C.ldc, N, dst, p.shift, p.relu); });
+      scatter_rows(mem, p.out, M, N,
+                   [&](int64_t i, int64_t* dst) { ar.fin_row(C.c + i * C.ldc, N, dst, p.shift, p.relu); });
       break;
     }
     case Mode::kAg:

@@ -9,12 +9,14 @@
 // per-tile path on random passes. The partial sums buffer is not written.
 //
 // The kernel: operands gathered once from their strided views into dense
-// int16/int32/float rows, C[m][n] += A[m][k]·B[k][n] in blocks of rows that
-// share each B row, k in order, vectorised across n (AVX2 where the CPU has
-// it); fixed point with data_bits <= 16 and acc_bits <= 32 multiplies
-// int16 by int16 into int32 and wraps modulo 2^32 (exact modulo
-// 2^acc_bits), two products of k at once (pmaddwd, vpdpwssd). Rows go to the OpenMP threads; each output is one thread's,
-// so the result does not depend on the thread count.
+// int16/int32/float rows, C[m][n] += A[m][k]·B[k][n] in blocks of 8 rows × 16
+// columns that share each B row, k in order, vectorised across n (AVX-512 or
+// AVX2 clones, model/clones.h); fixed point with data_bits <= 16 and acc_bits
+// <= 32 multiplies int16 by int16 into int32 and wraps modulo 2^32 (exact
+// modulo 2^acc_bits), two products of k at once (pmaddwd, vpdpwssd); float32
+// leaves out the terms that cannot change a sum (float_terms). Blocks go to
+// the OpenMP threads; each output is one thread's, so the result does not
+// depend on the thread count.
 #pragma once
 #include "fixed_point.h"
 #include "memory.h"

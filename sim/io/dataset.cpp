@@ -107,7 +107,8 @@ Samples parse_idx(std::vector<uint8_t> img, const std::vector<uint8_t>& lab, con
   Samples s;
   s.count = limit > 0 ? std::min(limit, n) : n;
   s.width = h * w;
-  // the pixels in place: the header's 16 bytes dropped, no copy of the rest
+  // the pixels moved, not copied: the header's 16 bytes dropped in place (one
+  // memmove of the buffer, no second one allocated)
   s.pixels = std::move(img);
   s.pixels.erase(s.pixels.begin(), s.pixels.begin() + 16);
   s.pixels.resize(static_cast<size_t>(s.count * s.width));

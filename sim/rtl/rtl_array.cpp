@@ -14,16 +14,14 @@ RtlArray::RtlArray(const ArrayShape& shape, const Numerics& num, bool verbose)
       num_(num),
       api_(load_rtl_model({shape.rows, shape.cols, num.data_bits, num.acc_bits, shape.multipliers}, verbose)) {
   model_ = api_.create();
-  set(kStart, 0, 0);
-  set(kStall, 0, 0);
-  set(kRst, 0, 1);
+  set(kStart, 0);
+  set(kStall, 0);
+  set(kRst, 1);
   for (int i = 0; i < 2; ++i) {  // reset cycles precede cycle 0 and are not counted
-    set(kClk, 0, 0);
-    api_.eval(model_);
-    set(kClk, 0, 1);
-    api_.eval(model_);
+    api_.clock(model_, 0);
+    api_.clock(model_, 1);
   }
-  set(kRst, 0, 0);
+  set(kRst, 0);
   buf_.resize(static_cast<size_t>(std::max(shape.rows, shape.cols)));
 }
 
@@ -60,23 +58,23 @@ void RtlArray::idle(int64_t from, int64_t to) {
 
 TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool record_events) {
   TileRun run;
-  set(kStart, 0, 1);
-  set(kMode, 0, hardware_mode(t.mode));  // IS: the WS datapath on transposed views
-  set(kFirst, 0, t.first);
-  set(kLast, 0, t.last);
-  set(kRelu, 0, t.relu);
-  set(kAgEn, 0, t.ag);
-  set(kShift, 0, t.shift);
-  set(kGShift, 0, t.g_shift);
-  set(kLr, 0, t.lr);
-  set(kUpdShift, 0, t.upd_shift);
-  set(kRowsUsed, 0, t.ru);
-  set(kColsUsed, 0, t.cu);
-  set(kXu, 0, t.xu);
-  set(kLen, 0, t.len);
-  set(kPreloaded, 0, t.preloaded);
-  set(kPfRows, 0, t.pf_rows);
-  set(kPfCols, 0, t.pf_cols);
+  set(kStart, 1);
+  set(kMode, hardware_mode(t.mode));  // IS: the WS datapath on transposed views
+  set(kFirst, t.first);
+  set(kLast, t.last);
+  set(kRelu, t.relu);
+  set(kAgEn, t.ag);
+  set(kShift, t.shift);
+  set(kGShift, t.g_shift);
+  set(kLr, t.lr);
+  set(kUpdShift, t.upd_shift);
+  set(kRowsUsed, t.ru);
+  set(kColsUsed, t.cu);
+  set(kXu, t.xu);
+  set(kLen, t.len);
+  set(kPreloaded, t.preloaded);
+  set(kPfRows, t.pf_rows);
+  set(kPfCols, t.pf_cols);
   // a hung controller is a failure, not a hang
   const int64_t limit = (tile_cost(t, shape_).cycles + tile_stalls(t, shape_).total) * 4 + 64;
   const int64_t psum_lanes = t.ws_like() ? t.cu : t.xu;
@@ -115,12 +113,12 @@ TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool 
     if (pending > 0) {
       --pending;
       run.stall_cycles++;
-      if (!stalled) set(kStall, 0, 1), stalled = true;
+      if (!stalled) set(kStall, 1), stalled = true;
       half_cycle(1, cycle);
       continue;
     }
     pending = -1;
-    if (stalled) set(kStall, 0, 0), stalled = false;
+    if (stalled) set(kStall, 0), stalled = false;
     // the SRAM answers a read request in the cycle it is made
     auto serve = [&](int64_t en, int64_t idx, int data_port, const Mat& m, int64_t lanes, int port_lanes, systrain::Port port) {
       if (!en) return;
@@ -143,7 +141,7 @@ TileRun RtlArray::run(const Tile& t, MemoryPort& mem, int64_t start_cycle, bool 
     }
     const bool last = o.last_cycle != 0;
     half_cycle(1, cycle);
-    if (starting) set(kStart, 0, 0), starting = false;  // (start stays high through a stalled first cycle)
+    if (starting) set(kStart, 0), starting = false;  // (start stays high through a stalled first cycle)
     if (last) {
       run.cycles = c + 1;
       break;

@@ -31,8 +31,7 @@ class RtlArray final : public ArrayModel {
   int close_trace();  // 0, or the errno of a write to the trace that failed
 
  private:
-  void set(int port, int lane, int64_t v) { api_.set(model_, port, lane, v); }
-  int64_t get(int port, int lane = 0) { return api_.get(model_, port, lane); }
+  void set(int port, int64_t v) { api_.set(model_, port, v); }
   void half_cycle(int clk, int64_t cycle);
 
   ArrayShape shape_;

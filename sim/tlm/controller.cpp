@@ -194,23 +194,20 @@ bool Controller::backend_tiles(int e, const PassTiming& t) {
   // queue is then the same one as tile by tile. A tile that would end at or
   // after the other's wakeup is waited alone, from the same queue as tile by
   // tile, so a tie between the two wakes them in the same order.
-  int64_t pending = 0;  // whole tiles taken into the next wait, and their cycles
-  int64_t pending_cycles = 0;
-  sc_core::sc_time horizon;  // how far from now time can pass in one wait
-  bool have_horizon = false;
+  sc_core::sc_time horizon = sc_core::sc_time_to_pending_activity();  // how far from now one wait may go
+  int64_t merged = 0;  // the cycles of the whole tiles taken into the next wait
   for (const auto& [cycles, tiles] : t.sequence)
     for (int64_t k = 0; k < tiles; ++k) {
-      if (!have_horizon) horizon = sc_core::sc_time_to_pending_activity(), have_horizon = true;
-      if (static_cast<double>(pending_cycles + cycles) * period_ < horizon) {
-        pending++, pending_cycles += cycles;
+      if (static_cast<double>(merged + cycles) * period_ < horizon) {
+        merged += cycles;
         continue;
       }
-      if (pending > 0) wait(static_cast<double>(pending_cycles) * period_);
+      if (merged > 0) wait(static_cast<double>(merged) * period_);
       wait(static_cast<double>(cycles) * period_);  // this tile alone
-      pending = pending_cycles = 0;
-      have_horizon = false;
+      merged = 0;
+      horizon = sc_core::sc_time_to_pending_activity();
     }
-  if (pending > 0) wait(static_cast<double>(pending_cycles) * period_);
+  if (merged > 0) wait(static_cast<double>(merged) * period_);
   return true;
 }
 

@@ -8,8 +8,9 @@ namespace systrain::rtl_abi {
 
 constexpr int kAbiVersion = 6;
 
-// Scalar inputs take lane 0; vector ports take a lane (row or column).
-// The ports are listed once, in rtl_ports.def.
+// The ports are listed once, in rtl_ports.def: scalar inputs through set,
+// scalar outputs through outputs, vector ports a lane per row or column
+// through set_lanes and get_lanes.
 enum Port : int {
 #define SYSTRAIN_PORT(name, verilog, kind) k##name,
 #include "rtl_ports.def"
@@ -38,16 +39,11 @@ struct Api {
   int rows, cols, data_bits, acc_bits, multipliers;
   void* (*create)();
   void (*destroy)(void* model);
-  // set writes the low bits of value into the port (a lane of a vector port);
-  // get returns a port (lane) value, sign-extended for data lanes.
-  void (*set)(void* model, int port, int lane, int64_t value);
-  int64_t (*get)(void* model, int port, int lane);
-  void (*eval)(void* model);
-  // The per-cycle calls, one each instead of one per lane or port (the host
-  // makes them every RTL cycle):
-  // clock sets clk and evaluates; outputs reads every scalar output;
-  // set_lanes writes lanes [0, n) of a vector input and zeroes its other
-  // lanes; get_lanes reads lanes [0, n) of a vector output, sign-extended.
+  // set writes the low bits of value into a scalar input; clock sets clk and
+  // evaluates; outputs reads every scalar output; set_lanes writes lanes
+  // [0, n) of a vector input; get_lanes reads lanes [0, n) of a vector
+  // output, sign-extended. (One call each: the host makes them every cycle.)
+  void (*set)(void* model, int port, int64_t value);
   void (*clock)(void* model, int clk);
   void (*outputs)(void* model, Outputs* out);
   void (*set_lanes)(void* model, int port, int n, const int64_t* values);

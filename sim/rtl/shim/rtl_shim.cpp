@@ -70,39 +70,20 @@ void put_scalar(T& port, uint64_t v, int width) {
   port = static_cast<T>(v & mask_of(width));
 }
 
-void set(void* p, int port, int lane, int64_t value) {
+void set(void* p, int port, int64_t value) {
   auto& t = *static_cast<Model*>(p)->top;
   const auto v = static_cast<uint64_t>(value);
   switch (port) {
 #define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_SET_##kind(name, verilog)
 #define SYSTRAIN_SET_IN(name, verilog) \
   case k##name: put_scalar(t.verilog, v, kWidth_##verilog); break;
-#define SYSTRAIN_SET_IN_LANES_DW(name, verilog) \
-  case k##name: put_bits(t.verilog, lane * kDw, kDw, v); break;
-#define SYSTRAIN_SET_IN_LANES_AW(name, verilog) \
-  case k##name: put_bits(t.verilog, lane * kAw, kAw, v); break;
+#define SYSTRAIN_SET_IN_LANES_DW(name, verilog)
+#define SYSTRAIN_SET_IN_LANES_AW(name, verilog)
 #define SYSTRAIN_SET_OUT(name, verilog)
 #define SYSTRAIN_SET_OUT_LANES_AW(name, verilog)
 #include "rtl_ports.def"
 #undef SYSTRAIN_PORT
     default: break;
-  }
-}
-
-int64_t get(void* p, int port, int lane) {
-  auto& t = *static_cast<Model*>(p)->top;
-  switch (port) {
-#define SYSTRAIN_PORT(name, verilog, kind) SYSTRAIN_GET_##kind(name, verilog)
-#define SYSTRAIN_GET_OUT(name, verilog) \
-  case k##name: return static_cast<int64_t>(t.verilog);
-#define SYSTRAIN_GET_OUT_LANES_AW(name, verilog) \
-  case k##name: return sext(get_bits(t.verilog, lane * kAw, kAw), kAw);
-#define SYSTRAIN_GET_IN(name, verilog)
-#define SYSTRAIN_GET_IN_LANES_DW(name, verilog)
-#define SYSTRAIN_GET_IN_LANES_AW(name, verilog)
-#include "rtl_ports.def"
-#undef SYSTRAIN_PORT
-    default: return 0;
   }
 }
 
@@ -164,7 +145,6 @@ void destroy(void* p) {
   m->top->final();
   delete m;
 }
-void eval(void* p) { static_cast<Model*>(p)->top->eval(); }
 void clock(void* p, int clk) {
   auto& t = *static_cast<Model*>(p)->top;
   t.clk = static_cast<CData>(clk & 1);
@@ -200,8 +180,8 @@ int trace_close(void* p) {
   return error;
 }
 
-const Api kApi{kAbiVersion, kRows, kCols, kDw, kAw, kMult, create, destroy, set, get, eval,
-               clock, outputs, set_lanes, get_lanes, trace_open, trace_dump, trace_close};
+const Api kApi{kAbiVersion, kRows,     kCols,     kDw,        kAw,        kMult,      create, destroy, set,
+               clock,       outputs,   set_lanes, get_lanes,  trace_open, trace_dump, trace_close};
 }  // namespace
 
 extern "C" const Api* systrain_rtl_api() { return &kApi; }
