@@ -86,17 +86,22 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
   // partial sums (which the one GEMM does not write), fixed point (int16 x int16 into int32 modulo 2^32,
   // and 64-bit sums) and float32
   Rng rng(6122026);
-  int64_t checked = 0, words = 0, kernels_checked[4] = {}, sparse_passes = 0, special_passes = 0;
+  int64_t checked = 0, words = 0, kernels_checked[4] = {}, sparse_passes = 0, special_passes = 0, large_passes = 0;
   for (int trial = 0; trial < 600; ++trial) {
-    const ArrayShape a{static_cast<int>(pick(rng, 1, 9)), static_cast<int>(pick(rng, 1, 9)),
-                       static_cast<int>(pick(rng, 1, 2)), static_cast<int>(pick(rng, 1, 2))};
-    const LayerCase c{pick(rng, 1, 40), pick(rng, 1, 50), pick(rng, 1, 50), pick(rng, 0, 1) == 1};
+    // one float32 pass in four larger: k past one chunk of 64 terms, n past one group of 128 columns
+    // (pass_values.cpp's float32 kernel, every width of 1..8 vectors of 16)
+    const int variant = static_cast<int>(pick(rng, 0, 3));
+    const bool large = variant == 0 && pick(rng, 0, 3) == 0;
+    const LayerCase c = large ? LayerCase{pick(rng, 1, 100), pick(rng, 1, 200), pick(rng, 1, 300), pick(rng, 0, 1) == 1}
+                              : LayerCase{pick(rng, 1, 40), pick(rng, 1, 50), pick(rng, 1, 50), pick(rng, 0, 1) == 1};
     const Kind kind = kAllKinds[pick(rng, 0, 6)];
     Numerics num;
-    const int variant = static_cast<int>(pick(rng, 0, 3));
     num.is_float = variant == 0;
     num.data_bits = variant == 3 ? 8 : 16;
     num.acc_bits = variant == 1 ? 32 : variant == 2 ? 44 : 20;  // 20: the int32 sums wrap far below 2^32
+    const int lo = large ? 8 : 1, hi = large ? 16 : 9;  // (the larger passes' tiles: not too many)
+    const ArrayShape a{static_cast<int>(pick(rng, lo, hi)), static_cast<int>(pick(rng, lo, hi)),
+                       static_cast<int>(pick(rng, 1, 2)), static_cast<int>(pick(rng, 1, 2))};
     Pass p = make_pass(kind, c, pick(rng, 0, 1) == 1, static_cast<int>(pick(rng, 0, 9)), static_cast<int>(pick(rng, 0, 9)),
                        static_cast<int>(pick(rng, 8, 16)), pick(rng, 1, 900));
     if (p.mode == Mode::kAg || p.mode == Mode::kIl) p.dx_rows = pick(rng, 0, c.k);
@@ -122,7 +127,7 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
           if (r < 700) x = r % 2 ? f2w(0.0f) : f2w(-0.0f);
           else if (specials && r < 704) x = f2w((r % 2 ? 1.0f : -1.0f) * std::numeric_limits<float>::infinity());
         }
-    sparse_passes += sparse, special_passes += specials;
+    sparse_passes += sparse, special_passes += specials, large_passes += large;
     const Memory before = tiles;
     const float lr = 0.01f;
     TlmArray arr(a, num, true, lr);
@@ -136,9 +141,9 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
       pass_values(p, gemm, num, lr);
       force_i16_kernel(was);
       INFO(fmt::format("{} m={} k={} n={} bias={} dx_rows={} on {}x{} float={} data_bits={} acc_bits={} kernel {} "
-                       "extremes {} sparse {} specials {}",
+                       "extremes {} sparse {} specials {} large {}",
                        name(kind), c.m, c.k, c.n, c.bias, p.dx_rows, a.rows, a.cols, num.is_float, num.data_bits,
-                       num.acc_bits, int(kern), extremes, sparse, specials));
+                       num.acc_bits, int(kern), extremes, sparse, specials, large));
       const int64_t psum0 = c.psum(0).base;  // the partial sums: the gradients buffer's tail
       for (int b = 0; b < int(Buffer::kCount); ++b) {
         const auto &x = tiles.buffer(Buffer(b)), &y = gemm.buffer(Buffer(b));
@@ -159,8 +164,45 @@ TEST_CASE("a pass's values as one GEMM equal the tiles' on random passes") {
   CHECK(kernels_checked[int(I16Kernel::kScalar)] > 100);
   CHECK(sparse_passes > 20);
   CHECK(special_passes > 10);
+  CHECK(large_passes > 20);
   for (I16Kernel k : {I16Kernel::kAvx2, I16Kernel::kAvx512Vnni})
     if (i16_kernel_runs(k)) CHECK(kernels_checked[int(k)] > 100);
   MESSAGE(fmt::format("{} passes, {} words compared; int16 kernels: C++ {}, AVX2 {}, VNNI {}", checked, words,
                       kernels_checked[1], kernels_checked[2], kernels_checked[3]));
+}
+
+TEST_CASE("a float32 pass whose output overlaps an operand takes every sum before it writes") {
+  // pass_values writes a float32 row's words as soon as its sums are complete, except where the output
+  // shares words with an operand: Y = X·W written over X's last rows (a row written early would change
+  // rows still to be read), and dW = Xᵀ·dY over dY. The words must be those of the same pass with its
+  // output elsewhere.
+  Rng rng(61226);
+  Numerics num;
+  num.is_float = true;
+  int64_t compared = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const LayerCase c{pick(rng, 2, 40), pick(rng, 2, 150), 0, pick(rng, 0, 1) == 1};
+    LayerCase cc = c;
+    cc.n = pick(rng, 1, c.k);  // Y (m x n) fits in X (m x kw)
+    const bool wg = trial % 2 == 1;
+    Pass p = make_pass(wg ? Kind::kWg : Kind::kFwdWs, cc, pick(rng, 0, 1) == 1, 0, 0, 0, 0);
+    Memory apart(1);
+    fill(apart, cc, 16, true, rng);
+    Memory over = apart;
+    Pass q = p;
+    if (wg) {  // dW (kw x n) over dY (m x n) and past it: its first rows on dY's
+      q.out = {Operand::kDw, Buffer::kGradients, 0, cc.n, 1};
+    } else {  // Y over X's last m·n words, rows of n
+      q.out = {Operand::kY, Buffer::kActivations, cc.m * cc.kw() - cc.m * cc.n, cc.n, 1};
+    }
+    pass_values(p, apart, num, 0.01f);
+    pass_values(q, over, num, 0.01f);
+    const auto& x = apart.buffer(p.out.buf);
+    const auto& y = over.buffer(q.out.buf);
+    for (int64_t i = 0; i < p.g.m; ++i)
+      for (int64_t j = 0; j < p.g.n; ++j, ++compared)
+        REQUIRE_MESSAGE(x[p.out.at(i, j)] == y[q.out.at(i, j)],
+                        fmt::format("{} m={} k={} n={}: row {} column {}", wg ? "wg" : "forward", cc.m, cc.k, cc.n, i, j));
+  }
+  MESSAGE(fmt::format("{} words compared", compared));
 }

@@ -26,64 +26,168 @@ constexpr int64_t kParallelMacs = int64_t{1} << 24;
 // by the kMr rows.
 constexpr int64_t kMr = 8, kNr = 16;
 constexpr int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
-typedef float VF __attribute__((vector_size(64)));     // 16 floats
+typedef float VF __attribute__((vector_size(64)));  // 16 floats
 
-// the block's full tile of kMr × kNr in registers (AVX-512: one register a
-// row; AVX2: two), over the terms ks[0..nk) in k order (float_terms)
-SYSTRAIN_CLONES void block_f32(const float* A, const float* B, float* C, int64_t K, int64_t N, const int32_t* ks,
-                               int64_t nk) {
-  VF acc[kMr] = {};
-  for (int64_t t = 0; t < nk; ++t) {
-    const int64_t k = ks[t];
-    VF b;
-    std::memcpy(&b, B + k * N, sizeof b);
-    // the scalar in every lane (GCC's vector-scalar product); a product, then a sum: each rounded
-    for (int64_t i = 0; i < kMr; ++i) acc[i] += A[i * K + k] * b;
+// ---- float32: the terms that change a sum, k in chunks of 64 -------------
+// C[M][N] = Σ_k A[M][K]·B[K][N], each sum from +0 in k order, a product and a
+// sum each rounded (the PE's arithmetic; no FMA). A term whose product is ±0
+// changes no sum: a sum that starts at +0 is never −0 (a sum is −0 only when
+// both its addends are), so adding ±0 leaves it as it is, bit for bit.
+// A[i][k]·B[k][n] is ±0 when A[i][k] is ±0 and B[k][n] is finite (0·∞ is a
+// NaN). So row i takes only the terms k where A[i][k] is not ±0, or where B's
+// row k has an infinity or a NaN in the columns at hand: the images and the
+// ReLU outputs are about half zeros.
+//
+// k goes in chunks of 64, so that a row's terms in a chunk are one 64-bit
+// mask, and B's chunk, converted to floats (64 rows × up to 128 columns,
+// 32 KiB), stays in L1 while every row takes its terms from it. A's values
+// are read where they are, in the memory's words (a float32 word's low 32
+// bits). A row's sums, up to 8 vectors of 16, stay in registers across a
+// chunk; with fewer columns 2, 4 or 8 rows go together, taking the union of
+// their terms. A row's sums, once complete, are handed on while in L1.
+constexpr int64_t kKc = 64, kLanes = 16, kMaxVecs = 8;
+
+// R rows × NV vectors of sums over the terms (bits k of the chunk): row r's
+// A values at a[r] + k·astride bytes, B's chunk rows of NV·16 floats at bc;
+// the sums from +0 (first chunk) or from sums, back to sums
+template <int R, int NV>
+SYSTRAIN_CLONES void rows_f32(const char* const* a, int64_t astride, const float* bc, uint64_t terms, bool first,
+                              float* sums) {
+  VF acc[R][NV];  // (one vector at a time: arrays copied whole would stay in memory)
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) {
+      acc[r][v] = VF{};
+      if (!first) std::memcpy(&acc[r][v], sums + (r * NV + v) * kLanes, sizeof(VF));
+    }
+  while (terms != 0) {
+    const int64_t k = __builtin_ctzll(terms);
+    terms &= terms - 1;
+    const float* b = bc + k * NV * kLanes;
+    for (int r = 0; r < R; ++r) {
+      float x;
+      std::memcpy(&x, a[r] + k * astride, 4);
+      // the scalar in every lane (GCC's vector-scalar product); a product, then a sum: each rounded
+      for (int v = 0; v < NV; ++v) {
+        VF bv;
+        std::memcpy(&bv, b + v * kLanes, sizeof bv);
+        acc[r][v] += x * bv;
+      }
+    }
   }
-  for (int64_t i = 0; i < kMr; ++i) std::memcpy(C + i * N, &acc[i], sizeof acc[i]);
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) std::memcpy(sums + (r * NV + v) * kLanes, &acc[r][v], sizeof(VF));
 }
 
-// float32: the terms k a block of kMr rows of A must take, in order. A term
-// whose kMr A values are all ±0, against a row of B with no infinity or NaN,
-// changes no sum: each product is ±0, and a sum that starts at +0 is never
-// −0 (a sum is −0 only when both its addends are), so adding ±0 leaves it as
-// it is, bit for bit. Such terms are left out (the images and the ReLU
-// outputs are about half zeros). Row block b's terms: ks[off[b] .. off[b+1]).
-SYSTRAIN_CLONES void float_terms(const float* A, const float* B, int64_t M, int64_t K, int64_t N,
-                                 std::vector<int32_t>& ks, std::vector<int64_t>& off) {
-  // whether B's row k has no infinity or NaN: asked only of the terms a block could leave out
-  static thread_local std::vector<int8_t> finite;
-  finite.assign(static_cast<size_t>(K), -1);
-  const auto finite_row = [&](int64_t k) {
-    if (finite[k] < 0) {
-      uint32_t top = 0;  // the largest exponent field in the row
-      for (int64_t n = 0; n < N; ++n) {
-        uint32_t u;
-        std::memcpy(&u, B + k * N + n, 4);
-        top = std::max(top, u & 0x7f800000u);
+// row i, chunk c of A (M x K words at aw): the bits k − 64c where A[i][k] is
+// not ±0 (a word's low 32 bits, the sign dropped), at nz[i·nch + c]
+SYSTRAIN_CLONES void nonzero_terms(const int64_t* aw, const Mat& A, int64_t M, int64_t K, int64_t nch, uint64_t* nz) {
+  const auto bit = [](int64_t w) { return static_cast<uint64_t>((static_cast<uint32_t>(w) << 1) != 0); };
+  const int64_t rs = A.rs, cs = A.cs;  // (locals: the stores below could alias the view's fields)
+  std::fill(nz, nz + M * nch, uint64_t{0});
+  if (cs <= rs) {  // along A's rows
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t c = 0; c < nch; ++c) {
+        const int64_t* r = aw + A.at(i, c * kKc);
+        const int64_t kc = std::min(kKc, K - c * kKc);
+        uint64_t m = 0;
+        if (cs == 1)
+          for (int64_t k = 0; k < kc; ++k) m |= bit(r[k]) << k;
+        else
+          for (int64_t k = 0; k < kc; ++k) m |= bit(r[k * cs]) << k;
+        nz[i * nch + c] = m;
       }
-      finite[k] = top != 0x7f800000u;
+  } else {  // along A's columns (a transposed view: Xᵀ)
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t* col = aw + A.at(0, k);
+      uint64_t* o = nz + k / kKc;
+      const int64_t sh = k % kKc;
+      if (rs == 1 && nch == 1)
+        for (int64_t i = 0; i < M; ++i) o[i] |= bit(col[i]) << sh;
+      else
+        for (int64_t i = 0; i < M; ++i) o[i * nch] |= bit(col[i * rs]) << sh;
     }
-    return finite[k] != 0;
-  };
-  ks.resize(static_cast<size_t>(M / kMr * K));
-  off.assign(static_cast<size_t>(M / kMr + 1), 0);
-  static thread_local std::vector<uint32_t> bits;  // a block's A values at k, signs dropped, or-ed: 0 iff all ±0
-  bits.resize(static_cast<size_t>(K));
-  uint32_t* any = bits.data();
-  int64_t at = 0;
-  for (int64_t b = 0; b < M / kMr; ++b) {
-    const float* a = A + b * kMr * K;
-    std::fill(any, any + K, 0u);
-    for (int64_t i = 0; i < kMr; ++i)  // along the rows (contiguous in k)
-      for (int64_t k = 0; k < K; ++k) {
-        uint32_t u;
-        std::memcpy(&u, a + i * K + k, 4);
-        any[k] |= u << 1;
+  }
+}
+
+// B's rows k0..k0+kc, columns j0..j0+cols as floats, rows of w (zeros past
+// cols); returns the bits of the rows with an infinity or a NaN
+SYSTRAIN_CLONES uint64_t b_chunk(const int64_t* bw, const Mat& B, int64_t k0, int64_t kc, int64_t j0, int64_t cols,
+                                 int64_t w, float* bc) {
+  uint64_t special = 0;
+  for (int64_t r = 0; r < kc; ++r) {
+    const int64_t* src = bw + B.at(k0 + r, j0);
+    float* o = bc + r * w;
+    uint32_t top = 0;  // the largest exponent field in the row
+    const auto take = [&](int64_t j, int64_t w) {
+      const auto u = static_cast<uint32_t>(w);
+      top = std::max(top, u & 0x7f800000u);
+      std::memcpy(o + j, &u, 4);
+    };
+    if (B.cs == 1)
+      for (int64_t j = 0; j < cols; ++j) take(j, src[j]);
+    else
+      for (int64_t j = 0; j < cols; ++j) take(j, src[j * B.cs]);
+    std::fill(o + cols, o + w, 0.0f);
+    special |= static_cast<uint64_t>(top == 0x7f800000u) << r;
+  }
+  return special;
+}
+
+// columns j0..j0+cols of C (NV vectors, R rows at a time); done(i, j0, sums, cols)
+template <int R, int NV, class Done>
+void group_f32(const int64_t* aw, const Mat& A, const int64_t* bw, const Mat& B, int64_t M, int64_t K, int64_t j0,
+               int64_t cols, const uint64_t* nz, Done& done) {
+  constexpr int64_t W = NV * kLanes;
+  const int64_t nch = (K + kKc - 1) / kKc;
+  static thread_local std::vector<float> bcv, sumv;  // (the calling thread's)
+  float* bc = scratch(bcv, kKc * W);
+  float* sums = nch > 1 ? scratch(sumv, round_up(M, R) * W) : nullptr;  // the sums between chunks
+  const bool parallel = M * K * cols >= kParallelMacs;
+  (void)parallel;  // (a build without OpenMP)
+  for (int64_t c = 0; c < nch; ++c) {
+    const int64_t k0 = c * kKc;
+    const uint64_t special = b_chunk(bw, B, k0, std::min(kKc, K - k0), j0, cols, W, bc);
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t i0 = 0; i0 < M; i0 += R) {
+      const char* a[R];
+      uint64_t terms = special;
+      for (int r = 0; r < R; ++r) {
+        const int64_t i = std::min(i0 + r, M - 1);  // past M: the last row again, its sums not used
+        a[r] = reinterpret_cast<const char*>(aw + A.at(i, k0));
+        terms |= nz[i * nch + c];
       }
-    for (int64_t k = 0; k < K; ++k)
-      if (any[k] != 0 || !finite_row(k)) ks[at++] = static_cast<int32_t>(k);
-    off[b + 1] = at;
+      float block[R * W];  // one chunk: the sums go no further
+      float* s = nch == 1 ? block : sums + i0 * W;
+      rows_f32<R, NV>(a, A.cs * 8, bc, terms, c == 0, s);
+      if (c + 1 == nch)
+        for (int64_t r = 0; r < R && i0 + r < M; ++r) done(i0 + r, j0, s + r * W, cols);
+    }
+  }
+}
+
+// C = A·B for views A (M x K) and B (K x N) of the memory's float32 words:
+// row i's sums at columns j0.. handed to done(i, j0, sums, count) once
+// complete (the views checked by the caller)
+template <class Done>
+void gemm_f32(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N, Done done) {
+  const int64_t* aw = mem.buffer(A.buf).data();
+  const int64_t* bw = mem.buffer(B.buf).data();
+  const int64_t nch = (K + kKc - 1) / kKc;
+  static thread_local std::vector<uint64_t> nzv;
+  uint64_t* nz = scratch(nzv, M * nch);
+  nonzero_terms(aw, A, M, K, nch, nz);
+  for (int64_t j0 = 0; j0 < N; j0 += kMaxVecs * kLanes) {
+    const int64_t cols = std::min(N - j0, kMaxVecs * kLanes);
+    switch ((cols + kLanes - 1) / kLanes) {
+      case 1: group_f32<8, 1>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      case 2: group_f32<4, 2>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      case 3: group_f32<2, 3>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      case 4: group_f32<2, 4>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      case 5: group_f32<1, 5>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      case 6: group_f32<1, 6>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      case 7: group_f32<1, 7>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+      default: group_f32<1, 8>(aw, A, bw, B, M, K, j0, cols, nz, done); break;
+    }
   }
 }
 
@@ -139,26 +243,16 @@ void block_wide(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul)
 
 // C[M][N] = Σ_k A[M][K]·B[K][N], each output summed in k order from zero,
 // M and N whole blocks (product() pads them). Mul(a, b) is the product as
-// the accumulator's type. float32: each row block over its terms (float_terms).
+// the accumulator's type.
 template <class In, class Acc, class Mul>
 SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K, int64_t N, Mul mul) {
   const int64_t col_blocks = N / kNr, row_blocks = M / kMr;
-  static thread_local std::vector<int32_t> ks;
-  static thread_local std::vector<int64_t> off;
-  if constexpr (std::is_same_v<In, float>) float_terms(A, B, M, K, N, ks, off);
   const bool parallel = M * K * N >= kParallelMacs;
   (void)parallel;  // (a build without OpenMP)
-  const int32_t* kp = ks.data();
-  const int64_t* op = off.data();
 #pragma omp parallel for collapse(2) schedule(static) if (parallel)
   for (int64_t rb = 0; rb < row_blocks; ++rb)
-    for (int64_t cb = 0; cb < col_blocks; ++cb) {
-      const int64_t m0 = rb * kMr, n0 = cb * kNr;
-      if constexpr (std::is_same_v<In, float>)
-        block_f32(A + m0 * K, B + n0, C + m0 * N + n0, K, N, kp + op[rb], op[rb + 1] - op[rb]);
-      else
-        block_wide(A + m0 * K, B + n0, C + m0 * N + n0, K, N, mul);
-    }
+    for (int64_t cb = 0; cb < col_blocks; ++cb)
+      block_wide(A + rb * kMr * K, B + cb * kNr, C + rb * kMr * N + cb * kNr, K, N, mul);
 }
 
 // ---- int16 operands, sums modulo 2^32: pairs of k at once ----------------
@@ -341,10 +435,11 @@ void scatter_rows(Memory& mem, const Mat& m, int64_t rows, int64_t cols, Fn row)
   }
 }
 
-// C = A·B for views A (M x K) and B (K x N) of the memory's words: the
-// sums, row i at C + i·ldc. int16 operands with sums modulo 2^32 go to
-// gemm_i16, packed straight from the words; the others are gathered into
-// dense rows and multiplied by gemm.
+// fixed point: C = A·B for views A (M x K) and B (K x N) of the memory's
+// words: the sums, row i at C + i·ldc. int16 operands with sums modulo 2^32
+// go to gemm_i16, packed straight from the words; int32 operands with 64-bit
+// sums are gathered into dense rows and multiplied by gemm. (float32:
+// product_f32.)
 template <class Acc>
 struct Product {
   const Acc* c;
@@ -372,16 +467,7 @@ Product<typename Ar::Acc> product(const Memory& mem, const Mat& A, const Mat& B,
   }
 }
 
-// the arithmetic of one numerics: operands In, sums Acc, and what a sum becomes
-struct Float {
-  using In = float;
-  using Acc = float;
-  float lr;
-  static In in(int64_t w) { return w2f(w); }
-  static Acc mul(In a, In b) { return a * b; }
-  void fin_row(const Acc* c, int64_t n, int64_t* out, int, bool relu) const { finish_float(c, n, out, relu); }
-  void update_row(int64_t* w, const Acc* g, int64_t n, const Pass&) const { sgd_row_f32(w, g, n, lr); }
-};
+// the arithmetic of fixed-point numerics: operands In, sums Acc, and what a sum becomes
 template <class In_, class Acc_>
 struct Fixed {  // Acc: uint32 (wraps modulo 2^32, acc_bits <= 32) or uint64
   using In = In_;
@@ -432,6 +518,82 @@ void values(const Ar& ar, const Pass& p, Memory& mem) {
   }
 }
 
+// whether the blocks x (xr x xc) and y (yr x yc) of the views share a word's
+// range in one buffer
+bool overlap(const Mat& x, int64_t xr, int64_t xc, const Mat& y, int64_t yr, int64_t yc) {
+  if (x.buf != y.buf) return false;
+  const auto lo = [](const Mat& m, int64_t r, int64_t c) {
+    return m.base + std::min<int64_t>(0, (r - 1) * m.rs) + std::min<int64_t>(0, (c - 1) * m.cs);
+  };
+  const auto hi = [](const Mat& m, int64_t r, int64_t c) {
+    return m.base + std::max<int64_t>(0, (r - 1) * m.rs) + std::max<int64_t>(0, (c - 1) * m.cs);
+  };
+  return lo(x, xr, xc) <= hi(y, yr, yc) && lo(y, yr, yc) <= hi(x, xr, xc);
+}
+
+// float32: C = A·B (gemm_f32), each row's sums handed to done(i, j0, sums, n)
+// as they complete, straight into the words of the view they go to (out:
+// rows x cols); where out shares words with A or B, once every sum is taken
+template <class Done>
+void product_f32(const Memory& mem, const Mat& A, const Mat& B, int64_t M, int64_t K, int64_t N, const Mat& out,
+                 int64_t rows, int64_t cols, Done done) {
+  mem.check(A.block(M, K), A.op);
+  mem.check(B.block(K, N), B.op);
+  mem.check(out.block(rows, cols), out.op);
+  if (!overlap(out, rows, cols, A, M, K) && !overlap(out, rows, cols, B, K, N)) {
+    gemm_f32(mem, A, B, M, K, N, done);
+    return;
+  }
+  static thread_local std::vector<float> staged;
+  float* c = scratch(staged, M * N);
+  gemm_f32(mem, A, B, M, K, N,
+           [c, N](int64_t i, int64_t j0, const float* v, int64_t n) { std::copy(v, v + n, c + i * N + j0); });
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j0 = 0; j0 < N; j0 += kMaxVecs * kLanes)
+      done(i, j0, c + i * N + j0, std::min(N - j0, kMaxVecs * kLanes));
+}
+
+void values_f32(const Pass& p, Memory& mem, float lr) {
+  const int64_t M = p.g.m, K = p.g.k, N = p.g.n;
+  // sums to data words in view out (ReLU where asked), up to 128 at a time
+  const auto to_words = [&mem](const Mat& out, bool relu) {
+    int64_t* buf = mem.buffer(out.buf).data();
+    return [buf, out, relu](int64_t i, int64_t j0, const float* v, int64_t n) {
+      if (out.cs == 1) return finish_float(v, n, buf + out.at(i, j0), relu);
+      int64_t w[kMaxVecs * kLanes];
+      finish_float(v, n, w, relu);
+      for (int64_t j = 0; j < n; ++j) buf[out.at(i, j0 + j)] = w[j];
+    };
+  };
+  switch (p.mode) {
+    case Mode::kWs:  // Y = X·W (IS: the same products, summed in the same k order)
+    case Mode::kIs:
+    case Mode::kOs: {  // Y = A·B (forward: A = X, B = W; WG: A = Xᵀ, B = dY, Y = dW)
+      product_f32(mem, p.a, p.mode == Mode::kOs ? p.b : p.w, M, K, N, p.out, M, N, to_words(p.out, p.relu));
+      break;
+    }
+    case Mode::kAg:
+    case Mode::kIl: {
+      // dX[M][dx_rows] = dY·Wᵀ with the weights before the update, summed over n in order
+      const int64_t R = std::clamp<int64_t>(p.dx_rows, 0, K);
+      if ((p.mode == Mode::kAg || p.ag) && R > 0)
+        product_f32(mem, p.b, p.w.sub(0, 0).t(), M, N, R, p.out, M, R, to_words(p.out, false));
+      if (p.mode == Mode::kIl) {  // G = Xᵀ·dY summed over the batch in order, then W -= η·G in place
+        int64_t* wbuf = mem.buffer(p.w.buf).data();
+        const Mat w = p.w;
+        product_f32(mem, p.a.t(), p.b, K, M, N, w, K, N, [wbuf, w, lr](int64_t i, int64_t j0, const float* g, int64_t n) {
+          if (w.cs == 1) return sgd_row_f32(wbuf + w.at(i, j0), g, n, lr);
+          int64_t row[kMaxVecs * kLanes];
+          for (int64_t j = 0; j < n; ++j) row[j] = wbuf[w.at(i, j0 + j)];
+          sgd_row_f32(row, g, n, lr);
+          for (int64_t j = 0; j < n; ++j) wbuf[w.at(i, j0 + j)] = row[j];
+        });
+      }
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 I16Kernel force_i16_kernel(I16Kernel k) { return g_i16_forced.exchange(k); }
@@ -449,7 +611,7 @@ bool i16_kernel_runs(I16Kernel k) {
 
 void pass_values(const Pass& p, Memory& mem, const Numerics& num, float lr) {
   if (p.g.m <= 0 || p.g.k <= 0 || p.g.n <= 0) return;
-  if (num.is_float) values(Float{lr}, p, mem);
+  if (num.is_float) values_f32(p, mem, lr);
   else if (num.data_bits <= 16 && num.acc_bits <= 32) values(Fixed<int16_t, uint32_t>{num}, p, mem);
   else values(Fixed<int32_t, uint64_t>{num}, p, mem);
 }
