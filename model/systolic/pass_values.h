@@ -8,15 +8,18 @@
 // for bit, as the tiles': tests/test_pass_timing.cpp checks it against the
 // per-tile path on random passes. The partial sums buffer is not written.
 //
-// The kernel: operands gathered once from their strided views into dense
-// int16/int32/float rows, C[m][n] += A[m][k]·B[k][n] in blocks of 8 rows × 16
-// columns that share each B row, k in order, vectorised across n (AVX-512 or
-// AVX2 clones, model/clones.h); fixed point with data_bits <= 16 and acc_bits
-// <= 32 multiplies int16 by int16 into int32 and wraps modulo 2^32 (exact
-// modulo 2^acc_bits), two products of k at once (pmaddwd, vpdpwssd); float32
-// leaves out the terms that cannot change a sum (float_terms). Blocks go to
-// the OpenMP threads; each output is one thread's, so the result does not
-// depend on the thread count.
+// The kernels. Fixed point: operands packed or gathered once from their
+// strided views into dense int16/int32 rows, C[m][n] += A[m][k]·B[k][n] in
+// blocks of 8 rows × 16 columns that share each B row, k in order,
+// vectorised across n (AVX-512 or AVX2 clones, model/clones.h); with
+// data_bits <= 16 and acc_bits <= 32 int16 × int16 into int32, wrapping
+// modulo 2^32 (exact modulo 2^acc_bits), two products of k at once
+// (pmaddwd, vpdpwssd). float32: each row takes only the terms whose product
+// is not ±0 (a ±0 product leaves a sum from +0 as it is, bit for bit), k in
+// chunks of 64 with B's chunk converted into L1, A read in place from the
+// words, a row's sums written to their words as they complete (gemm_f32 in
+// pass_values.cpp). Rows go to the OpenMP threads; each output is one
+// thread's, so the result does not depend on the thread count.
 #pragma once
 #include "fixed_point.h"
 #include "memory.h"
