@@ -49,10 +49,11 @@ constexpr int64_t kKc = 64, kLanes = 16, kMaxVecs = 8;
 
 // R rows × NV vectors of sums over the terms (bits k of the chunk): row r's
 // A values at a[r] + k·astride bytes, B's chunk rows of NV·16 floats at bc;
-// the sums from +0 (first chunk) or from sums, back to sums
+// the sums from +0 (first chunk) or from sums, back to sums (inlined into
+// chunk_f32's clones)
 template <int R, int NV>
-SYSTRAIN_CLONES void rows_f32(const char* const* a, int64_t astride, const float* bc, uint64_t terms, bool first,
-                              float* sums) {
+inline __attribute__((always_inline)) void rows_f32(const char* const* a, int64_t astride, const float* bc,
+                                                    uint64_t terms, bool first, float* sums) {
   VF acc[R][NV];  // (one vector at a time: arrays copied whole would stay in memory)
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < NV; ++v) {
@@ -133,13 +134,38 @@ SYSTRAIN_CLONES uint64_t b_chunk(const int64_t* bw, const Mat& B, int64_t k0, in
   return special;
 }
 
+// rows [i0, i1) of chunk c (k from k0; i0 a multiple of R) against B's chunk
+// bc: each R rows' terms (their nonzero A values, and B's rows with an
+// infinity or a NaN), their sums from or to sums (several chunks), and done
+// for the rows the last chunk completes
+template <int R, int NV, class Done>
+SYSTRAIN_CLONES void chunk_f32(const int64_t* aw, const Mat& A, int64_t M, int64_t k0, int64_t c, int64_t nch,
+                               const float* bc, uint64_t special, const uint64_t* nz, float* sums, int64_t i0,
+                               int64_t i1, int64_t j0, int64_t cols, Done& done) {
+  constexpr int64_t W = NV * kLanes;
+  for (; i0 < i1; i0 += R) {
+    const char* a[R];
+    uint64_t terms = special;
+    for (int r = 0; r < R; ++r) {
+      const int64_t i = std::min(i0 + r, M - 1);  // past M: the last row again, its sums not used
+      a[r] = reinterpret_cast<const char*>(aw + A.at(i, k0));
+      terms |= nz[i * nch + c];
+    }
+    alignas(64) float block[R * W];  // one chunk: the sums go no further
+    float* s = nch == 1 ? block : sums + i0 * W;
+    rows_f32<R, NV>(a, A.cs * 8, bc, terms, c == 0, s);
+    if (c + 1 == nch)
+      for (int64_t r = 0; r < R && i0 + r < i1; ++r) done(i0 + r, j0, s + r * W, cols);
+  }
+}
+
 // columns j0..j0+cols of C (NV vectors, R rows at a time); done(i, j0, sums, cols)
 template <int R, int NV, class Done>
 void group_f32(const int64_t* aw, const Mat& A, const int64_t* bw, const Mat& B, int64_t M, int64_t K, int64_t j0,
                int64_t cols, const uint64_t* nz, Done& done) {
-  constexpr int64_t W = NV * kLanes;
-  const int64_t nch = (K + kKc - 1) / kKc;
-  static thread_local std::vector<float> bcv, sumv;  // (the calling thread's)
+  constexpr int64_t W = NV * kLanes, kStripe = 64;  // rows a call (a multiple of every R)
+  const int64_t nch = (K + kKc - 1) / kKc, stripes = (M + kStripe - 1) / kStripe;
+  static thread_local LineVector<float> bcv, sumv;  // (the calling thread's; on cache lines)
   float* bc = scratch(bcv, kKc * W);
   float* sums = nch > 1 ? scratch(sumv, round_up(M, R) * W) : nullptr;  // the sums between chunks
   const bool parallel = M * K * cols >= kParallelMacs;
@@ -148,20 +174,9 @@ void group_f32(const int64_t* aw, const Mat& A, const int64_t* bw, const Mat& B,
     const int64_t k0 = c * kKc;
     const uint64_t special = b_chunk(bw, B, k0, std::min(kKc, K - k0), j0, cols, W, bc);
 #pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t i0 = 0; i0 < M; i0 += R) {
-      const char* a[R];
-      uint64_t terms = special;
-      for (int r = 0; r < R; ++r) {
-        const int64_t i = std::min(i0 + r, M - 1);  // past M: the last row again, its sums not used
-        a[r] = reinterpret_cast<const char*>(aw + A.at(i, k0));
-        terms |= nz[i * nch + c];
-      }
-      float block[R * W];  // one chunk: the sums go no further
-      float* s = nch == 1 ? block : sums + i0 * W;
-      rows_f32<R, NV>(a, A.cs * 8, bc, terms, c == 0, s);
-      if (c + 1 == nch)
-        for (int64_t r = 0; r < R && i0 + r < M; ++r) done(i0 + r, j0, s + r * W, cols);
-    }
+    for (int64_t st = 0; st < stripes; ++st)
+      chunk_f32<R, NV>(aw, A, M, k0, c, nch, bc, special, nz, sums, st * kStripe, std::min(M, (st + 1) * kStripe), j0,
+                       cols, done);
   }
 }
 
@@ -267,8 +282,8 @@ SYSTRAIN_CLONES void gemm(const In* A, const In* B, Acc* C, int64_t M, int64_t K
 // (rows of np).
 struct I16Packed {
   int64_t kp = 0, mp = 0, np = 0;  // k pairs; rows and columns rounded up to the block
-  std::vector<int16_t> a, b;       // a: mp rows of 2·kp; b: kp rows of np pairs
-  std::vector<uint32_t> c;         // mp x np
+  LineVector<int16_t> a, b;        // a: mp rows of 2·kp; b: kp rows of np pairs (rows on cache lines)
+  LineVector<uint32_t> c;          // mp x np
 };
 
 // A: a view's M x K words as rows of 2·kp int16, zeros past K and past M;
