@@ -1,8 +1,11 @@
 #include "dataset.h"
 
+#include "data_cache.h"
+
 #include <fmt/format.h>
 #include <libdeflate.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -44,6 +47,10 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block, a device never end
     throw DataError(fmt::format("{}: not a regular file", path));
+  // (stat succeeded; the cache stands in for a file this run could read, not for one it cannot)
+  const bool regular = S_ISREG(st.st_mode) && ::access(path.c_str(), R_OK) == 0;
+  if (regular)
+    if (auto cached = data_cache_get(path, st)) return std::move(*cached);
   // the compressed file, read whole (at most 1 GiB; a larger one streams)
   std::vector<uint8_t> in;
   if (st.st_size > 0 && st.st_size <= (int64_t{1} << 30)) {
@@ -53,7 +60,10 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
       std::fclose(raw);
     }
   }
-  if (auto whole = gunzip_whole(in)) return std::move(*whole);
+  if (auto whole = gunzip_whole(in)) {
+    if (regular) data_cache_put(path, st, *whole);
+    return std::move(*whole);
+  }
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
   // the trailer's size reserved, so that the vector does not grow by copies
@@ -75,6 +85,7 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   std::string m = bad ? msg : "";
   gzclose(f);
   if (bad) throw DataError(fmt::format("{}: corrupt gzip data ({})", path, m));
+  if (regular) data_cache_put(path, st, out);
   return out;
 }
 
