@@ -26,10 +26,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // t10k IDX files of n random 28x28 images and their labels in dir; returns the pixels
-std::vector<uint8_t> write_idx(const fs::path& dir, int n, uint64_t seed) {
+Bytes write_idx(const fs::path& dir, int n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<uint8_t> img = {0, 0, 8, 3, 0, 0, uint8_t(n >> 8), uint8_t(n), 0, 0, 0, 28, 0, 0, 0, 28};
-  std::vector<uint8_t> px(static_cast<size_t>(n) * 784);
+  Bytes px(static_cast<size_t>(n) * 784);
   for (auto& p : px) p = static_cast<uint8_t>(rng());
   img.insert(img.end(), px.begin(), px.end());
   std::vector<uint8_t> lab = {0, 0, 8, 1, 0, 0, uint8_t(n >> 8), uint8_t(n)};
@@ -74,7 +74,7 @@ TEST_CASE("the data-set cache gives the file's bytes, and falls back to decompre
   CacheEnv env(cache.string());
   const int n = 1500;  // 1.1 MiB of pixels: past kDataCacheMinBytes
   REQUIRE(16 + size_t{n} * 784 >= kDataCacheMinBytes);
-  const std::vector<uint8_t> px = write_idx(data, n, 1);
+  const Bytes px = write_idx(data, n, 1);
   const auto load = [&] { return load_fashion_mnist(data.string(), "t10k", 0); };
 
   // a miss decompresses and writes one entry (the images'; the labels are too small to cache)
@@ -106,7 +106,7 @@ TEST_CASE("the data-set cache gives the file's bytes, and falls back to decompre
   }
 
   // a new file (a new inode and time) misses: its own bytes, a second entry
-  const std::vector<uint8_t> px2 = write_idx(data, n, 2);
+  const Bytes px2 = write_idx(data, n, 2);
   CHECK(load().pixels == px2);
   CHECK(entries(cache).size() == 2);
 

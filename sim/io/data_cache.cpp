@@ -57,7 +57,7 @@ bool same_source(const Header& a, const Header& b) {
 
 fs::path entry_path(const std::string& dir, const Header& h) { return fs::path(dir) / fmt::format("{:016x}.bytes", h.key); }
 
-uint32_t crc32_of(const std::vector<uint8_t>& b) { return libdeflate_crc32(0, b.data(), b.size()); }
+uint32_t crc32_of(const Bytes& b) { return libdeflate_crc32(0, b.data(), b.size()); }
 
 }  // namespace
 
@@ -68,25 +68,25 @@ std::string data_cache_dir() {
   return "";
 }
 
-std::optional<std::vector<uint8_t>> data_cache_get(const std::string& path, const struct stat& st) {
+std::optional<Bytes> data_cache_get(const std::string& path, const struct stat& st) {
   const std::string dir = data_cache_dir();
   if (dir.empty()) return std::nullopt;
   const Header want = expected(path, st);
   FILE* f = std::fopen(entry_path(dir, want).c_str(), "rb");
   if (!f) return std::nullopt;
-  std::optional<std::vector<uint8_t>> out;
+  std::optional<Bytes> out;
   Header h{};
   struct stat es {};
   if (std::fread(&h, sizeof h, 1, f) == 1 && same_source(h, want) && h.zero == 0 && ::fstat(::fileno(f), &es) == 0 &&
       h.bytes >= kDataCacheMinBytes && static_cast<uint64_t>(es.st_size) == sizeof h + h.bytes) {
-    std::vector<uint8_t> b(h.bytes);
+    Bytes b(h.bytes);
     if (std::fread(b.data(), 1, b.size(), f) == b.size() && crc32_of(b) == h.crc) out = std::move(b);
   }
   std::fclose(f);
   return out;
 }
 
-void data_cache_put(const std::string& path, const struct stat& st, const std::vector<uint8_t>& bytes) {
+void data_cache_put(const std::string& path, const struct stat& st, const Bytes& bytes) {
   const std::string dir = data_cache_dir();
   if (dir.empty() || bytes.size() < kDataCacheMinBytes) return;
   std::error_code ec;

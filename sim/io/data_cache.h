@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "samples.h"
+
 namespace systrain {
 
 // the folder, or "" when the cache is off
@@ -29,8 +31,8 @@ constexpr size_t kDataCacheMinBytes = size_t{1} << 20;
 
 // the bytes of gzip file `path` (as `st` found it) from the cache, if a whole,
 // matching entry is there
-std::optional<std::vector<uint8_t>> data_cache_get(const std::string& path, const struct stat& st);
+std::optional<Bytes> data_cache_get(const std::string& path, const struct stat& st);
 // stores them, best effort
-void data_cache_put(const std::string& path, const struct stat& st, const std::vector<uint8_t>& bytes);
+void data_cache_put(const std::string& path, const struct stat& st, const Bytes& bytes);
 
 }  // namespace systrain

@@ -28,11 +28,11 @@ uint32_t gzip_isize(const uint8_t* t) {
 // where that is not the file's (several gzip members, 4 GiB or more, a
 // damaged file, a size deflate cannot reach: 1032 bytes a byte at most):
 // zlib's stream then reads it, and names what is wrong.
-std::optional<std::vector<uint8_t>> gunzip_whole(const std::vector<uint8_t>& in) {
+std::optional<Bytes> gunzip_whole(const Bytes& in) {
   if (in.size() < 18) return std::nullopt;
   const size_t isize = gzip_isize(in.data() + in.size() - 4);
   if (isize > in.size() * 1032) return std::nullopt;
-  std::vector<uint8_t> out(isize);
+  Bytes out(isize);
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   if (!d) return std::nullopt;
   size_t in_used = 0, out_made = 0;
@@ -43,7 +43,7 @@ std::optional<std::vector<uint8_t>> gunzip_whole(const std::vector<uint8_t>& in)
   return out;
 }
 
-std::vector<uint8_t> gunzip_file(const std::string& path) {
+Bytes gunzip_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block, a device never end
     throw DataError(fmt::format("{}: not a regular file", path));
@@ -52,7 +52,7 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   if (regular)
     if (auto cached = data_cache_get(path, st)) return std::move(*cached);
   // the compressed file, read whole (at most 1 GiB; a larger one streams)
-  std::vector<uint8_t> in;
+  Bytes in;
   if (st.st_size > 0 && st.st_size <= (int64_t{1} << 30)) {
     if (FILE* raw = std::fopen(path.c_str(), "rb")) {
       in.resize(static_cast<size_t>(st.st_size));
@@ -68,7 +68,7 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
   // the trailer's size reserved, so that the vector does not grow by copies
   // (a hint; capped at 1 GiB)
-  std::vector<uint8_t> out;
+  Bytes out;
   if (in.size() >= 4) out.reserve(std::min<uint32_t>(gzip_isize(in.data() + in.size() - 4), 1u << 30));
   uint8_t buf[1 << 16];
   int n;
@@ -89,7 +89,7 @@ std::vector<uint8_t> gunzip_file(const std::string& path) {
   return out;
 }
 
-uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
+uint32_t be32(const Bytes& d, size_t at) {
   return (uint32_t{d[at]} << 24) | (uint32_t{d[at + 1]} << 16) | (uint32_t{d[at + 2]} << 8) | d[at + 3];
 }
 
@@ -102,7 +102,7 @@ Samples load_fashion_mnist(const std::string& dir, const std::string& which, int
   return parse_idx(std::move(img), lab, ip, lp, limit);
 }
 
-Samples parse_idx(std::vector<uint8_t> img, const std::vector<uint8_t>& lab, const std::string& ip,
+Samples parse_idx(Bytes img, const Bytes& lab, const std::string& ip,
                   const std::string& lp, int64_t limit) {
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw DataError(fmt::format("{}: not an IDX image file (magic 0x00000803 expected)", ip));
