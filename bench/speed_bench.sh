@@ -14,7 +14,8 @@
 #               compiler the model was built with before clang++; 16x16), and
 #               co-simulation against the RTL alone (the best of RUNS runs each). Targets: 2x the
 #               reference; co-simulation within 10 % of the RTL. Builds every model it times (minutes).
-# CPU = user + system seconds of the whole command (start-up, data set, report included), the median of
+# CPU = user + system seconds of the whole command (start-up, data set, report included; the data set from
+# the cache of decompressed files, ~/.cache/systrain/data, except in the rows that say otherwise), the median of
 # RUNS runs (default 3; the timing runs by classes: perf's task-clock over 10 runs, when perf is there); RSS =
 # the largest peak. GPT-3's reports: totals (bench/gpt3.yaml's simulation.report_detail) or full (every op and
 # layer: 144 MB).
@@ -95,6 +96,12 @@ if [ "$what" = functional ] || [ "$what" = all ]; then
           "$cpu" "$(host wall_seconds)" "$rss" "$(key training.final_test_accuracy)"
       done
     done
+  done
+  # the data set decompressed in every run, as without the cache (sim/io/data_cache.h)
+  for s in baseline interleaved; do
+    SYSTRAIN_DATA_CACHE=off measure "$cfgs/mlp_fashion.yaml" --schedule $s --set accelerator.numerics.kind=float32
+    printf '| %s | float32 | one GEMM a pass, no data-set cache | %s | %s | %s | %s |\n' "$s" "$cpu" "$(host wall_seconds)" \
+      "$rss" "$(key training.final_test_accuracy)"
   done
   if /usr/bin/python3 -c "import torch" 2> /dev/null; then
     for th in 1 2; do

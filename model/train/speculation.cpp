@@ -332,8 +332,8 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
       rows([&](int64_t i, int64_t* w, const int64_t* dw) {
         if (acc) {
           std::fill(acc, acc + n, 0.0);
-          for (size_t k = 0; k < hit_labels.size(); ++k)
-            axpy_f64(acc, static_cast<double>(t.gx[layer][hit_labels[k] * kw + i]), hdy + k * n, n);
+          for (size_t k = 0; k < hit_labels.size(); ++k)  // (a zero x adds zeros: left out, the sums exact either way)
+            if (const int64_t x = t.gx[layer][hit_labels[k] * kw + i]; x != 0) axpy_f64(acc, static_cast<double>(x), hdy + k * n, n);
         }
         if (acc64) {
           std::fill(acc64, acc64 + n, int64_t{0});
