@@ -32,6 +32,12 @@ class WordMap {
     return keys_[i] == k ? &vals_[i] : nullptr;
   }
   size_t size() const { return size_; }
+  // empty again, its room kept (the slots used are emptied, not the whole table)
+  void clear() {
+    for (size_t i : used_) keys_[i] = kEmpty;
+    used_.clear();
+    size_ = 0;
+  }
 
  private:
   static constexpr uint64_t kEmpty = ~uint64_t{0};  // no key: a buffer index in the top byte is small
@@ -42,6 +48,7 @@ class WordMap {
   }
   void put(size_t i, uint64_t k, int64_t v) {
     keys_[i] = k, vals_[i] = v;
+    used_.push_back(i);
     if (++size_ * 2 > keys_.size()) rehash(keys_.size() * 2);
   }
   void rehash(size_t n) {
@@ -49,11 +56,13 @@ class WordMap {
     std::vector<int64_t> vals(n);
     keys.swap(keys_), vals.swap(vals_);
     mask_ = n - 1, size_ = 0;
+    used_.clear();
     for (size_t i = 0; i < keys.size(); ++i)
       if (keys[i] != kEmpty) put(slot(keys[i]), keys[i], vals[i]);
   }
   std::vector<uint64_t> keys_;
   std::vector<int64_t> vals_;
+  std::vector<size_t> used_;  // the slots holding a key
   size_t mask_ = 0, size_ = 0;
 };
 
@@ -94,9 +103,15 @@ uint64_t shape_hash(const Access2D& a) {
 // first value built when first needed.
 class RecordingPort final : public MemoryPort {
  public:
-  explicit RecordingPort(MemoryPort& inner) : inner_(inner) {}
+  explicit RecordingPort(MemoryPort& inner) : inner_(&inner) {}
+  // a new unit of work on `inner`: nothing recorded (the room kept)
+  void reset(MemoryPort& inner) {
+    inner_ = &inner;
+    written_.clear(), last_.clear(), runs_.clear(), values_.clear(), run_index_.clear(), words_.clear();
+    words_built_ = false;
+  }
   void read(const Access2D& a, Operand op, int64_t* data) override {
-    inner_.read(a, op, data);
+    inner_->read(a, op, data);
     if (!data) return;
     for (int64_t i = 0; i < a.rows; ++i) {  // a run a row (the array reads rows)
       const Access2D r = row_of(a, i);
@@ -110,7 +125,7 @@ class RecordingPort final : public MemoryPort {
     }
   }
   void write(const Access2D& a, Operand op, const int64_t* data) override {
-    inner_.write(a, op, data);
+    inner_->write(a, op, data);
     if (!data) return;
     const int64_t* p = data;
     each(a, [&](int64_t at) {
@@ -145,7 +160,7 @@ class RecordingPort final : public MemoryPort {
   WordMap last_;                // the last value written at each address
 
  private:
-  MemoryPort& inner_;
+  MemoryPort* inner_;
   std::vector<ReadRun> runs_;
   std::vector<int64_t> values_;
   WordMap run_index_;  // shape hash -> the first run of that hash
@@ -157,6 +172,7 @@ class RecordingPort final : public MemoryPort {
 class ReplayPort final : public MemoryPort {
  public:
   ReplayPort(const RecordingPort& rec, bool functional) : rec_(rec), functional_(functional) {}
+  void reset() { last_.clear(), missing_.clear(); }
   void read(const Access2D& a, Operand op, int64_t* data) override {
     if (!data) return;
     for (int64_t i = 0; i < a.rows; ++i) {
@@ -198,6 +214,11 @@ struct WordReplay::Impl {
 
 WordReplay::WordReplay(MemoryPort& real, bool functional) : impl_(std::make_unique<Impl>(real, functional)) {}
 WordReplay::~WordReplay() = default;
+
+void WordReplay::reset(MemoryPort& real) {
+  impl_->rec.reset(real);
+  if (impl_->replay) impl_->replay->reset();
+}
 
 MemoryPort& WordReplay::reference_port() { return impl_->rec; }
 

@@ -47,6 +47,8 @@ class WordReplay {
  public:
   WordReplay(MemoryPort& real, bool functional);
   ~WordReplay();
+  // a new unit of work on `real`: nothing recorded (the maps' and lists' room kept, not allocated again)
+  void reset(MemoryPort& real);
   MemoryPort& reference_port();
   MemoryPort& checked_port();  // use after the reference has run
   // throws CosimMismatch at end_cycle on the first difference
@@ -67,7 +69,10 @@ class CosimUnit final : public Unit<Work, Run> {
   CosimUnit(Unit<Work, Run>& reference, Unit<Work, Run>& checked, bool functional)
       : ref_(reference), chk_(checked), functional_(functional) {}
   Run run(const Work& work, MemoryPort& mem, int64_t start_cycle, bool record) override {
-    WordReplay words(mem, functional_);
+    // one replay for every unit of work, reset (a tile's new maps and lists cost more than its checks)
+    if (!words_) words_ = std::make_unique<WordReplay>(mem, functional_);
+    else words_->reset(mem);
+    WordReplay& words = *words_;
     Run a = ref_.run(work, words.reference_port(), start_cycle, true);
     Run b = chk_.run(work, words.checked_port(), start_cycle, true);
     stats_.reference_cycles += a.cycles;
@@ -87,6 +92,7 @@ class CosimUnit final : public Unit<Work, Run> {
   Unit<Work, Run>& chk_;
   bool functional_;
   CosimStats stats_;
+  std::unique_ptr<WordReplay> words_;
 };
 
 // A test hook (sim/tlm/run.cpp arms it from SYSTRAIN_INJECT_FAULT=KIND:N):
