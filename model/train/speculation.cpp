@@ -379,10 +379,18 @@ SpecOpStats os_mask(Memory& mem, const Workload& w, const StepLayout& l, int lay
   std::vector<int64_t> dx(functional ? m * k : 0);
   const Access2D a = l.dy[hl].block(m * w.layers[hl].rows, w.layers[hl].n);
   mem.read(a, Operand::kDx, functional ? dx.data() : nullptr);
-  if (functional)
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        if (!t.mask[hl][st.labels[i] * k + j]) dx[i * k + j] = num.is_float ? f2w(0.0f) : 0;
+  if (functional) {  // a unit masked off: zero's word; selected by and and or, not branched on (the masks
+                     // are about half ones, at random)
+    const int64_t zero = num.is_float ? f2w(0.0f) : 0;
+    for (int64_t i = 0; i < m; ++i) {
+      const uint8_t* keep = &t.mask[hl][st.labels[i] * k];
+      int64_t* d = &dx[i * k];
+      for (int64_t j = 0; j < k; ++j) {
+        const int64_t on = -static_cast<int64_t>(keep[j] != 0);
+        d[j] = (d[j] & on) | (zero & ~on);
+      }
+    }
+  }
   mem.write(a, Operand::kDy, functional ? dx.data() : nullptr);
   s.table_reads = m * mask_words(k, t.data_bits);
   s.elements = m * k;
@@ -412,9 +420,14 @@ SpecOpStats os_verify(Memory& mem, const Workload& w, const StepLayout& l, const
     const int64_t k = relu_units(w, hl);
     x.resize(functional ? m * k : 0);
     mem.read(l.y[hl].block(m * w.layers[hl].rows, w.layers[hl].n), Operand::kX, functional ? x.data() : nullptr);
-    for (int64_t i = 0; i < m && functional; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        t.mask[hl][st.labels[i] * k + j] = num.is_float ? w2f(x[i * k + j]) > 0 : x[i * k + j] > 0;
+    for (int64_t i = 0; i < m && functional; ++i) {
+      uint8_t* mask = &t.mask[hl][st.labels[i] * k];
+      const int64_t* xi = &x[i * k];
+      if (num.is_float)
+        for (int64_t j = 0; j < k; ++j) mask[j] = w2f(xi[j]) > 0;
+      else
+        for (int64_t j = 0; j < k; ++j) mask[j] = xi[j] > 0;
+    }
     s.table_writes += m * mask_words(k, t.data_bits);
     s.elements += m * k;
   }
