@@ -21,9 +21,9 @@ namespace {
 // passes (3.2 M MACs) two threads bought no wall time and doubled the CPU
 // time, the idle thread spinning between passes (bench/RESULTS.md)
 constexpr int64_t kParallelMacs = int64_t{1} << 24;
-// The register block: kMr rows × kNr columns of C held in registers across
-// k (AVX-512: 8 accumulators of 16 lanes; AVX2: 16 of 8), each B row shared
-// by the kMr rows.
+// The fixed-point kernels' register block: kMr rows × kNr columns of C held
+// in registers across k, each B row shared by the kMr rows (float32: its own
+// shapes, below).
 constexpr int64_t kMr = 8, kNr = 16;
 constexpr int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 typedef float VF __attribute__((vector_size(64)));  // 16 floats
