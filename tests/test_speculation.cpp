@@ -2,7 +2,9 @@
 // (model/train/speculation.h) against closed forms and against the array.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "array_model.h"
 #include "dataset.h"
@@ -124,6 +126,69 @@ TEST_CASE("gradient_reuse: applying a stored gradient h times equals the WG pass
       array.run(tile, b.mem, 0, false);
     run_vector(VectorKind::kUpdate, b.mem, b.w, b.l, layer, h, b.num, b.sn, 0.f, nullptr, true);
     CHECK(a.mem.buffer(Buffer::kWeights) == b.mem.buffer(Buffer::kWeights));
+  }
+}
+
+TEST_CASE("gradient_reuse, float32: the update equals its terms summed one by one, zeros, -0 and infinities too") {
+  // W -= lr·g, g[i][j] = dW[i][j] (with misses) + Σ over hit labels c, in order, of (h_c·x_c[i])·dy_c[j], each
+  // product and sum a float32 rounding, computed here term by term with nothing left out. gr_update leaves
+  // out a zero x's terms where that cannot change g (a dy row with no infinity or NaN, a dW row with no −0):
+  // the x rows are half ±0, one label's dy row holds an infinity, some dW words are −0
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int trial = 0; trial < 40; ++trial) {
+    CAPTURE(trial);
+    Net a;
+    a.num.is_float = true;
+    const int layer = 0;
+    const auto& p = a.w.layers[layer];
+    const int64_t kw = p.kw(), n = p.n;
+    SpecTables t(a.w, SpecPolicy::kGradientReuse, 16);
+    Rng rng(100 + trial);
+    const auto real = [&] { return static_cast<float>(rng.uniform() * 2 - 1); };
+    for (int c = 0; c < t.classes; ++c) {
+      for (int64_t i = 0; i < kw; ++i) {  // (row 0: zero in every label, so that g can stay ±0)
+        const uint64_t r = i == 0 ? rng.next() % 2 : rng.next() % 4;
+        t.gx[layer][c * kw + i] = f2w(r == 0 ? 0.0f : r == 1 ? -0.0f : real());
+      }
+      for (int64_t j = 0; j < n; ++j) t.gdy[layer][c * n + j] = f2w(real());
+      t.has_g[c] = 1;
+    }
+    if (trial % 2 == 0) t.gdy[layer][1 * n + rng.next() % n] = f2w(trial % 4 == 0 ? inf : -inf);
+    StepState st;
+    st.m = 4, st.labels = {1, 2, 1, 0}, st.hit = {1, 1, 1, 0};
+    if (trial % 3 != 0) st.misses = {3};  // (a miss: dW is added)
+    auto& wb = a.mem.buffer(a.l.w[layer].buf);
+    auto& db = a.mem.buffer(a.l.dws[layer].buf);
+    for (int64_t i = 0; i < kw; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        // (W ±0 in places: w − lr·(±0) keeps w's sign only so, which is where a −0 in g shows)
+        const uint64_t rw = rng.next() % 4;
+        wb[a.l.w[layer].at(i, j)] = f2w(rw == 0 ? 0.0f : rw == 1 ? -0.0f : real());
+        db[a.l.dws[layer].at(i, j)] = f2w(rng.next() % 3 == 0 ? -0.0f : rng.next() % 5 == 0 ? 0.0f : real());
+      }
+    const float lr = 0.05f;
+    std::vector<int64_t> want(kw * n);
+    for (int64_t i = 0; i < kw; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float g = st.misses.empty() ? 0.0f : w2f(db[a.l.dws[layer].at(i, j)]);
+        for (int c = 0; c < t.classes; ++c) {
+          const int hits = static_cast<int>(std::count(st.labels.begin(), st.labels.end(), c) - (c == 0 ? 1 : 0));
+          if (hits <= 0) continue;
+          const float hx = static_cast<float>(hits) * w2f(t.gx[layer][c * kw + i]);
+          g = g + hx * w2f(t.gdy[layer][c * n + j]);
+        }
+        want[i * n + j] = f2w(w2f(wb[a.l.w[layer].at(i, j)]) - lr * g);
+      }
+    gr_update(a.mem, a.w, a.l, layer, st, t, a.num, a.sn, lr, true);
+    for (int64_t i = 0; i < kw; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        CAPTURE(i);
+        CAPTURE(j);
+        const int64_t got = wb[a.l.w[layer].at(i, j)];
+        // a NaN may come out with either sign bit (which NaN an add keeps is open): compare NaNs as NaNs
+        if (std::isnan(w2f(want[i * n + j]))) CHECK(std::isnan(w2f(got)));
+        else CHECK(got == want[i * n + j]);
+      }
   }
 }
 

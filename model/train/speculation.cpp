@@ -124,6 +124,22 @@ SpecOpStats decide_samples(Memory& mem, const Workload& w, const StepLayout& l, 
 // The rows of gr_update, vectorised. Each keeps the arithmetic and order of
 // the element-by-element form: row[j] += t·dy[j] (float32: the product
 // rounded, then the sum; int64 and doubles below 2^53: exact).
+// float32 words to floats; whether any is −0
+SYSTRAIN_CLONES bool load_words_f32(float* __restrict g, const int64_t* __restrict w, int64_t n) {
+  uint32_t neg_zero = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const auto u = static_cast<uint32_t>(w[j]);
+    neg_zero |= u == 0x80000000u;
+    g[j] = w2f(w[j]);
+  }
+  return neg_zero != 0;
+}
+// whether float32 words hold no infinity or NaN
+SYSTRAIN_CLONES bool finite_words(const int64_t* w, int64_t n) {
+  uint32_t top = 0;  // the largest exponent field
+  for (int64_t j = 0; j < n; ++j) top = std::max(top, static_cast<uint32_t>(w[j]) & 0x7f800000u);
+  return top != 0x7f800000u;
+}
 SYSTRAIN_CLONES void axpy_f32(float* __restrict row, float t, const int64_t* __restrict dy, int64_t n) {
   for (int64_t j = 0; j < n; ++j) row[j] += t * w2f(dy[j]);
 }
@@ -300,15 +316,25 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
     // summed in the same order: dW's first, then the hit labels in order, each
     // label's R rows in order.
     if (num.is_float) {
-      // g = dW (or 0), then + (h_c·x[i])·dy[j] for each hit label and row: a float32 product, then the sum
+      // g = dW (or 0), then + (h_c·x[i])·dy[j] for each hit label and row: a float32 product, then the sum.
+      // A zero x (about half the inputs) against a dy row with no infinity or NaN adds ±0 to every g[j],
+      // which leaves g[j] as it is unless g[j] is −0; and g[j] becomes −0 only if it starts so (a sum is
+      // −0 only when both addends are). So such terms are left out of a row whose dW has no −0.
       static thread_local std::vector<float> gv;
+      static thread_local std::vector<uint8_t> finite_dy;  // label row c·R + r: its dy has no infinity or NaN
       float* g = scratch(gv, n);
+      uint8_t* fin = scratch(finite_dy, static_cast<int64_t>(t.classes) * R);
+      for (int c : hit_labels)
+        for (int64_t r = 0; r < R; ++r) fin[c * R + r] = finite_words(&t.gdy[layer][(c * R + r) * n], n);
       rows([&](int64_t i, int64_t* w, const int64_t* dw) {
-        for (int64_t j = 0; j < n; ++j) g[j] = has_dw ? w2f(dw[j]) : 0.0f;
+        const bool neg_zero = has_dw ? load_words_f32(g, dw, n) : (std::fill(g, g + n, 0.0f), false);
         for (int c : hit_labels) {
           const float h = static_cast<float>(hits[c]);
-          for (int64_t r = 0; r < R; ++r)
-            axpy_f32(g, h * w2f(t.gx[layer][(c * R + r) * kw + i]), &t.gdy[layer][(c * R + r) * n], n);
+          for (int64_t r = 0; r < R; ++r) {
+            const int64_t x = t.gx[layer][(c * R + r) * kw + i];
+            if (!neg_zero && (static_cast<uint32_t>(x) << 1) == 0 && fin[c * R + r]) continue;
+            axpy_f32(g, h * w2f(x), &t.gdy[layer][(c * R + r) * n], n);
+          }
         }
         sgd_row_f32(w, g, n, lr);
       });
