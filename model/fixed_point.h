@@ -84,6 +84,11 @@ inline int64_t f2w(float f) {
   std::memcpy(&u, &f, 4);
   return static_cast<int64_t>(u);
 }
+// v where on, else otherwise: and-ed and or-ed, not branched on (for masks that are about half ones at random)
+inline int64_t select_word(bool on, int64_t v, int64_t otherwise) {
+  const int64_t m = -static_cast<int64_t>(on);
+  return (v & m) | (otherwise & ~m);
+}
 inline float w2f(int64_t w) {
   const auto u = static_cast<uint32_t>(w);
   float f;

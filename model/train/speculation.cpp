@@ -121,9 +121,6 @@ SpecOpStats decide_samples(Memory& mem, const Workload& w, const StepLayout& l, 
   return s;
 }
 
-// The rows of gr_update, vectorised. Each keeps the arithmetic and order of
-// the element-by-element form: row[j] += t·dy[j] (float32: the product
-// rounded, then the sum; int64 and doubles below 2^53: exact).
 // float32 words to floats; whether any is −0
 SYSTRAIN_CLONES bool load_words_f32(float* __restrict g, const int64_t* __restrict w, int64_t n) {
   uint32_t neg_zero = 0;
@@ -140,6 +137,9 @@ SYSTRAIN_CLONES bool finite_words(const int64_t* w, int64_t n) {
   for (int64_t j = 0; j < n; ++j) top = std::max(top, static_cast<uint32_t>(w[j]) & 0x7f800000u);
   return top != 0x7f800000u;
 }
+// The rows of gr_update, vectorised. Each keeps the arithmetic and order of
+// the element-by-element form: row[j] += t·dy[j] (float32: the product
+// rounded, then the sum; int64 and doubles below 2^53: exact).
 SYSTRAIN_CLONES void axpy_f32(float* __restrict row, float t, const int64_t* __restrict dy, int64_t n) {
   for (int64_t j = 0; j < n; ++j) row[j] += t * w2f(dy[j]);
 }
@@ -327,7 +327,9 @@ SpecOpStats gr_update(Memory& mem, const Workload& w, const StepLayout& l, int l
       for (int c : hit_labels)
         for (int64_t r = 0; r < R; ++r) fin[c * R + r] = finite_words(&t.gdy[layer][(c * R + r) * n], n);
       rows([&](int64_t i, int64_t* w, const int64_t* dw) {
-        const bool neg_zero = has_dw ? load_words_f32(g, dw, n) : (std::fill(g, g + n, 0.0f), false);
+        bool neg_zero = false;
+        if (has_dw) neg_zero = load_words_f32(g, dw, n);
+        else std::fill(g, g + n, 0.0f);
         for (int c : hit_labels) {
           const float h = static_cast<float>(hits[c]);
           for (int64_t r = 0; r < R; ++r) {
@@ -405,16 +407,12 @@ SpecOpStats os_mask(Memory& mem, const Workload& w, const StepLayout& l, int lay
   std::vector<int64_t> dx(functional ? m * k : 0);
   const Access2D a = l.dy[hl].block(m * w.layers[hl].rows, w.layers[hl].n);
   mem.read(a, Operand::kDx, functional ? dx.data() : nullptr);
-  if (functional) {  // a unit masked off: zero's word; selected by and and or, not branched on (the masks
-                     // are about half ones, at random)
+  if (functional) {  // a unit masked off: zero's word (the masks are about half ones, at random: selected)
     const int64_t zero = num.is_float ? f2w(0.0f) : 0;
     for (int64_t i = 0; i < m; ++i) {
       const uint8_t* keep = &t.mask[hl][st.labels[i] * k];
       int64_t* d = &dx[i * k];
-      for (int64_t j = 0; j < k; ++j) {
-        const int64_t on = -static_cast<int64_t>(keep[j] != 0);
-        d[j] = (d[j] & on) | (zero & ~on);
-      }
+      for (int64_t j = 0; j < k; ++j) d[j] = select_word(keep[j] != 0, d[j], zero);
     }
   }
   mem.write(a, Operand::kDy, functional ? dx.data() : nullptr);

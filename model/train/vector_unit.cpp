@@ -238,16 +238,12 @@ LossStats run_vector(VectorKind k, Memory& mem, const Workload& w, const StepLay
       const Access2D dx = l.dy[layer - 1].block(m * below.rows, below.n), x = l.y[layer - 1].block(m * below.rows, below.n);
       rd(dx, Operand::kDx, a);
       rd(x, Operand::kX, b);
-      if (functional) {  // selected by and and or, not branched on (about half the units pass, at random)
+      if (functional) {  // (about half the units pass, at random: selected, not branched on)
         const int64_t zero = num.is_float ? f2w(0.0f) : 0;
-        const auto pass = [&](size_t i, bool on) {
-          const int64_t m1 = -static_cast<int64_t>(on);
-          a[i] = (a[i] & m1) | (zero & ~m1);
-        };
         if (num.is_float)
-          for (size_t i = 0; i < a.size(); ++i) pass(i, w2f(b[i]) > 0);
+          for (size_t i = 0; i < a.size(); ++i) a[i] = select_word(w2f(b[i]) > 0, a[i], zero);
         else
-          for (size_t i = 0; i < a.size(); ++i) pass(i, b[i] > 0);
+          for (size_t i = 0; i < a.size(); ++i) a[i] = select_word(b[i] > 0, a[i], zero);
       }
       wr(dx, Operand::kDy, a);
       break;

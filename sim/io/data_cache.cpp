@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cache_dir.h"
 #include "fnv1a.h"
 
 namespace systrain {
@@ -62,10 +63,8 @@ uint32_t crc32_of(const Bytes& b) { return libdeflate_crc32(0, b.data(), b.size(
 }  // namespace
 
 std::string data_cache_dir() {
-  if (const char* d = std::getenv("SYSTRAIN_DATA_CACHE"); d && *d) return std::strcmp(d, "off") == 0 ? "" : d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/systrain/data";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/systrain/data";
-  return "";
+  const std::string d = user_cache_dir("SYSTRAIN_DATA_CACHE", "data");
+  return d == "off" ? "" : d;
 }
 
 std::optional<Bytes> data_cache_get(const std::string& path, const struct stat& st) {

@@ -1,5 +1,6 @@
 #include "rtl_model_cache.h"
 
+#include "cache_dir.h"
 #include "fnv1a.h"
 
 #include <dlfcn.h>
@@ -76,10 +77,8 @@ std::string quote(const std::string& s) {
 }  // namespace
 
 std::string rtl_cache_dir() {
-  if (const char* d = std::getenv("SYSTRAIN_RTL_CACHE"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/systrain/rtl";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/systrain/rtl";
-  return "/tmp/systrain-rtl-cache";
+  const std::string d = user_cache_dir("SYSTRAIN_RTL_CACHE", "rtl");
+  return d.empty() ? "/tmp/systrain-rtl-cache" : d;
 }
 
 fs::path rtl_source_dir() {
