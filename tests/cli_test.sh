@@ -127,6 +127,13 @@ tile_classes)
   done
   # a traced run: the passes inside the VCD window go tile by tile, the others by classes
   same traced "$src/configs/lockstep_training.yaml" --vcd t.vcd --set simulation.vcd_window=[100,600]
+  # two engines whose threads meet at the same cycle where a pass in one wait reaches it first, but tile by
+  # tile the other engine's thread ran first (model/train/tie_order.h): 32 times in 300 steps; without the
+  # yield that puts them back in order, the barrier waits and the engines' cycles differ
+  ties=(--schedule speculative --set schedule.speculation.engines=split --set accelerator.vector.latency_cycles=1
+        --set accelerator.vector.lanes=8 --set training.batch=7 --set accelerator.array.rows=4
+        --set accelerator.array.cols=16 --set accelerator.dram.latency_cycles=1 --set 'network.layers[0].units=8')
+  same ties "$src/configs/speculative_mlp35.yaml" "${ties[@]}"
   # with values: each pass as one GEMM (pass_values.h) trains to the same weights, bit for bit, in every
   # schedule and numerics, whatever the thread count
   values() {  # NAME ARGS...

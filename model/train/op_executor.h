@@ -73,9 +73,9 @@ class OpExecutor : public Executor {
   // from now(e) and time passes over them, if the backend needs no tile one
   // by one (its array is the TLM's and nothing is traced then); false: it
   // did nothing and wants backend_tile() for each. With two engines
-  // t.sequence holds each tile's cycles: time passes tile by tile, as it
-  // does through backend_tile(), so that the engines' threads meet in the
-  // same order.
+  // t.sequence holds each tile's cycles: the engines' threads must meet in
+  // the order they would tile by tile, as through backend_tile()
+  // (tie_order.h).
   virtual bool backend_tiles(int e, const PassTiming& t) = 0;
   // engine e's vector unit is busy `cycles` from now(e); time passes
   virtual void backend_vector(int e, int64_t cycles) = 0;

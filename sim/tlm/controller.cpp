@@ -48,6 +48,11 @@ Controller::Controller(sc_core::sc_module_name n, RunContext& ctx, const Samples
       progress_(progress),
       trace_(trace),
       period_(1e3 / ctx.cfg.accelerator.clock_mhz, sc_core::SC_NS) {
+  // a vector operation of no cycles would be a delta wait, which the model of
+  // ties (TieOrder) leaves out: then a pass is one wait only where no tie can
+  // come of it (backend_tiles)
+  model_ = engines.size() > 1 && ctx.cfg.accelerator.vector.latency_cycles > 0;
+  one_wait_per_pass_ = model_ && ctx.cfg.simulation.tile_classes;
   if (engines.size() > 1) socket_b = std::make_unique<Socket>("to_array_b");
   for (size_t i = 0; i < engines.size(); ++i) {
     auto lane = std::make_unique<Lane>();
@@ -139,7 +144,7 @@ void Controller::advance(int e, const Tile& t, const TileRun& r) {
   const int64_t w0 = ctx_.cfg.simulation.vcd_window[0], w1 = ctx_.cfg.simulation.vcd_window[1];
   const int64_t s = now(e), end = s + r.cycles;  // the tile's cycles are [s, end)
   if (!trace_ || end <= w0 || s > w1) {
-    wait(static_cast<double>(r.cycles) * period_);
+    pass_time(e, r.cycles);
     return;
   }
   Signals& sig = *lane.sig;
@@ -151,7 +156,7 @@ void Controller::advance(int e, const Tile& t, const TileRun& r) {
     if (c > w1) close_trace();  // the window is over: the file ends here
     if (c < w0 || c > w1) {  // outside the window: skip ahead
       const int64_t next = c < w0 ? std::min(end, w0) : end;
-      wait(static_cast<double>(next - c) * period_);
+      pass_time(e, next - c);
       c = next;
       continue;
     }
@@ -169,7 +174,7 @@ void Controller::advance(int e, const Tile& t, const TileRun& r) {
     sig.left_rd.write(left[rel]);
     sig.psum_rd.write(psum[rel]);
     sig.out_wr.write(out[rel]);
-    wait(period_);
+    pass_time(e, 1);
     ++c;
   }
 }
@@ -183,17 +188,22 @@ bool Controller::backend_tiles(int e, const PassTiming& t) {
     wait(static_cast<double>(t.cycles) * period_);
     return true;
   }
-  // Time passes tile by tile, as through backend_tile(), wherever that can
-  // decide the order in which the engines' threads meet; elsewhere, several
-  // tiles in one wait. The two threads' timed wakeups are the only timed
-  // events (nothing is cancelled), so while this thread runs the event queue
-  // holds at most the other thread's one: a queue of one has one shape,
-  // whatever came before. Tiles that end strictly before the next pending
-  // event (or all of them, when none is pending and no process is runnable
-  // now) pass in one wait: no other thread runs before they end, and the
-  // queue is then the same one as tile by tile. A tile that would end at or
-  // after the other's wakeup is waited alone, from the same queue as tile by
-  // tile, so a tie between the two wakes them in the same order.
+  if (one_wait_per_pass_) {  // the pass in one wait; its tiles' ends go into ties_ (pass_time())
+    pass_time(e, t.cycles, &t.sequence);
+    return true;
+  }
+  // Without the model of ties (a vector operation may take no cycles), time
+  // passes tile by tile wherever that can decide the order in which the
+  // engines' threads meet; elsewhere, several tiles in one wait. The two
+  // threads' timed wakeups are the only timed events (nothing is cancelled),
+  // so while this thread runs the event queue holds at most the other
+  // thread's one: a queue of one has one shape, whatever came before. Tiles
+  // that end strictly before the next pending event (or all of them, when
+  // none is pending and no process is runnable now) pass in one wait: no
+  // other thread runs before they end, and the queue is then the same one as
+  // tile by tile. A tile that would end at or after the other's wakeup is
+  // waited alone, from the same queue as tile by tile, so a tie between the
+  // two wakes them in the same order.
   sc_core::sc_time horizon = sc_core::sc_time_to_pending_activity();  // how far from now one wait may go
   int64_t merged = 0;  // the cycles of the whole tiles taken into the next wait
   for (const auto& [cycles, tiles] : t.sequence)
@@ -211,19 +221,44 @@ bool Controller::backend_tiles(int e, const PassTiming& t) {
   return true;
 }
 
+int64_t Controller::cycle_now() const {
+  return static_cast<int64_t>(std::llround(sc_core::sc_time_stamp() / period_));
+}
+
+void Controller::pass_time(int e, int64_t cycles, const TieOrder::Tiles* tiles) {
+  if (!section_ || !model_) {
+    wait(static_cast<double>(cycles) * period_);
+    return;
+  }
+  Lane& lane = *lanes_[e];
+  const int64_t from = cycle_now(), t = from + cycles;
+  if (tiles) ties_.wait(e, from, *tiles);
+  else ties_.wait(e, from, cycles);
+  lane.pending = t;
+  wait(static_cast<double>(cycles) * period_);
+  lane.pending = -1;
+  // the other engine's thread wakes at t too and has not run yet, but tile by
+  // tile it would have run first: a pass in one wait entered SystemC's queue
+  // earlier than its last tile would have. Let it run, then go on.
+  if (lanes_[1 - e]->pending != t || ties_.first_at(t) == e) return;
+  if (!one_wait_per_pass_)  // tile by tile, SystemC's order is the model's
+    throw std::logic_error(fmt::format("engine {}'s thread ran first at cycle {}, against the model of ties", e, t));
+  wait(sc_core::SC_ZERO_TIME);
+}
+
 void Controller::backend_vector(int e, int64_t cycles) {
   Lane& lane = *lanes_[e];
   const int64_t c = now(e);
   lane.array->idle(c, c + cycles);
   const int64_t w0 = ctx_.cfg.simulation.vcd_window[0];
   if (in_window(c, c + cycles)) {
-    if (c < w0) wait(static_cast<double>(w0 - c) * period_);
+    if (c < w0) pass_time(e, w0 - c);
     trace_idle(*lane.sig);
     lane.sig->vector.write(true);
-    wait(static_cast<double>(c + cycles - std::max(c, w0)) * period_);
+    pass_time(e, c + cycles - std::max(c, w0));
     lane.sig->vector.write(false);
   } else {
-    wait(static_cast<double>(cycles) * period_);
+    pass_time(e, cycles);
   }
 }
 
@@ -233,11 +268,11 @@ void Controller::backend_idle(int e, int64_t until) {
   lane.array->idle(c, until);
   const int64_t w0 = ctx_.cfg.simulation.vcd_window[0];
   if (in_window(c, until)) {  // show the wait in the trace
-    if (c < w0) wait(static_cast<double>(w0 - c) * period_);
+    if (c < w0) pass_time(e, w0 - c);
     trace_idle(*lane.sig);
-    wait(static_cast<double>(until - std::max(c, w0)) * period_);
+    pass_time(e, until - std::max(c, w0));
   } else {
-    wait(static_cast<double>(until - c) * period_);
+    pass_time(e, until - c);
   }
 }
 
@@ -263,6 +298,9 @@ void Controller::backward_thread() {
 }
 
 void Controller::backend_parallel(const std::function<void()>& on_engine0, const std::function<void()>& on_engine1) {
+  section_ = true;
+  ties_.start(cycle_now());
+  for (auto& l : lanes_) l->pending = -1;
   b_error_.clear();
   b_work_ = on_engine1;
   b_running_ = true;
@@ -275,6 +313,7 @@ void Controller::backend_parallel(const std::function<void()>& on_engine0, const
   }
   trace_idle_in_window(0);
   while (b_running_) wait(b_done_);  // the main thread is now at max(engine 0's end, engine 1's end)
+  section_ = false;
   b_work_ = nullptr;
   if (!f_error.empty()) throw std::runtime_error(f_error);
   if (!b_error_.empty()) throw std::runtime_error(b_error_);

@@ -15,6 +15,7 @@
 
 #include "op_executor.h"
 #include "samples.h"
+#include "tie_order.h"
 #include "tlm_modules.h"
 #include "workload.h"
 
@@ -69,6 +70,7 @@ class Controller : public sc_core::sc_module, public OpExecutor {
     tlm::tlm_generic_payload payload;
     TileExt ext;
     TileRun run;
+    int64_t pending = -1;  // inside a section: the cycle its timed wakeup is for, while it waits one
   };
 
   SC_HAS_PROCESS(Controller);
@@ -78,6 +80,12 @@ class Controller : public sc_core::sc_module, public OpExecutor {
   void trace_idle(Signals& s);                           // the traced signals say: idle
   void trace_idle_in_window(int e);
   bool in_window(int64_t from, int64_t to) const;        // [from, to) meets the trace window
+  // Time passes for engine e's thread: `cycles`, or a pass's tiles (run-
+  // length coded) in one wait. Inside a section the wait goes into ties_, and
+  // where the other engine's thread wakes at the same cycle the two then run
+  // in the order they would tile by tile.
+  void pass_time(int e, int64_t cycles, const TieOrder::Tiles* tiles = nullptr);
+  int64_t cycle_now() const;  // SystemC's time in cycles
 
   int64_t window_busy_ = 0;
 
@@ -93,6 +101,10 @@ class Controller : public sc_core::sc_module, public OpExecutor {
   sc_core::sc_event b_start_, b_done_;
   bool b_running_ = false;
   std::string b_error_;
+  bool section_ = false;            // two threads may run: their waits go into ties_
+  TieOrder ties_;
+  bool model_ = false;              // two engines whose ties ties_ decides
+  bool one_wait_per_pass_ = false;  // and a TLM pass is one wait inside a section (backend_tiles)
 };
 
 }  // namespace systrain
