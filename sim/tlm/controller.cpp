@@ -189,7 +189,7 @@ bool Controller::backend_tiles(int e, const PassTiming& t) {
     return true;
   }
   if (one_wait_per_pass_) {  // the pass in one wait; its tiles' ends go into ties_ (pass_time())
-    pass_time(e, t.cycles, &t.sequence);
+    if (t.cycles > 0) pass_time(e, t.cycles, &t.sequence);  // (no tiles: no wait, as tile by tile)
     return true;
   }
   // Without the model of ties (a vector operation may take no cycles), time

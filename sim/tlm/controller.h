@@ -6,7 +6,9 @@
 // cycle inside the trace window. The vector unit's operations and the waits
 // for DRAM pass as plain waits. Two engines (the speculative schedule) run
 // from two SystemC threads: the main thread drives engine 0 and the work
-// after each section, backward_thread() engine 1 inside a section.
+// after each section, backward_thread() engine 1 inside a section. A TLM pass
+// is one wait; where both threads wake at one cycle they run in the order
+// they would with every tile its own wait (model/train/tie_order.h).
 #pragma once
 #include <functional>
 #include <memory>
