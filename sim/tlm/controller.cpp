@@ -67,6 +67,12 @@ Controller::Controller(sc_core::sc_module_name n, RunContext& ctx, const Samples
   if (engines.size() > 1) SC_THREAD(backward_thread);
 }
 
+Controller::~Controller() {
+  // the payloads do not own their extension: if the run stopped before main()
+  // let go of it (SystemC ended a thread on an error), let go of it here
+  for (auto& lane : lanes_) lane->payload.clear_extension(&lane->ext);
+}
+
 void Controller::main() {
   try {
     const auto schedule = make_schedule(ctx_);

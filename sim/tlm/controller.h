@@ -40,17 +40,24 @@ class Controller : public sc_core::sc_module, public OpExecutor {
   // The schedule as signals, traced to a VCD in the tlm backend: written
   // every cycle inside simulation.vcd_window, held outside it. The second
   // engine's carry the prefix "b_".
+  // The second engine's are written by backward_thread() inside a section and
+  // by the main thread after it (the update runs on engine 1), and both may
+  // write them in one delta cycle where a section ends: the threads take
+  // turns in a fixed order, so the last write stands, unchecked.
+  template <class T>
+  using Signal = sc_core::sc_signal<T, sc_core::SC_UNCHECKED_WRITERS>;
   struct Signals {
     explicit Signals(const std::string& prefix);
-    sc_core::sc_signal<uint32_t> step, layer, tile;
-    sc_core::sc_signal<sc_dt::sc_uint<3>> phase;  // 1 load 2 stream 3 flush 4 drain 5 update 6 writeback
-    sc_core::sc_signal<sc_dt::sc_uint<2>> mode;   // 0 ws 1 os 2 ag 3 il
-    sc_core::sc_signal<bool> busy, vector, top_rd, left_rd, psum_rd, out_wr;
+    Signal<uint32_t> step, layer, tile;
+    Signal<sc_dt::sc_uint<3>> phase;  // 1 load 2 stream 3 flush 4 drain 5 update 6 writeback
+    Signal<sc_dt::sc_uint<2>> mode;   // 0 ws 1 os 2 ag 3 il
+    Signal<bool> busy, vector, top_rd, left_rd, psum_rd, out_wr;
     void trace(sc_core::sc_trace_file* f);
   };
 
   Controller(sc_core::sc_module_name n, RunContext& ctx, const Samples& train, const Samples& test,
              std::vector<Engine> engines, sc_core::sc_trace_file* trace, bool progress, StepObserver* observer);
+  ~Controller() override;
   std::string error() const { return error_; }
   int64_t window_busy() const { return window_busy_; }  // tile cycles inside the trace window
   void close_trace();  // idempotent; the run's end or the window's end calls it
