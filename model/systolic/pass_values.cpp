@@ -246,7 +246,7 @@ SYSTRAIN_CLONES void update_row_fixed(int64_t* __restrict w, const Acc* __restri
 }
 
 // int32 operands, 64-bit sums (acc_bits > 32): one block, k in order (int16
-// operands go to gemm_i16, float32 ones to block_f32)
+// operands go to gemm_i16, float32 ones to gemm_f32)
 template <class In, class Acc, class Mul>
 void block_wide(const In* A, const In* B, Acc* C, int64_t K, int64_t N, Mul mul) {
   Acc acc[kMr][kNr] = {};

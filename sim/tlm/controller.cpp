@@ -285,7 +285,7 @@ void Controller::backend_idle(int e, int64_t until) {
 void Controller::backend_hold(int e, int64_t until) { lanes_[e]->array->idle(now(e), until); }
 
 void Controller::backend_sync(int64_t cycle) {
-  const int64_t t = static_cast<int64_t>(std::llround(sc_core::sc_time_stamp() / period_));
+  const int64_t t = cycle_now();
   if (t < cycle) wait(static_cast<double>(cycle - t) * period_);
 }
 
