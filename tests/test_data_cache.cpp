@@ -146,5 +146,13 @@ TEST_CASE("the data-set cache gives the file's bytes, and falls back to decompre
   CHECK(load().pixels == px2);
   for (const auto& p : entries(cache)) CHECK(p.extension() == ".bytes");
   CHECK(entries(cache).size() == 1);
+  // samples read from an entry hold it mapped, and their copies share it: the
+  // entry gone, they keep their bytes
+  const Samples held = load();
+  const Samples copy = held;
+  CHECK(copy.pixels.data() == held.pixels.data());
+  fs::remove_all(cache);
+  CHECK(held.pixels == px2);
+  CHECK(copy.pixels == px2);
   fs::remove_all(root);
 }

@@ -4,9 +4,11 @@
 #pragma once
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -58,10 +60,41 @@ struct BulkAllocator {
 };
 using Bytes = std::vector<uint8_t, BulkAllocator<uint8_t>>;
 
+// Read-only bytes, shared by every copy: a buffer of their own (Bytes), or a
+// part of something else that `owner` keeps alive (a data-cache entry mapped
+// from the page cache: sim/io/data_cache.h)
+class SharedBytes {
+ public:
+  SharedBytes() = default;
+  explicit SharedBytes(Bytes b) {
+    auto own = std::make_shared<const Bytes>(std::move(b));
+    data_ = own->data(), size_ = own->size(), owner_ = std::move(own);
+  }
+  SharedBytes(std::shared_ptr<const void> owner, const uint8_t* data, size_t size)
+      : owner_(std::move(owner)), data_(data), size_(size) {}
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const uint8_t& operator[](size_t i) const { return data_[i]; }
+  const uint8_t* begin() const { return data_; }
+  const uint8_t* end() const { return data_ + size_; }
+  // bytes [from, from + n), sharing the owner (within size(): the caller checks)
+  SharedBytes part(size_t from, size_t n) const { return SharedBytes(owner_, data_ + from, n); }
+  template <class A>
+  friend bool operator==(const SharedBytes& a, const std::vector<uint8_t, A>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 struct Samples {
   int64_t count = 0, width = 0;  // samples × features
   std::vector<float> x;          // [count][width] (synthetic data)
-  Bytes pixels;                  // [count][width] (images: the value is pixel / 255; a quarter of the floats' memory)
+  SharedBytes pixels;            // [count][width] (images: the value is pixel / 255; a quarter of the floats' memory)
   std::vector<uint8_t> labels;   // [count]
   float at(int64_t sample, int64_t feature) const {
     const int64_t i = sample * width + feature;

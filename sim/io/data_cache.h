@@ -1,6 +1,6 @@
 // A cache of decompressed data-set files. Decompressing Fashion-MNIST's 30 MB
 // of gzip took 0.08 s of CPU in every run (a quarter of an epoch's); a run
-// that finds its file's bytes in the cache reads them instead.
+// that finds its file's bytes in the cache maps them instead.
 //
 // An entry is keyed by the gzip file's path, size, modification time (to the
 // nanosecond), inode and device, so that a changed or replaced file misses;
@@ -29,8 +29,9 @@ std::string data_cache_dir();
 constexpr size_t kDataCacheMinBytes = size_t{1} << 20;
 
 // the bytes of gzip file `path` (as `st` found it) from the cache, if a whole,
-// matching entry is there
-std::optional<Bytes> data_cache_get(const std::string& path, const struct stat& st);
+// matching entry is there: the entry mapped read-only (entries are only ever
+// replaced by a rename, never written in place, so a mapped one stays whole)
+std::optional<SharedBytes> data_cache_get(const std::string& path, const struct stat& st);
 // stores them, best effort
 void data_cache_put(const std::string& path, const struct stat& st, const Bytes& bytes);
 

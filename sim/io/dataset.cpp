@@ -43,14 +43,14 @@ std::optional<Bytes> gunzip_whole(const Bytes& in) {
   return out;
 }
 
-Bytes gunzip_file(const std::string& path) {
+SharedBytes gunzip_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block, a device never end
     throw DataError(fmt::format("{}: not a regular file", path));
   // (stat succeeded; the cache stands in for a file this run could read, not for one it cannot)
   const bool regular = S_ISREG(st.st_mode) && ::access(path.c_str(), R_OK) == 0;
   if (regular)
-    if (auto cached = data_cache_get(path, st)) return std::move(*cached);
+    if (auto cached = data_cache_get(path, st)) return *cached;
   // the compressed file, read whole (at most 1 GiB; a larger one streams)
   Bytes in;
   if (st.st_size > 0 && st.st_size <= (int64_t{1} << 30)) {
@@ -62,7 +62,7 @@ Bytes gunzip_file(const std::string& path) {
   }
   if (auto whole = gunzip_whole(in)) {
     if (regular) data_cache_put(path, st, *whole);
-    return std::move(*whole);
+    return SharedBytes(std::move(*whole));
   }
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(fmt::format("{}: cannot open (is dataset-fashion-mnist installed?)", path));
@@ -86,10 +86,10 @@ Bytes gunzip_file(const std::string& path) {
   gzclose(f);
   if (bad) throw DataError(fmt::format("{}: corrupt gzip data ({})", path, m));
   if (regular) data_cache_put(path, st, out);
-  return out;
+  return SharedBytes(std::move(out));
 }
 
-uint32_t be32(const Bytes& d, size_t at) {
+uint32_t be32(const SharedBytes& d, size_t at) {
   return (uint32_t{d[at]} << 24) | (uint32_t{d[at + 1]} << 16) | (uint32_t{d[at + 2]} << 8) | d[at + 3];
 }
 
@@ -99,10 +99,10 @@ Samples load_fashion_mnist(const std::string& dir, const std::string& which, int
   const std::string ip = fmt::format("{}/{}-images-idx3-ubyte.gz", dir, which);
   const std::string lp = fmt::format("{}/{}-labels-idx1-ubyte.gz", dir, which);
   auto img = gunzip_file(ip), lab = gunzip_file(lp);
-  return parse_idx(std::move(img), lab, ip, lp, limit);
+  return parse_idx(img, lab, ip, lp, limit);
 }
 
-Samples parse_idx(Bytes img, const Bytes& lab, const std::string& ip,
+Samples parse_idx(const SharedBytes& img, const SharedBytes& lab, const std::string& ip,
                   const std::string& lp, int64_t limit) {
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw DataError(fmt::format("{}: not an IDX image file (magic 0x00000803 expected)", ip));
@@ -118,12 +118,11 @@ Samples parse_idx(Bytes img, const Bytes& lab, const std::string& ip,
   Samples s;
   s.count = limit > 0 ? std::min(limit, n) : n;
   s.width = h * w;
-  // the pixels moved, not copied: the header's 16 bytes dropped in place (one
-  // memmove of the buffer, no second one allocated)
-  s.pixels = std::move(img);
-  s.pixels.erase(s.pixels.begin(), s.pixels.begin() + 16);
-  s.pixels.resize(static_cast<size_t>(s.count * s.width));
-  if (s.count < n) s.pixels.shrink_to_fit();  // (a few samples of the file: not all of it held)
+  // the pixels where they are (a part of the file's bytes, shared): not
+  // copied, unless a few samples of the file are all the run takes (then
+  // those, and the file's bytes not held)
+  s.pixels = img.part(16, static_cast<size_t>(s.count * s.width));
+  if (s.count < n) s.pixels = SharedBytes(Bytes(s.pixels.begin(), s.pixels.end()));
   s.labels.resize(s.count);
   for (int64_t i = 0; i < s.count; ++i) {
     s.labels[i] = lab[8 + i];
@@ -147,12 +146,13 @@ Samples synthetic_samples(int64_t count, int64_t width, uint64_t seed, int class
 Samples pad_to_32x32(const Samples& s) {
   Samples o;
   o.count = s.count, o.width = 1024, o.labels = s.labels;
-  o.pixels.assign(static_cast<size_t>(o.count * 1024), 0);
+  Bytes px(static_cast<size_t>(o.count * 1024), 0);
   for (int64_t i = 0; i < s.count; ++i)
     for (int64_t r = 0; r < 28; ++r)
       for (int64_t c = 0; c < 28; ++c)
-        o.pixels[i * 1024 + (r + 2) * 32 + c + 2] =
+        px[i * 1024 + (r + 2) * 32 + c + 2] =
             s.pixels.empty() ? static_cast<uint8_t>(s.x[i * 784 + r * 28 + c] * 255.0f + 0.5f) : s.pixels[i * 784 + r * 28 + c];
+  o.pixels = SharedBytes(std::move(px));
   return o;
 }
 

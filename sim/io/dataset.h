@@ -19,8 +19,9 @@ class DataError : public std::runtime_error {
 // `which` is "train" or "t10k"; limit 0 = all.
 Samples load_fashion_mnist(const std::string& dir, const std::string& which, int64_t limit);
 // The IDX bytes of an image file and its label file (already unzipped),
-// validated; `ip` and `lp` name them in messages. The fuzz target's entry.
-Samples parse_idx(Bytes images, const Bytes& labels, const std::string& ip,
+// validated; `ip` and `lp` name them in messages. The samples' pixels share
+// the images' bytes. The fuzz target's entry.
+Samples parse_idx(const SharedBytes& images, const SharedBytes& labels, const std::string& ip,
                   const std::string& lp, int64_t limit);
 // 28×28 images centred in 32×32 (the edge trainer's 1024 inputs; the array takes them so too)
 Samples pad_to_32x32(const Samples& s);

@@ -14,7 +14,7 @@ using namespace systrain;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   const size_t rest = size - 2, split = rest * data[0] / 255;
-  const Bytes img(data + 2, data + 2 + split), lab(data + 2 + split, data + size);
+  const SharedBytes img(Bytes(data + 2, data + 2 + split)), lab(Bytes(data + 2 + split, data + size));
   try {
     const Samples s = parse_idx(img, lab, "images", "labels", data[1]);
     if (static_cast<int64_t>(s.pixels.size()) != s.count * s.width || static_cast<int64_t>(s.labels.size()) != s.count)
