@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +77,60 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
+std::string verilator_version(const fs::path& cache_root) {
+  const char* path = std::getenv("PATH");
+  fs::path wrapper;
+  for (std::string dirs = path ? path : ""; ;) {
+    const size_t colon = dirs.find(':');
+    const std::string d = dirs.substr(0, colon);
+    const fs::path c = fs::path(d.empty() ? "." : d) / "verilator";
+    if (::access(c.c_str(), X_OK) == 0) {
+      wrapper = c;
+      break;
+    }
+    if (colon == std::string::npos) break;
+    dirs.erase(0, colon + 1);
+  }
+  const auto identity = [](const fs::path& f, std::string& out) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0) return false;
+    out += fmt::format("{}|{}|{}.{}|{}|{}\n", fs::absolute(f).string(), st.st_size, st.st_mtim.tv_sec,
+                       st.st_mtim.tv_nsec, st.st_ino, st.st_dev);
+    return true;
+  };
+  std::string id;
+  const char* root = std::getenv("VERILATOR_ROOT");
+  id += fmt::format("VERILATOR_ROOT={}\n", root ? root : "(unset)");
+  if (wrapper.empty() || !identity(wrapper, id) || !identity(wrapper.parent_path() / "verilator_bin", id))
+    return command_output("verilator --version 2>&1");
+  const fs::path entry = cache_root / fmt::format("verilator-version-{:016x}", fnv1a(id));
+  {
+    std::ifstream in(entry, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string held = ss.str();
+    // the entry: the identity, then the version (a damaged or foreign one is run again and replaced)
+    if (in && held.size() > id.size() && held.compare(0, id.size(), id) == 0) return held.substr(id.size());
+  }
+  const std::string version = command_output("verilator --version 2>&1");
+  if (version.empty()) return version;
+  std::error_code ec;
+  fs::create_directories(cache_root, ec);
+  const fs::path tmp = entry.string() + fmt::format(".{}.tmp", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << id << version;
+    if (!out.flush()) {
+      out.close();
+      fs::remove(tmp, ec);
+      return version;
+    }
+  }
+  fs::rename(tmp, entry, ec);
+  if (ec) fs::remove(tmp, ec);
+  return version;
+}
+
 std::string rtl_cache_dir() {
   const std::string d = user_cache_dir("SYSTRAIN_RTL_CACHE", "rtl");
   return d.empty() ? "/tmp/systrain-rtl-cache" : d;
@@ -105,7 +160,7 @@ const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose) {
   h = fnv1a(slurp(script), h);
   h = fnv1a(slurp(script.parent_path() / "verilated_lib.sh"), h);  // (what the build scripts source)
   h = fnv1a(slurp(runtime), h);
-  h = fnv1a(command_output("verilator --version 2>&1"), h);
+  h = fnv1a(verilator_version(rtl_cache_dir()), h);
   // the compiler: $CXX if set, else clang++ where installed (verilated_lib.sh)
   if (const char* cxx = std::getenv("CXX"); cxx && *cxx) h = fnv1a(std::string("CXX=") + cxx, h);
   const std::string name = fmt::format("{}_{:016x}", spec.name, h);

@@ -44,6 +44,13 @@ struct RtlBuildSpec {
 const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose);
 
 std::string rtl_cache_dir();
+// `verilator --version`, part of every entry's key. Running it starts a Perl
+// wrapper and the binary (30 ms of every RTL run), so its output is kept in
+// `cache_root` under a key of what would run: `verilator` as the shell finds
+// it on PATH and `verilator_bin` beside it (each file's path, size,
+// modification time, inode and device) and $VERILATOR_ROOT; it runs again
+// when one of them changes, and every time where they cannot be found.
+std::string verilator_version(const std::filesystem::path& cache_root);
 // Where the RTL and its build scripts are read from: the source tree, or
 // $SYSTRAIN_RTL_SOURCE (a folder with rtl/ and scripts/, such as an older
 // commit's: bench/speed_bench.sh times the RTL as it was against this one;
