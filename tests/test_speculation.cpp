@@ -278,3 +278,47 @@ TEST_CASE("the memory estimate's per-label bytes are what the tables allocate (M
       CHECK(allocated_bytes(t) == t.classes * SpecTables::host_bytes_per_label(*w, pol));
     }
 }
+
+TEST_CASE("Memory::copy moves a block's words and counts a read and a write, as read then write would") {
+  // the same blocks through copy and through read + write: the same words and counts, whether the blocks
+  // are apart, meet (through a buffer), strided, in two buffers, or carry no values
+  Rng rng(11);
+  for (int trial = 0; trial < 2000; ++trial) {
+    Memory a(2), b(2);
+    for (Memory* m : {&a, &b}) {
+      m->buffer(Buffer::kActivations).assign(400, 0);
+      m->buffer(Buffer::kGradients).assign(400, 0);
+    }
+    for (int64_t i = 0; i < 400; ++i) {
+      const int64_t v = static_cast<int64_t>(rng.next() % 1000);
+      a.buffer(Buffer::kActivations)[i] = b.buffer(Buffer::kActivations)[i] = v;
+      a.buffer(Buffer::kGradients)[i] = b.buffer(Buffer::kGradients)[i] = v + 1000;
+    }
+    const int64_t rows = 1 + static_cast<int64_t>(rng.next() % 5), cols = 1 + static_cast<int64_t>(rng.next() % 8);
+    const auto block = [&] {
+      Access2D x;
+      x.buffer = rng.next() % 3 == 0 ? Buffer::kGradients : Buffer::kActivations;
+      x.rows = rows, x.cols = cols;
+      x.col_stride = rng.next() % 4 == 0 ? 2 : 1;
+      x.row_stride = cols * x.col_stride + static_cast<int64_t>(rng.next() % 3);
+      x.addr = static_cast<int64_t>(rng.next() % 120);  // (blocks often meet)
+      return x;
+    };
+    const Access2D from = block(), to = block();
+    const Operand op = rng.next() % 2 ? Operand::kX : Operand::kPsum;  // (a psum is two words a element)
+    const bool values = rng.next() % 5 != 0;
+    a.copy(from, to, op, values);
+    std::vector<int64_t> w(static_cast<size_t>(rows * cols));
+    b.read(from, op, values ? w.data() : nullptr);
+    b.write(to, op, values ? w.data() : nullptr);
+    CHECK(a.buffer(Buffer::kActivations) == b.buffer(Buffer::kActivations));
+    CHECK(a.buffer(Buffer::kGradients) == b.buffer(Buffer::kGradients));
+    CHECK(a.counts().total_reads() == b.counts().total_reads());
+    CHECK(a.counts().total_writes() == b.counts().total_writes());
+    CHECK(a.counts().operand_reads(op) == rows * cols * a.words_per_element(op));
+  }
+  Memory m(2);
+  m.buffer(Buffer::kActivations).assign(10, 0);
+  CHECK_THROWS_AS(m.copy({Buffer::kActivations, 0, 1, 4, 0, 1}, {Buffer::kActivations, 8, 1, 4, 0, 1}, Operand::kX, true),
+                  std::out_of_range);
+}

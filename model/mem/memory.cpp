@@ -96,6 +96,33 @@ void Memory::read(const Access2D& a, Operand op, int64_t* data) {
     }
 }
 
+void Memory::copy(const Access2D& from, const Access2D& to, Operand op, bool values) {
+  if (from.rows != to.rows || from.cols != to.cols)
+    throw std::logic_error(fmt::format("copy of a {}x{} block to a {}x{} one", from.rows, from.cols, to.rows, to.cols));
+  const auto span = [](const Access2D& a) {  // the lowest and highest word
+    const int64_t c0 = a.addr, c1 = a.addr + (a.rows - 1) * a.row_stride + (a.cols - 1) * a.col_stride;
+    return std::pair{std::min({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride}),
+                     std::max({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride})};
+  };
+  const bool meet = from.buffer == to.buffer && from.elements() > 0 && span(from).first <= span(to).second &&
+                    span(to).first <= span(from).second;
+  if (!values || !functional_ || meet || from.col_stride != 1 || to.col_stride != 1) {  // through a buffer
+    static thread_local std::vector<int64_t> words;
+    words.resize(values ? static_cast<size_t>(from.elements()) : 0);
+    read(from, op, values ? words.data() : nullptr);
+    write(to, op, values ? words.data() : nullptr);
+    return;
+  }
+  counts_.reads[int(from.buffer)][int(op)] += from.elements() * words_per_element(op);
+  counts_.writes[int(to.buffer)][int(op)] += to.elements() * words_per_element(op);
+  const auto& src = (*data_)[int(from.buffer)];
+  auto& dst = (*data_)[int(to.buffer)];
+  check_bounds(from, src.size(), op);
+  check_bounds(to, dst.size(), op);
+  for (int64_t i = 0; i < from.rows; ++i)
+    std::copy_n(src.data() + from.addr + i * from.row_stride, from.cols, dst.data() + to.addr + i * to.row_stride);
+}
+
 void Memory::write(const Access2D& a, Operand op, const int64_t* data) {
   counts_.writes[int(a.buffer)][int(op)] += a.elements() * words_per_element(op);
   if (!data || !functional_) return;

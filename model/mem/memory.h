@@ -55,6 +55,10 @@ class Memory final : public MemoryPort {
   void share_storage(Memory& other) { data_ = other.data_; }
   void read(const Access2D& a, Operand op, int64_t* data) override;
   void write(const Access2D& a, Operand op, const int64_t* data) override;
+  // a read of `from` and a write of `to` (the same shape) with its words,
+  // counted as those two, the words moved within the storage (no copy out
+  // and back); `values`: whether words move (a timing-only run's do not)
+  void copy(const Access2D& from, const Access2D& to, Operand op, bool values);
   const AccessCounts& counts() const { return counts_; }
   // accesses of words kept outside the modelled storage (the speculative
   // schedule's per-label tables): counted, not stored here

@@ -30,10 +30,8 @@ int64_t relu_units(const Workload& w, int l) { return w.layers[l].rows * w.layer
 // copies block `from` of a to block `to` of b, blocks of `rows` rows of
 // `lanes` words (a sample's rows of a region); returns the words moved
 int64_t move_rows(Memory& mem, const Mat& a, int64_t from, const Mat& b, int64_t to, int64_t rows, int64_t lanes,
-                  Operand op, bool functional, std::vector<int64_t>& buf) {
-  buf.resize(functional ? rows * lanes : 0);
-  mem.read(a.sub(from * rows, 0).block(rows, lanes), op, functional ? buf.data() : nullptr);
-  mem.write(b.sub(to * rows, 0).block(rows, lanes), op, functional ? buf.data() : nullptr);
+                  Operand op, bool functional) {
+  mem.copy(a.sub(from * rows, 0).block(rows, lanes), b.sub(to * rows, 0).block(rows, lanes), op, functional);
   return rows * lanes;
 }
 
@@ -239,12 +237,11 @@ SpecOpStats gr_loss(Memory& mem, const Workload& w, const StepLayout& l, const N
 SpecOpStats gr_gather(Memory& mem, const Workload& w, const StepLayout& l, const StepState& st, bool functional) {
   // in place: row block r <= misses[r], and the blocks still to be read lie above
   SpecOpStats s;
-  std::vector<int64_t> buf;
   for (const StashRegion& g : stash_regions(w, true)) {
     const Mat a = g.pick(l, g.layer, g.sub);
     for (size_t r = 0; r < st.misses.size(); ++r) {
       if (st.misses[r] == static_cast<int64_t>(r)) continue;  // already in place
-      s.elements += move_rows(mem, a, st.misses[r], a, static_cast<int64_t>(r), g.rows, g.lanes, g.op, functional, buf);
+      s.elements += move_rows(mem, a, st.misses[r], a, static_cast<int64_t>(r), g.rows, g.lanes, g.op, functional);
     }
   }
   return s;
@@ -256,17 +253,16 @@ SpecOpStats gr_refresh(Memory& mem, const Workload& w, const StepLayout& l, cons
   // the last miss of each label (packed row index)
   std::vector<int64_t> last(t.classes, -1);
   for (size_t r = 0; r < st.misses.size(); ++r) last[st.labels[st.misses[r]]] = static_cast<int64_t>(r);
-  std::vector<int64_t> row;
   for (int c = 0; c < t.classes; ++c) {
     if (last[c] < 0) continue;
     for (size_t li = 0; li < w.layers.size(); ++li) {
       const auto& p = w.layers[li];
       const int64_t R = p.rows;
-      row.resize(R * std::max(p.kw(), p.n));
-      mem.read(l.x[li].sub(last[c] * R, 0).block(R, p.kw()), Operand::kX, functional ? row.data() : nullptr);
-      if (functional) std::copy(row.begin(), row.begin() + R * p.kw(), t.gx[li].begin() + c * R * p.kw());
-      mem.read(l.dy[li].sub(last[c] * R, 0).block(R, p.n), Operand::kDy, functional ? row.data() : nullptr);
-      if (functional) std::copy(row.begin(), row.begin() + R * p.n, t.gdy[li].begin() + c * R * p.n);
+      // (read straight into the label's rows of the tables)
+      mem.read(l.x[li].sub(last[c] * R, 0).block(R, p.kw()), Operand::kX,
+               functional ? t.gx[li].data() + c * R * p.kw() : nullptr);
+      mem.read(l.dy[li].sub(last[c] * R, 0).block(R, p.n), Operand::kDy,
+               functional ? t.gdy[li].data() + c * R * p.n : nullptr);
       s.table_writes += R * (p.kw() + p.n);
     }
     t.has_g[c] = 1;
@@ -498,7 +494,6 @@ SpecOpStats os_unpool(Memory& mem, const Workload& w, const StepLayout& l, int l
 SpecOpStats os_gather(Memory& mem, const Workload& w, const StepLayout& l, const StepLayout& pack,
                       const StepState& st, bool functional) {
   SpecOpStats s;
-  std::vector<int64_t> buf;
   const auto& last = w.layers.back();
   std::vector<StashRegion> regions = stash_regions(w, false);
   // the ReLU outputs the masks read where no prep stage sits between (a dense layer's X)
@@ -507,10 +502,10 @@ SpecOpStats os_gather(Memory& mem, const Workload& w, const StepLayout& l, const
       regions.push_back({pick_x, i, 0, w.layers[i].rows, w.layers[i].k, Operand::kX});
   for (size_t r = 0; r < st.misses.size(); ++r) {
     const int64_t from = st.misses[r], to = static_cast<int64_t>(r);
-    s.elements += move_rows(mem, l.dy.back(), from, pack.dy.back(), to, last.rows, last.n, Operand::kDy, functional, buf);
+    s.elements += move_rows(mem, l.dy.back(), from, pack.dy.back(), to, last.rows, last.n, Operand::kDy, functional);
     for (const StashRegion& g : regions)
       s.elements += move_rows(mem, g.pick(l, g.layer, g.sub), from, g.pick(pack, g.layer, g.sub), to, g.rows, g.lanes,
-                              g.op, functional, buf);
+                              g.op, functional);
   }
   return s;
 }
@@ -518,12 +513,11 @@ SpecOpStats os_gather(Memory& mem, const Workload& w, const StepLayout& l, const
 SpecOpStats os_scatter(Memory& mem, const Workload& w, const StepLayout& l, const StepLayout& pack,
                        const StepState& st, bool functional) {
   SpecOpStats s;
-  std::vector<int64_t> buf;
   for (size_t li = 0; li + 1 < w.layers.size(); ++li) {
     const auto& p = w.layers[li];
     for (size_t r = 0; r < st.misses.size(); ++r)
       s.elements += move_rows(mem, pack.dy[li], static_cast<int64_t>(r), l.dy[li], st.misses[r], p.rows, p.n,
-                              Operand::kDy, functional, buf);
+                              Operand::kDy, functional);
   }
   return s;
 }
