@@ -146,6 +146,14 @@ TEST_CASE("the data-set cache gives the file's bytes, and falls back to decompre
   CHECK(load().pixels == px2);
   for (const auto& p : entries(cache)) CHECK(p.extension() == ".bytes");
   CHECK(entries(cache).size() == 1);
+  // a FIFO in the entry's place is not opened for reading (that would block): decompressed instead
+  {
+    const fs::path only = entries(cache).at(0);
+    fs::remove(only);
+    REQUIRE(::mkfifo(only.c_str(), 0644) == 0);
+    CHECK(load().pixels == px2);
+    CHECK(fs::is_regular_file(only));  // (written again over it)
+  }
   // samples read from an entry hold it mapped, and their copies share it: the
   // entry gone, they keep their bytes
   const Samples held = load();

@@ -73,7 +73,8 @@ std::optional<SharedBytes> data_cache_get(const std::string& path, const struct 
   const std::string dir = data_cache_dir();
   if (dir.empty()) return std::nullopt;
   const Header want = expected(path, st);
-  const int fd = ::open(entry_path(dir, want).c_str(), O_RDONLY | O_CLOEXEC);
+  // (non-blocking: a FIFO in an entry's place would block a plain open; it is then not a regular file)
+  const int fd = ::open(entry_path(dir, want).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return std::nullopt;
   std::optional<SharedBytes> out;
   Header h{};
