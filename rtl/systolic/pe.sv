@@ -60,7 +60,7 @@ module pe #(
   logic signed [DW-1:0] vd;
   assign vd = v_in[DW-1:0];
   // main multiplier: v_in (AG, IL) or a_in times w_q, or vd (one multiplier's g_mac)
-`define PE_P_MAIN (AW'(DW'(ag_mac ? vd : a_in)) * AW'(DW'((MULT == 1 && g_mac) ? vd : w_q)))
+`define PE_P_MAIN (AW'(DW'(ag_mac ? vd : a_in)) * AW'(DW'((MULT == 1 && g_mac) ? vd : w_cur)))
   // the G accumulator's product: its own multiplier with MULT = 2, else the main one
 `define PE_P_G (MULT == 2 ? AW'(a_in) * AW'(vd) : `PE_P_MAIN)
 
@@ -70,10 +70,21 @@ module pe #(
   localparam logic signed [63:0] SAT_LO = -(64'sd1 <<< (DW - 1));
 `define PE_SAT(x) ((x) > SAT_HI ? SAT_HI : ((x) < SAT_LO ? SAT_LO : (x)))
 `define PE_RSHIFT(x, s) ((s) == 6'd0 ? (x) : (((x) + (64'sd1 <<< ((s) - 6'd1))) >>> (s)))
-`define PE_DW (64'(DW'(`PE_SAT(`PE_RSHIFT(64'(g_q), g_sh)))))
-`define PE_UPDATED (DW'(`PE_SAT(64'(w_q) - `PE_RSHIFT($signed({40'd0, lr}) * `PE_DW, upd_sh))))
+`define PE_DW (64'(DW'(`PE_SAT(`PE_RSHIFT(64'(g_cur), g_sh)))))
+`define PE_UPDATED (DW'(`PE_SAT(64'(w_cur) - `PE_RSHIFT($signed({40'd0, lr}) * `PE_DW, upd_sh))))
 
   always_ff @(posedge clk) begin
+    // W and G as they are at the edge, read through these two locals: the
+    // same values (no register has changed yet), but a register whose
+    // assignment reads the register itself made Verilator keep a shadow copy
+    // of it, copied in and out every cycle, at almost every PE (241 of 256 at
+    // 16x16); read so, none (docs/performance.md). Not traced: they are w_q and g_q.
+    /* verilator tracing_off */
+    logic signed [DW-1:0] w_cur;
+    logic signed [AW-1:0] g_cur;
+    /* verilator tracing_on */
+    w_cur = w_q;
+    g_cur = g_q;
     if (rst) begin
       a_q <= '0;
       v_q <= '0;
@@ -93,7 +104,7 @@ module pe #(
       else if (w_shift) w_q <= w_in;
       if (w_update) g_q <= '0;
       else if (g_shift) g_q <= g_in;
-      else if (g_mac) g_q <= g_q + `PE_P_G;
+      else if (g_mac) g_q <= g_cur + `PE_P_G;
     end
   end
 endmodule
