@@ -10,8 +10,8 @@
 #               <= 0.7 s (fixed).
 #   rtl         training steps on the Verilated RTL at 16x16 and 32x32: this RTL against the RTL before
 #               issue 18 (commit ff88588, built from `git archive` through SYSTRAIN_RTL_SOURCE), Verilator and
-#               C++ options one at a time (SYSTRAIN_RTL_VERILATOR_FLAGS, SYSTRAIN_RTL_CXXFLAGS, CXX=g++ for the
-#               compiler the model was built with before clang++; 16x16), and
+#               C++ options one at a time (SYSTRAIN_RTL_VERILATOR_FLAGS, SYSTRAIN_RTL_CXXFLAGS, CXX=clang++ for
+#               the other compiler; 16x16), and
 #               co-simulation against the RTL alone (the best of RUNS runs each). Targets: 2x the
 #               reference; co-simulation within 10 % of the RTL. Builds every model it times (minutes).
 # CPU = user + system seconds of the whole command (start-up, data set, report included; the data set from
@@ -131,7 +131,7 @@ if [ "$what" = rtl ] || [ "$what" = all ]; then
     a=("$cfgs/mlp_fashion.yaml" --set accelerator.array.rows=$size --set accelerator.array.cols=$size
        --set training.test_samples=16 --set simulation.max_steps=$steps)
     variants=("reference|rtl|SYSTRAIN_RTL_SOURCE=$refsrc" "this RTL|rtl|" "this RTL, co-simulated with the TLM|cosim|")
-    [ $size = 16 ] && variants+=("this RTL, compiled with g++ (not clang++)|rtl|CXX=g++"
+    [ $size = 16 ] && variants+=("this RTL, compiled with clang++ (not g++)|rtl|CXX=clang++"
       "this RTL, C++ -O3|rtl|SYSTRAIN_RTL_CXXFLAGS=-O3"
       "this RTL, --x-assign fast --x-initial fast|rtl|SYSTRAIN_RTL_VERILATOR_FLAGS=--x-assign fast --x-initial fast"
       "this RTL, --threads 2|rtl|SYSTRAIN_RTL_VERILATOR_FLAGS=--threads 2")

@@ -10,7 +10,7 @@ mkdir -p "$out/gen"
 verilator --cc -O3 -Wall --Mdir "$out/gen" --prefix Vedge_junction --top-module edge_junction \
   -GZ="$z" -GD="$d" -GF="$f" -GAWID=16 -GPASSES=16 $(sed "s|^|$rtl/|" "$rtl/edge/sources.f")
 vinc=/usr/share/verilator/include
-compile_verilated_lib "$out/gen" "$shim/edge_shim.cpp" "$rt" "$out/libedge.so" -std=c++17 -O2 -fPIC -w \
+compile_verilated_lib "$out/gen" "$shim/edge_shim.cpp" "$rt" "$out/libedge.so" clang++ -std=c++17 -O2 -fPIC -w \
   -I"$out/gen" -I$vinc -I$vinc/vltstd -I"$shim" -DVM_TRACE=0 -DVM_COVERAGE=0 -DVM_SC=0 -DSYSTRAIN_Z="$z" \
   -DSYSTRAIN_D="$d" -DSYSTRAIN_F="$f"
 rm -rf "$out/gen"

@@ -19,7 +19,7 @@ set -- $extra_c
 set +f
 vinc=/usr/share/verilator/include
 # shellcheck disable=SC2086
-compile_verilated_lib "$out/gen" "$shim/rtl_shim.cpp" "$rt" "$out/libsystolic.so" -std=c++17 -O2 -fPIC -w \
+compile_verilated_lib "$out/gen" "$shim/rtl_shim.cpp" "$rt" "$out/libsystolic.so" g++ -std=c++17 -O2 -fPIC -w \
   -I"$out/gen" -I$vinc -I$vinc/vltstd -I"$shim" -DVM_TRACE=1 -DVM_TRACE_VCD=1 -DVM_TRACE_FST=0 -DVM_COVERAGE=0 \
   -DVM_SC=0 -DSYSTRAIN_ROWS="$rows" -DSYSTRAIN_COLS="$cols" -DSYSTRAIN_DW="$dw" -DSYSTRAIN_AW="$aw" \
   -DSYSTRAIN_MULT="$mult" "$@"

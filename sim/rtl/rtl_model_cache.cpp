@@ -161,7 +161,7 @@ const void* load_rtl_library(const RtlBuildSpec& spec, bool verbose) {
   h = fnv1a(slurp(script.parent_path() / "verilated_lib.sh"), h);  // (what the build scripts source)
   h = fnv1a(slurp(runtime), h);
   h = fnv1a(verilator_version(rtl_cache_dir()), h);
-  // the compiler: $CXX if set, else clang++ where installed (verilated_lib.sh)
+  // the compiler: $CXX if set, else the build script's choice (verilated_lib.sh; the script is hashed above)
   if (const char* cxx = std::getenv("CXX"); cxx && *cxx) h = fnv1a(std::string("CXX=") + cxx, h);
   const std::string name = fmt::format("{}_{:016x}", spec.name, h);
   if (auto it = loaded.find(name); it != loaded.end()) return it->second;
