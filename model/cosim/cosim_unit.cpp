@@ -287,13 +287,12 @@ void WordReplay::check(int64_t end, CosimStats& stats) const {
       return;
     }
   }
-  WordMap& mine = impl_->mine;
   // word by word: each address the reference wrote, in its order, against the checked unit's last value there
-  WordMap& theirs = impl_->theirs;
+  WordMap &mine = impl_->mine, &theirs = impl_->theirs;
   mine.clear(), theirs.clear();
-  rec.writes_.each_word([&](Buffer b, Operand, int64_t at, int64_t v) { mine.assign(key(b, at), v); });
-  replay.writes_.each_word([&](Buffer b, Operand, int64_t at, int64_t v) { theirs.assign(key(b, at), v); });
-  rec.writes_.each_word([&](Buffer b, Operand op, int64_t at, int64_t) {
+  mw.each_word([&](Buffer b, Operand, int64_t at, int64_t v) { mine.assign(key(b, at), v); });
+  tw.each_word([&](Buffer b, Operand, int64_t at, int64_t v) { theirs.assign(key(b, at), v); });
+  mw.each_word([&](Buffer b, Operand op, int64_t at, int64_t) {
     const uint64_t k = key(b, at);
     const int64_t* t = theirs.find(k);
     const int64_t m = *mine.find(k);

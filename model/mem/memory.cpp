@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace systrain {
 
@@ -62,11 +63,15 @@ AccessCounts operator-(const AccessCounts& after, const AccessCounts& before) {
 }
 
 namespace {
+// the lowest and the highest word of a block of at least one word (its corners)
+std::pair<int64_t, int64_t> span_of(const Access2D& a) {
+  const int64_t c0 = a.addr, c1 = a.addr + (a.rows - 1) * a.row_stride + (a.cols - 1) * a.col_stride;
+  const int64_t r = a.addr + (a.rows - 1) * a.row_stride, c = a.addr + (a.cols - 1) * a.col_stride;
+  return {std::min({c0, c1, r, c}), std::max({c0, c1, r, c})};
+}
 void check_bounds(const Access2D& a, size_t size, Operand op) {
   if (a.rows <= 0 || a.cols <= 0) return;
-  const int64_t c0 = a.addr, c1 = a.addr + (a.rows - 1) * a.row_stride + (a.cols - 1) * a.col_stride;
-  const int64_t lo = std::min({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride});
-  const int64_t hi = std::max({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride});
+  const auto [lo, hi] = span_of(a);
   if (lo < 0 || hi >= static_cast<int64_t>(size))
     throw std::out_of_range(fmt::format("{} access to words [{}, {}] outside the {} buffer of {} words",
                                         to_string(op), lo, hi, to_string(a.buffer), size));
@@ -99,13 +104,8 @@ void Memory::read(const Access2D& a, Operand op, int64_t* data) {
 void Memory::copy(const Access2D& from, const Access2D& to, Operand op, bool values) {
   if (from.rows != to.rows || from.cols != to.cols)
     throw std::logic_error(fmt::format("copy of a {}x{} block to a {}x{} one", from.rows, from.cols, to.rows, to.cols));
-  const auto span = [](const Access2D& a) {  // the lowest and highest word
-    const int64_t c0 = a.addr, c1 = a.addr + (a.rows - 1) * a.row_stride + (a.cols - 1) * a.col_stride;
-    return std::pair{std::min({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride}),
-                     std::max({c0, c1, a.addr + (a.rows - 1) * a.row_stride, a.addr + (a.cols - 1) * a.col_stride})};
-  };
-  const bool meet = from.buffer == to.buffer && from.elements() > 0 && span(from).first <= span(to).second &&
-                    span(to).first <= span(from).second;
+  const bool meet = from.buffer == to.buffer && from.elements() > 0 && span_of(from).first <= span_of(to).second &&
+                    span_of(to).first <= span_of(from).second;
   if (!values || !functional_ || meet || from.col_stride != 1 || to.col_stride != 1) {  // through a buffer
     static thread_local std::vector<int64_t> words;
     words.resize(values ? static_cast<size_t>(from.elements()) : 0);

@@ -60,7 +60,7 @@ bool same_source(const Header& a, const Header& b) {
 
 fs::path entry_path(const std::string& dir, const Header& h) { return fs::path(dir) / fmt::format("{:016x}.bytes", h.key); }
 
-uint32_t crc32_of(const Bytes& b) { return libdeflate_crc32(0, b.data(), b.size()); }
+uint32_t crc32_of(const uint8_t* b, size_t n) { return libdeflate_crc32(0, b, n); }
 
 }  // namespace
 
@@ -98,7 +98,7 @@ std::optional<SharedBytes> data_cache_get(const std::string& path, const struct 
 #endif
       std::shared_ptr<const void> owner(m, [len](const void* p) { ::munmap(const_cast<void*>(p), len); });
       const uint8_t* b = static_cast<const uint8_t*>(m) + sizeof h;
-      if (libdeflate_crc32(0, b, h.bytes) == h.crc) out = SharedBytes(std::move(owner), b, h.bytes);
+      if (crc32_of(b, h.bytes) == h.crc) out = SharedBytes(std::move(owner), b, h.bytes);
     }
   }
   ::close(fd);
@@ -113,7 +113,7 @@ void data_cache_put(const std::string& path, const struct stat& st, const Bytes&
   if (ec) return;
   Header h = expected(path, st);
   h.bytes = bytes.size();
-  h.crc = crc32_of(bytes);
+  h.crc = crc32_of(bytes.data(), bytes.size());
   static std::atomic<int> serial{0};
   const fs::path entry = entry_path(dir, h);
   const fs::path tmp = fs::path(dir) / fmt::format(".{}.{}.{}.tmp", entry.filename().string(), ::getpid(), serial++);
